@@ -1,0 +1,238 @@
+//! Source texts and positions in them.
+
+use std::sync::{Arc, OnceLock};
+
+/// A half-open byte range `start..end` into a [`Source`]'s text.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Span {
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Span {
+        Span {
+            start: clamp_u32(start),
+            end: clamp_u32(end.max(start)),
+        }
+    }
+
+    pub fn empty_at(offset: usize) -> Span {
+        Span::new(offset, offset)
+    }
+
+    pub fn len(self) -> usize {
+        (self.end - self.start) as usize
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.start == self.end
+    }
+
+    pub fn range(self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
+
+    /// The smallest span that covers both.
+    pub fn cover(self, other: Span) -> Span {
+        Span {
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
+    }
+
+    pub fn contains(self, offset: usize) -> bool {
+        (self.start as usize) <= offset && offset < self.end as usize
+    }
+}
+
+fn clamp_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// A one-based line and a one-based column counted in characters (Unicode scalar values).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LineCol {
+    pub line: u32,
+    pub column: u32,
+}
+
+/// A file (or standard input, or an in-memory text) with an index of its line starts.
+///
+/// Everything that points into a file carries byte offsets; lines and columns are derived
+/// here, once per request, so that each front end gets the unit it needs (characters for
+/// the terminal and SARIF, UTF-16 code units for LSP).
+#[derive(Debug)]
+pub struct Source {
+    name: String,
+    text: String,
+    line_starts: Vec<u32>,
+    redactions: OnceLock<Vec<Span>>,
+}
+
+impl Source {
+    pub fn new(name: impl Into<String>, text: impl Into<String>) -> Arc<Source> {
+        let text = text.into();
+        let mut line_starts = Vec::with_capacity(text.len() / 32 + 1);
+        line_starts.push(0);
+        line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| clamp_u32(i + 1)));
+        Arc::new(Source {
+            name: name.into(),
+            text,
+            line_starts,
+            redactions: OnceLock::new(),
+        })
+    }
+
+    /// The name shown to users: the path as given, or `<stdin>`.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+
+    /// The zero-based line that holds `offset`.
+    pub fn line_index(&self, offset: usize) -> usize {
+        let offset = clamp_u32(offset.min(self.text.len()));
+        match self.line_starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        }
+    }
+
+    /// The byte range of a zero-based line, without its line break.
+    pub fn line_range(&self, line: usize) -> std::ops::Range<usize> {
+        let start = self
+            .line_starts
+            .get(line)
+            .map_or(self.text.len(), |&s| s as usize);
+        let mut end = self
+            .line_starts
+            .get(line + 1)
+            .map_or(self.text.len(), |&s| s as usize);
+        let bytes = self.text.as_bytes();
+        while end > start && matches!(bytes[end - 1], b'\n' | b'\r') {
+            end -= 1;
+        }
+        start..end
+    }
+
+    pub fn line_text(&self, line: usize) -> &str {
+        let range = self.line_range(line);
+        self.text.get(range).unwrap_or("")
+    }
+
+    /// The byte offset where a zero-based line starts.
+    pub fn line_start(&self, line: usize) -> usize {
+        self.line_starts
+            .get(line)
+            .map_or(self.text.len(), |&s| s as usize)
+    }
+
+    /// One-based line and character column of a byte offset.
+    pub fn line_col(&self, offset: usize) -> LineCol {
+        let offset = self.floor_char_boundary(offset.min(self.text.len()));
+        let line = self.line_index(offset);
+        let start = self.line_starts[line] as usize;
+        let column = self.text[start..offset].chars().count() + 1;
+        LineCol {
+            line: clamp_u32(line + 1),
+            column: clamp_u32(column),
+        }
+    }
+
+    /// Zero-based line and UTF-16 column of a byte offset, as the Language Server Protocol counts.
+    pub fn line_utf16(&self, offset: usize) -> (u32, u32) {
+        let offset = self.floor_char_boundary(offset.min(self.text.len()));
+        let line = self.line_index(offset);
+        let start = self.line_starts[line] as usize;
+        let column: usize = self.text[start..offset].chars().map(char::len_utf16).sum();
+        (clamp_u32(line), clamp_u32(column))
+    }
+
+    /// The byte offset of a zero-based line and UTF-16 column (LSP positions), clamped to the line.
+    pub fn offset_of_utf16(&self, line: u32, column: u32) -> usize {
+        let range = self.line_range(line as usize);
+        let mut units = 0u32;
+        for (i, c) in self.text[range.clone()].char_indices() {
+            if units >= column {
+                return range.start + i;
+            }
+            units += u32::try_from(c.len_utf16()).unwrap_or(2);
+        }
+        range.end
+    }
+
+    fn floor_char_boundary(&self, mut offset: usize) -> usize {
+        while offset > 0 && !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        offset
+    }
+
+    pub fn slice(&self, span: Span) -> &str {
+        self.text.get(span.range()).unwrap_or("")
+    }
+
+    /// Byte ranges whose text must never be shown (Secret data, sensitive env values).
+    pub fn redactions(&self) -> &[Span] {
+        self.redactions.get().map_or(&[], Vec::as_slice)
+    }
+
+    /// Set once by the loader after it has found the secret values of the file.
+    pub fn set_redactions(&self, mut spans: Vec<Span>) {
+        spans.sort();
+        let _ = self.redactions.set(spans);
+    }
+
+    /// The text of `range` with every redacted byte replaced by `*` (columns stay where they were).
+    pub fn redacted(&self, range: std::ops::Range<usize>) -> String {
+        let text = self.text.get(range.clone()).unwrap_or("");
+        let redactions = self.redactions();
+        if redactions.is_empty() {
+            return text.to_owned();
+        }
+        let mut out = String::with_capacity(text.len());
+        for (i, c) in text.char_indices() {
+            let at = range.start + i;
+            if c != '\n' && c != '\r' && redactions.iter().any(|r| r.contains(at)) {
+                out.push('*');
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_and_columns() {
+        let s = Source::new("t.yaml", "a: 1\nbé: ü2\r\n\nlast");
+        assert_eq!(s.line_col(0), LineCol { line: 1, column: 1 });
+        assert_eq!(s.line_col(5), LineCol { line: 2, column: 1 });
+        // "bé: " is 5 bytes but 4 characters.
+        assert_eq!(s.line_col(10), LineCol { line: 2, column: 5 });
+        assert_eq!(s.line_text(1), "bé: ü2");
+        assert_eq!(s.line_text(3), "last");
+        assert_eq!(s.line_utf16(10), (1, 4));
+        assert_eq!(s.offset_of_utf16(1, 4), 10);
+        assert_eq!(s.line_col(s.text().len()), LineCol { line: 4, column: 5 });
+    }
+
+    #[test]
+    fn redaction_keeps_columns() {
+        let s = Source::new("t.yaml", "data:\n  k: c2VjcmV0\n");
+        s.set_redactions(vec![Span::new(11, 19)]);
+        assert_eq!(s.redacted(s.line_range(1)), "  k: ********");
+    }
+}

@@ -1,0 +1,584 @@
+//! The YAML adapter: saphyr-parser events in, JSON values and a span tree out.
+//!
+//! This is the only place that knows the parser. It turns the event stream of one file into
+//! documents (each a `serde_json::Value` with its root node in a shared [`SpanTree`]) and
+//! into [`YamlError`]s for everything Kubernetes would reject: syntax errors, duplicate keys,
+//! values JSON cannot carry, aliases that expand past a limit. After a syntax error the parse
+//! restarts at the next `---` line, so one broken document does not hide the others.
+
+pub mod resolve;
+pub mod tree;
+
+use std::collections::HashMap;
+
+use saphyr_parser::{Event, Parser, ScalarStyle};
+use serde_json::{Map, Value};
+
+use crate::source::Span;
+use resolve::{ScalarError, Style, key_string, resolve};
+pub use tree::{Entry, Found, NodeId, SpanTree, escape_token};
+
+/// Limits that keep hostile input cheap.
+#[derive(Clone, Copy, Debug)]
+pub struct ParseOptions {
+    /// How many nodes aliases may add to one document (a "billion laughs" file stops here).
+    pub alias_node_limit: usize,
+}
+
+impl Default for ParseOptions {
+    fn default() -> Self {
+        ParseOptions {
+            alias_node_limit: 1_000_000,
+        }
+    }
+}
+
+/// One document of a stream.
+#[derive(Debug)]
+pub struct Document {
+    pub value: Value,
+    pub root: NodeId,
+    /// Where the document's content is (the root node).
+    pub span: Span,
+    /// Zero-based position of the document in the stream, counting empty ones.
+    pub index: usize,
+}
+
+/// A problem found while reading YAML, located in the file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct YamlError {
+    pub rule: &'static str,
+    pub span: Span,
+    pub message: String,
+    pub help: Option<String>,
+    /// Another place the message refers to (the first definition of a duplicate key).
+    pub related: Option<Span>,
+}
+
+#[derive(Debug, Default)]
+pub struct Stream {
+    pub tree: SpanTree,
+    pub documents: Vec<Document>,
+    pub errors: Vec<YamlError>,
+}
+
+/// Parses a whole YAML (or JSON) text.
+pub fn parse_stream(text: &str, options: ParseOptions) -> Stream {
+    let mut stream = Stream::default();
+    let mut base = 0;
+    let mut doc_index = 0;
+    while base <= text.len() {
+        let chunk = &text[base..];
+        let outcome = parse_chunk(chunk, base, options, &mut stream, &mut doc_index);
+        match outcome {
+            None => break,
+            Some(error_at) => {
+                // Restart at the next line that opens a document.
+                match next_document_start(text, error_at) {
+                    Some(next) if next > base => base = next,
+                    _ => break,
+                }
+            }
+        }
+    }
+    stream
+}
+
+/// The offset of the first line after `offset` that starts with `---`.
+fn next_document_start(text: &str, offset: usize) -> Option<usize> {
+    let mut pos = text[offset.min(text.len())..].find('\n')? + offset + 1;
+    loop {
+        let rest = &text[pos..];
+        if rest.starts_with("---")
+            && matches!(
+                rest.as_bytes().get(3),
+                None | Some(b' ' | b'\n' | b'\r' | b'\t')
+            )
+        {
+            return Some(pos);
+        }
+        pos += rest.find('\n')? + 1;
+    }
+}
+
+/// Converts the parser's character indices into byte offsets of the whole text.
+struct Offsets {
+    base: usize,
+    /// Byte offset (within the chunk) of each character; `None` when the chunk is ASCII.
+    chars: Option<Vec<u32>>,
+    len: usize,
+}
+
+impl Offsets {
+    fn new(chunk: &str, base: usize) -> Offsets {
+        let chars = (!chunk.is_ascii()).then(|| {
+            let mut v: Vec<u32> = chunk
+                .char_indices()
+                .map(|(i, _)| u32::try_from(i).unwrap_or(u32::MAX))
+                .collect();
+            v.push(u32::try_from(chunk.len()).unwrap_or(u32::MAX));
+            v
+        });
+        Offsets {
+            base,
+            chars,
+            len: chunk.len(),
+        }
+    }
+
+    fn byte(&self, char_index: usize) -> usize {
+        let local = match &self.chars {
+            None => char_index.min(self.len),
+            Some(map) => map.get(char_index).map_or(self.len, |&b| b as usize),
+        };
+        self.base + local
+    }
+
+    fn span(&self, span: &saphyr_parser::Span) -> Span {
+        Span::new(self.byte(span.start.index()), self.byte(span.end.index()))
+    }
+}
+
+struct Anchored {
+    value: Value,
+    node: NodeId,
+    weight: usize,
+}
+
+struct PendingKey {
+    key: String,
+    span: Span,
+    merge: bool,
+}
+
+enum Collection {
+    Seq(Vec<Value>),
+    Map {
+        map: Map<String, Value>,
+        pending: Option<PendingKey>,
+        /// Keys that came from a merge (`<<`), which explicit keys may override.
+        merged: Vec<String>,
+    },
+}
+
+struct Frame {
+    collection: Collection,
+    entries: Vec<Entry>,
+    start: usize,
+    flow: bool,
+    anchor: usize,
+    weight: usize,
+}
+
+/// A finished node on its way into its parent.
+struct Done {
+    value: Value,
+    node: NodeId,
+    span: Span,
+    weight: usize,
+    /// For scalars: the text and whether it was a plain `<<`.
+    scalar: Option<(bool, bool)>,
+}
+
+struct Builder<'s> {
+    stream: &'s mut Stream,
+    options: ParseOptions,
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, Anchored>,
+    expanded: usize,
+    /// Set when the current document hit a fatal problem (alias limit); its events are skipped.
+    abandoned: bool,
+    root: Option<Done>,
+}
+
+/// Parses one chunk; returns the byte offset of a syntax error if one stopped it.
+fn parse_chunk(
+    chunk: &str,
+    base: usize,
+    options: ParseOptions,
+    stream: &mut Stream,
+    doc_index: &mut usize,
+) -> Option<usize> {
+    let offsets = Offsets::new(chunk, base);
+    let mut builder = Builder {
+        stream,
+        options,
+        stack: Vec::new(),
+        anchors: HashMap::new(),
+        expanded: 0,
+        abandoned: false,
+        root: None,
+    };
+    let text = chunk;
+    for event in Parser::new_from_str(chunk) {
+        let (event, span) = match event {
+            Ok(pair) => pair,
+            Err(error) => {
+                let at = offsets.byte(error.marker().index());
+                let message = describe_scan_error(error.info());
+                builder.stream.errors.push(YamlError {
+                    rule: "yaml-syntax",
+                    span: Span::new(at, at + next_char_len(text, at - base)),
+                    message,
+                    help: None,
+                    related: None,
+                });
+                // The document being built is incomplete: count it and drop it.
+                *doc_index += 1;
+                return Some(at);
+            }
+        };
+        let span = offsets.span(&span);
+        match event {
+            Event::DocumentStart(_) => {
+                builder.stack.clear();
+                builder.anchors.clear();
+                builder.expanded = 0;
+                builder.abandoned = false;
+                builder.root = None;
+            }
+            Event::DocumentEnd => {
+                if let Some(root) = builder.root.take() {
+                    if !builder.abandoned && !root.value.is_null() {
+                        builder.stream.documents.push(Document {
+                            value: root.value,
+                            root: root.node,
+                            span: root.span,
+                            index: *doc_index,
+                        });
+                    }
+                }
+                *doc_index += 1;
+            }
+            _ if builder.abandoned => {}
+            Event::Scalar(value, style, anchor, tag) => {
+                let style = match style {
+                    ScalarStyle::Plain => Style::Plain,
+                    ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => Style::Quoted,
+                    ScalarStyle::Literal | ScalarStyle::Folded => Style::Block,
+                };
+                let tag_name = tag.as_ref().map(|t| {
+                    if t.is_yaml_core_schema() {
+                        t.suffix.clone()
+                    } else {
+                        t.to_string()
+                    }
+                });
+                let resolved = match resolve(&value, style, tag_name.as_deref()) {
+                    Ok(v) => v,
+                    Err(error) => {
+                        builder.scalar_error(error, span);
+                        Value::String(value.to_string())
+                    }
+                };
+                let merge = style == Style::Plain && tag.is_none() && value == "<<";
+                let node = builder.stream.tree.leaf(span);
+                builder.finish(
+                    Done {
+                        value: resolved,
+                        node,
+                        span,
+                        weight: 1,
+                        scalar: Some((true, merge)),
+                    },
+                    anchor,
+                );
+            }
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                let is_map = matches!(event, Event::MappingStart(..));
+                let start = span.start as usize;
+                let flow = matches!(text.as_bytes().get(start - base), Some(b'[' | b'{'));
+                builder.stack.push(Frame {
+                    collection: if is_map {
+                        Collection::Map {
+                            map: Map::new(),
+                            pending: None,
+                            merged: Vec::new(),
+                        }
+                    } else {
+                        Collection::Seq(Vec::new())
+                    },
+                    entries: Vec::new(),
+                    start,
+                    flow,
+                    anchor,
+                    weight: 1,
+                });
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                if let Some(frame) = builder.stack.pop() {
+                    builder.close(frame, span);
+                }
+            }
+            Event::Alias(id) => builder.alias(id, span),
+            Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
+        }
+    }
+    None
+}
+
+fn next_char_len(text: &str, at: usize) -> usize {
+    text.get(at..)
+        .and_then(|rest| rest.chars().next())
+        .map_or(0, |c| if c == '\n' { 0 } else { c.len_utf8() })
+}
+
+fn describe_scan_error(info: &str) -> String {
+    let mut message = info.to_owned();
+    if let Some(first) = message.get(..1) {
+        let upper = first.to_uppercase();
+        message.replace_range(..1, &upper);
+    }
+    format!("invalid YAML: {message}")
+}
+
+impl Builder<'_> {
+    fn scalar_error(&mut self, error: ScalarError, span: Span) {
+        let (message, help) = match error {
+            ScalarError::NotRepresentable(what) => (
+                format!(
+                    "this value is read as the number {what}, which JSON cannot carry: the API server rejects it"
+                ),
+                "quote the value to make it a string".to_owned(),
+            ),
+            ScalarError::BadTag { tag, reason } => (
+                format!("the value tagged `{tag}` is {reason}"),
+                format!("remove the `{tag}` tag or correct the value"),
+            ),
+        };
+        self.stream.errors.push(YamlError {
+            rule: "yaml-invalid-value",
+            span,
+            message,
+            help: Some(help),
+            related: None,
+        });
+    }
+
+    fn close(&mut self, frame: Frame, end_event: Span) {
+        let end = if frame.flow {
+            end_event.end as usize
+        } else {
+            frame
+                .entries
+                .last()
+                .map_or(frame.start, |e| self.stream.tree.span(e.node).end as usize)
+        };
+        let span = Span::new(frame.start, end);
+        let mut value = match frame.collection {
+            Collection::Seq(items) => Value::Array(items),
+            Collection::Map { map, pending, .. } => {
+                if let Some(key) = pending {
+                    // A key whose value never came cannot happen with a valid event stream.
+                    self.stream.errors.push(YamlError {
+                        rule: "yaml-syntax",
+                        span: key.span,
+                        message: format!("invalid YAML: the key `{}` has no value", key.key),
+                        help: None,
+                        related: None,
+                    });
+                }
+                Value::Object(map)
+            }
+        };
+        let node = self.stream.tree.push(span, &frame.entries);
+        if value.is_null() {
+            value = Value::Null;
+        }
+        self.finish(
+            Done {
+                value,
+                node,
+                span,
+                weight: frame.weight,
+                scalar: None,
+            },
+            frame.anchor,
+        );
+    }
+
+    fn alias(&mut self, id: usize, span: Span) {
+        let Some(anchored) = self.anchors.get(&id) else {
+            self.stream.errors.push(YamlError {
+                rule: "yaml-syntax",
+                span,
+                message: "invalid YAML: this alias refers to no anchor".to_owned(),
+                help: None,
+                related: None,
+            });
+            return;
+        };
+        self.expanded = self.expanded.saturating_add(anchored.weight);
+        if self.expanded > self.options.alias_node_limit {
+            self.stream.errors.push(YamlError {
+                rule: "yaml-alias-limit",
+                span,
+                message: format!(
+                    "aliases in this document expand to more than {} nodes; the document is not checked",
+                    self.options.alias_node_limit
+                ),
+                help: Some("write the repeated content out, or use fewer nested aliases".to_owned()),
+                related: None,
+            });
+            self.abandoned = true;
+            self.stack.clear();
+            self.root = None;
+            return;
+        }
+        let done = Done {
+            value: anchored.value.clone(),
+            node: anchored.node,
+            span,
+            weight: anchored.weight,
+            scalar: None,
+        };
+        self.finish(done, 0);
+    }
+
+    /// Hands a finished node to its parent (or makes it the document's root).
+    fn finish(&mut self, done: Done, anchor: usize) {
+        if anchor != 0 {
+            self.anchors.insert(
+                anchor,
+                Anchored {
+                    value: done.value.clone(),
+                    node: done.node,
+                    weight: done.weight,
+                },
+            );
+        }
+        let Some(frame) = self.stack.last_mut() else {
+            self.root = Some(done);
+            return;
+        };
+        frame.weight = frame.weight.saturating_add(done.weight);
+        match &mut frame.collection {
+            Collection::Seq(items) => {
+                items.push(done.value);
+                frame.entries.push(Entry {
+                    key: Span::empty_at(done.span.start as usize),
+                    node: done.node,
+                });
+            }
+            Collection::Map { pending, .. } if pending.is_none() => {
+                let merge = matches!(done.scalar, Some((_, true)));
+                if done.scalar.is_none() && !done.value.is_string() {
+                    self.stream.errors.push(YamlError {
+                        rule: "yaml-invalid-key",
+                        span: done.span,
+                        message: "a mapping key must be a scalar: Kubernetes objects are JSON, whose keys are strings".to_owned(),
+                        help: None,
+                        related: None,
+                    });
+                }
+                let key = if done.value.is_array() || done.value.is_object() {
+                    done.value.to_string()
+                } else {
+                    key_string(&done.value)
+                };
+                if let Collection::Map { pending, .. } = &mut frame.collection {
+                    *pending = Some(PendingKey {
+                        key,
+                        span: done.span,
+                        merge,
+                    });
+                }
+            }
+            Collection::Map { .. } => self.insert(done),
+        }
+    }
+
+    fn insert(&mut self, done: Done) {
+        let tree = &self.stream.tree;
+        let errors = &mut self.stream.errors;
+        let Some(frame) = self.stack.last_mut() else {
+            return;
+        };
+        let Collection::Map {
+            map,
+            pending,
+            merged,
+        } = &mut frame.collection
+        else {
+            return;
+        };
+        let Some(key) = pending.take() else {
+            return;
+        };
+        if key.merge {
+            let mut sources = Vec::new();
+            match &done.value {
+                Value::Object(_) => sources.push((done.node, &done.value)),
+                Value::Array(items) => {
+                    for (entry, item) in tree.children(done.node).iter().zip(items) {
+                        sources.push((entry.node, item));
+                    }
+                }
+                _ => {}
+            }
+            if sources.is_empty() || sources.iter().any(|(_, v)| !v.is_object()) {
+                errors.push(YamlError {
+                    rule: "yaml-invalid-value",
+                    span: done.span,
+                    message:
+                        "the value of a merge key `<<` must be a mapping or a list of mappings"
+                            .to_owned(),
+                    help: None,
+                    related: None,
+                });
+            }
+            for (node, value) in sources {
+                let Value::Object(source) = value else {
+                    continue;
+                };
+                for (entry, (k, v)) in tree.children(node).iter().zip(source) {
+                    if !map.contains_key(k) {
+                        map.insert(k.clone(), v.clone());
+                        frame.entries.push(Entry {
+                            key: entry.key,
+                            node: entry.node,
+                        });
+                        merged.push(k.clone());
+                    }
+                }
+            }
+            return;
+        }
+        let entry = Entry {
+            key: key.span,
+            node: done.node,
+        };
+        if map.contains_key(&key.key) {
+            if let Some(i) = merged.iter().position(|k| *k == key.key) {
+                merged.swap_remove(i);
+            } else {
+                let first = map
+                    .keys()
+                    .position(|k| *k == key.key)
+                    .and_then(|i| frame.entries.get(i))
+                    .map(|e| e.key);
+                errors.push(YamlError {
+                    rule: "yaml-duplicate-key",
+                    span: key.span,
+                    message: format!("duplicate key `{}` in this mapping", key.key),
+                    help: Some(
+                        "remove one of the two entries; the API server rejects duplicate fields and other tools keep only the last".to_owned(),
+                    ),
+                    related: first,
+                });
+            }
+            if let Some(i) = map.keys().position(|k| *k == key.key) {
+                if let Some(slot) = frame.entries.get_mut(i) {
+                    *slot = entry;
+                }
+            }
+            map.insert(key.key, done.value);
+        } else {
+            map.insert(key.key, done.value);
+            frame.entries.push(entry);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,181 @@
+use super::*;
+use serde_json::json;
+
+fn parse(text: &str) -> Stream {
+    parse_stream(text, ParseOptions::default())
+}
+
+fn slice<'a>(text: &'a str, span: Span) -> &'a str {
+    &text[span.range()]
+}
+
+#[test]
+fn keys_and_values_keep_their_spans() {
+    let text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  - name: app\n    image: \"nginx:1\"\n";
+    let s = parse(text);
+    assert!(s.errors.is_empty(), "{:?}", s.errors);
+    let doc = &s.documents[0];
+    let found = s
+        .tree
+        .lookup(doc.root, &doc.value, "/spec/containers/0/image")
+        .unwrap();
+    assert_eq!(slice(text, found.key.unwrap()), "image");
+    assert_eq!(slice(text, found.value), "\"nginx:1\"");
+    let meta = s.tree.lookup(doc.root, &doc.value, "/metadata").unwrap();
+    assert_eq!(slice(text, meta.key.unwrap()), "metadata");
+    assert_eq!(slice(text, meta.value), "name: web");
+    let item = s
+        .tree
+        .lookup(doc.root, &doc.value, "/spec/containers/0")
+        .unwrap();
+    assert_eq!(item.key, None);
+    assert!(slice(text, item.value).starts_with("name: app"));
+    assert!(
+        s.tree
+            .lookup(doc.root, &doc.value, "/spec/missing")
+            .is_none()
+    );
+}
+
+#[test]
+fn multi_byte_text_gives_byte_offsets() {
+    let text = "a: \"héllo wörld\"\nb: ünïcode\n";
+    let s = parse(text);
+    let doc = &s.documents[0];
+    let b = s.tree.lookup(doc.root, &doc.value, "/b").unwrap();
+    assert_eq!(slice(text, b.key.unwrap()), "b");
+    assert_eq!(slice(text, b.value), "ünïcode");
+}
+
+#[test]
+fn flow_collections_span_their_brackets() {
+    let text = "a: {x: 1, z: [1, 2]}\n";
+    let s = parse(text);
+    let doc = &s.documents[0];
+    let a = s.tree.lookup(doc.root, &doc.value, "/a").unwrap();
+    assert_eq!(slice(text, a.value), "{x: 1, z: [1, 2]}");
+    let y1 = s.tree.lookup(doc.root, &doc.value, "/a/z/1").unwrap();
+    assert_eq!(slice(text, y1.value), "2");
+}
+
+#[test]
+fn documents_and_empty_documents() {
+    let text = "---\n# only a comment\n---\na: 1\n---\n---\nb: 2\n...\n";
+    let s = parse(text);
+    assert_eq!(s.documents.len(), 2);
+    assert_eq!(s.documents[0].value, json!({"a": 1}));
+    assert_eq!(s.documents[1].value, json!({"b": 2}));
+    assert!(s.documents[1].index > s.documents[0].index);
+}
+
+#[test]
+fn duplicate_keys_are_errors_and_the_last_one_wins() {
+    let text = "a: 1\nb: 2\na: 3\n";
+    let s = parse(text);
+    assert_eq!(s.errors.len(), 1);
+    let e = &s.errors[0];
+    assert_eq!(e.rule, "yaml-duplicate-key");
+    assert_eq!(e.span, Span::new(10, 11));
+    assert_eq!(e.related, Some(Span::new(0, 1)));
+    let doc = &s.documents[0];
+    assert_eq!(doc.value, json!({"a": 3, "b": 2}));
+    let a = s.tree.lookup(doc.root, &doc.value, "/a").unwrap();
+    assert_eq!(slice(text, a.value), "3");
+}
+
+#[test]
+fn anchors_aliases_and_merge_keys() {
+    let text = "base: &b\n  x: 1\n  z: 2\nchild:\n  <<: *b\n  z: 3\nlist: [*b]\n";
+    let s = parse(text);
+    assert!(s.errors.is_empty(), "{:?}", s.errors);
+    let doc = &s.documents[0];
+    assert_eq!(doc.value["child"], json!({"x": 1, "z": 3}));
+    assert_eq!(doc.value["list"], json!([{"x": 1, "z": 2}]));
+    // A merged key points at where it was written, in the anchor.
+    let x = s.tree.lookup(doc.root, &doc.value, "/child/x").unwrap();
+    assert_eq!(x.key.map(|k| slice(text, k)), Some("x"));
+    assert_eq!(x.value, Span::new(14, 15));
+    // The explicit key wins over the merged one, without a duplicate-key error.
+    let z = s.tree.lookup(doc.root, &doc.value, "/child/z").unwrap();
+    assert_eq!(slice(text, z.value), "3");
+}
+
+#[test]
+fn merge_of_a_list_gives_precedence_to_the_first() {
+    let text = "a: &a {k: 1}\nb: &b {k: 2, m: 2}\nc:\n  <<: [*a, *b]\n";
+    let s = parse(text);
+    assert!(s.errors.is_empty(), "{:?}", s.errors);
+    assert_eq!(s.documents[0].value["c"], json!({"k": 1, "m": 2}));
+}
+
+#[test]
+fn merge_of_a_scalar_is_an_error() {
+    let s = parse("a:\n  <<: 3\n");
+    assert_eq!(s.errors[0].rule, "yaml-invalid-value");
+}
+
+#[test]
+fn billion_laughs_stops_at_the_alias_limit() {
+    let mut text = String::from("a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    for i in 1..10 {
+        let p = i - 1;
+        text.push_str(&format!(
+            "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+        ));
+    }
+    text.push_str("---\nkept: yes\n");
+    let s = parse(&text);
+    assert!(s.errors.iter().any(|e| e.rule == "yaml-alias-limit"));
+    // The hostile document is dropped; the next one is still read.
+    assert_eq!(s.documents.len(), 1);
+    assert_eq!(s.documents[0].value, json!({"kept": true}));
+}
+
+#[test]
+fn a_syntax_error_does_not_hide_later_documents() {
+    let text = "a: 1\n---\nb: [1, 2\nc: 3\n---\nd: 4\n";
+    let s = parse(text);
+    assert_eq!(s.errors.len(), 1, "{:?}", s.errors);
+    assert_eq!(s.errors[0].rule, "yaml-syntax");
+    let values: Vec<_> = s.documents.iter().map(|d| d.value.clone()).collect();
+    assert_eq!(values, vec![json!({"a": 1}), json!({"d": 4})]);
+}
+
+#[test]
+fn scalars_resolve_as_kubernetes_reads_them() {
+    let text = "a: yes\nb: '0777'\nc: 0777\nd: ~\ne: 1e3\nf: 2024-01-02\ng: !!str 12\nh: .inf\n";
+    let s = parse(text);
+    let v = &s.documents[0].value;
+    assert_eq!(v["a"], json!(true));
+    assert_eq!(v["b"], json!("0777"));
+    assert_eq!(v["c"], json!(511));
+    assert_eq!(v["d"], json!(null));
+    assert_eq!(v["e"], json!(1000));
+    assert_eq!(v["f"], json!("2024-01-02"));
+    assert_eq!(v["g"], json!("12"));
+    assert_eq!(s.errors.len(), 1);
+    assert_eq!(s.errors[0].rule, "yaml-invalid-value");
+    assert_eq!(slice(text, s.errors[0].span), ".inf");
+}
+
+#[test]
+fn non_string_keys_become_strings() {
+    // YAML 1.1 reads a bare `y` or `on` key as a boolean, and the JSON key becomes "true".
+    let s = parse("1: a\nyes: b\ny: c\nOff: d\n");
+    assert_eq!(
+        s.documents[0].value,
+        json!({"1": "a", "true": "c", "false": "d"})
+    );
+    assert_eq!(s.errors[0].rule, "yaml-duplicate-key");
+}
+
+#[test]
+fn json_is_read_with_spans() {
+    let text = "{\n  \"kind\": \"List\",\n  \"items\": [{\"a\": 1}]\n}\n";
+    let s = parse(text);
+    assert!(s.errors.is_empty(), "{:?}", s.errors);
+    let doc = &s.documents[0];
+    let a = s.tree.lookup(doc.root, &doc.value, "/items/0/a").unwrap();
+    assert_eq!(slice(text, a.key.unwrap()), "\"a\"");
+    assert_eq!(slice(text, a.value), "1");
+}
