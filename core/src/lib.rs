@@ -19,7 +19,7 @@ pub mod yaml;
 
 pub use diagnostic::{Diagnostic, Location, ObjectRef, Severity, sort_diagnostics};
 pub use load::{
-    LoadOptions, LoadedFile, Origin, is_sensitive_name, json_type, load_bytes, load_text,
+    LoadOptions, LoadedFile, Origin, is_sensitive_name, json_type, load_bytes, load_text, too_large,
 };
 pub use object::Object;
 pub use source::{LineCol, Source, Span};

@@ -51,24 +51,7 @@ pub struct LoadedFile {
 /// Reads one file's bytes.
 pub fn load_bytes(name: &str, bytes: Vec<u8>, origin: Origin, options: &LoadOptions) -> LoadedFile {
     if bytes.len() as u64 > options.max_file_size {
-        let source = Source::new(name, String::new());
-        let d = Diagnostic::new(
-            "file-too-large",
-            Severity::Error,
-            format!(
-                "this file is {} bytes, over the limit of {} bytes; it was not read",
-                bytes.len(),
-                options.max_file_size
-            ),
-        )
-        .with_help("raise the limit with --max-file-size, or split the file")
-        .at(&source, Span::default());
-        return LoadedFile {
-            source,
-            objects: Vec::new(),
-            diagnostics: vec![d],
-            relevant: true,
-        };
+        return too_large(name, bytes.len() as u64, options);
     }
     let text = match String::from_utf8(bytes) {
         Ok(text) => text,
@@ -93,6 +76,27 @@ pub fn load_bytes(name: &str, bytes: Vec<u8>, origin: Origin, options: &LoadOpti
         }
     };
     load_text(name, text, origin, options)
+}
+
+/// The result for a file over the size limit, which is not read at all.
+pub fn too_large(name: &str, size: u64, options: &LoadOptions) -> LoadedFile {
+    let source = Source::new(name, String::new());
+    let d = Diagnostic::new(
+        "file-too-large",
+        Severity::Error,
+        format!(
+            "this file is {size} bytes, over the limit of {} bytes; it was not read",
+            options.max_file_size
+        ),
+    )
+    .with_help("raise the limit with --max-file-size, or split the file")
+    .at(&source, Span::default());
+    LoadedFile {
+        source,
+        objects: Vec::new(),
+        diagnostics: vec![d],
+        relevant: true,
+    }
 }
 
 /// Reads one file's text.
@@ -302,6 +306,13 @@ impl FileLoader<'_> {
         }
         let api_version = object.value.get("apiVersion");
         let kind = object.value.get("kind");
+        if api_version
+            .and_then(Value::as_str)
+            .is_some_and(is_tool_config)
+        {
+            // Kustomization, Component, Kptfile: configuration of a tool, not an API object.
+            return;
+        }
         if api_version.is_some() && kind.is_some() {
             self.kubernetes = true;
         }
@@ -386,6 +397,17 @@ impl FileLoader<'_> {
             "give the object a `metadata.name` (or a `metadata.generateName` for `kubectl create`)",
         ));
     }
+}
+
+/// API groups of files that configure a tool rather than describe cluster objects.
+fn is_tool_config(api_version: &str) -> bool {
+    [
+        "kustomize.config.k8s.io/",
+        "kpt.dev/",
+        "config.kubernetes.io/",
+    ]
+    .iter()
+    .any(|group| api_version.starts_with(group))
 }
 
 fn help_for(field: &str) -> &'static str {

@@ -88,6 +88,7 @@ impl Object {
     pub fn locate(&self, pointer: &str, at_key: bool) -> Location {
         let (found, exact) = self.tree.lookup_nearest(self.root, &self.value, pointer);
         let span = match (exact && !at_key, found.key) {
+            _ if found.node == self.root => self.name_or_start(found),
             (true, _) => found.value,
             (false, Some(key)) => key,
             (false, None) => self.name_or_start(found),

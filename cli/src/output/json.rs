@@ -1,0 +1,79 @@
+//! JSON output, version 1 (documented in docs/json-output.md).
+
+use plimsoll_core::{Diagnostic, Severity};
+use plimsoll_engine::Report;
+use serde_json::{Map, Value, json};
+
+/// The version of the JSON output; it changes only when a field changes meaning or goes away.
+pub const VERSION: u32 = 1;
+
+pub fn render(report: &Report) -> String {
+    let diagnostics: Vec<Value> = report.diagnostics.iter().map(diagnostic).collect();
+    let value = json!({
+        "version": VERSION,
+        "tool": { "name": "plimsoll", "version": env!("CARGO_PKG_VERSION") },
+        "summary": {
+            "files": report.files(),
+            "objects": report.objects,
+            "errors": report.count(Severity::Error),
+            "warnings": report.count(Severity::Warning),
+            "infos": report.count(Severity::Info),
+            "durationMs": u64::try_from(report.elapsed.as_millis()).unwrap_or(u64::MAX),
+        },
+        "diagnostics": diagnostics,
+    });
+    let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+pub fn diagnostic(d: &Diagnostic) -> Value {
+    let mut out = Map::new();
+    out.insert("rule".into(), json!(d.rule));
+    out.insert("severity".into(), json!(d.severity.as_str()));
+    out.insert("message".into(), json!(d.message));
+    out.insert("help".into(), json!(d.help));
+    out.insert("note".into(), json!(d.note));
+    match &d.location {
+        Some(location) => {
+            let start = location.start();
+            let end = location.end();
+            out.insert("file".into(), json!(location.file()));
+            out.insert(
+                "start".into(),
+                json!({ "line": start.line, "column": start.column }),
+            );
+            out.insert(
+                "end".into(),
+                json!({ "line": end.line, "column": end.column }),
+            );
+            out.insert(
+                "byteRange".into(),
+                json!([location.span.start, location.span.end]),
+            );
+            out.insert("template".into(), json!(location.template.as_deref()));
+        }
+        None => {
+            for key in ["file", "start", "end", "byteRange", "template"] {
+                out.insert(key.into(), Value::Null);
+            }
+        }
+    }
+    out.insert("pointer".into(), json!(d.pointer));
+    out.insert(
+        "object".into(),
+        match &d.object {
+            Some(o) => json!({
+                "apiVersion": o.api_version,
+                "kind": o.kind,
+                "namespace": o.namespace,
+                "name": o.name,
+            }),
+            None => Value::Null,
+        },
+    );
+    if let Some(extra) = &d.extra {
+        out.insert("extra".into(), Value::Object((**extra).clone()));
+    }
+    Value::Object(out)
+}

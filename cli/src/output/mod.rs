@@ -1,0 +1,4 @@
+//! Report renderers, one file per format.
+
+pub mod human;
+pub mod json;
