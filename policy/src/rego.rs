@@ -1,0 +1,431 @@
+//! Rego source handling: syntax detection, error positions, a walk over the
+//! parsed modules (packages, rule heads, function calls) and `# METADATA` blocks.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use regorus::Engine;
+use serde_json::Value as Json;
+
+use crate::{PolicyError, RegoVersion, SourceLocation};
+
+/// The syntax a module was parsed with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Syntax {
+    V0,
+    V1,
+}
+
+/// A Rego text together with where it came from and the syntax it parses with.
+#[derive(Clone, Debug)]
+pub(crate) struct Module {
+    /// The label given to regorus; unique within one engine.
+    pub label: String,
+    pub location: SourceLocation,
+    pub text: String,
+    pub syntax: Syntax,
+}
+
+/// Decides the syntax of one module.
+///
+/// `Auto` parses with v1 first and falls back to v0; when both fail, the error
+/// of the parse that got further into the file is reported (a v0 file with a
+/// typo fails late under v0 and early under v1), v1 on a tie.
+pub(crate) fn parse_module(
+    label: &str,
+    location: &SourceLocation,
+    text: &str,
+    version: RegoVersion,
+) -> Result<Module, PolicyError> {
+    let attempt = |syntax: Syntax| -> Result<Module, PolicyError> {
+        let mut engine = Engine::new();
+        engine.set_rego_v0(syntax == Syntax::V0);
+        match engine.add_policy(label.to_owned(), text.to_owned()) {
+            Ok(_) => Ok(Module {
+                label: label.to_owned(),
+                location: location.clone(),
+                text: text.to_owned(),
+                syntax,
+            }),
+            Err(err) => Err(compile_error(location, &err)),
+        }
+    };
+    match version {
+        RegoVersion::V0 => attempt(Syntax::V0),
+        RegoVersion::V1 => attempt(Syntax::V1),
+        RegoVersion::Auto => match attempt(Syntax::V1) {
+            Ok(module) => Ok(module),
+            Err(v1_error) => match attempt(Syntax::V0) {
+                Ok(module) => Ok(module),
+                Err(v0_error) => {
+                    if position(&v0_error) > position(&v1_error) {
+                        Err(v0_error)
+                    } else {
+                        Err(v1_error)
+                    }
+                }
+            },
+        },
+    }
+}
+
+fn position(error: &PolicyError) -> (u32, u32) {
+    match error {
+        PolicyError::Compile { location, .. } => (location.line, location.column),
+        _ => (0, 0),
+    }
+}
+
+/// Turns a regorus error into a compile error at the position it names.
+///
+/// regorus formats located errors as `--> FILE:LINE:COL`, a source excerpt and
+/// `error: MESSAGE`; the label we gave is the file, so the position is read
+/// from the right of that line.
+pub(crate) fn compile_error(location: &SourceLocation, err: &dyn std::fmt::Display) -> PolicyError {
+    let text = format!("{err:#}");
+    let (line, column, message) = split_located(&text);
+    let mut location = location.clone();
+    if let Some((line, column)) = line.zip(column) {
+        location.line = line;
+        location.column = column;
+    }
+    PolicyError::Compile { location, message }
+}
+
+/// Splits a regorus error text into line, column and message.
+pub(crate) fn split_located(text: &str) -> (Option<u32>, Option<u32>, String) {
+    let mut line = None;
+    let mut column = None;
+    for l in text.lines() {
+        if let Some(rest) = l.trim_start().strip_prefix("--> ") {
+            let mut parts = rest.rsplitn(3, ':');
+            column = parts.next().and_then(|c| c.trim().parse().ok());
+            line = parts.next().and_then(|c| c.trim().parse().ok());
+            break;
+        }
+    }
+    let message = match text.rfind("error: ") {
+        Some(at) if line.is_some() => text[at + "error: ".len()..].trim().to_owned(),
+        _ => text.trim().to_owned(),
+    };
+    (line, column, message)
+}
+
+/// One rule head as written in a module.
+#[derive(Clone, Debug)]
+pub(crate) struct RuleHead {
+    pub name: String,
+    pub line: u32,
+    pub column: u32,
+    /// A function (`f(x) := …`): cannot be evaluated as a document.
+    pub is_function: bool,
+}
+
+/// What the module walk learns about one module.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ModuleFacts {
+    pub package: Vec<String>,
+    pub rules: Vec<RuleHead>,
+    pub imports: BTreeSet<String>,
+    /// Called function names with the line and column of the call.
+    pub calls: Vec<(String, u32, u32)>,
+}
+
+/// Walks the parsed modules of an engine, keyed by module label.
+pub(crate) fn module_facts(engine: &Engine) -> Result<BTreeMap<String, ModuleFacts>, String> {
+    let ast = engine.get_ast_as_json().map_err(|e| format!("{e:#}"))?;
+    let ast: Json = serde_json::from_str(&ast).map_err(|e| e.to_string())?;
+    let mut out = BTreeMap::new();
+    for policy in ast.as_array().into_iter().flatten() {
+        let Some(label) = policy.pointer("/source/file").and_then(Json::as_str) else {
+            continue;
+        };
+        let module = &policy["ast"];
+        let mut facts = ModuleFacts {
+            package: ref_components(&module["package"]["refr"]).unwrap_or_default(),
+            ..ModuleFacts::default()
+        };
+        for import in module["imports"].as_array().into_iter().flatten() {
+            let alias = import
+                .pointer("/as")
+                .and_then(|span| span_text(policy, span))
+                .or_else(|| ref_components(&import["refr"]).and_then(|c| c.last().cloned()));
+            if let Some(alias) = alias {
+                facts.imports.insert(alias);
+            }
+        }
+        for rule in module["rules"].as_array().into_iter().flatten() {
+            let (refr, span, is_function) = if let Some(spec) = rule.get("Spec") {
+                let head = &spec["head"];
+                let is_function = head.get("Func").is_some();
+                let inner = head
+                    .get("Set")
+                    .or_else(|| head.get("Compr"))
+                    .or_else(|| head.get("Func"));
+                match inner {
+                    Some(inner) => (&inner["refr"], &spec["span"], is_function),
+                    None => continue,
+                }
+            } else if let Some(default) = rule.get("Default") {
+                (&default["refr"], &default["span"], false)
+            } else {
+                continue;
+            };
+            if let Some(name) = ref_components(refr).and_then(|c| c.into_iter().next()) {
+                facts.rules.push(RuleHead {
+                    name,
+                    line: span_line(span),
+                    column: span_column(span),
+                    is_function,
+                });
+            }
+            collect_calls(rule, &mut facts.calls);
+        }
+        out.insert(label.to_owned(), facts);
+    }
+    Ok(out)
+}
+
+fn span_line(span: &Json) -> u32 {
+    span["line"]
+        .as_u64()
+        .and_then(|n| u32::try_from(n).ok())
+        .unwrap_or(0)
+}
+
+fn span_column(span: &Json) -> u32 {
+    span["col"]
+        .as_u64()
+        .and_then(|n| u32::try_from(n).ok())
+        .unwrap_or(0)
+}
+
+fn span_text(policy: &Json, span: &Json) -> Option<String> {
+    let contents = policy.pointer("/source/contents")?.as_str()?;
+    let start = usize::try_from(span["start"].as_u64()?).ok()?;
+    let end = usize::try_from(span["end"].as_u64()?).ok()?;
+    contents.get(start..end).map(str::to_owned)
+}
+
+/// The components of a reference expression (`a.b["c"]` → `[a, b, c]`).
+fn ref_components(expr: &Json) -> Option<Vec<String>> {
+    if let Some(var) = expr.get("Var") {
+        return Some(vec![var["value"].as_str()?.to_owned()]);
+    }
+    if let Some(dot) = expr.get("RefDot") {
+        let mut out = ref_components(&dot["refr"])?;
+        out.push(dot["field"].get(1)?.as_str()?.to_owned());
+        return Some(out);
+    }
+    if let Some(brack) = expr.get("RefBrack") {
+        let mut out = ref_components(&brack["refr"])?;
+        let index = &brack["index"];
+        let text = index
+            .get("String")
+            .or_else(|| index.get("RawString"))
+            .and_then(|s| s["value"].as_str())?;
+        out.push(text.to_owned());
+        return Some(out);
+    }
+    None
+}
+
+fn first_span(expr: &Json) -> (u32, u32) {
+    for key in ["Var", "RefDot", "RefBrack"] {
+        if let Some(inner) = expr.get(key) {
+            if key == "Var" {
+                return (span_line(&inner["span"]), span_column(&inner["span"]));
+            }
+            return first_span(&inner["refr"]);
+        }
+    }
+    (0, 0)
+}
+
+fn collect_calls(node: &Json, out: &mut Vec<(String, u32, u32)>) {
+    match node {
+        Json::Object(map) => {
+            if let Some(call) = map.get("Call") {
+                if let Some(name) = ref_components(&call["fcn"]) {
+                    let (line, column) = first_span(&call["fcn"]);
+                    out.push((name.join("."), line, column));
+                }
+            }
+            for value in map.values() {
+                collect_calls(value, out);
+            }
+        }
+        Json::Array(items) => {
+            for item in items {
+                collect_calls(item, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Reports every call to a function that is neither a builtin regorus
+/// provides nor defined by the policies (OPA builtins regorus lacks, such as
+/// `io.jwt.*` or `crypto.*`, and plain typos).
+pub(crate) fn missing_functions(
+    facts: &BTreeMap<String, ModuleFacts>,
+    locations: &BTreeMap<String, SourceLocation>,
+) -> Vec<PolicyError> {
+    let mut defined: BTreeMap<&[String], BTreeSet<&str>> = BTreeMap::new();
+    for module in facts.values() {
+        let names = defined.entry(module.package.as_slice()).or_default();
+        names.extend(module.rules.iter().map(|r| r.name.as_str()));
+    }
+    let builtins = &*regorus::unstable::BUILTINS;
+    let mut out = Vec::new();
+    for (label, module) in facts {
+        let local = defined.get(module.package.as_slice());
+        for (name, line, column) in &module.calls {
+            let first = name.split('.').next().unwrap_or(name);
+            let known = builtins.contains_key(name.as_str())
+                || first == "data"
+                || first == "input"
+                || module.imports.contains(first)
+                || local.is_some_and(|names| names.contains(first));
+            if known {
+                continue;
+            }
+            let Some(base) = locations.get(label) else {
+                continue;
+            };
+            let mut location = base.clone();
+            location.line = *line;
+            location.column = *column;
+            out.push(PolicyError::UnsupportedFunction {
+                location,
+                name: name.clone(),
+            });
+        }
+    }
+    out
+}
+
+/// A `# METADATA` block: its YAML content and the line of the statement it annotates.
+#[derive(Clone, Debug)]
+pub(crate) struct MetadataBlock {
+    /// 1-based line of the first line after the block.
+    pub annotates_line: u32,
+    pub value: Json,
+}
+
+/// Finds the `# METADATA` blocks of a module (OPA's annotation syntax: a
+/// `# METADATA` line followed by comment lines holding YAML).
+pub(crate) fn metadata_blocks(
+    location: &SourceLocation,
+    text: &str,
+) -> (Vec<MetadataBlock>, Vec<PolicyError>) {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut blocks = Vec::new();
+    let mut errors = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        if lines[i].trim() != "# METADATA" {
+            i += 1;
+            continue;
+        }
+        let header = i;
+        let mut yaml = String::new();
+        i += 1;
+        while let Some(line) = lines.get(i) {
+            let Some(comment) = line.trim_start().strip_prefix('#') else {
+                break;
+            };
+            yaml.push_str(comment.strip_prefix(' ').unwrap_or(comment));
+            yaml.push('\n');
+            i += 1;
+        }
+        let annotates_line = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        let parsed = regorus::Value::from_yaml_str(&yaml)
+            .map_err(|e| format!("{e:#}"))
+            .and_then(|v| serde_json::to_value(&v).map_err(|e| e.to_string()));
+        match parsed {
+            Ok(value) if value.is_object() => blocks.push(MetadataBlock {
+                annotates_line,
+                value,
+            }),
+            Ok(_) | Err(_) => {
+                let mut at = location.clone();
+                at.line = u32::try_from(header + 1).unwrap_or(u32::MAX);
+                at.column = 1;
+                let detail = match parsed {
+                    Err(e) => e,
+                    Ok(_) => "expected a mapping".to_owned(),
+                };
+                errors.push(PolicyError::Compile {
+                    location: at,
+                    message: format!("invalid METADATA block: {detail}"),
+                });
+            }
+        }
+    }
+    (blocks, errors)
+}
+
+/// The Rego path of a rule in a package, e.g. `data.main.deny`.
+pub(crate) fn rule_path(package: &[String], rule: &str) -> String {
+    let mut out = String::from("data");
+    for part in package.iter().map(String::as_str).chain([rule]) {
+        if is_identifier(part) {
+            out.push('.');
+            out.push_str(part);
+        } else {
+            out.push('[');
+            out.push_str(&Json::from(part).to_string());
+            out.push(']');
+        }
+    }
+    out
+}
+
+fn is_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Adds modules to an engine, each with its own syntax (the flag is read per
+/// module when it is parsed, so v0 and v1 modules can share one engine and
+/// import each other).
+pub(crate) fn load_modules<'a>(
+    engine: &mut Engine,
+    modules: impl IntoIterator<Item = &'a Module>,
+) -> Vec<PolicyError> {
+    let mut errors = Vec::new();
+    for module in modules {
+        engine.set_rego_v0(module.syntax == Syntax::V0);
+        if let Err(err) = engine.add_policy(module.label.clone(), module.text.clone()) {
+            errors.push(compile_error(&module.location, &err));
+        }
+    }
+    engine.set_rego_v0(false);
+    errors
+}
+
+/// Compiles the engine's modules now rather than at the first object, so that
+/// compile errors surface before any object is checked.
+pub(crate) fn prepare(
+    engine: &mut Engine,
+    locations: &BTreeMap<String, SourceLocation>,
+) -> Vec<PolicyError> {
+    match engine.eval_query("true".to_owned(), false) {
+        Ok(_) => Vec::new(),
+        Err(err) => {
+            let text = format!("{err:#}");
+            let label = text
+                .lines()
+                .find_map(|l| l.trim_start().strip_prefix("--> "))
+                .and_then(|rest| rest.rsplitn(3, ':').nth(2))
+                .map(str::to_owned);
+            let location = label
+                .and_then(|l| locations.get(&l).cloned())
+                .unwrap_or_else(|| SourceLocation::file(""));
+            vec![compile_error(&location, &text)]
+        }
+    }
+}
