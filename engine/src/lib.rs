@@ -10,6 +10,7 @@
 
 pub mod discover;
 
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -39,6 +40,9 @@ pub struct Config {
     /// Globs of files and folders to leave out when walking.
     pub exclude: Vec<String>,
     pub load: LoadOptions,
+    /// When set, only findings in these files are reported (`--changed-since`); every file
+    /// is still loaded, so cross-object checks see the whole set.
+    pub report_only: Option<Vec<PathBuf>>,
 }
 
 /// The outcome of a run.
@@ -73,6 +77,8 @@ impl Report {
 /// Files loaded, with their objects, before the checking stages.
 pub struct Loaded {
     pub files: Vec<LoadedFile>,
+    /// The path each file was read from (`None` for standard input and editor buffers).
+    pub paths: Vec<Option<PathBuf>>,
 }
 
 impl Loaded {
@@ -99,26 +105,34 @@ pub fn load(inputs: &[Input], config: &Config) -> Result<Loaded, EngineError> {
             Input::Text { name, bytes } => jobs.push(Job::Text(name.clone(), bytes.clone())),
         }
     }
-    let results: Vec<Result<LoadedFile, EngineError>> = jobs
+    let results: Vec<(Option<PathBuf>, Result<LoadedFile, EngineError>)> = jobs
         .into_par_iter()
         .map(|job| match job {
-            Job::Path(candidate) => load_path(&candidate, &config.load),
-            Job::Text(name, bytes) => Ok(plimsoll_core::load_bytes(
-                &name,
-                bytes,
-                Origin::Explicit,
-                &config.load,
-            )),
+            Job::Path(candidate) => {
+                let file = load_path(&candidate, &config.load);
+                (Some(candidate.path), file)
+            }
+            Job::Text(name, bytes) => (
+                None,
+                Ok(plimsoll_core::load_bytes(
+                    &name,
+                    bytes,
+                    Origin::Explicit,
+                    &config.load,
+                )),
+            ),
         })
         .collect();
     let mut files = Vec::with_capacity(results.len());
-    for result in results {
+    let mut paths = Vec::with_capacity(results.len());
+    for (path, result) in results {
         let file = result?;
         if file.relevant {
             files.push(file);
+            paths.push(path);
         }
     }
-    Ok(Loaded { files })
+    Ok(Loaded { files, paths })
 }
 
 fn load_path(candidate: &Candidate, options: &LoadOptions) -> Result<LoadedFile, EngineError> {
@@ -151,7 +165,8 @@ pub fn lint(inputs: &[Input], config: &Config) -> Result<Report, EngineError> {
 }
 
 /// The checking stages over loaded files.
-pub fn check(loaded: Loaded, _config: &Config) -> Report {
+pub fn check(loaded: Loaded, config: &Config) -> Report {
+    let keep = reported_sources(&loaded, config);
     let mut diagnostics = Vec::new();
     let mut sources = Vec::with_capacity(loaded.files.len());
     let mut objects = 0;
@@ -160,6 +175,13 @@ pub fn check(loaded: Loaded, _config: &Config) -> Report {
         diagnostics.extend(file.diagnostics);
         sources.push(file.source);
     }
+    if let Some(keep) = keep {
+        diagnostics.retain(|d| {
+            d.location
+                .as_ref()
+                .is_none_or(|l| keep.contains(&Arc::as_ptr(&l.source)))
+        });
+    }
     plimsoll_core::sort_diagnostics(&mut diagnostics);
     Report {
         diagnostics,
@@ -167,4 +189,25 @@ pub fn check(loaded: Loaded, _config: &Config) -> Report {
         objects,
         elapsed: Duration::ZERO,
     }
+}
+
+/// The sources whose findings are reported, when `report_only` narrows them.
+fn reported_sources(loaded: &Loaded, config: &Config) -> Option<HashSet<*const Source>> {
+    let wanted: HashSet<PathBuf> = config
+        .report_only
+        .as_ref()?
+        .iter()
+        .map(|p| p.canonicalize().unwrap_or_else(|_| p.clone()))
+        .collect();
+    let mut keep = HashSet::new();
+    for (file, path) in loaded.files.iter().zip(&loaded.paths) {
+        let included = match path {
+            Some(path) => wanted.contains(&path.canonicalize().unwrap_or_else(|_| path.clone())),
+            None => true,
+        };
+        if included {
+            keep.insert(Arc::as_ptr(&file.source));
+        }
+    }
+    Some(keep)
 }
