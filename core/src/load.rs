@@ -125,6 +125,7 @@ pub fn load_text(name: &str, text: String, origin: Origin, options: &LoadOptions
         kubernetes,
         ..
     } = loader;
+    place_in_objects(&mut diagnostics, &objects);
     let relevant = kubernetes || origin == Origin::Explicit || looks_like_manifest(source.text());
     if !kubernetes {
         // Not a Kubernetes file: say so once instead of listing every missing field.
@@ -154,6 +155,20 @@ pub fn load_text(name: &str, text: String, origin: Origin, options: &LoadOptions
         objects,
         diagnostics,
         relevant,
+    }
+}
+
+/// YAML problems are found before objects exist: give each the object and pointer it is in.
+fn place_in_objects(diagnostics: &mut [Diagnostic], objects: &[Object]) {
+    for d in diagnostics.iter_mut().filter(|d| d.object.is_none()) {
+        let Some(location) = &d.location else {
+            continue;
+        };
+        let offset = location.span.start as usize;
+        if let Some(object) = objects.iter().find(|o| o.span().contains(offset)) {
+            d.pointer = Some(object.pointer_at(offset));
+            d.object = Some(object.identity());
+        }
     }
 }
 
@@ -465,8 +480,13 @@ fn secret_spans(object: &Object, out: &mut Vec<Span>) {
     if object.kind() == "Secret" {
         for field in ["data", "stringData"] {
             if let Some(found) = object.find(&format!("/{field}")) {
-                for entry in object.tree.children(found.node) {
-                    out.push(object.tree.span(entry.node));
+                let tree = &object.tree;
+                for entry in tree
+                    .children(found.node)
+                    .iter()
+                    .chain(tree.shadowed(found.node))
+                {
+                    out.push(tree.span(entry.node));
                 }
             }
         }
@@ -489,6 +509,10 @@ fn sensitive_env(tree: &SpanTree, node: NodeId, value: &Value, out: &mut Vec<Spa
                                 if let Some(found) = tree.lookup(var_entry.node, var, "/value") {
                                     out.push(found.value);
                                 }
+                                // A duplicate `value:` leaves the first one in the text.
+                                out.extend(
+                                    tree.shadowed(var_entry.node).map(|e| tree.span(e.node)),
+                                );
                             }
                         }
                     }

@@ -78,6 +78,43 @@ impl Object {
         self.find(pointer).and_then(|f| f.key)
     }
 
+    /// The JSON pointer of the deepest key or value that covers byte `offset` (for the LSP's
+    /// hover, and for placing YAML problems in their object).
+    pub fn pointer_at(&self, offset: usize) -> String {
+        let mut pointer = String::new();
+        let mut node = self.root;
+        let mut value = &self.value;
+        loop {
+            let children = self.tree.children(node);
+            let step = children
+                .iter()
+                .enumerate()
+                .find(|(_, e)| e.key.contains(offset) || self.tree.span(e.node).contains(offset));
+            let Some((index, entry)) = step else {
+                return pointer;
+            };
+            let next = match value {
+                Value::Object(map) => map.iter().nth(index).map(|(k, v)| {
+                    pointer.push('/');
+                    pointer.push_str(&crate::yaml::escape_token(k));
+                    v
+                }),
+                Value::Array(items) => items.get(index).inspect(|_| {
+                    pointer.push('/');
+                    pointer.push_str(&index.to_string());
+                }),
+                _ => None,
+            };
+            match next {
+                Some(v) => {
+                    value = v;
+                    node = entry.node;
+                }
+                None => return pointer,
+            }
+        }
+    }
+
     /// The span of the whole object.
     pub fn span(&self) -> Span {
         self.tree.span(self.root)

@@ -164,6 +164,7 @@ enum Collection {
 struct Frame {
     collection: Collection,
     entries: Vec<Entry>,
+    shadowed: Vec<Entry>,
     start: usize,
     flow: bool,
     anchor: usize,
@@ -299,6 +300,7 @@ fn parse_chunk(
                         Collection::Seq(Vec::new())
                     },
                     entries: Vec::new(),
+                    shadowed: Vec::new(),
                     start,
                     flow,
                     anchor,
@@ -382,6 +384,9 @@ impl Builder<'_> {
             }
         };
         let node = self.stream.tree.push(span, &frame.entries);
+        if !frame.shadowed.is_empty() {
+            self.stream.tree.shadow(node, &frame.shadowed);
+        }
         if value.is_null() {
             value = Value::Null;
         }
@@ -569,6 +574,7 @@ impl Builder<'_> {
             }
             if let Some(i) = map.keys().position(|k| *k == key.key) {
                 if let Some(slot) = frame.entries.get_mut(i) {
+                    frame.shadowed.push(*slot);
                     *slot = entry;
                 }
             }

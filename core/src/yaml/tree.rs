@@ -29,6 +29,9 @@ pub struct Entry {
 pub struct SpanTree {
     nodes: Vec<NodeData>,
     entries: Vec<Entry>,
+    /// Entries replaced by a later duplicate key, with the mapping they were in: still text
+    /// in the file, so still to be redacted when secret.
+    shadowed: Vec<(NodeId, Entry)>,
 }
 
 /// What a pointer resolves to.
@@ -55,6 +58,18 @@ impl SpanTree {
             len: u32::try_from(children.len()).unwrap_or(u32::MAX),
         });
         id
+    }
+
+    pub(crate) fn shadow(&mut self, parent: NodeId, entries: &[Entry]) {
+        self.shadowed.extend(entries.iter().map(|e| (parent, *e)));
+    }
+
+    /// Entries of `node` that a later duplicate key replaced.
+    pub fn shadowed(&self, node: NodeId) -> impl Iterator<Item = &Entry> {
+        self.shadowed
+            .iter()
+            .filter(move |(p, _)| *p == node)
+            .map(|(_, e)| e)
     }
 
     pub fn span(&self, node: NodeId) -> Span {
