@@ -29,7 +29,8 @@ pub(crate) struct Module {
 ///
 /// `Auto` parses with v1 first and falls back to v0; when both fail, the error
 /// of the parse that got further into the file is reported (a v0 file with a
-/// typo fails late under v0 and early under v1), v1 on a tie.
+/// typo fails late under v0 and early under v1); on a tie, v1 unless the
+/// v1 parser only asks for the `if`/`contains` keywords.
 pub(crate) fn parse_module(
     label: &str,
     location: &SourceLocation,
@@ -57,7 +58,11 @@ pub(crate) fn parse_module(
             Err(v1_error) => match attempt(Syntax::V0) {
                 Ok(module) => Ok(module),
                 Err(v0_error) => {
-                    if position(&v0_error) > position(&v1_error) {
+                    // On a tie, a v1 complaint about a missing `if`/`contains`
+                    // means the file is written in v0.
+                    let (v0_at, v1_at) = (position(&v0_error), position(&v1_error));
+                    let v0_style = v1_error.to_string().contains("keyword is required");
+                    if v0_at > v1_at || (v0_at == v1_at && v0_style) {
                         Err(v0_error)
                     } else {
                         Err(v1_error)
@@ -281,7 +286,9 @@ pub(crate) fn missing_functions(
         let local = defined.get(module.package.as_slice());
         for (name, line, column) in &module.calls {
             let first = name.split('.').next().unwrap_or(name);
+            // `print` is handled by the interpreter itself, outside the builtin table.
             let known = builtins.contains_key(name.as_str())
+                || name == "print"
                 || first == "data"
                 || first == "input"
                 || module.imports.contains(first)
