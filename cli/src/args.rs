@@ -20,6 +20,9 @@ pub struct Cli {
 pub enum Command {
     /// Check manifests: files, folders (walked, .gitignore respected) or `-` for standard input.
     Lint(LintArgs),
+    /// Record the current findings in a baseline file, so that `lint --baseline FILE`
+    /// reports and gates only new ones.
+    Baseline(crate::baseline_cmd::BaselineArgs),
 }
 
 #[derive(Args, Debug)]

@@ -1,6 +1,8 @@
 //! The `plimsoll` command: argument parsing, configuration, and printing reports.
 
 mod args;
+mod baseline_cmd;
+mod changed;
 mod lint;
 mod output;
 
@@ -12,6 +14,7 @@ fn main() -> ExitCode {
     let cli = args::Cli::parse();
     let result = match cli.command {
         args::Command::Lint(lint) => lint::run(lint),
+        args::Command::Baseline(baseline) => baseline_cmd::run(baseline),
     };
     match result {
         Ok(code) => code,

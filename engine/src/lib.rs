@@ -9,6 +9,7 @@
 //! happen at all (an unreadable path named by the user, an invalid glob).
 
 pub mod discover;
+pub mod baseline;
 
 use std::collections::HashSet;
 use std::path::PathBuf;

@@ -11,10 +11,13 @@ use miette::{
 };
 use plimsoll_core::{Diagnostic, Severity, Source};
 use plimsoll_engine::Report;
+use plimsoll_engine::baseline::Applied;
 
 pub struct Options {
     pub color: bool,
     pub summary: bool,
+    /// Set when a baseline was applied: the summary says what it left out.
+    pub baseline: Option<Applied>,
 }
 
 /// The text miette reads snippets from: the source itself, or a copy with secrets masked.
@@ -59,7 +62,7 @@ pub fn render(report: &Report, options: &Options) -> String {
         render_one(&handler, diagnostic, &mut texts, &mut out);
     }
     if options.summary {
-        let _ = writeln!(out, "{}", summary(report));
+        let _ = writeln!(out, "{}", summary(report, options.baseline.as_ref()));
     }
     out
 }
@@ -144,8 +147,9 @@ fn snippet_text(source: &Arc<Source>) -> SnippetText {
     }
 }
 
-/// `N files, M objects, E errors, W warnings in T ms`
-pub fn summary(report: &Report) -> String {
+/// `N files, M objects, E errors, W warnings in T ms`, and with a baseline
+/// `(B baselined, G baseline entries gone)`.
+pub fn summary(report: &Report, baseline: Option<&Applied>) -> String {
     let plural =
         |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     let mut parts = vec![
@@ -158,5 +162,14 @@ pub fn summary(report: &Report) -> String {
     if infos > 0 {
         parts.push(plural(infos, "info", "infos"));
     }
-    format!("{} in {} ms", parts.join(", "), report.elapsed.as_millis())
+    let mut line = format!("{} in {} ms", parts.join(", "), report.elapsed.as_millis());
+    if let Some(applied) = baseline {
+        let _ = write!(
+            line,
+            " ({} baselined, {})",
+            applied.baselined,
+            plural(applied.gone, "baseline entry gone", "baseline entries gone")
+        );
+    }
+    line
 }

@@ -7,9 +7,9 @@ use serde_json::{Map, Value, json};
 /// The version of the JSON output; it changes only when a field changes meaning or goes away.
 pub const VERSION: u32 = 1;
 
-pub fn render(report: &Report) -> String {
+pub fn render(report: &Report, context: &super::RenderContext) -> String {
     let diagnostics: Vec<Value> = report.diagnostics.iter().map(diagnostic).collect();
-    let value = json!({
+    let mut value = json!({
         "version": VERSION,
         "tool": { "name": "plimsoll", "version": env!("CARGO_PKG_VERSION") },
         "summary": {
@@ -22,6 +22,21 @@ pub fn render(report: &Report) -> String {
         },
         "diagnostics": diagnostics,
     });
+    // Present only when a baseline was applied, after `summary`.
+    if let (Some(applied), Some(object)) = (&context.baseline, value.as_object_mut()) {
+        let mut with_baseline = Map::new();
+        for (key, field) in std::mem::take(object) {
+            let after_summary = key == "summary";
+            with_baseline.insert(key, field);
+            if after_summary {
+                with_baseline.insert(
+                    "baseline".into(),
+                    json!({ "baselined": applied.baselined, "gone": applied.gone }),
+                );
+            }
+        }
+        *object = with_baseline;
+    }
     let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
     text.push('\n');
     text

@@ -1,24 +1,36 @@
 //! Report renderers, one file per format, and the options that choose them.
+//!
+//! [`emit`] is the last step of `plimsoll lint`: it narrows the report (`--changed-since`,
+//! `--baseline`), renders it in every format asked for (`--format FORMAT[=FILE]`, repeatable),
+//! writes each where it goes, says on standard error why the gate failed, and decides the
+//! exit code.
 
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod junit;
+pub mod paths;
+pub mod sarif;
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 use plimsoll_core::Severity;
 use plimsoll_engine::Report;
+use plimsoll_engine::baseline::{Applied, Baseline};
 
 #[derive(Args, Debug, Clone)]
 pub struct OutputArgs {
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    /// Output format, optionally followed by `=FILE` to write it to a file; repeat for several
+    /// outputs in one run (`--format human --format sarif=report.sarif`). FORMAT is one of
+    /// human, json, sarif, junit, github. Default: human.
+    #[arg(long = "format", value_name = "FORMAT[=FILE]", value_parser = parse_format_spec)]
+    pub formats: Vec<FormatSpec>,
 
-    /// Write the report to this file instead of standard output.
+    /// Write the report of the `--format` given without a file here instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
 
@@ -33,12 +45,65 @@ pub struct OutputArgs {
     /// When to use colours in human output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+
+    /// Report and gate only the findings that are not in this baseline (written by
+    /// `plimsoll baseline`).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Report only findings in files changed since this git revision (committed, staged,
+    /// unstaged or untracked); every file is still checked, so checks across objects see
+    /// the whole set.
+    #[arg(long, value_name = "REV")]
+    pub changed_since: Option<String>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     Human,
     Json,
+    Sarif,
+    Junit,
+    Github,
+}
+
+impl Format {
+    const ALL: [(&'static str, Format); 5] = [
+        ("human", Format::Human),
+        ("json", Format::Json),
+        ("sarif", Format::Sarif),
+        ("junit", Format::Junit),
+        ("github", Format::Github),
+    ];
+}
+
+/// One `--format` value: a format and, optionally, the file it goes to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FormatSpec {
+    pub format: Format,
+    pub path: Option<PathBuf>,
+}
+
+fn parse_format_spec(text: &str) -> Result<FormatSpec, String> {
+    let (name, path) = match text.split_once('=') {
+        Some((name, "")) => {
+            return Err(format!("`{name}=` needs a file name after `=`"));
+        }
+        Some((name, path)) => (name, Some(PathBuf::from(path))),
+        None => (text, None),
+    };
+    let format = Format::ALL
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, f)| *f)
+        .ok_or_else(|| {
+            let names: Vec<&str> = Format::ALL.iter().map(|(n, _)| *n).collect();
+            format!(
+                "unknown format `{name}` (expected one of: {})",
+                names.join(", ")
+            )
+        })?;
+    Ok(FormatSpec { format, path })
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -65,29 +130,120 @@ pub enum ColorChoice {
     Never,
 }
 
-/// Renders and writes the report as asked, and decides the exit code.
+/// What the renderers may need besides the report.
+pub struct RenderContext<'a> {
+    pub fail_on: Severity,
+    pub paths: &'a paths::RepoPaths,
+    /// Set when a baseline was applied.
+    pub baseline: Option<Applied>,
+}
+
+/// Narrows, renders and writes the report as asked, and decides the exit code.
 pub fn emit(report: &Report, args: &OutputArgs) -> anyhow::Result<ExitCode> {
-    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
-    let color = match args.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+    let mut formats = args.formats.clone();
+    if formats.is_empty() {
+        formats.push(FormatSpec {
+            format: Format::Human,
+            path: None,
+        });
+    }
+    if formats.iter().filter(|f| f.path.is_none()).count() > 1 {
+        bail!(
+            "only one --format can go to {}; give the others a file, as in `--format sarif=report.sarif`",
+            if args.output.is_some() {
+                "--output"
+            } else {
+                "standard output"
+            }
+        );
+    }
+
+    let mut diagnostics = report.diagnostics.clone();
+    if let Some(rev) = &args.changed_since {
+        let changed = crate::changed::changed_files(rev)?;
+        crate::changed::retain_changed(&mut diagnostics, &changed);
+    }
+    let mut applied = None;
+    if let Some(path) = &args.baseline {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading baseline {}", path.display()))?;
+        let baseline = Baseline::parse(&text)
+            .with_context(|| format!("reading baseline {}", path.display()))?;
+        applied = Some(baseline.apply(&mut diagnostics));
+    }
+    // The same report with only the findings that are reported and gated.
+    #[allow(clippy::needless_update)] // Fields added to `Report` later keep their defaults.
+    let report = Report {
+        diagnostics,
+        sources: report.sources.clone(),
+        objects: report.objects,
+        elapsed: report.elapsed,
+        ..Report::default()
+    };
+
+    let needs_paths = formats
+        .iter()
+        .any(|f| matches!(f.format, Format::Sarif | Format::Github));
+    let paths = if needs_paths {
+        paths::RepoPaths::discover()?
+    } else {
+        paths::RepoPaths::current_folder()?
+    };
+    let context = RenderContext {
+        fail_on: args.fail_on.severity(),
+        paths: &paths,
+        baseline: applied.clone(),
+    };
+
+    for spec in &formats {
+        let destination = spec.path.as_ref().or(args.output.as_ref());
+        let text = match spec.format {
+            Format::Human => {
+                let to_terminal = destination.is_none() && std::io::stdout().is_terminal();
+                let color = match args.color {
+                    ColorChoice::Always => true,
+                    ColorChoice::Never => false,
+                    ColorChoice::Auto => {
+                        to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                    }
+                };
+                human::render(
+                    &report,
+                    &human::Options {
+                        color,
+                        summary: !args.quiet,
+                        baseline: applied.clone(),
+                    },
+                )
+            }
+            Format::Json => json::render(&report, &context),
+            Format::Sarif => sarif::render(&report, &context),
+            Format::Junit => junit::render(&report, &context),
+            Format::Github => github::render(&report, &context),
+        };
+        write(destination.map(PathBuf::as_path), &text)?;
+    }
+
+    if !args.quiet {
+        if let (Some(path), Some(applied)) = (&args.baseline, &applied) {
+            eprintln!("plimsoll: {}", baseline_line(path, applied));
         }
-    };
-    let text = match args.format {
-        Format::Human => human::render(
-            report,
-            &human::Options {
-                color,
-                summary: !args.quiet,
-            },
-        ),
-        Format::Json => json::render(report),
-    };
-    match &args.output {
+    }
+    let threshold = args.fail_on.severity();
+    if report.fails(threshold) {
+        if !args.quiet {
+            eprintln!("plimsoll: {}", failing_line(&report, args.fail_on));
+        }
+        Ok(ExitCode::from(1))
+    } else {
+        Ok(ExitCode::SUCCESS)
+    }
+}
+
+fn write(destination: Option<&Path>, text: &str) -> anyhow::Result<()> {
+    match destination {
         Some(path) => {
-            std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?
+            std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
         }
         None => {
             let mut stdout = std::io::stdout().lock();
@@ -95,11 +251,50 @@ pub fn emit(report: &Report, args: &OutputArgs) -> anyhow::Result<ExitCode> {
             let _ = stdout
                 .write_all(text.as_bytes())
                 .and_then(|()| stdout.flush());
+            Ok(())
         }
     }
-    Ok(if report.fails(args.fail_on.severity()) {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// `failing: 2 errors and 1 warning at or above --fail-on warning`
+pub fn failing_line(report: &Report, fail_on: FailOn) -> String {
+    let threshold = fail_on.severity();
+    let mut parts = Vec::new();
+    for (severity, one, many) in [
+        (Severity::Error, "error", "errors"),
+        (Severity::Warning, "warning", "warnings"),
+        (Severity::Info, "info", "infos"),
+    ] {
+        let n = report.count(severity);
+        if severity >= threshold && n > 0 {
+            parts.push(plural(n, one, many));
+        }
+    }
+    let list = match parts.as_slice() {
+        [] => String::from("no findings"),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    };
+    format!(
+        "failing: {list} at or above --fail-on {}",
+        threshold.as_str()
+    )
+}
+
+/// `baseline b.json: 3 findings baselined, 1 baseline entry gone`
+pub fn baseline_line(path: &Path, applied: &Applied) -> String {
+    let mut line = format!(
+        "baseline {}: {} baselined, {} gone",
+        path.display(),
+        plural(applied.baselined, "finding", "findings"),
+        plural(applied.gone, "baseline entry", "baseline entries"),
+    );
+    if applied.gone > 0 {
+        line.push_str(" (fixed or changed; run `plimsoll baseline` again to drop them)");
+    }
+    line
 }
