@@ -8,8 +8,8 @@
 //! Findings are data ([`Diagnostic`]s in the report); an `Err` means the run could not
 //! happen at all (an unreadable path named by the user, an invalid glob).
 
-pub mod discover;
 pub mod baseline;
+pub mod discover;
 
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -23,7 +23,7 @@ pub use discover::{Candidate, Input};
 
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}")]
     Io {
         path: PathBuf,
         #[source]
