@@ -1,0 +1,228 @@
+//! `CustomResourceDefinition` → JSON Schema (draft 2020-12), one schema per
+//! served version, with the API server's reading of the structural schema:
+//! unknown fields are errors unless `x-kubernetes-preserve-unknown-fields`,
+//! `nullable` admits `null`, `x-kubernetes-int-or-string` admits both, and
+//! `x-kubernetes-embedded-resource` objects carry `apiVersion`, `kind` and
+//! `metadata`.
+
+use serde_json::{Map, Value, json};
+
+use crate::SchemaError;
+use crate::formats;
+
+/// A custom resource kind defined by a CRD.
+pub(crate) struct CrdKind {
+    /// `"example.com/v1/Widget"`.
+    pub(crate) key: String,
+    /// The CRD's `metadata.name`.
+    pub(crate) crd: String,
+    pub(crate) schema: Value,
+}
+
+pub(crate) fn convert(crd: &Value) -> Result<Vec<CrdKind>, SchemaError> {
+    let name = crd
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or("<unnamed>")
+        .to_owned();
+    let fail = |reason: &str| SchemaError::InvalidCrd {
+        name: name.clone(),
+        reason: reason.to_owned(),
+    };
+    let api_version = crd
+        .get("apiVersion")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if crd.get("kind").and_then(Value::as_str) != Some("CustomResourceDefinition")
+        || !api_version.starts_with("apiextensions.k8s.io/")
+    {
+        return Err(fail("not an apiextensions.k8s.io CustomResourceDefinition"));
+    }
+    let group = crd
+        .pointer("/spec/group")
+        .and_then(Value::as_str)
+        .ok_or_else(|| fail("`spec.group` is missing"))?;
+    let kind = crd
+        .pointer("/spec/names/kind")
+        .and_then(Value::as_str)
+        .ok_or_else(|| fail("`spec.names.kind` is missing"))?;
+    // apiextensions.k8s.io/v1beta1 could hold one schema for all versions.
+    let shared = crd.pointer("/spec/validation/openAPIV3Schema");
+    let mut versions: Vec<(&str, Option<&Value>)> = Vec::new();
+    if let Some(list) = crd.pointer("/spec/versions").and_then(Value::as_array) {
+        for version in list {
+            let Some(version_name) = version.get("name").and_then(Value::as_str) else {
+                return Err(fail("a version in `spec.versions` has no `name`"));
+            };
+            if version.get("served").and_then(Value::as_bool) == Some(false) {
+                continue;
+            }
+            let schema = version.pointer("/schema/openAPIV3Schema").or(shared);
+            versions.push((version_name, schema));
+        }
+    } else if let Some(version_name) = crd.pointer("/spec/version").and_then(Value::as_str) {
+        versions.push((version_name, shared));
+    }
+    if versions.is_empty() {
+        return Err(fail("no served version in `spec.versions`"));
+    }
+    Ok(versions
+        .into_iter()
+        .map(|(version, schema)| CrdKind {
+            key: format!("{group}/{version}/{kind}"),
+            crd: name.clone(),
+            schema: root_schema(schema),
+        })
+        .collect())
+}
+
+fn root_schema(schema: Option<&Value>) -> Value {
+    let mut root = match schema {
+        Some(schema) => convert_node(schema, false),
+        None => json!({"type": "object"}),
+    };
+    if let Value::Object(map) = &mut root {
+        if schema.is_none() {
+            map.insert(
+                "x-kubernetes-preserve-unknown-fields".into(),
+                Value::Bool(true),
+            );
+        }
+        let props = map
+            .entry("properties")
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Value::Object(props) = props {
+            add_type_meta(props);
+        }
+        map.entry("type").or_insert_with(|| json!("object"));
+        if !preserves_unknown(map) {
+            map.entry("additionalProperties")
+                .or_insert(Value::Bool(false));
+        }
+    }
+    formats::add_integer_ranges(&mut root);
+    root
+}
+
+fn add_type_meta(props: &mut Map<String, Value>) {
+    props
+        .entry("apiVersion")
+        .or_insert_with(|| json!({"type": "string"}));
+    props
+        .entry("kind")
+        .or_insert_with(|| json!({"type": "string"}));
+    props
+        .entry("metadata")
+        .or_insert_with(|| json!({"type": "object"}));
+}
+
+fn preserves_unknown(map: &Map<String, Value>) -> bool {
+    map.get("x-kubernetes-preserve-unknown-fields")
+        .and_then(Value::as_bool)
+        == Some(true)
+}
+
+/// Convert one node; `in_junctor` is true inside `allOf`/`anyOf`/`oneOf`/`not`,
+/// where a structural schema only adds value checks and must not close objects.
+fn convert_node(node: &Value, in_junctor: bool) -> Value {
+    let Value::Object(source) = node else {
+        return node.clone();
+    };
+    let mut map = Map::new();
+    for (key, value) in source {
+        let converted = match key.as_str() {
+            "properties" => match value {
+                Value::Object(props) => Value::Object(
+                    props
+                        .iter()
+                        .map(|(k, v)| (k.clone(), convert_node(v, false)))
+                        .collect(),
+                ),
+                other => other.clone(),
+            },
+            "items" | "additionalProperties" => convert_node(value, false),
+            "allOf" | "anyOf" | "oneOf" => match value {
+                Value::Array(branches) => {
+                    Value::Array(branches.iter().map(|b| convert_node(b, true)).collect())
+                }
+                other => other.clone(),
+            },
+            "not" => convert_node(value, true),
+            _ => value.clone(),
+        };
+        map.insert(key.clone(), converted);
+    }
+    // OpenAPI 3.0 writes exclusive bounds as booleans beside minimum/maximum.
+    for (flag, bound) in [
+        ("exclusiveMinimum", "minimum"),
+        ("exclusiveMaximum", "maximum"),
+    ] {
+        match map.get(flag) {
+            Some(Value::Bool(true)) => {
+                if let Some(limit) = map.remove(bound) {
+                    map.insert(flag.into(), limit);
+                } else {
+                    map.remove(flag);
+                }
+            }
+            Some(Value::Bool(false)) => {
+                map.remove(flag);
+            }
+            _ => {}
+        }
+    }
+    let nullable = map.get("nullable").and_then(Value::as_bool) == Some(true);
+    if map
+        .get("x-kubernetes-int-or-string")
+        .and_then(Value::as_bool)
+        == Some(true)
+    {
+        // Generated CRDs spell it out as `anyOf: [{type: integer}, {type: string}]` too.
+        if let Some(Value::Array(branches)) = map.get("anyOf") {
+            if branches.iter().all(|b| {
+                b.as_object()
+                    .is_some_and(|o| o.len() == 1 && o.contains_key("type"))
+            }) {
+                map.remove("anyOf");
+            }
+        }
+        if let Value::Object(replacement) = formats::int_or_string_schema(nullable) {
+            map.extend(replacement);
+        }
+    } else if nullable {
+        match map.get("type").cloned() {
+            Some(Value::String(t)) => {
+                map.insert("type".into(), json!([t, "null"]));
+            }
+            Some(Value::Array(mut types)) if !types.contains(&json!("null")) => {
+                types.push(json!("null"));
+                map.insert("type".into(), Value::Array(types));
+            }
+            _ => {}
+        }
+        if let Some(Value::Array(values)) = map.get_mut("enum") {
+            if !values.contains(&Value::Null) {
+                values.push(Value::Null);
+            }
+        }
+    }
+    if map
+        .get("x-kubernetes-embedded-resource")
+        .and_then(Value::as_bool)
+        == Some(true)
+    {
+        let props = map
+            .entry("properties")
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Value::Object(props) = props {
+            add_type_meta(props);
+        }
+    }
+    let is_object =
+        map.get("type").and_then(Value::as_str) == Some("object") || map.contains_key("properties");
+    if is_object && !in_junctor && !preserves_unknown(&map) {
+        map.entry("additionalProperties")
+            .or_insert(Value::Bool(false));
+    }
+    Value::Object(map)
+}
