@@ -1,0 +1,87 @@
+use crate::rules::*;
+
+declare_rule! {
+    /// The same object is defined twice in the run.
+    ///
+    /// ## What it does
+    /// Flags an object whose API group, kind, namespace and `metadata.name` are those of an
+    /// earlier object among the files checked together; the note says where the first one is.
+    /// Objects named only by `generateName` are skipped.
+    ///
+    /// ## Why is this bad?
+    /// When applied, the second definition silently replaces the first (`kubectl apply`), or
+    /// the apply fails (`kubectl create`, Helm, Argo CD report a conflict). Either way one of
+    /// the two is not what runs.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// apiVersion: v1
+    /// kind: ConfigMap
+    /// metadata:
+    ///   name: settings
+    /// data:
+    ///   mode: fast
+    /// ---
+    /// apiVersion: v1
+    /// kind: ConfigMap
+    /// metadata:
+    ///   name: settings
+    /// data:
+    ///   mode: safe
+    /// ```
+    ///
+    /// Use instead:
+    /// ```yaml
+    /// apiVersion: v1
+    /// kind: ConfigMap
+    /// metadata:
+    ///   name: settings
+    /// data:
+    ///   mode: safe
+    /// ```
+    ///
+    /// ## Options
+    /// None.
+    ///
+    /// ## References
+    /// - [Object names and IDs](https://kubernetes.io/docs/concepts/overview/working-with-objects/names/)
+    id: "duplicate-object",
+    category: Metadata,
+    severity: Error,
+    enabled: true,
+}
+
+pub(crate) type Options = NoOptions;
+
+pub(crate) fn build(_: Options) -> Result<Box<dyn Check>, String> {
+    Ok(Box::new(check))
+}
+
+fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
+    let Some(first) = cx.index.first_with_identity(cx.object) else {
+        return;
+    };
+    if first == cx.position {
+        return;
+    }
+    let original = cx.index.entries[first].object;
+    let location = original.locate("/metadata/name", false);
+    let at = location.start();
+    out.push(
+        cx.diag(
+            "/metadata/name",
+            format!(
+                "{} `{}` is defined twice",
+                cx.object.kind(),
+                cx.object.name().unwrap_or("")
+            ),
+        )
+        .with_help("remove one of the two definitions, or rename one of them")
+        .with_note(format!(
+            "first defined at {}:{}:{}",
+            location.file(),
+            at.line,
+            at.column
+        )),
+    );
+}

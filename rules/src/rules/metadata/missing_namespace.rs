@@ -1,0 +1,121 @@
+use crate::rules::*;
+
+declare_rule! {
+    /// A namespaced object does not say which namespace it belongs to.
+    ///
+    /// ## What it does
+    /// Flags objects of namespaced kinds without `metadata.namespace`. Cluster-scoped kinds
+    /// (Namespace, Node, PersistentVolume, ClusterRole, ClusterRoleBinding, StorageClass,
+    /// PriorityClass, IngressClass, RuntimeClass, CustomResourceDefinition, webhook
+    /// configurations…) are skipped, and so are custom resources whose
+    /// CustomResourceDefinition among the checked files has `scope: Cluster`.
+    ///
+    /// ## Why is this bad?
+    /// Without a namespace, the object lands in whatever namespace the applying tool or
+    /// context defaults to, so the same manifest deploys differently for different people.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// apiVersion: v1
+    /// kind: ConfigMap
+    /// metadata:
+    ///   name: settings
+    /// data:
+    ///   mode: fast
+    /// ```
+    ///
+    /// Use instead:
+    /// ```yaml
+    /// apiVersion: v1
+    /// kind: ConfigMap
+    /// metadata:
+    ///   name: settings
+    ///   namespace: shop
+    /// data:
+    ///   mode: fast
+    /// ```
+    ///
+    /// ## Options
+    /// None.
+    ///
+    /// ## References
+    /// - [Namespaces](https://kubernetes.io/docs/concepts/overview/working-with-objects/namespaces/)
+    /// - kube-linter `use-namespace`
+    id: "missing-namespace",
+    category: Metadata,
+    severity: Info,
+    enabled: false,
+}
+
+pub(crate) type Options = NoOptions;
+
+pub(crate) fn build(_: Options) -> Result<Box<dyn Check>, String> {
+    Ok(Box::new(check))
+}
+
+const CLUSTER_SCOPED: &[&str] = &[
+    "Namespace",
+    "Node",
+    "PersistentVolume",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "StorageClass",
+    "PriorityClass",
+    "IngressClass",
+    "RuntimeClass",
+    "CustomResourceDefinition",
+    "APIService",
+    "ValidatingWebhookConfiguration",
+    "MutatingWebhookConfiguration",
+    "ValidatingAdmissionPolicy",
+    "ValidatingAdmissionPolicyBinding",
+    "CSIDriver",
+    "CSINode",
+    "VolumeAttachment",
+    "CertificateSigningRequest",
+    "PodSecurityPolicy",
+    "FlowSchema",
+    "PriorityLevelConfiguration",
+    "ComponentStatus",
+    "VolumeSnapshotClass",
+    "ClusterIssuer",
+    "GatewayClass",
+    "MutatingAdmissionPolicy",
+    "MutatingAdmissionPolicyBinding",
+    "IPAddress",
+    "ServiceCIDR",
+    "DeviceClass",
+    "ResourceSlice",
+];
+
+fn cluster_scoped_by_crd(cx: &Ctx<'_, '_>) -> bool {
+    let kind = cx.object.kind();
+    let group = cx.object.group();
+    cx.index.of_kind("CustomResourceDefinition").any(|crd| {
+        let spec = |p: &str| crd.object.value.pointer(p).and_then(Value::as_str);
+        spec("/spec/names/kind") == Some(kind)
+            && spec("/spec/group") == Some(group)
+            && spec("/spec/scope") == Some("Cluster")
+    })
+}
+
+fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
+    let kind = cx.object.kind();
+    if kind.is_empty()
+        || CLUSTER_SCOPED.contains(&kind)
+        || cx.object.namespace().is_some_and(|n| !n.is_empty())
+    {
+        return;
+    }
+    if cluster_scoped_by_crd(cx) {
+        return;
+    }
+    out.push(
+        cx.missing(
+            "/metadata/namespace",
+            "/metadata/name",
+            format!("this {kind} has no `metadata.namespace`"),
+        )
+        .with_help("set `metadata.namespace` to the namespace the object belongs in"),
+    );
+}

@@ -1,0 +1,117 @@
+use crate::rules::*;
+use crate::util::{label_selector_matches, selector_is_empty};
+
+declare_rule! {
+    /// A NetworkPolicy selects no pod of the run.
+    ///
+    /// ## What it does
+    /// Flags NetworkPolicies whose `spec.podSelector` is not empty and matches the pod labels
+    /// of no workload in the same namespace among the files checked together. An empty
+    /// selector (every pod of the namespace) is not reported; when the run holds no workload in
+    /// the namespace at all, the rule stays silent.
+    ///
+    /// ## Why is this bad?
+    /// A policy that selects nothing isolates nothing: the pods it was written for accept
+    /// traffic from everywhere. It is usually a label renamed on one side only.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// apiVersion: networking.k8s.io/v1
+    /// kind: NetworkPolicy
+    /// metadata:
+    ///   name: web
+    /// spec:
+    ///   podSelector:
+    ///     matchLabels: {app: website}
+    ///   policyTypes: [Ingress]
+    /// ---
+    /// apiVersion: apps/v1
+    /// kind: Deployment
+    /// metadata:
+    ///   name: web
+    /// spec:
+    ///   selector:
+    ///     matchLabels: {app: web}
+    ///   template:
+    ///     metadata:
+    ///       labels: {app: web}
+    ///     spec:
+    ///       containers:
+    ///         - name: web
+    ///           image: nginx:1.27
+    /// ```
+    ///
+    /// Use instead:
+    /// ```yaml
+    /// apiVersion: networking.k8s.io/v1
+    /// kind: NetworkPolicy
+    /// metadata:
+    ///   name: web
+    /// spec:
+    ///   podSelector:
+    ///     matchLabels: {app: web}
+    ///   policyTypes: [Ingress]
+    /// ---
+    /// apiVersion: apps/v1
+    /// kind: Deployment
+    /// metadata:
+    ///   name: web
+    /// spec:
+    ///   selector:
+    ///     matchLabels: {app: web}
+    ///   template:
+    ///     metadata:
+    ///       labels: {app: web}
+    ///     spec:
+    ///       containers:
+    ///         - name: web
+    ///           image: nginx:1.27
+    /// ```
+    ///
+    /// ## Options
+    /// None.
+    ///
+    /// ## References
+    /// - [Network policies](https://kubernetes.io/docs/concepts/services-networking/network-policies/)
+    /// - kube-linter `dangling-networkpolicy`, kube-score `networkpolicy-targets-pod`
+    id: "network-policy-selects-nothing",
+    category: Networking,
+    severity: Warning,
+    enabled: true,
+}
+
+pub(crate) type Options = NoOptions;
+
+pub(crate) fn build(_: Options) -> Result<Box<dyn Check>, String> {
+    Ok(Box::new(check))
+}
+
+fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
+    if cx.object.kind() != "NetworkPolicy" {
+        return;
+    }
+    let Some(selector) = cx.object.value.pointer("/spec/podSelector") else {
+        return;
+    };
+    if selector_is_empty(selector) {
+        return;
+    }
+    let mut candidates = cx.index.pod_owners_in(cx.object.namespace()).peekable();
+    if candidates.peek().is_none() {
+        return;
+    }
+    for entry in candidates {
+        if label_selector_matches(selector, entry.pod_labels()) != Some(false) {
+            return;
+        }
+    }
+    out.push(
+        cx.diag(
+            "/spec/podSelector",
+            "this NetworkPolicy selects no pod of the workloads checked with it",
+        )
+        .with_help(
+            "make `podSelector` match the pod template labels of the workloads it should isolate",
+        ),
+    );
+}

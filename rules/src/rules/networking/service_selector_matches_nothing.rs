@@ -1,0 +1,126 @@
+use crate::rules::*;
+use crate::util::{format_selector, map_selector_matches};
+
+declare_rule! {
+    /// A Service selects no pod of the run.
+    ///
+    /// ## What it does
+    /// Flags Services whose `spec.selector` matches the pod labels of no workload (Pod,
+    /// Deployment, StatefulSet, DaemonSet, Job, CronJob, custom workloads…) in the same
+    /// namespace among the files checked together. When the run holds no workload in that
+    /// namespace at all (a Service checked alone), the rule stays silent rather than guess.
+    /// Services without a selector (endpoints managed by hand) and `ExternalName` Services are
+    /// skipped.
+    ///
+    /// ## Why is this bad?
+    /// A Service that selects nothing has no endpoints: clients get connection refused or
+    /// time out. It is usually a label renamed on one side only.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// apiVersion: v1
+    /// kind: Service
+    /// metadata:
+    ///   name: web
+    /// spec:
+    ///   selector: {app: website}
+    ///   ports:
+    ///     - port: 80
+    /// ---
+    /// apiVersion: apps/v1
+    /// kind: Deployment
+    /// metadata:
+    ///   name: web
+    /// spec:
+    ///   selector:
+    ///     matchLabels: {app: web}
+    ///   template:
+    ///     metadata:
+    ///       labels: {app: web}
+    ///     spec:
+    ///       containers:
+    ///         - name: web
+    ///           image: nginx:1.27
+    /// ```
+    ///
+    /// Use instead:
+    /// ```yaml
+    /// apiVersion: v1
+    /// kind: Service
+    /// metadata:
+    ///   name: web
+    /// spec:
+    ///   selector: {app: web}
+    ///   ports:
+    ///     - port: 80
+    /// ---
+    /// apiVersion: apps/v1
+    /// kind: Deployment
+    /// metadata:
+    ///   name: web
+    /// spec:
+    ///   selector:
+    ///     matchLabels: {app: web}
+    ///   template:
+    ///     metadata:
+    ///       labels: {app: web}
+    ///     spec:
+    ///       containers:
+    ///         - name: web
+    ///           image: nginx:1.27
+    /// ```
+    ///
+    /// ## Options
+    /// None.
+    ///
+    /// ## References
+    /// - [Services](https://kubernetes.io/docs/concepts/services-networking/service/)
+    /// - kube-linter `dangling-service`, kube-score `service-targets-pod`
+    id: "service-selector-matches-nothing",
+    category: Networking,
+    severity: Warning,
+    enabled: true,
+}
+
+pub(crate) type Options = NoOptions;
+
+pub(crate) fn build(_: Options) -> Result<Box<dyn Check>, String> {
+    Ok(Box::new(check))
+}
+
+fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
+    if cx.object.kind() != "Service" || cx.object.group() != "" {
+        return;
+    }
+    if cx
+        .object
+        .value
+        .pointer("/spec/type")
+        .and_then(Value::as_str)
+        == Some("ExternalName")
+    {
+        return;
+    }
+    let Some(selector) = cx
+        .object
+        .value
+        .pointer("/spec/selector")
+        .and_then(Value::as_object)
+    else {
+        return;
+    };
+    if selector.is_empty() {
+        return;
+    }
+    let mut candidates = cx.index.pod_owners_in(cx.object.namespace()).peekable();
+    if candidates.peek().is_none() {
+        return;
+    }
+    if candidates.any(|e| map_selector_matches(selector, e.pod_labels())) {
+        return;
+    }
+    out.push(
+        cx.diag("/spec/selector", format!("the selector `{}` matches no pod of the workloads checked with this Service", format_selector(selector)))
+            .with_help("make the selector match the pod template labels of the workload that serves this Service"),
+    );
+}

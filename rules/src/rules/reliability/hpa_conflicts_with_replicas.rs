@@ -1,0 +1,125 @@
+use crate::index::namespaces_compatible;
+use crate::rules::*;
+
+declare_rule! {
+    /// A workload scaled by a HorizontalPodAutoscaler also sets `replicas`.
+    ///
+    /// ## What it does
+    /// Flags `spec.replicas` of a workload that a HorizontalPodAutoscaler among the checked
+    /// files targets (same namespace, `scaleTargetRef` kind and name).
+    ///
+    /// ## Why is this bad?
+    /// Every `kubectl apply` of the manifest resets the replica count to the fixed number, then
+    /// the autoscaler moves it back: under load, a deploy can scale the workload down to a size
+    /// that cannot take the traffic.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// apiVersion: apps/v1
+    /// kind: Deployment
+    /// metadata:
+    ///   name: web
+    /// spec:
+    ///   replicas: 3
+    ///   selector:
+    ///     matchLabels: {app: web}
+    ///   template:
+    ///     metadata:
+    ///       labels: {app: web}
+    ///     spec:
+    ///       containers:
+    ///         - name: web
+    ///           image: nginx:1.27
+    /// ---
+    /// apiVersion: autoscaling/v2
+    /// kind: HorizontalPodAutoscaler
+    /// metadata:
+    ///   name: web
+    /// spec:
+    ///   scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+    ///   minReplicas: 3
+    ///   maxReplicas: 10
+    /// ```
+    ///
+    /// Use instead:
+    /// ```yaml
+    /// apiVersion: apps/v1
+    /// kind: Deployment
+    /// metadata:
+    ///   name: web
+    /// spec:
+    ///   selector:
+    ///     matchLabels: {app: web}
+    ///   template:
+    ///     metadata:
+    ///       labels: {app: web}
+    ///     spec:
+    ///       containers:
+    ///         - name: web
+    ///           image: nginx:1.27
+    /// ---
+    /// apiVersion: autoscaling/v2
+    /// kind: HorizontalPodAutoscaler
+    /// metadata:
+    ///   name: web
+    /// spec:
+    ///   scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+    ///   minReplicas: 3
+    ///   maxReplicas: 10
+    /// ```
+    ///
+    /// ## Options
+    /// None.
+    ///
+    /// ## References
+    /// - [Migrating Deployments to horizontal scaling](https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#migrating-deployments-and-statefulsets-to-horizontal-autoscaling)
+    /// - kube-score `deployment-targeted-by-hpa-does-not-have-replicas-configured`
+    id: "hpa-conflicts-with-replicas",
+    category: Reliability,
+    severity: Warning,
+    enabled: true,
+}
+
+pub(crate) type Options = NoOptions;
+
+pub(crate) fn build(_: Options) -> Result<Box<dyn Check>, String> {
+    Ok(Box::new(check))
+}
+
+/// The name of the HorizontalPodAutoscaler that targets this object, if any.
+pub(crate) fn autoscaler_of<'a>(cx: &'a Ctx<'_, '_>) -> Option<&'a str> {
+    let kind = cx.object.kind();
+    let name = cx.object.name()?;
+    cx.index
+        .of_kind("HorizontalPodAutoscaler")
+        .filter(|h| namespaces_compatible(h.object.namespace(), cx.object.namespace()))
+        .find(|h| {
+            let r = h.object.value.pointer("/spec/scaleTargetRef");
+            r.and_then(|r| r.get("kind")).and_then(Value::as_str) == Some(kind)
+                && r.and_then(|r| r.get("name")).and_then(Value::as_str) == Some(name)
+        })
+        .and_then(|h| h.object.name())
+}
+
+fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
+    if cx
+        .object
+        .value
+        .pointer("/spec/replicas")
+        .is_none_or(Value::is_null)
+    {
+        return;
+    }
+    let Some(hpa) = autoscaler_of(cx) else { return };
+    out.push(
+        cx.key_diag(
+            "/spec/replicas",
+            format!(
+                "`replicas` is set, but the HorizontalPodAutoscaler `{hpa}` scales this {}",
+                cx.object.kind()
+            ),
+        )
+        .with_help("remove `spec.replicas` and let the autoscaler own the replica count")
+        .with_note("each apply resets the replica count to this value until the autoscaler reacts"),
+    );
+}

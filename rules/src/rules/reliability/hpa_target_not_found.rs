@@ -1,0 +1,121 @@
+use crate::rules::*;
+
+declare_rule! {
+    /// A HorizontalPodAutoscaler scales an object that is not in the run.
+    ///
+    /// ## What it does
+    /// Flags HorizontalPodAutoscalers whose `spec.scaleTargetRef` (`kind` and `name`) names no
+    /// object of the files checked together, in the same namespace. When the run holds no
+    /// object of that kind in the namespace at all, the target may live elsewhere and the rule
+    /// stays silent.
+    ///
+    /// ## Why is this bad?
+    /// An autoscaler without its target does nothing (its status says `FailedGetScale`), so the
+    /// workload it was meant to scale runs at a fixed size. It is usually a rename that missed
+    /// the autoscaler.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// apiVersion: autoscaling/v2
+    /// kind: HorizontalPodAutoscaler
+    /// metadata:
+    ///   name: web
+    /// spec:
+    ///   scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web-v1}
+    ///   minReplicas: 2
+    ///   maxReplicas: 10
+    /// ---
+    /// apiVersion: apps/v1
+    /// kind: Deployment
+    /// metadata:
+    ///   name: web
+    /// spec:
+    ///   selector:
+    ///     matchLabels: {app: web}
+    ///   template:
+    ///     metadata:
+    ///       labels: {app: web}
+    ///     spec:
+    ///       containers:
+    ///         - name: web
+    ///           image: nginx:1.27
+    /// ```
+    ///
+    /// Use instead:
+    /// ```yaml
+    /// apiVersion: autoscaling/v2
+    /// kind: HorizontalPodAutoscaler
+    /// metadata:
+    ///   name: web
+    /// spec:
+    ///   scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+    ///   minReplicas: 2
+    ///   maxReplicas: 10
+    /// ---
+    /// apiVersion: apps/v1
+    /// kind: Deployment
+    /// metadata:
+    ///   name: web
+    /// spec:
+    ///   selector:
+    ///     matchLabels: {app: web}
+    ///   template:
+    ///     metadata:
+    ///       labels: {app: web}
+    ///     spec:
+    ///       containers:
+    ///         - name: web
+    ///           image: nginx:1.27
+    /// ```
+    ///
+    /// ## Options
+    /// None.
+    ///
+    /// ## References
+    /// - [Horizontal Pod Autoscaling](https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/)
+    /// - kube-linter `dangling-horizontalpodautoscaler`, kube-score `horizontalpodautoscaler-has-target`
+    id: "hpa-target-not-found",
+    category: Reliability,
+    severity: Warning,
+    enabled: true,
+}
+
+pub(crate) type Options = NoOptions;
+
+pub(crate) fn build(_: Options) -> Result<Box<dyn Check>, String> {
+    Ok(Box::new(check))
+}
+
+fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
+    if cx.object.kind() != "HorizontalPodAutoscaler" {
+        return;
+    }
+    let target = |f: &str| {
+        cx.object
+            .value
+            .pointer(&format!("/spec/scaleTargetRef/{f}"))
+            .and_then(Value::as_str)
+    };
+    let (Some(kind), Some(name)) = (target("kind"), target("name")) else {
+        return;
+    };
+    let namespace = cx.object.namespace();
+    let mut candidates = cx.index.of_kind_in(kind, namespace).peekable();
+    if candidates.peek().is_none() {
+        return;
+    }
+    if candidates.any(|e| e.object.name() == Some(name)) {
+        return;
+    }
+    out.push(
+        cx.diag(
+            "/spec/scaleTargetRef/name",
+            format!(
+                "this autoscaler targets {kind} `{name}`, which is not among the objects checked"
+            ),
+        )
+        .with_help(format!(
+            "point `scaleTargetRef` at an existing {kind}, or add the missing {kind}"
+        )),
+    );
+}

@@ -1,0 +1,85 @@
+use crate::rules::*;
+
+declare_rule! {
+    /// A Job is never cleaned up after it finishes.
+    ///
+    /// ## What it does
+    /// Flags Jobs without `spec.ttlSecondsAfterFinished`. CronJobs are not reported: their
+    /// history limits already clean up the Jobs they create.
+    ///
+    /// ## Why is this bad?
+    /// Finished Jobs and their pods stay in the cluster until someone deletes them, piling up
+    /// objects, logs and, for failed pods, references to old images and secrets.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// apiVersion: batch/v1
+    /// kind: Job
+    /// metadata:
+    ///   name: migrate
+    /// spec:
+    ///   template:
+    ///     spec:
+    ///       restartPolicy: Never
+    ///       containers:
+    ///         - name: migrate
+    ///           image: example.com/migrate:1.0
+    /// ```
+    ///
+    /// Use instead:
+    /// ```yaml
+    /// apiVersion: batch/v1
+    /// kind: Job
+    /// metadata:
+    ///   name: migrate
+    /// spec:
+    ///   ttlSecondsAfterFinished: 86400
+    ///   template:
+    ///     spec:
+    ///       restartPolicy: Never
+    ///       containers:
+    ///         - name: migrate
+    ///           image: example.com/migrate:1.0
+    /// ```
+    ///
+    /// ## Options
+    /// None.
+    ///
+    /// ## References
+    /// - [Automatic cleanup for finished Jobs](https://kubernetes.io/docs/concepts/workloads/controllers/ttlafterfinished/)
+    /// - kube-linter `job-ttl-seconds-after-finished`
+    id: "job-missing-ttl",
+    category: Reliability,
+    severity: Warning,
+    enabled: false,
+}
+
+pub(crate) type Options = NoOptions;
+
+pub(crate) fn build(_: Options) -> Result<Box<dyn Check>, String> {
+    Ok(Box::new(check))
+}
+
+fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
+    if cx.object.kind() != "Job" || cx.object.group() != "batch" {
+        return;
+    }
+    if cx
+        .object
+        .value
+        .pointer("/spec/ttlSecondsAfterFinished")
+        .is_some_and(|v| !v.is_null())
+    {
+        return;
+    }
+    out.push(
+        cx.missing(
+            "/spec/ttlSecondsAfterFinished",
+            "/metadata/name",
+            "this Job has no `ttlSecondsAfterFinished`",
+        )
+        .with_help(
+            "set `spec.ttlSecondsAfterFinished` so the finished Job and its pods are deleted",
+        ),
+    );
+}

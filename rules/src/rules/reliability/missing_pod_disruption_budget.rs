@@ -1,0 +1,103 @@
+use crate::rules::*;
+use crate::util::{is_replicated_kind, label_selector_matches, replicas};
+
+declare_rule! {
+    /// A replicated workload has no PodDisruptionBudget.
+    ///
+    /// ## What it does
+    /// Flags Deployments, StatefulSets, ReplicaSets, ReplicationControllers, Rollouts and
+    /// CloneSets with two or more replicas (or scaled by an autoscaler) whose pod labels no
+    /// PodDisruptionBudget among the checked files selects, in the same namespace. Opt-in,
+    /// because the budget may live in another repository.
+    ///
+    /// ## Why is this bad?
+    /// Without a budget, a node drain may evict all replicas at once, and the service is down
+    /// until they are rescheduled and ready.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// apiVersion: apps/v1
+    /// kind: Deployment
+    /// metadata:
+    ///   name: web
+    /// spec:
+    ///   replicas: 3
+    ///   selector:
+    ///     matchLabels: {app: web}
+    ///   template:
+    ///     metadata:
+    ///       labels: {app: web}
+    ///     spec:
+    ///       containers:
+    ///         - name: web
+    ///           image: nginx:1.27
+    /// ```
+    ///
+    /// Use instead:
+    /// ```yaml
+    /// apiVersion: apps/v1
+    /// kind: Deployment
+    /// metadata:
+    ///   name: web
+    /// spec:
+    ///   replicas: 3
+    ///   selector:
+    ///     matchLabels: {app: web}
+    ///   template:
+    ///     metadata:
+    ///       labels: {app: web}
+    ///     spec:
+    ///       containers:
+    ///         - name: web
+    ///           image: nginx:1.27
+    /// ---
+    /// apiVersion: policy/v1
+    /// kind: PodDisruptionBudget
+    /// metadata:
+    ///   name: web
+    /// spec:
+    ///   maxUnavailable: 1
+    ///   selector:
+    ///     matchLabels: {app: web}
+    /// ```
+    ///
+    /// ## Options
+    /// None.
+    ///
+    /// ## References
+    /// - [Specifying a disruption budget](https://kubernetes.io/docs/tasks/run-application/configure-pdb/)
+    /// - Polaris `missingPodDisruptionBudget`, kube-score `deployment-has-poddisruptionbudget`
+    id: "missing-pod-disruption-budget",
+    category: Reliability,
+    severity: Warning,
+    enabled: false,
+}
+
+pub(crate) type Options = NoOptions;
+
+pub(crate) fn build(_: Options) -> Result<Box<dyn Check>, String> {
+    Ok(Box::new(check))
+}
+
+fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
+    let kind = cx.object.kind();
+    let Some(pod) = cx.pod else { return };
+    if !is_replicated_kind(kind) {
+        return;
+    }
+    let scaled = super::hpa_conflicts_with_replicas::autoscaler_of(cx).is_some();
+    if !scaled && replicas(cx.object).is_none_or(|r| r < 2) {
+        return;
+    }
+    let covered = cx
+        .index
+        .of_kind_in("PodDisruptionBudget", cx.object.namespace())
+        .filter_map(|p| p.object.value.pointer("/spec/selector"))
+        .any(|s| label_selector_matches(s, pod.labels()) == Some(true));
+    if !covered {
+        out.push(
+            cx.diag("/metadata/name", format!("no PodDisruptionBudget covers the pods of this {kind}"))
+                .with_help("add a PodDisruptionBudget whose selector matches the pod template labels, e.g. with `maxUnavailable: 1`"),
+        );
+    }
+}

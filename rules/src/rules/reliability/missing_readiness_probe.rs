@@ -1,0 +1,88 @@
+use crate::rules::*;
+
+declare_rule! {
+    /// A long-running container has no readiness probe.
+    ///
+    /// ## What it does
+    /// Flags main containers and sidecars (init containers with `restartPolicy: Always`)
+    /// without `readinessProbe`. Workloads that run to completion (Job, CronJob, KEDA
+    /// ScaledJob, Pods with `restartPolicy` `Never` or `OnFailure`) are skipped, as Polaris
+    /// and kube-score do.
+    ///
+    /// ## Why is this bad?
+    /// Without a readiness probe, a pod receives Service traffic as soon as its containers
+    /// start, before the application listens, and keeps receiving it while it is overloaded or
+    /// shutting down; rolling updates cannot tell a broken new version from a working one.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// apiVersion: apps/v1
+    /// kind: Deployment
+    /// metadata:
+    ///   name: web
+    /// spec:
+    ///   selector:
+    ///     matchLabels: {app: web}
+    ///   template:
+    ///     metadata:
+    ///       labels: {app: web}
+    ///     spec:
+    ///       containers:
+    ///         - name: web
+    ///           image: nginx:1.27
+    /// ```
+    ///
+    /// Use instead:
+    /// ```yaml
+    /// apiVersion: apps/v1
+    /// kind: Deployment
+    /// metadata:
+    ///   name: web
+    /// spec:
+    ///   selector:
+    ///     matchLabels: {app: web}
+    ///   template:
+    ///     metadata:
+    ///       labels: {app: web}
+    ///     spec:
+    ///       containers:
+    ///         - name: web
+    ///           image: nginx:1.27
+    ///           readinessProbe:
+    ///             httpGet:
+    ///               path: /ready
+    ///               port: 80
+    /// ```
+    ///
+    /// ## Options
+    /// None.
+    ///
+    /// ## References
+    /// - [Configure liveness, readiness and startup probes](https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/)
+    /// - kube-linter `no-readiness-probe`, Polaris `readinessProbeMissing`, kube-score `pod-probes`
+    id: "missing-readiness-probe",
+    category: Reliability,
+    severity: Warning,
+    enabled: true,
+}
+
+pub(crate) type Options = NoOptions;
+
+pub(crate) fn build(_: Options) -> Result<Box<dyn Check>, String> {
+    Ok(Box::new(check))
+}
+
+fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
+    let Some(pod) = cx.pod else { return };
+    if pod.runs_to_completion() {
+        return;
+    }
+    for c in pod.long_running_containers() {
+        if c.get("/readinessProbe").is_none_or(Value::is_null) {
+            out.push(
+                cx.missing(&c.at("/readinessProbe"), &c.at("/name"), format!("{} has no readiness probe", c.describe()))
+                    .with_help("add a `readinessProbe` that succeeds only when the container can serve requests"),
+            );
+        }
+    }
+}

@@ -1,0 +1,118 @@
+use crate::rules::*;
+use crate::util::label_selector_matches;
+
+declare_rule! {
+    /// A PodDisruptionBudget allows no voluntary disruption at all.
+    ///
+    /// ## What it does
+    /// Flags PodDisruptionBudgets with `maxUnavailable` of `0` or `0%`, `minAvailable` of
+    /// `100%`, or an integer `minAvailable` equal to or above the replicas of a workload it
+    /// selects among the checked files (a left-out `replicas` counts as 1).
+    ///
+    /// ## Why is this bad?
+    /// Such a budget never lets the eviction API remove a pod, so node drains hang: cluster
+    /// upgrades and autoscaler scale-downs stall until someone deletes the budget by hand.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// apiVersion: policy/v1
+    /// kind: PodDisruptionBudget
+    /// metadata:
+    ///   name: web
+    /// spec:
+    ///   maxUnavailable: 0
+    ///   selector:
+    ///     matchLabels: {app: web}
+    /// ```
+    ///
+    /// Use instead:
+    /// ```yaml
+    /// apiVersion: policy/v1
+    /// kind: PodDisruptionBudget
+    /// metadata:
+    ///   name: web
+    /// spec:
+    ///   maxUnavailable: 1
+    ///   selector:
+    ///     matchLabels: {app: web}
+    /// ```
+    ///
+    /// ## Options
+    /// None.
+    ///
+    /// ## References
+    /// - [Specifying a disruption budget](https://kubernetes.io/docs/tasks/run-application/configure-pdb/)
+    /// - kube-linter `pdb-max-unavailable` and `pdb-min-available`, Polaris `pdbDisruptionsIsZero`
+    id: "pdb-blocks-eviction",
+    category: Reliability,
+    severity: Warning,
+    enabled: true,
+}
+
+pub(crate) type Options = NoOptions;
+
+pub(crate) fn build(_: Options) -> Result<Box<dyn Check>, String> {
+    Ok(Box::new(check))
+}
+
+const HELP: &str = "allow at least one pod to be evicted: `maxUnavailable: 1`, or a `minAvailable` below the replica count";
+
+fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
+    if cx.object.kind() != "PodDisruptionBudget" {
+        return;
+    }
+    let spec = |f: &str| cx.object.value.pointer(&format!("/spec/{f}"));
+    let zero = |v: &Value| v.as_i64() == Some(0) || matches!(v.as_str(), Some("0" | "0%"));
+    if spec("maxUnavailable").is_some_and(zero) {
+        out.push(
+            cx.diag(
+                "/spec/maxUnavailable",
+                "`maxUnavailable: 0` never allows a pod to be evicted",
+            )
+            .with_help(HELP),
+        );
+        return;
+    }
+    let Some(min) = spec("minAvailable") else {
+        return;
+    };
+    if min.as_str() == Some("100%") {
+        out.push(
+            cx.diag(
+                "/spec/minAvailable",
+                "`minAvailable: 100%` never allows a pod to be evicted",
+            )
+            .with_help(HELP),
+        );
+        return;
+    }
+    let Some(min) = min.as_i64() else { return };
+    let Some(selector) = spec("selector") else {
+        return;
+    };
+    for entry in cx.index.pod_owners_in(cx.object.namespace()) {
+        if !crate::util::is_replicated_kind(entry.object.kind()) {
+            continue;
+        }
+        if label_selector_matches(selector, entry.pod_labels()) != Some(true) {
+            continue;
+        }
+        let Some(replicas) = crate::util::replicas(entry.object) else {
+            continue;
+        };
+        if replicas > 0 && min >= replicas {
+            out.push(
+                cx.diag(
+                    "/spec/minAvailable",
+                    format!(
+                        "`minAvailable: {min}` is not below the {replicas} replica(s) of {} `{}`, so no pod can be evicted",
+                        entry.object.kind(),
+                        entry.object.name().unwrap_or("<unnamed>")
+                    ),
+                )
+                .with_help(HELP),
+            );
+            return;
+        }
+    }
+}

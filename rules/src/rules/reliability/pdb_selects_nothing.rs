@@ -1,0 +1,124 @@
+use crate::rules::*;
+use crate::util::{label_selector_matches, selector_is_empty};
+
+declare_rule! {
+    /// A PodDisruptionBudget selects no pod of the run.
+    ///
+    /// ## What it does
+    /// Flags PodDisruptionBudgets whose `spec.selector` matches the pod labels of no workload
+    /// in the same namespace among all the files checked together. When the run has no
+    /// workload in that namespace at all (a PodDisruptionBudget checked alone), the rule stays
+    /// silent. An empty selector (which selects every pod of the namespace) is not reported.
+    ///
+    /// ## Why is this bad?
+    /// A budget that selects nothing protects nothing: voluntary disruptions (node drains,
+    /// upgrades) can take down every replica at once. It is usually a label that was renamed
+    /// on one side only.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// apiVersion: policy/v1
+    /// kind: PodDisruptionBudget
+    /// metadata:
+    ///   name: web
+    /// spec:
+    ///   minAvailable: 1
+    ///   selector:
+    ///     matchLabels: {app: website}
+    /// ---
+    /// apiVersion: apps/v1
+    /// kind: Deployment
+    /// metadata:
+    ///   name: web
+    /// spec:
+    ///   replicas: 2
+    ///   selector:
+    ///     matchLabels: {app: web}
+    ///   template:
+    ///     metadata:
+    ///       labels: {app: web}
+    ///     spec:
+    ///       containers:
+    ///         - name: web
+    ///           image: nginx:1.27
+    /// ```
+    ///
+    /// Use instead:
+    /// ```yaml
+    /// apiVersion: policy/v1
+    /// kind: PodDisruptionBudget
+    /// metadata:
+    ///   name: web
+    /// spec:
+    ///   minAvailable: 1
+    ///   selector:
+    ///     matchLabels: {app: web}
+    /// ---
+    /// apiVersion: apps/v1
+    /// kind: Deployment
+    /// metadata:
+    ///   name: web
+    /// spec:
+    ///   replicas: 2
+    ///   selector:
+    ///     matchLabels: {app: web}
+    ///   template:
+    ///     metadata:
+    ///       labels: {app: web}
+    ///     spec:
+    ///       containers:
+    ///         - name: web
+    ///           image: nginx:1.27
+    /// ```
+    ///
+    /// ## Options
+    /// None.
+    ///
+    /// ## References
+    /// - [Specifying a disruption budget](https://kubernetes.io/docs/tasks/run-application/configure-pdb/)
+    id: "pdb-selects-nothing",
+    category: Reliability,
+    severity: Warning,
+    enabled: true,
+}
+
+pub(crate) type Options = NoOptions;
+
+pub(crate) fn build(_: Options) -> Result<Box<dyn Check>, String> {
+    Ok(Box::new(check))
+}
+
+fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
+    if cx.object.kind() != "PodDisruptionBudget" {
+        return;
+    }
+    let Some(selector) = cx.object.value.pointer("/spec/selector") else {
+        return;
+    };
+    if selector_is_empty(selector) {
+        return;
+    }
+    let mut candidates = cx.index.pod_owners_in(cx.object.namespace()).peekable();
+    if candidates.peek().is_none() {
+        return;
+    }
+    let mut any = false;
+    for entry in candidates {
+        match label_selector_matches(selector, entry.pod_labels()) {
+            Some(true) => return,
+            Some(false) => any = true,
+            None => return,
+        }
+    }
+    if any {
+        out.push(
+            cx.diag(
+                "/spec/selector",
+                "this PodDisruptionBudget selects no pod of the workloads checked with it",
+            )
+            .with_help(
+                "make the selector match the pod template labels of the workload it protects",
+            ),
+        );
+    }
+}

@@ -1,0 +1,112 @@
+use crate::rules::*;
+use crate::util::{is_replicated_kind, replicas};
+
+declare_rule! {
+    /// A replicated workload runs a single pod.
+    ///
+    /// ## What it does
+    /// Flags Deployments, StatefulSets, ReplicaSets, ReplicationControllers, Argo Rollouts and
+    /// OpenKruise CloneSets whose `spec.replicas` is 1, or is left out (it defaults to 1).
+    /// A workload that a HorizontalPodAutoscaler among the checked files scales is skipped, and
+    /// so is `replicas: 0` (a workload switched off on purpose).
+    ///
+    /// ## Why is this bad?
+    /// With one pod, every node drain, eviction, rollout or crash is an outage of the service.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// apiVersion: apps/v1
+    /// kind: Deployment
+    /// metadata:
+    ///   name: web
+    /// spec:
+    ///   replicas: 1
+    ///   selector:
+    ///     matchLabels: {app: web}
+    ///   template:
+    ///     metadata:
+    ///       labels: {app: web}
+    ///     spec:
+    ///       containers:
+    ///         - name: web
+    ///           image: nginx:1.27
+    /// ```
+    ///
+    /// Use instead:
+    /// ```yaml
+    /// apiVersion: apps/v1
+    /// kind: Deployment
+    /// metadata:
+    ///   name: web
+    /// spec:
+    ///   replicas: 2
+    ///   selector:
+    ///     matchLabels: {app: web}
+    ///   template:
+    ///     metadata:
+    ///       labels: {app: web}
+    ///     spec:
+    ///       containers:
+    ///         - name: web
+    ///           image: nginx:1.27
+    /// ```
+    ///
+    /// ## Options
+    /// - `minReplicas` (integer, default 2): the smallest replica count that passes.
+    ///
+    /// ## References
+    /// - [Deployments](https://kubernetes.io/docs/concepts/workloads/controllers/deployment/)
+    /// - kube-linter `minimum-three-replicas`, Polaris `deploymentMissingReplicas`
+    id: "single-replica",
+    category: Reliability,
+    severity: Warning,
+    enabled: true,
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct Options {
+    min_replicas: i64,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { min_replicas: 2 }
+    }
+}
+
+pub(crate) fn build(options: Options) -> Result<Box<dyn Check>, String> {
+    if options.min_replicas < 1 {
+        return Err(format!(
+            "`minReplicas` must be at least 1, got {}",
+            options.min_replicas
+        ));
+    }
+    let min = options.min_replicas;
+    Ok(Box::new(
+        move |cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>| {
+            let kind = cx.object.kind();
+            if !is_replicated_kind(kind) || cx.pod.is_none() {
+                return;
+            }
+            let Some(count) = replicas(cx.object) else {
+                return;
+            };
+            if count == 0
+                || count >= min
+                || super::hpa_conflicts_with_replicas::autoscaler_of(cx).is_some()
+            {
+                return;
+            }
+            let message = if cx.object.value.pointer("/spec/replicas").is_some() {
+                format!("this {kind} runs {count} replica(s), fewer than {min}")
+            } else {
+                format!("this {kind} runs 1 replica: `replicas` is not set and defaults to 1")
+            };
+            out.push(
+            cx.missing("/spec/replicas", "/metadata/name", message)
+                .with_help(format!("set `spec.replicas` to at least {min}, or scale the workload with a HorizontalPodAutoscaler")),
+        );
+        },
+    ))
+}

@@ -1,0 +1,41 @@
+//! Rules about the compute resources containers ask for.
+
+pub(crate) mod missing_cpu_limit;
+pub(crate) mod missing_cpu_request;
+pub(crate) mod missing_ephemeral_storage_limit;
+pub(crate) mod missing_memory_limit;
+pub(crate) mod missing_memory_request;
+pub(crate) mod request_exceeds_limit;
+
+use crate::rules::*;
+
+/// Reports the main and init containers (ephemeral containers take no resources) that do
+/// not set `resources.<section>.<resource>`. A missing request is not reported when the
+/// limit is set: the API server then defaults the request to the limit.
+fn report_missing(
+    cx: &Ctx<'_, '_>,
+    out: &mut Vec<Diagnostic>,
+    section: &str,
+    resource: &str,
+    what: &str,
+    help: &str,
+) {
+    let Some(pod) = cx.pod else { return };
+    for c in pod.regular_containers() {
+        let set = |s: &str| {
+            c.get(&format!("/resources/{s}/{resource}"))
+                .is_some_and(|v| !v.is_null())
+        };
+        if set(section) || (section == "requests" && set("limits")) {
+            continue;
+        }
+        out.push(
+            cx.missing(
+                &c.at(&format!("/resources/{section}/{resource}")),
+                &c.at("/name"),
+                format!("{} has no {what}", c.describe()),
+            )
+            .with_help(help.to_owned()),
+        );
+    }
+}

@@ -1,0 +1,22 @@
+//! Rules about what a workload may do to the node and the cluster.
+
+pub(crate) mod automount_service_account_token;
+pub(crate) mod capabilities_not_dropped;
+pub(crate) mod dangerous_capability;
+pub(crate) mod default_service_account;
+pub(crate) mod host_ipc;
+pub(crate) mod host_network;
+pub(crate) mod host_path_volume;
+pub(crate) mod host_pid;
+pub(crate) mod host_port;
+pub(crate) mod privilege_escalation_allowed;
+pub(crate) mod privileged_container;
+pub(crate) mod run_as_root;
+pub(crate) mod seccomp_unconfined;
+pub(crate) mod secret_in_env_literal;
+pub(crate) mod sensitive_host_path;
+pub(crate) mod ssh_port_exposed;
+pub(crate) mod unsafe_proc_mount;
+pub(crate) mod unsafe_sysctl;
+pub(crate) mod windows_host_process;
+pub(crate) mod writable_root_filesystem;

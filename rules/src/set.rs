@@ -1,0 +1,221 @@
+//! A configured set of rules, and running it over the objects of a run.
+
+use std::collections::BTreeSet;
+
+use plimsoll_core::{Diagnostic, Object, Severity, sort_diagnostics};
+use rayon::prelude::*;
+
+use crate::config::{RuleConfigError, RulesConfig};
+use crate::index::{Entry, Index};
+use crate::info::RuleInfo;
+use crate::pod::{PodSpec, PodTemplates};
+use crate::registry::{self, Registered};
+
+/// The logic of one rule, with its options compiled. Called once per object of the run.
+pub(crate) trait Check: Send + Sync {
+    fn check(&self, cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>);
+}
+
+impl<F> Check for F
+where
+    F: Fn(&Ctx<'_, '_>, &mut Vec<Diagnostic>) + Send + Sync,
+{
+    fn check(&self, cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
+        self(cx, out)
+    }
+}
+
+/// What a rule sees of the object it checks, and of the run.
+pub(crate) struct Ctx<'a, 'o> {
+    pub object: &'o Object,
+    /// The object's pod spec, when its kind carries a pod template.
+    pub pod: Option<&'a PodSpec<'o>>,
+    /// Every object of the run.
+    pub index: &'a Index<'o>,
+    /// The position of this object in the run.
+    pub position: usize,
+    rule: &'static str,
+    severity: Severity,
+}
+
+impl Ctx<'_, '_> {
+    /// A finding of this rule, located at the value at `pointer` (or the nearest ancestor
+    /// that exists).
+    pub fn diag(&self, pointer: &str, message: impl Into<String>) -> Diagnostic {
+        self.object
+            .diagnostic(self.rule, self.severity, pointer, message)
+    }
+
+    /// A finding located at the key of `pointer`.
+    pub fn key_diag(&self, pointer: &str, message: impl Into<String>) -> Diagnostic {
+        self.object
+            .key_diagnostic(self.rule, self.severity, pointer, message)
+    }
+
+    /// A finding about a field that is missing (or present): its pointer is `pointer`, and
+    /// it is located at the key of the nearest part of that path that exists. When that is a
+    /// list item (a container has no key), it is located at `anchor` (the container's
+    /// `name`) instead of underlining the whole item.
+    pub fn missing(&self, pointer: &str, anchor: &str, message: impl Into<String>) -> Diagnostic {
+        let mut d = self.key_diag(pointer, message);
+        let mut prefix = pointer;
+        let found = loop {
+            if let Some(found) = self.object.find(prefix) {
+                break Some(found);
+            }
+            match prefix.rfind('/') {
+                Some(cut) if cut > 0 => prefix = &prefix[..cut],
+                _ => break None,
+            }
+        };
+        if found.is_some_and(|f| f.key.is_none()) && self.object.find(anchor).is_some() {
+            d.location = Some(self.object.locate(anchor, false));
+        }
+        d
+    }
+}
+
+struct Active {
+    info: &'static RuleInfo,
+    severity: Severity,
+    check: Box<dyn Check>,
+}
+
+/// The enabled rules, with their severities and compiled options. `Send + Sync`: build it
+/// once per configuration and share it between threads and requests.
+pub struct RuleSet {
+    active: Vec<Active>,
+    pods: PodTemplates,
+}
+
+impl std::fmt::Debug for RuleSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RuleSet")
+            .field("rules", &self.rule_ids().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+fn known(id: &str, origin: &'static str) -> Result<&'static Registered, RuleConfigError> {
+    registry::find(id).ok_or_else(|| RuleConfigError::UnknownRule {
+        id: id.to_owned(),
+        origin,
+        similar: registry::similar(id),
+    })
+}
+
+impl RuleSet {
+    /// Validates the configuration and compiles the options of every enabled rule.
+    ///
+    /// Which rules run: `only`, when given, is the exact set; otherwise each rule's default,
+    /// then `rules.<id>.enabled`, then `--enable`, then `--disable`. Options are checked for
+    /// every rule that has them, enabled or not, so that a typo never waits for the day the
+    /// rule is turned on.
+    pub fn new(config: &RulesConfig) -> Result<RuleSet, RuleConfigError> {
+        let pods = PodTemplates::new(&config.pod_template_paths)?;
+        for id in config.rules.keys() {
+            known(id, "rules")?;
+        }
+        let mut enabled: BTreeSet<&'static str> = registry::entries()
+            .iter()
+            .filter(|r| r.info.default_enabled)
+            .map(|r| r.info.id)
+            .collect();
+        for (id, settings) in &config.rules {
+            let rule = known(id, "rules")?;
+            match settings.enabled {
+                Some(true) => {
+                    enabled.insert(rule.info.id);
+                }
+                Some(false) => {
+                    enabled.remove(rule.info.id);
+                }
+                None => {}
+            }
+        }
+        for id in &config.enable {
+            enabled.insert(known(id, "--enable")?.info.id);
+        }
+        for id in &config.disable {
+            enabled.remove(known(id, "--disable")?.info.id);
+        }
+        if !config.only.is_empty() {
+            enabled.clear();
+            for id in &config.only {
+                enabled.insert(known(id, "--only")?.info.id);
+            }
+        }
+        let mut active = Vec::new();
+        for rule in registry::entries() {
+            let settings = config.rules.get(rule.info.id);
+            let options = settings.and_then(|s| s.options.as_ref());
+            let check =
+                (rule.build)(options).map_err(|message| RuleConfigError::InvalidOptions {
+                    rule: rule.info.id,
+                    message,
+                })?;
+            if enabled.contains(rule.info.id) {
+                active.push(Active {
+                    info: rule.info,
+                    severity: settings
+                        .and_then(|s| s.severity)
+                        .unwrap_or(rule.info.default_severity),
+                    check,
+                });
+            }
+        }
+        Ok(RuleSet { active, pods })
+    }
+
+    /// The ids of the rules that run, in registry order.
+    pub fn rule_ids(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.active.iter().map(|a| a.info.id)
+    }
+
+    /// The severity a rule reports at in this set, when it runs.
+    pub fn severity(&self, id: &str) -> Option<Severity> {
+        self.active
+            .iter()
+            .find(|a| a.info.id == id)
+            .map(|a| a.severity)
+    }
+
+    /// Runs every enabled rule on every object. The index of the run is built once; objects
+    /// are checked in parallel (rayon); the result is sorted into the deterministic output
+    /// order, whatever the thread count.
+    pub fn check(&self, objects: &[Object]) -> Vec<Diagnostic> {
+        if self.active.is_empty() {
+            return Vec::new();
+        }
+        let index = Index::new(objects, &self.pods);
+        let mut out: Vec<Diagnostic> = index
+            .entries
+            .par_iter()
+            .enumerate()
+            .flat_map_iter(|(position, entry)| self.check_entry(&index, position, entry))
+            .collect();
+        sort_diagnostics(&mut out);
+        out
+    }
+
+    fn check_entry(
+        &self,
+        index: &Index<'_>,
+        position: usize,
+        entry: &Entry<'_>,
+    ) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        for rule in &self.active {
+            let cx = Ctx {
+                object: entry.object,
+                pod: entry.pod.as_ref(),
+                index,
+                position,
+                rule: rule.info.id,
+                severity: rule.severity,
+            };
+            rule.check.check(&cx, &mut out);
+        }
+        out
+    }
+}
