@@ -147,6 +147,7 @@ pub(crate) fn is_date_time(s: &str) -> bool {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
