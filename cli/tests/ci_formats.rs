@@ -12,8 +12,8 @@ use ci_support::{plimsoll, repository, workspace};
 use serde_json::Value;
 
 fn sarif_validator() -> jsonschema::Validator {
-    let text = std::fs::read_to_string(workspace().join("fixtures/schemas/sarif-2.1.0.json"))
-        .unwrap();
+    let text =
+        std::fs::read_to_string(workspace().join("fixtures/schemas/sarif-2.1.0.json")).unwrap();
     let schema: Value = serde_json::from_str(&text).unwrap();
     jsonschema::validator_for(&schema).unwrap()
 }
