@@ -2,11 +2,13 @@
 //! NetworkPolicies, PodDisruptionBudgets, HorizontalPodAutoscalers, duplicates) resolve
 //! references across files and folders.
 //!
-//! Namespaces: an object without `metadata.namespace` gets its namespace when it is applied
-//! (`kubectl apply -n`, Helm's release namespace), so it is taken to share a namespace with
-//! every object. Rules that say "X matches nothing" look only at candidates in a compatible
-//! namespace, and stay silent when there is no candidate at all: a lone Service file cannot
-//! be judged.
+//! Namespaces: two objects are in the same namespace when both name the same one, when
+//! neither names one, or when one names it and the other, without a namespace, is in the same
+//! folder (it gets its namespace when applied: `kubectl apply -n`, Helm's release namespace).
+//! Rules that say "X matches nothing" look only at candidates in the same namespace, and stay
+//! silent when there is no candidate at all (a lone Service file cannot be judged) or when the
+//! namespace holds an operator's custom resource that creates pods the run cannot see
+//! ([`Index::has_opaque_pod_owner`]).
 
 use std::collections::HashMap;
 
@@ -41,13 +43,56 @@ fn explicit_name(object: &Object) -> Option<&str> {
     object.value.get("metadata")?.get("name")?.as_str()
 }
 
-/// Whether two namespaces may be the same once applied (a missing one matches any).
-pub fn namespaces_compatible(a: Option<&str>, b: Option<&str>) -> bool {
-    match (a, b) {
-        (Some(a), Some(b)) => a == b,
-        _ => true,
+/// The folder of the file an object was read from (`""` for a bare file name or stdin).
+pub fn folder(object: &Object) -> &str {
+    let name = object.source.name();
+    name.rfind(['/', '\\']).map_or("", |i| &name[..i])
+}
+
+/// Whether two objects may be in the same namespace once applied.
+pub fn same_namespace(a: &Object, b: &Object) -> bool {
+    match (a.namespace(), b.namespace()) {
+        (Some(x), Some(y)) => x == y,
+        (None, None) => true,
+        _ => folder(a) == folder(b),
     }
 }
+
+/// API groups whose kinds are all known: none of them creates pods in a way this crate cannot
+/// see.
+const BUILT_IN_GROUPS: &[&str] = &[
+    "",
+    "apps",
+    "batch",
+    "autoscaling",
+    "policy",
+    "networking.k8s.io",
+    "storage.k8s.io",
+    "scheduling.k8s.io",
+    "admissionregistration.k8s.io",
+    "coordination.k8s.io",
+    "discovery.k8s.io",
+    "certificates.k8s.io",
+    "node.k8s.io",
+    "events.k8s.io",
+    "rbac.authorization.k8s.io",
+    "apiextensions.k8s.io",
+    "apiregistration.k8s.io",
+    "flowcontrol.apiserver.k8s.io",
+    "extensions",
+    "gateway.networking.k8s.io",
+];
+
+/// Fields of a custom resource's `spec` that suggest an operator turns it into pods (the
+/// Prometheus operator's `Prometheus` and `Alertmanager` have `replicas` and `podMetadata`).
+const POD_HINTS: &[&str] = &[
+    "replicas",
+    "podMetadata",
+    "podTemplate",
+    "template",
+    "image",
+    "containers",
+];
 
 impl<'o> Index<'o> {
     pub fn new(objects: &'o [Object], pods: &PodTemplates) -> Index<'o> {
@@ -95,25 +140,41 @@ impl<'o> Index<'o> {
             .map(|&i| &self.entries[i])
     }
 
-    /// Objects of a kind whose namespace may be `namespace`.
-    pub fn of_kind_in<'a>(
+    /// Objects of a kind in the namespace of `near`.
+    pub fn of_kind_near<'a>(
         &'a self,
         kind: &str,
-        namespace: Option<&'a str>,
+        near: &'a Object,
     ) -> impl Iterator<Item = &'a Entry<'o>> + 'a {
         self.of_kind(kind)
-            .filter(move |e| namespaces_compatible(e.object.namespace(), namespace))
+            .filter(move |e| same_namespace(e.object, near))
     }
 
-    /// Objects that create pods (they carry a pod template) in a compatible namespace.
+    /// Objects that create pods (they carry a pod template) in the namespace of `near`.
     /// Controllers' own pods are not separate objects in a run of manifests, so this is
     /// every candidate a selector could match.
-    pub fn pod_owners_in<'a>(
+    pub fn pod_owners_near<'a>(
         &'a self,
-        namespace: Option<&'a str>,
+        near: &'a Object,
     ) -> impl Iterator<Item = &'a Entry<'o>> + 'a {
-        self.entries.iter().filter(move |e| {
-            e.pod.is_some() && namespaces_compatible(e.object.namespace(), namespace)
+        self.entries
+            .iter()
+            .filter(move |e| e.pod.is_some() && same_namespace(e.object, near))
+    }
+
+    /// Whether the namespace of `near` holds a custom resource that probably makes an
+    /// operator create pods (its `spec` has `replicas`, `podMetadata`, `template`…), whose
+    /// labels the run cannot know: selectors that match nothing visible may match those.
+    pub fn has_opaque_pod_owner(&self, near: &Object) -> bool {
+        self.entries.iter().any(|e| {
+            e.pod.is_none()
+                && !BUILT_IN_GROUPS.contains(&e.object.group())
+                && e.object
+                    .value
+                    .get("spec")
+                    .and_then(serde_json::Value::as_object)
+                    .is_some_and(|spec| POD_HINTS.iter().any(|h| spec.contains_key(*h)))
+                && same_namespace(e.object, near)
         })
     }
 }

@@ -1,3 +1,6 @@
+use std::sync::Arc;
+
+use crate::index::folder;
 use crate::rules::*;
 
 declare_rule! {
@@ -5,7 +8,10 @@ declare_rule! {
     ///
     /// ## What it does
     /// Flags an object whose API group, kind, namespace and `metadata.name` are those of an
-    /// earlier object among the files checked together; the note says where the first one is.
+    /// earlier object in the same file, or in another file of the same folder when the two
+    /// definitions differ; the note says where the first one is. Files in different folders
+    /// are not compared (overlays and examples repeat names on purpose, and a folder is what
+    /// `kubectl apply -f DIR` applies), nor are identical copies in two files of a folder.
     /// Objects named only by `generateName` are skipped.
     ///
     /// ## Why is this bad?
@@ -65,6 +71,12 @@ fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
         return;
     }
     let original = cx.index.entries[first].object;
+    let same_file = Arc::ptr_eq(&original.source, &cx.object.source);
+    // Folders are applied one at a time (`kubectl apply -f DIR`), and the same object copied
+    // unchanged into two bundles of one folder (alternative install files) is harmless.
+    if !same_file && (folder(original) != folder(cx.object) || original.value == cx.object.value) {
+        return;
+    }
     let location = original.locate("/metadata/name", false);
     let at = location.start();
     out.push(

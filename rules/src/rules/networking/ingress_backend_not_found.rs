@@ -135,10 +135,9 @@ fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
     if cx.object.kind() != "Ingress" {
         return;
     }
-    let namespace = cx.object.namespace();
     let services: Vec<_> = cx
         .index
-        .of_kind_in("Service", namespace)
+        .of_kind_near("Service", cx.object)
         .filter(|s| s.object.group().is_empty())
         .collect();
     if services.is_empty() {

@@ -70,7 +70,7 @@ fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
     let Some(pod) = cx.pod else { return };
     let covered = cx
         .index
-        .of_kind_in("NetworkPolicy", cx.object.namespace())
+        .of_kind_near("NetworkPolicy", cx.object)
         .filter_map(|p| p.object.value.pointer("/spec/podSelector"))
         .any(|s| label_selector_matches(s, pod.labels()) == Some(true));
     if !covered {

@@ -8,7 +8,8 @@ declare_rule! {
     /// Flags NetworkPolicies whose `spec.podSelector` is not empty and matches the pod labels
     /// of no workload in the same namespace among the files checked together. An empty
     /// selector (every pod of the namespace) is not reported; when the run holds no workload in
-    /// the namespace at all, the rule stays silent.
+    /// the namespace at all, or a custom resource that an operator probably turns into pods
+    /// (see `service-selector-matches-nothing`), the rule stays silent.
     ///
     /// ## Why is this bad?
     /// A policy that selects nothing isolates nothing: the pods it was written for accept
@@ -96,7 +97,7 @@ fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
     if selector_is_empty(selector) {
         return;
     }
-    let mut candidates = cx.index.pod_owners_in(cx.object.namespace()).peekable();
+    let mut candidates = cx.index.pod_owners_near(cx.object).peekable();
     if candidates.peek().is_none() {
         return;
     }
@@ -104,6 +105,9 @@ fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
         if label_selector_matches(selector, entry.pod_labels()) != Some(false) {
             return;
         }
+    }
+    if cx.index.has_opaque_pod_owner(cx.object) {
+        return;
     }
     out.push(
         cx.diag(

@@ -10,7 +10,9 @@ declare_rule! {
     /// namespace among the files checked together. When the run holds no workload in that
     /// namespace at all (a Service checked alone), the rule stays silent rather than guess.
     /// Services without a selector (endpoints managed by hand) and `ExternalName` Services are
-    /// skipped.
+    /// skipped. So are namespaces holding a custom resource that an operator probably turns
+    /// into pods (a `spec` with `replicas`, `podMetadata`, `template`…, like the Prometheus
+    /// operator's `Prometheus`): their pods' labels cannot be known.
     ///
     /// ## Why is this bad?
     /// A Service that selects nothing has no endpoints: clients get connection refused or
@@ -112,11 +114,14 @@ fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
     if selector.is_empty() {
         return;
     }
-    let mut candidates = cx.index.pod_owners_in(cx.object.namespace()).peekable();
+    let mut candidates = cx.index.pod_owners_near(cx.object).peekable();
     if candidates.peek().is_none() {
         return;
     }
     if candidates.any(|e| map_selector_matches(selector, e.pod_labels())) {
+        return;
+    }
+    if cx.index.has_opaque_pod_owner(cx.object) {
         return;
     }
     out.push(

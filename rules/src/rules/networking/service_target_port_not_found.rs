@@ -116,7 +116,7 @@ fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
     };
     let selected: Vec<_> = cx
         .index
-        .pod_owners_in(cx.object.namespace())
+        .pod_owners_near(cx.object)
         .filter(|e| map_selector_matches(selector, e.pod_labels()))
         .filter_map(|e| e.pod.as_ref())
         .collect();

@@ -1,4 +1,4 @@
-use crate::index::namespaces_compatible;
+use crate::index::same_namespace;
 use crate::rules::*;
 
 declare_rule! {
@@ -92,7 +92,7 @@ pub(crate) fn autoscaler_of<'a>(cx: &'a Ctx<'_, '_>) -> Option<&'a str> {
     let name = cx.object.name()?;
     cx.index
         .of_kind("HorizontalPodAutoscaler")
-        .filter(|h| namespaces_compatible(h.object.namespace(), cx.object.namespace()))
+        .filter(|h| same_namespace(h.object, cx.object))
         .find(|h| {
             let r = h.object.value.pointer("/spec/scaleTargetRef");
             r.and_then(|r| r.get("kind")).and_then(Value::as_str) == Some(kind)

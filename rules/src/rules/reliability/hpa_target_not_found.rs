@@ -99,8 +99,7 @@ fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
     let (Some(kind), Some(name)) = (target("kind"), target("name")) else {
         return;
     };
-    let namespace = cx.object.namespace();
-    let mut candidates = cx.index.of_kind_in(kind, namespace).peekable();
+    let mut candidates = cx.index.of_kind_near(kind, cx.object).peekable();
     if candidates.peek().is_none() {
         return;
     }

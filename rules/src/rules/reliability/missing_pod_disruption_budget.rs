@@ -91,7 +91,7 @@ fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
     }
     let covered = cx
         .index
-        .of_kind_in("PodDisruptionBudget", cx.object.namespace())
+        .of_kind_near("PodDisruptionBudget", cx.object)
         .filter_map(|p| p.object.value.pointer("/spec/selector"))
         .any(|s| label_selector_matches(s, pod.labels()) == Some(true));
     if !covered {

@@ -90,7 +90,7 @@ fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
     let Some(selector) = spec("selector") else {
         return;
     };
-    for entry in cx.index.pod_owners_in(cx.object.namespace()) {
+    for entry in cx.index.pod_owners_near(cx.object) {
         if !crate::util::is_replicated_kind(entry.object.kind()) {
             continue;
         }

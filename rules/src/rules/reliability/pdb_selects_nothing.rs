@@ -8,7 +8,9 @@ declare_rule! {
     /// Flags PodDisruptionBudgets whose `spec.selector` matches the pod labels of no workload
     /// in the same namespace among all the files checked together. When the run has no
     /// workload in that namespace at all (a PodDisruptionBudget checked alone), the rule stays
-    /// silent. An empty selector (which selects every pod of the namespace) is not reported.
+    /// silent, and so it does when the namespace holds a custom resource that an operator
+    /// probably turns into pods (see `service-selector-matches-nothing`). An empty selector
+    /// (which selects every pod of the namespace) is not reported.
     ///
     /// ## Why is this bad?
     /// A budget that selects nothing protects nothing: voluntary disruptions (node drains,
@@ -98,7 +100,7 @@ fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
     if selector_is_empty(selector) {
         return;
     }
-    let mut candidates = cx.index.pod_owners_in(cx.object.namespace()).peekable();
+    let mut candidates = cx.index.pod_owners_near(cx.object).peekable();
     if candidates.peek().is_none() {
         return;
     }
@@ -110,7 +112,7 @@ fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
             None => return,
         }
     }
-    if any {
+    if any && !cx.index.has_opaque_pod_owner(cx.object) {
         out.push(
             cx.diag(
                 "/spec/selector",

@@ -1,4 +1,4 @@
-use crate::index::namespaces_compatible;
+use crate::index::same_namespace;
 use crate::rules::*;
 
 declare_rule! {
@@ -68,10 +68,9 @@ fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
                 .or_else(|| pod.get("/serviceAccount"))
                 .and_then(Value::as_str)
                 .unwrap_or("default");
-            let namespace = cx.object.namespace();
             let opted_out = cx.index.of_kind("ServiceAccount").any(|sa| {
                 sa.object.name() == Some(account)
-                    && namespaces_compatible(sa.object.namespace(), namespace)
+                    && same_namespace(sa.object, cx.object)
                     && sa.object.value.get("automountServiceAccountToken")
                         == Some(&Value::Bool(false))
             });
