@@ -82,7 +82,8 @@ pub(crate) fn build(_: Options) -> Result<Box<dyn Check>, String> {
     Ok(Box::new(check))
 }
 
-type Backend<'v> = (String, &'v str, Option<String>);
+/// (pointer to the service name, pointer to the port, service name, port as text).
+type Backend<'v> = (String, String, &'v str, Option<String>);
 
 fn add<'v>(out: &mut Vec<Backend<'v>>, pointer: String, backend: &'v Value) {
     if let Some(name) = backend.pointer("/service/name").and_then(Value::as_str) {
@@ -90,14 +91,23 @@ fn add<'v>(out: &mut Vec<Backend<'v>>, pointer: String, backend: &'v Value) {
             .pointer("/service/port/number")
             .or_else(|| backend.pointer("/service/port/name"))
             .map(crate::util::scalar_text);
-        out.push((format!("{pointer}/service/name"), name, port));
+        out.push((
+            format!("{pointer}/service/name"),
+            format!("{pointer}/service/port"),
+            name,
+            port,
+        ));
     } else if let Some(name) = backend.get("serviceName").and_then(Value::as_str) {
         let port = backend.get("servicePort").map(crate::util::scalar_text);
-        out.push((format!("{pointer}/serviceName"), name, port));
+        out.push((
+            format!("{pointer}/serviceName"),
+            format!("{pointer}/servicePort"),
+            name,
+            port,
+        ));
     }
 }
 
-/// (pointer to the backend's service name, service name, port number or name as text).
 fn backends(value: &Value) -> Vec<Backend<'_>> {
     let mut out = Vec::new();
     for field in ["defaultBackend", "backend"] {
@@ -143,7 +153,7 @@ fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
     if services.is_empty() {
         return;
     }
-    for (pointer, name, port) in backends(&cx.object.value) {
+    for (pointer, port_pointer, name, port) in backends(&cx.object.value) {
         let Some(service) = services.iter().find(|s| s.object.name() == Some(name)) else {
             out.push(
                 cx.diag(
@@ -167,7 +177,7 @@ fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
         if !has_port {
             out.push(
                 cx.diag(
-                    &pointer,
+                    &port_pointer,
                     format!("the Service `{name}` has no port `{port}`"),
                 )
                 .with_help("use one of the Service's ports, by number or by name"),
