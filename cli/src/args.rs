@@ -33,11 +33,6 @@ pub struct LintArgs {
     #[command(flatten)]
     pub output: crate::output::OutputArgs,
 
-    /// Leave out files and folders matching this glob (repeatable).
-    #[arg(long, value_name = "GLOB")]
-    pub exclude: Vec<String>,
-
-    /// Files larger than this many bytes are reported and not read.
-    #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024 * 1024)]
-    pub max_file_size: u64,
+    #[command(flatten)]
+    pub check: crate::check_args::CheckArgs,
 }

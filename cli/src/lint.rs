@@ -1,41 +1,24 @@
 //! `plimsoll lint`.
 
-use std::io::Read;
 use std::process::ExitCode;
 
-use anyhow::Context;
-use plimsoll_engine::{Config, Input};
-
 use crate::args::LintArgs;
-use crate::output;
+use crate::check_args;
+use crate::output::{self, FailOn};
 
-pub fn run(args: LintArgs) -> anyhow::Result<ExitCode> {
-    let mut inputs = Vec::new();
-    let paths = if args.paths.is_empty() {
-        vec![std::path::PathBuf::from(".")]
-    } else {
-        args.paths.clone()
-    };
-    for path in paths {
-        if path.as_os_str() == "-" {
-            let mut bytes = Vec::new();
-            std::io::stdin()
-                .read_to_end(&mut bytes)
-                .context("reading standard input")?;
-            inputs.push(Input::Text {
-                name: "<stdin>".to_owned(),
-                bytes,
-            });
-        } else {
-            inputs.push(Input::Path(path));
-        }
+pub fn run(mut args: LintArgs) -> anyhow::Result<ExitCode> {
+    let inputs = check_args::inputs(&args.paths)?;
+    let settings = args.check.settings()?;
+    if args.output.fail_on.is_none() {
+        args.output.fail_on = settings.fail_on.map(FailOn::from);
     }
-    let mut config = Config {
-        exclude: args.exclude.clone(),
-        ..Config::default()
-    };
-    config.load.max_file_size = args.max_file_size;
-
-    let report = plimsoll_engine::lint(&inputs, &config)?;
+    if args.output.baseline.is_none() {
+        args.output.baseline = settings.baseline;
+    }
+    let engine = plimsoll_engine::Engine::new(settings.config)?;
+    for warning in engine.policy_warnings() {
+        eprintln!("plimsoll: warning: {warning}");
+    }
+    let report = engine.lint(&inputs)?;
     output::emit(&report, &args.output)
 }

@@ -3,6 +3,7 @@
 mod args;
 mod baseline_cmd;
 mod changed;
+mod check_args;
 mod lint;
 mod output;
 

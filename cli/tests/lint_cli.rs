@@ -1,5 +1,7 @@
 //! End-to-end behaviour of `plimsoll lint`: exit codes, standard input, folders, ignore files.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};

@@ -9,7 +9,10 @@
 //! happen at all (an unreadable path named by the user, an invalid glob).
 
 pub mod baseline;
+pub mod config;
 pub mod discover;
+pub mod policies;
+pub mod suppress;
 
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -33,10 +36,16 @@ pub enum EngineError {
     Walk { path: PathBuf, message: String },
     #[error("invalid glob `{glob}`: {message}")]
     Glob { glob: String, message: String },
+    #[error("{0}")]
+    Rules(#[from] plimsoll_rules::RuleConfigError),
+    #[error("{}", .0.join("\n"))]
+    Policy(Vec<String>),
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
 }
 
 /// Everything that shapes a run.
-#[derive(Clone, Debug, Default)]
+#[derive(Debug, Default)]
 pub struct Config {
     /// Globs of files and folders to leave out when walking.
     pub exclude: Vec<String>,
@@ -44,6 +53,21 @@ pub struct Config {
     /// When set, only findings in these files are reported (`--changed-since`); every file
     /// is still loaded, so cross-object checks see the whole set.
     pub report_only: Option<Vec<PathBuf>>,
+    /// Which built-in rules run, with what severity and options.
+    pub rules: plimsoll_rules::RulesConfig,
+    /// Folders and files of Rego policies, data, Gatekeeper templates and constraints.
+    pub policies: Vec<PathBuf>,
+    pub policy: plimsoll_policy::PolicyOptions,
+    /// The date suppressions with `until=` are compared with (`YYYY-MM-DD`); default: today.
+    pub today: Option<String>,
+    /// The Kubernetes version to validate against (default: the newest bundled).
+    pub kubernetes_version: Option<String>,
+    /// Unknown fields are errors (true) or warnings (false).
+    pub strict: bool,
+    /// Folders and files of CustomResourceDefinitions to validate custom resources with.
+    pub crds: Vec<PathBuf>,
+    /// kubeconform-style schema location templates.
+    pub schema_locations: Vec<String>,
 }
 
 /// The outcome of a run.
@@ -156,40 +180,214 @@ fn load_path(candidate: &Candidate, options: &LoadOptions) -> Result<LoadedFile,
     ))
 }
 
-/// Runs the whole pipeline.
-pub fn lint(inputs: &[Input], config: &Config) -> Result<Report, EngineError> {
-    let started = Instant::now();
-    let loaded = load(inputs, config)?;
-    let mut report = check(loaded, config);
-    report.elapsed = started.elapsed();
-    Ok(report)
+/// Runs the whole pipeline once (see [`Engine`] to run it many times).
+pub fn lint(inputs: &[Input], config: Config) -> Result<Report, EngineError> {
+    Engine::new(config)?.lint(inputs)
 }
 
-/// The checking stages over loaded files.
-pub fn check(loaded: Loaded, config: &Config) -> Report {
-    let keep = reported_sources(&loaded, config);
-    let mut diagnostics = Vec::new();
-    let mut sources = Vec::with_capacity(loaded.files.len());
-    let mut objects = 0;
-    for file in loaded.files {
-        objects += file.objects.len();
-        diagnostics.extend(file.diagnostics);
-        sources.push(file.source);
+/// A configuration compiled once: rule options validated, policies compiled. The LSP and the
+/// webhook keep one and run it for every request.
+pub struct Engine {
+    config: Config,
+    rules: plimsoll_rules::RuleSet,
+    policies: Option<plimsoll_policy::PolicySet>,
+}
+
+impl Engine {
+    pub fn new(config: Config) -> Result<Engine, EngineError> {
+        let rules = plimsoll_rules::RuleSet::new(&config.rules)?;
+        let policies = if config.policies.is_empty() {
+            None
+        } else {
+            Some(policies::read(&config.policies, config.policy.clone())?.build()?)
+        };
+        Ok(Engine {
+            config,
+            rules,
+            policies,
+        })
     }
-    if let Some(keep) = keep {
-        diagnostics.retain(|d| {
-            d.location
-                .as_ref()
-                .is_none_or(|l| keep.contains(&Arc::as_ptr(&l.source)))
-        });
+
+    pub fn config(&self) -> &Config {
+        &self.config
     }
-    plimsoll_core::sort_diagnostics(&mut diagnostics);
-    Report {
-        diagnostics,
-        sources,
-        objects,
-        elapsed: Duration::ZERO,
+
+    /// Warnings about the policies themselves (CEL-only templates, unknown namespaces).
+    pub fn policy_warnings(&self) -> Vec<String> {
+        self.policies
+            .as_ref()
+            .map(|p| p.warnings().iter().map(ToString::to_string).collect())
+            .unwrap_or_default()
     }
+
+    /// The ids of the rules that policies define, with their documentation.
+    pub fn policy_rules(&self) -> Vec<plimsoll_policy::PolicyRuleInfo> {
+        self.policies
+            .as_ref()
+            .map(|p| p.rules())
+            .unwrap_or_default()
+    }
+
+    pub fn lint(&self, inputs: &[Input]) -> Result<Report, EngineError> {
+        let started = Instant::now();
+        let loaded = load(inputs, &self.config)?;
+        let mut report = self.check(loaded);
+        report.elapsed = started.elapsed();
+        Ok(report)
+    }
+
+    /// The checking stages over loaded files.
+    pub fn check(&self, loaded: Loaded) -> Report {
+        let keep = reported_sources(&loaded, &self.config);
+        let mut sources = Vec::with_capacity(loaded.files.len());
+        let mut diagnostics = Vec::new();
+        let mut objects = Vec::new();
+        for file in loaded.files {
+            diagnostics.extend(file.diagnostics);
+            sources.push(file.source);
+            objects.extend(file.objects);
+        }
+        diagnostics.extend(self.rules.check(&objects));
+        if let Some(policies) = &self.policies {
+            diagnostics.extend(self.evaluate_policies(policies, &objects));
+        }
+        let diagnostics = self.suppress(diagnostics, &sources, &objects);
+        let mut diagnostics = diagnostics;
+        if let Some(keep) = keep {
+            diagnostics.retain(|d| {
+                d.location
+                    .as_ref()
+                    .is_none_or(|l| keep.contains(&Arc::as_ptr(&l.source)))
+            });
+        }
+        plimsoll_core::sort_diagnostics(&mut diagnostics);
+        Report {
+            diagnostics,
+            sources,
+            objects: objects.len(),
+            elapsed: Duration::ZERO,
+        }
+    }
+
+    fn evaluate_policies(
+        &self,
+        policies: &plimsoll_policy::PolicySet,
+        objects: &[Object],
+    ) -> Vec<Diagnostic> {
+        let mut set = policies.clone();
+        let values: Vec<serde_json::Value> = objects.iter().map(|o| o.value.clone()).collect();
+        let mut out = Vec::new();
+        if let Err(error) = set.set_inventory(&values) {
+            out.push(Diagnostic::new(
+                "policy-error",
+                Severity::Error,
+                error.to_string(),
+            ));
+        }
+        let per_object: Vec<Diagnostic> = objects
+            .par_iter()
+            .map_init(
+                || set.evaluator(),
+                |evaluator, object| {
+                    evaluator
+                        .evaluate(&object.value)
+                        .into_iter()
+                        .map(|finding| policies::diagnostic(object, finding))
+                        .collect::<Vec<_>>()
+                },
+            )
+            .flatten()
+            .collect();
+        out.extend(per_object);
+        if self.config.policy.combine && !objects.is_empty() {
+            let inputs: Vec<plimsoll_policy::CombinedInput<'_>> = objects
+                .iter()
+                .map(|o| plimsoll_policy::CombinedInput {
+                    path: o.source.name(),
+                    object: &o.value,
+                })
+                .collect();
+            let mut evaluator = set.evaluator();
+            for finding in evaluator.evaluate_combined(&inputs) {
+                let object = &objects[finding.object_index.unwrap_or(0).min(objects.len() - 1)];
+                out.push(policies::diagnostic(object, finding));
+            }
+        }
+        out
+    }
+
+    /// Applies suppressions file by file.
+    fn suppress(
+        &self,
+        diagnostics: Vec<Diagnostic>,
+        sources: &[Arc<Source>],
+        objects: &[Object],
+    ) -> Vec<Diagnostic> {
+        let today = self.config.today.clone().unwrap_or_else(suppress::today);
+        let policy_ids: HashSet<String> = self.policy_rules().into_iter().map(|r| r.id).collect();
+        let known = |id: &str| {
+            plimsoll_rules::rule_info(id).is_some() || policy_ids.contains(id) || is_builtin_id(id)
+        };
+        let names = suppress::RuleNames { known: &known };
+        let mut by_source: std::collections::HashMap<*const Source, Vec<Diagnostic>> =
+            std::collections::HashMap::new();
+        let mut without = Vec::new();
+        for d in diagnostics {
+            match &d.location {
+                Some(l) => by_source.entry(Arc::as_ptr(&l.source)).or_default().push(d),
+                None => without.push(d),
+            }
+        }
+        let mut objects_by_source: std::collections::HashMap<*const Source, Vec<Object>> =
+            std::collections::HashMap::new();
+        for o in objects {
+            objects_by_source
+                .entry(Arc::as_ptr(&o.source))
+                .or_default()
+                .push(o.clone());
+        }
+        let mut out = without;
+        for source in sources {
+            let key = Arc::as_ptr(source);
+            let mut list = by_source.remove(&key).unwrap_or_default();
+            let file_objects = objects_by_source.remove(&key).unwrap_or_default();
+            suppress::apply(source, &file_objects, &mut list, &names, &today);
+            out.extend(list);
+        }
+        for (_, rest) in by_source {
+            out.extend(rest);
+        }
+        out
+    }
+}
+
+/// Rule ids of the loader, the schema stage and the policy stage, which suppressions may name.
+pub fn is_builtin_id(id: &str) -> bool {
+    const IDS: &[&str] = &[
+        "yaml-syntax",
+        "yaml-duplicate-key",
+        "yaml-invalid-value",
+        "yaml-invalid-key",
+        "yaml-alias-limit",
+        "invalid-document",
+        "missing-api-version",
+        "missing-kind",
+        "missing-name",
+        "file-not-utf8",
+        "file-too-large",
+        "not-kubernetes",
+        "schema-invalid",
+        "schema-unknown-field",
+        "schema-missing-required",
+        "unknown-kind",
+        "deprecated-api-version",
+        "removed-api-version",
+        "policy-error",
+        "policy-time-limit",
+        "unused-suppression",
+        "expired-suppression",
+    ];
+    IDS.contains(&id)
 }
 
 /// The sources whose findings are reported, when `report_only` narrows them.

@@ -34,9 +34,9 @@ pub struct OutputArgs {
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
 
-    /// The lowest severity that makes the run fail (exit code 1).
-    #[arg(long, value_enum, default_value_t = FailOn::Error)]
-    pub fail_on: FailOn,
+    /// The lowest severity that makes the run fail, exit code 1 [default: error, or `failOn` in the configuration].
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
 
     /// Print only findings, no summary line.
     #[arg(long, short = 'q')]
@@ -138,6 +138,23 @@ pub struct RenderContext<'a> {
     pub baseline: Option<Applied>,
 }
 
+impl OutputArgs {
+    /// `--fail-on`, else the configuration's `failOn`, else `error`.
+    pub fn fail_on(&self) -> FailOn {
+        self.fail_on.unwrap_or(FailOn::Error)
+    }
+}
+
+impl From<Severity> for FailOn {
+    fn from(severity: Severity) -> FailOn {
+        match severity {
+            Severity::Error => FailOn::Error,
+            Severity::Warning => FailOn::Warning,
+            Severity::Info => FailOn::Info,
+        }
+    }
+}
+
 /// Narrows, renders and writes the report as asked, and decides the exit code.
 pub fn emit(report: &Report, args: &OutputArgs) -> anyhow::Result<ExitCode> {
     let mut formats = args.formats.clone();
@@ -190,7 +207,7 @@ pub fn emit(report: &Report, args: &OutputArgs) -> anyhow::Result<ExitCode> {
         paths::RepoPaths::current_folder()?
     };
     let context = RenderContext {
-        fail_on: args.fail_on.severity(),
+        fail_on: args.fail_on().severity(),
         paths: &paths,
         baseline: applied.clone(),
     };
@@ -229,10 +246,10 @@ pub fn emit(report: &Report, args: &OutputArgs) -> anyhow::Result<ExitCode> {
             eprintln!("plimsoll: {}", baseline_line(path, applied));
         }
     }
-    let threshold = args.fail_on.severity();
+    let threshold = args.fail_on().severity();
     if report.fails(threshold) {
         if !args.quiet {
-            eprintln!("plimsoll: {}", failing_line(&report, args.fail_on));
+            eprintln!("plimsoll: {}", failing_line(&report, args.fail_on()));
         }
         Ok(ExitCode::from(1))
     } else {

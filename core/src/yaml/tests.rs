@@ -5,7 +5,7 @@ fn parse(text: &str) -> Stream {
     parse_stream(text, ParseOptions::default())
 }
 
-fn slice<'a>(text: &'a str, span: Span) -> &'a str {
+fn slice(text: &str, span: Span) -> &str {
     &text[span.range()]
 }
 
