@@ -23,6 +23,17 @@ pub enum Command {
     /// Record the current findings in a baseline file, so that `lint --baseline FILE`
     /// reports and gates only new ones.
     Baseline(crate::baseline_cmd::BaselineArgs),
+    /// List the built-in rules.
+    Rules(crate::commands::RulesArgs),
+    /// Print a rule's documentation.
+    Explain(crate::commands::ExplainArgs),
+    /// Write a commented starter .plimsoll.yaml in the current folder.
+    Init(crate::commands::InitArgs),
+    /// Work with Rego policies.
+    #[command(subcommand)]
+    Policy(crate::commands::PolicyCommand),
+    /// Print the JSON Schema of .plimsoll.yaml.
+    ConfigSchema,
 }
 
 #[derive(Args, Debug)]

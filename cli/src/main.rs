@@ -4,6 +4,7 @@ mod args;
 mod baseline_cmd;
 mod changed;
 mod check_args;
+mod commands;
 mod lint;
 mod output;
 
@@ -16,6 +17,11 @@ fn main() -> ExitCode {
     let result = match cli.command {
         args::Command::Lint(lint) => lint::run(lint),
         args::Command::Baseline(baseline) => baseline_cmd::run(baseline),
+        args::Command::Rules(rules) => commands::rules(rules),
+        args::Command::Explain(explain) => commands::explain(explain),
+        args::Command::Init(init) => commands::init(init),
+        args::Command::Policy(policy) => commands::policy(policy),
+        args::Command::ConfigSchema => commands::config_schema(),
     };
     match result {
         Ok(code) => code,

@@ -191,20 +191,25 @@ pub struct Engine {
     config: Config,
     rules: plimsoll_rules::RuleSet,
     policies: Option<plimsoll_policy::PolicySet>,
+    /// Objects from the policy folders that serve only as context (Namespaces for selectors).
+    policy_context: Vec<serde_json::Value>,
 }
 
 impl Engine {
     pub fn new(config: Config) -> Result<Engine, EngineError> {
         let rules = plimsoll_rules::RuleSet::new(&config.rules)?;
-        let policies = if config.policies.is_empty() {
-            None
+        let (policies, policy_context) = if config.policies.is_empty() {
+            (None, Vec::new())
         } else {
-            Some(policies::read(&config.policies, config.policy.clone())?.build()?)
+            let (set, context) =
+                policies::read(&config.policies, config.policy.clone())?.build()?;
+            (Some(set), context)
         };
         Ok(Engine {
             config,
             rules,
             policies,
+            policy_context,
         })
     }
 
@@ -275,7 +280,8 @@ impl Engine {
         objects: &[Object],
     ) -> Vec<Diagnostic> {
         let mut set = policies.clone();
-        let values: Vec<serde_json::Value> = objects.iter().map(|o| o.value.clone()).collect();
+        let mut values: Vec<serde_json::Value> = objects.iter().map(|o| o.value.clone()).collect();
+        values.extend(self.policy_context.iter().cloned());
         let mut out = Vec::new();
         if let Err(error) = set.set_inventory(&values) {
             out.push(Diagnostic::new(

@@ -29,12 +29,16 @@ struct PolicyYaml {
 pub struct PolicyInputs {
     builder: PolicySetBuilder,
     yaml: Vec<PolicyYaml>,
+    /// Kubernetes objects found among the policy files that are neither templates nor
+    /// constraints (Namespaces, say): context for `data.inventory` and `namespaceSelector`.
+    pub context: Vec<serde_json::Value>,
 }
 
 /// Reads every policy input under `paths`.
 pub fn read(paths: &[PathBuf], options: PolicyOptions) -> Result<PolicyInputs, EngineError> {
     let mut builder = PolicySetBuilder::new(options);
     let mut yaml_files = Vec::new();
+    let mut context = Vec::new();
     let mut problems = Vec::new();
     for root in paths {
         for path in policy_files(root)? {
@@ -61,10 +65,19 @@ pub fn read(paths: &[PathBuf], options: PolicyOptions) -> Result<PolicyInputs, E
                 continue;
             }
             for document in &stream.documents {
-                if !builder.add_object(&document.value, &name) {
-                    if let Err(e) = builder.add_data(&name, document.value.clone()) {
-                        problems.push(e.to_string());
-                    }
+                if builder.add_object(&document.value, &name) {
+                    continue;
+                }
+                let is_object = ["apiVersion", "kind"].iter().all(|k| {
+                    document
+                        .value
+                        .get(k)
+                        .is_some_and(serde_json::Value::is_string)
+                });
+                if is_object {
+                    context.push(document.value.clone());
+                } else if let Err(e) = builder.add_data(&name, document.value.clone()) {
+                    problems.push(e.to_string());
                 }
             }
             yaml_files.push(PolicyYaml {
@@ -80,16 +93,22 @@ pub fn read(paths: &[PathBuf], options: PolicyOptions) -> Result<PolicyInputs, E
     Ok(PolicyInputs {
         builder,
         yaml: yaml_files,
+        context,
     })
 }
 
 impl PolicyInputs {
     /// Compiles every module; all errors at once, with file, line and column.
-    pub fn build(self) -> Result<PolicySet, EngineError> {
-        let PolicyInputs { builder, yaml } = self;
-        builder.build().map_err(|errors| {
+    pub fn build(self) -> Result<(PolicySet, Vec<serde_json::Value>), EngineError> {
+        let PolicyInputs {
+            builder,
+            yaml,
+            context,
+        } = self;
+        let set = builder.build().map_err(|errors| {
             EngineError::Policy(errors.iter().map(|e| describe(e, &yaml)).collect())
-        })
+        })?;
+        Ok((set, context))
     }
 
     /// Runs the `test_*` rules (`plimsoll policy test`).
