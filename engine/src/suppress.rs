@@ -375,7 +375,7 @@ fn node_on_line(source: &Source, objects: &[Object], line: usize) -> Option<Span
             }
             for entry in children {
                 let value = tree.span(entry.node);
-                if value.start < first && value.end >= first {
+                if value.start <= last && value.end >= first {
                     node = entry.node;
                     continue 'descend;
                 }
