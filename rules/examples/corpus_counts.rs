@@ -27,16 +27,19 @@ fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
 
 fn main() {
     let mut all = false;
+    let mut time = false;
     let mut show = Vec::new();
     let mut dirs = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--all" => all = true,
+            "--time" => time = true,
             "--show" => show.extend(args.next()),
             _ => dirs.push(PathBuf::from(arg)),
         }
     }
+    let started = std::time::Instant::now();
     let mut objects: Vec<Object> = Vec::new();
     for dir in &dirs {
         let mut files = Vec::new();
@@ -64,7 +67,33 @@ fn main() {
             std::process::exit(2);
         }
     };
+    let loaded = started.elapsed();
+    if time {
+        for id in set.rule_ids() {
+            let only = RuleSet::new(&RulesConfig {
+                only: vec![id.to_owned()],
+                ..RulesConfig::default()
+            });
+            if let Ok(only) = only {
+                let started = std::time::Instant::now();
+                let n = only.check(&objects).len();
+                eprintln!(
+                    "{:8.1} ms {n:6} {id}",
+                    started.elapsed().as_secs_f64() * 1e3
+                );
+            }
+        }
+    }
+    let started = std::time::Instant::now();
     let findings = set.check(&objects);
+    let checked = started.elapsed();
+    eprintln!(
+        "loading (one thread): {:.0} ms; rules ({} rules, {} threads): {:.0} ms",
+        loaded.as_secs_f64() * 1e3,
+        set.rule_ids().count(),
+        rayon::current_num_threads(),
+        checked.as_secs_f64() * 1e3
+    );
     let mut counts: BTreeMap<&str, usize> = set.rule_ids().map(|id| (id, 0)).collect();
     for d in &findings {
         *counts.entry(&d.rule).or_default() += 1;

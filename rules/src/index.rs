@@ -22,12 +22,22 @@ use crate::pod::{PodSpec, PodTemplates};
 pub struct Entry<'o> {
     pub object: &'o Object,
     pub pod: Option<PodSpec<'o>>,
+    namespace: Option<&'o str>,
+    folder: &'o str,
 }
 
 impl<'o> Entry<'o> {
     /// The labels of the pods this object creates (a Pod's own labels).
     pub fn pod_labels(&self) -> Option<&'o Map<String, Value>> {
         self.pod.as_ref()?.labels()
+    }
+
+    fn near(&self, namespace: Option<&str>, folder: &str) -> bool {
+        match (self.namespace, namespace) {
+            (Some(x), Some(y)) => x == y,
+            (None, None) => true,
+            _ => self.folder == folder,
+        }
     }
 }
 
@@ -37,6 +47,10 @@ pub struct Index<'o> {
     by_kind: HashMap<&'o str, Vec<usize>>,
     /// (group, kind, namespace, name) → the first object with that identity.
     first: HashMap<(&'o str, &'o str, Option<&'o str>, &'o str), usize>,
+    /// Objects that carry a pod template.
+    pod_owners: Vec<usize>,
+    /// Custom resources that an operator probably turns into pods.
+    opaque_pod_owners: Vec<usize>,
 }
 
 fn explicit_name(object: &Object) -> Option<&str> {
@@ -47,6 +61,16 @@ fn explicit_name(object: &Object) -> Option<&str> {
 pub fn folder(object: &Object) -> &str {
     let name = object.source.name();
     name.rfind(['/', '\\']).map_or("", |i| &name[..i])
+}
+
+/// Whether a custom resource probably makes an operator create pods.
+fn makes_pods(object: &Object) -> bool {
+    !BUILT_IN_GROUPS.contains(&object.group())
+        && object
+            .value
+            .get("spec")
+            .and_then(serde_json::Value::as_object)
+            .is_some_and(|spec| POD_HINTS.iter().any(|h| spec.contains_key(*h)))
 }
 
 /// Whether two objects may be in the same namespace once applied.
@@ -111,13 +135,23 @@ impl<'o> Index<'o> {
                 Entry {
                     object,
                     pod: pods.pod_spec(object),
+                    namespace: object.namespace(),
+                    folder: folder(object),
                 }
             })
+            .collect::<Vec<_>>();
+        let pod_owners = (0..entries.len())
+            .filter(|&i| entries[i].pod.is_some())
+            .collect();
+        let opaque_pod_owners = (0..entries.len())
+            .filter(|&i| entries[i].pod.is_none() && makes_pods(entries[i].object))
             .collect();
         Index {
             entries,
             by_kind,
             first,
+            pod_owners,
+            opaque_pod_owners,
         }
     }
 
@@ -146,8 +180,9 @@ impl<'o> Index<'o> {
         kind: &str,
         near: &'a Object,
     ) -> impl Iterator<Item = &'a Entry<'o>> + 'a {
+        let (namespace, folder) = (near.namespace(), folder(near));
         self.of_kind(kind)
-            .filter(move |e| same_namespace(e.object, near))
+            .filter(move |e| e.near(namespace, folder))
     }
 
     /// Objects that create pods (they carry a pod template) in the namespace of `near`.
@@ -157,24 +192,20 @@ impl<'o> Index<'o> {
         &'a self,
         near: &'a Object,
     ) -> impl Iterator<Item = &'a Entry<'o>> + 'a {
-        self.entries
+        let (namespace, folder) = (near.namespace(), folder(near));
+        self.pod_owners
             .iter()
-            .filter(move |e| e.pod.is_some() && same_namespace(e.object, near))
+            .map(|&i| &self.entries[i])
+            .filter(move |e| e.near(namespace, folder))
     }
 
     /// Whether the namespace of `near` holds a custom resource that probably makes an
     /// operator create pods (its `spec` has `replicas`, `podMetadata`, `template`…), whose
     /// labels the run cannot know: selectors that match nothing visible may match those.
     pub fn has_opaque_pod_owner(&self, near: &Object) -> bool {
-        self.entries.iter().any(|e| {
-            e.pod.is_none()
-                && !BUILT_IN_GROUPS.contains(&e.object.group())
-                && e.object
-                    .value
-                    .get("spec")
-                    .and_then(serde_json::Value::as_object)
-                    .is_some_and(|spec| POD_HINTS.iter().any(|h| spec.contains_key(*h)))
-                && same_namespace(e.object, near)
-        })
+        let (namespace, folder) = (near.namespace(), folder(near));
+        self.opaque_pod_owners
+            .iter()
+            .any(|&i| self.entries[i].near(namespace, folder))
     }
 }

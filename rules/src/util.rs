@@ -67,7 +67,7 @@ pub fn map_selector_matches(
     selector.iter().all(|(key, want)| {
         labels
             .and_then(|l| l.get(key))
-            .is_some_and(|have| scalar_text(have) == scalar_text(want))
+            .is_some_and(|have| same_scalar(have, want))
     })
 }
 
@@ -81,7 +81,8 @@ pub fn label_selector_matches(
     let get = |key: &str| labels.and_then(|l| l.get(key)).map(scalar_text);
     if let Some(match_labels) = selector.get("matchLabels") {
         for (key, want) in match_labels.as_object()? {
-            if get(key).as_deref() != Some(scalar_text(want).as_str()) {
+            let have = labels.and_then(|l| l.get(key));
+            if !have.is_some_and(|have| same_scalar(have, want)) {
                 return Some(false);
             }
         }
@@ -121,6 +122,15 @@ pub fn selector_is_empty(selector: &Value) -> bool {
                 .and_then(Value::as_array)
                 .is_none_or(Vec::is_empty)
     })
+}
+
+/// Whether two label values are equal as text (`true` and `"true"` alike), without allocating
+/// in the common case of two strings.
+pub fn same_scalar(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::String(x), Value::String(y)) => x == y,
+        _ => scalar_text(a) == scalar_text(b),
+    }
 }
 
 /// The text of a scalar as a label value is compared (`true` and `"true"` alike).

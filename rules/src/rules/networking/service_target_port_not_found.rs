@@ -1,3 +1,5 @@
+use std::collections::HashSet;
+
 use crate::rules::*;
 use crate::util::map_selector_matches;
 
@@ -114,31 +116,46 @@ fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
     else {
         return;
     };
-    let selected: Vec<_> = cx
-        .index
-        .pod_owners_near(cx.object)
-        .filter(|e| map_selector_matches(selector, e.pod_labels()))
-        .filter_map(|e| e.pod.as_ref())
+    let named: Vec<(usize, &str)> = ports
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| Some((i, p.get("targetPort")?.as_str()?)))
+        .filter(|(_, name)| name.parse::<i64>().is_err())
         .collect();
-    if selected.is_empty() {
+    if named.is_empty() {
         return;
     }
-    for (i, port) in ports.iter().enumerate() {
-        let Some(name) = port.get("targetPort").and_then(Value::as_str) else {
-            continue;
-        };
-        if name.parse::<i64>().is_ok() {
+    let mut any_selected = false;
+    let mut declared: HashSet<&str> = HashSet::new();
+    for entry in cx.index.pod_owners_near(cx.object) {
+        if !map_selector_matches(selector, entry.pod_labels()) {
             continue;
         }
-        let declared = selected.iter().any(|pod| {
-            pod.regular_containers()
-                .iter()
-                .any(|c| c.ports().any(|(n, _)| n == Some(name)))
-        });
-        if !declared {
+        any_selected = true;
+        let Some(pod) = &entry.pod else { continue };
+        for field in ["containers", "initContainers"] {
+            let containers = pod.spec.get(field).and_then(Value::as_array);
+            for port in containers
+                .into_iter()
+                .flatten()
+                .filter_map(|c| c.get("ports")?.as_array())
+                .flatten()
+            {
+                declared.extend(port.get("name").and_then(Value::as_str));
+            }
+        }
+    }
+    if !any_selected {
+        return;
+    }
+    for (i, name) in named {
+        if !declared.contains(name) {
             out.push(
-                cx.diag(&format!("/spec/ports/{i}/targetPort"), format!("no container selected by this Service declares a port named `{name}`"))
-                    .with_help("name one of the containers' `ports` after the target port, or use a port that exists"),
+                cx.diag(
+                    &format!("/spec/ports/{i}/targetPort"),
+                    format!("no container selected by this Service declares a port named `{name}`"),
+                )
+                .with_help("name one of the containers' `ports` after the target port, or use a port that exists"),
             );
         }
     }
