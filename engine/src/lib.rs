@@ -344,13 +344,13 @@ impl Engine {
                 None => without.push(d),
             }
         }
-        let mut objects_by_source: std::collections::HashMap<*const Source, Vec<Object>> =
+        let mut objects_by_source: std::collections::HashMap<*const Source, Vec<&Object>> =
             std::collections::HashMap::new();
         for o in objects {
             objects_by_source
                 .entry(Arc::as_ptr(&o.source))
                 .or_default()
-                .push(o.clone());
+                .push(o);
         }
         let mut out = without;
         for source in sources {

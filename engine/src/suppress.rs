@@ -46,7 +46,7 @@ struct Suppression {
 /// file), and adds diagnostics about the suppressions themselves.
 pub fn apply(
     source: &Arc<Source>,
-    objects: &[Object],
+    objects: &[&Object],
     diagnostics: &mut Vec<Diagnostic>,
     names: &RuleNames<'_>,
     today: &str,
@@ -217,7 +217,7 @@ fn mapped<'a>(tool: Tool, checks: impl IntoIterator<Item = &'a str>) -> Vec<Stri
         .collect()
 }
 
-fn comments(source: &Arc<Source>, objects: &[Object], today: &str, out: &mut Vec<Suppression>) {
+fn comments(source: &Arc<Source>, objects: &[&Object], today: &str, out: &mut Vec<Suppression>) {
     const MARK: &str = "plimsoll-ignore";
     let text = source.text();
     if !text.contains(MARK) {
@@ -346,7 +346,7 @@ fn document_at(documents: &HashMap<usize, Span>, offset: usize) -> Option<Span> 
 }
 
 /// The outermost node that starts on `line`: from its key (or list dash) to its value's end.
-fn node_on_line(source: &Source, objects: &[Object], line: usize) -> Option<Span> {
+fn node_on_line(source: &Source, objects: &[&Object], line: usize) -> Option<Span> {
     let lines = source.line_range(line);
     let (first, last) = (lines.start as u32, lines.end as u32);
     for object in objects {

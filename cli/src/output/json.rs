@@ -8,7 +8,6 @@ use serde_json::{Map, Value, json};
 pub const VERSION: u32 = 1;
 
 pub fn render(report: &Report, context: &super::RenderContext) -> String {
-    let diagnostics: Vec<Value> = report.diagnostics.iter().map(diagnostic).collect();
     let mut value = json!({
         "version": VERSION,
         "tool": { "name": "plimsoll", "version": env!("CARGO_PKG_VERSION") },
@@ -20,7 +19,7 @@ pub fn render(report: &Report, context: &super::RenderContext) -> String {
             "infos": report.count(Severity::Info),
             "durationMs": u64::try_from(report.elapsed.as_millis()).unwrap_or(u64::MAX),
         },
-        "diagnostics": diagnostics,
+        "diagnostics": [],
     });
     // Present only when a baseline was applied, after `summary`.
     if let (Some(applied), Some(object)) = (&context.baseline, value.as_object_mut()) {
@@ -37,7 +36,30 @@ pub fn render(report: &Report, context: &super::RenderContext) -> String {
         }
         *object = with_baseline;
     }
+    // The diagnostics are written one at a time rather than built into one large value:
+    // a report of tens of thousands of findings would otherwise cost hundreds of megabytes.
     let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
+    if !report.diagnostics.is_empty() {
+        const EMPTY: &str = "\"diagnostics\": []\n}";
+        if text.ends_with(EMPTY) {
+            text.truncate(text.len() - EMPTY.len());
+            text.push_str("\"diagnostics\": [\n");
+            for (i, d) in report.diagnostics.iter().enumerate() {
+                if i > 0 {
+                    text.push_str(",\n");
+                }
+                let item = serde_json::to_string_pretty(&diagnostic(d)).unwrap_or_default();
+                for (n, line) in item.lines().enumerate() {
+                    if n > 0 {
+                        text.push('\n');
+                    }
+                    text.push_str("    ");
+                    text.push_str(line);
+                }
+            }
+            text.push_str("\n  ]\n}");
+        }
+    }
     text.push('\n');
     text
 }
