@@ -104,6 +104,10 @@ fn root_schema(schema: Option<&Value>) -> Value {
     root
 }
 
+/// `apiVersion`, `kind` and `metadata` of a custom resource (or an embedded
+/// resource). The API server checks `metadata` as `ObjectMeta` whatever the
+/// CRD says about it (generated CRDs write `metadata: {type: object}`), so it
+/// stays open here rather than being closed like other objects.
 fn add_type_meta(props: &mut Map<String, Value>) {
     props
         .entry("apiVersion")
@@ -111,9 +115,7 @@ fn add_type_meta(props: &mut Map<String, Value>) {
     props
         .entry("kind")
         .or_insert_with(|| json!({"type": "string"}));
-    props
-        .entry("metadata")
-        .or_insert_with(|| json!({"type": "object"}));
+    props.insert("metadata".into(), json!({"type": "object"}));
 }
 
 fn preserves_unknown(map: &Map<String, Value>) -> bool {

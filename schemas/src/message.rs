@@ -278,6 +278,19 @@ impl Context<'_> {
                     None,
                 ));
             }
+            ValidationErrorKind::FalseSchema
+                if error
+                    .schema_path()
+                    .as_str()
+                    .ends_with("/additionalProperties") =>
+            {
+                // An object closed without any declared property: every key is unknown.
+                if let Some(map) = self.object.pointer(&pointer).and_then(Value::as_object) {
+                    for key in map.keys() {
+                        out.push(self.unknown_field(&pointer, key));
+                    }
+                }
+            }
             ValidationErrorKind::FalseSchema => {
                 // A `false` schema under `properties` is a field that must not be set.
                 out.push(SchemaFinding {

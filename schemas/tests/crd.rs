@@ -29,9 +29,11 @@ fn crd() -> Value {
                                 "note": {"type": "string", "nullable": true},
                                 "extra": {"type": "object", "x-kubernetes-preserve-unknown-fields": true},
                                 "template": {"type": "object", "x-kubernetes-embedded-resource": true, "x-kubernetes-preserve-unknown-fields": true},
-                                "ratio": {"type": "number", "maximum": 1, "exclusiveMaximum": true}
+                                "ratio": {"type": "number", "maximum": 1, "exclusiveMaximum": true},
+                                "selector": {"type": "object"}
                             }
-                        }
+                        },
+                        "metadata": {"type": "object"}
                     }
                 }}},
                 {"name": "v1alpha1", "served": false, "storage": false, "schema": {"openAPIV3Schema": {"type": "object"}}}
@@ -41,7 +43,7 @@ fn crd() -> Value {
 }
 
 fn widget(spec: Value) -> Value {
-    json!({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}, "spec": spec})
+    json!({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w", "labels": {"a": "b"}}, "spec": spec})
 }
 
 fn catalog() -> Catalog {
@@ -220,4 +222,18 @@ fn a_crd_whose_schema_does_not_compile_is_reported_on_its_objects() {
     assert!(verdict.findings[0].message.starts_with(
         "cannot check `example.com/v1/Widget`: its schema (CustomResourceDefinition widgets.example.com) does not compile"
     ), "{}", verdict.findings[0].message);
+}
+
+#[test]
+fn objects_without_declared_fields_reject_every_field() {
+    // The API server prunes (and in strict mode rejects) fields of an object
+    // schema that declares none and does not preserve unknown fields.
+    let verdict = catalog().validate(&widget(json!({"size": 1, "selector": {"app": "x"}})));
+    assert_eq!(verdict.findings.len(), 1, "{:#?}", verdict.findings);
+    let f = &verdict.findings[0];
+    assert_eq!(
+        (f.rule, f.pointer.as_str(), f.at_key),
+        (rule::UNKNOWN_FIELD, "/spec/selector/app", true)
+    );
+    assert_eq!(f.message, "unknown field `spec.selector.app`");
 }
