@@ -68,6 +68,11 @@ fn options<'a>() -> jsonschema::ValidationOptions<'a> {
         .with_format("byte", crate::formats::is_byte)
         .with_format("date-time", crate::formats::is_date_time)
         .with_format("int-or-string", |_: &str| true)
+        // Custom resources use Go's readings of these, which are looser than
+        // JSON Schema's: accept what the API server accepts.
+        .with_format("duration", crate::formats::is_go_duration)
+        .with_format("datetime", crate::formats::is_date_time)
+        .with_format("uri", |s: &str| !s.is_empty())
 }
 
 impl Catalog {

@@ -146,6 +146,37 @@ pub(crate) fn is_date_time(s: &str) -> bool {
     }
 }
 
+/// `format: duration` as the API server reads it for custom resources: Go's
+/// `time.ParseDuration` (`30s`, `1h30m`, `-1.5h`, `0`), not ISO 8601.
+pub(crate) fn is_go_duration(s: &str) -> bool {
+    let s = s.strip_prefix(['+', '-']).unwrap_or(s);
+    if s == "0" {
+        return true;
+    }
+    let mut rest = s;
+    if rest.is_empty() {
+        return false;
+    }
+    while !rest.is_empty() {
+        let number_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let number = &rest[..number_len];
+        if number.is_empty() || number == "." || number.matches('.').count() > 1 {
+            return false;
+        }
+        rest = &rest[number_len..];
+        let unit = ["ns", "us", "\u{b5}s", "\u{3bc}s", "ms", "s", "m", "h"]
+            .into_iter()
+            .find(|u| rest.starts_with(u));
+        match unit {
+            Some(unit) => rest = &rest[unit.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -181,6 +212,24 @@ mod tests {
             "2024-01-31T12:00:00",
         ] {
             assert!(!is_date_time(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn go_durations() {
+        for ok in [
+            "0",
+            "30s",
+            "1h30m",
+            "-1.5h",
+            "100ms",
+            "2h45m0.5s",
+            "1\u{b5}s",
+        ] {
+            assert!(is_go_duration(ok), "{ok}");
+        }
+        for bad in ["", "30", "P1D", "1d", "h", "1.2.3s", "1 s"] {
+            assert!(!is_go_duration(bad), "{bad}");
         }
     }
 

@@ -94,6 +94,10 @@ impl Context<'_> {
                         Some("write a number with an optional suffix, such as `500m`, `0.5`, `128Mi` or `2G`".to_owned()),
                     ),
                     "byte" => ("base64-encoded data".to_owned(), None),
+                    "duration" => (
+                        "a duration".to_owned(),
+                        Some("write it like `30s`, `5m` or `1h30m`".to_owned()),
+                    ),
                     "date-time" => (
                         "an RFC 3339 date-time".to_owned(),
                         Some("write it like `2024-01-31T12:00:00Z`".to_owned()),

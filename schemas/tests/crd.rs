@@ -30,7 +30,8 @@ fn crd() -> Value {
                                 "extra": {"type": "object", "x-kubernetes-preserve-unknown-fields": true},
                                 "template": {"type": "object", "x-kubernetes-embedded-resource": true, "x-kubernetes-preserve-unknown-fields": true},
                                 "ratio": {"type": "number", "maximum": 1, "exclusiveMaximum": true},
-                                "selector": {"type": "object"}
+                                "selector": {"type": "object"},
+                                "interval": {"type": "string", "format": "duration"}
                             }
                         },
                         "metadata": {"type": "object"}
@@ -58,7 +59,7 @@ fn valid_custom_resource() {
         "size": 3, "colour": "red", "port": "http", "note": null,
         "extra": {"anything": {"goes": 1}},
         "template": {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": {}},
-        "ratio": 0.5
+        "ratio": 0.5, "interval": "1m30s"
     })));
     assert_eq!(
         verdict.origin,
@@ -236,4 +237,14 @@ fn objects_without_declared_fields_reject_every_field() {
         (rule::UNKNOWN_FIELD, "/spec/selector/app", true)
     );
     assert_eq!(f.message, "unknown field `spec.selector.app`");
+}
+
+#[test]
+fn durations_are_read_the_way_go_reads_them() {
+    let verdict = catalog().validate(&widget(json!({"size": 1, "interval": "PT30S"})));
+    assert_eq!(verdict.findings.len(), 1, "{:#?}", verdict.findings);
+    assert_eq!(
+        verdict.findings[0].message,
+        "`spec.interval` must be a duration, got a string (`\"PT30S\"`)"
+    );
 }
