@@ -342,3 +342,26 @@ fn catalog_is_shared_across_threads() {
         }
     });
 }
+
+#[test]
+fn every_builtin_kind_compiles() {
+    for version in ["1.25", "1.37"] {
+        let catalog = Catalog::new(version).unwrap();
+        let kinds = catalog.builtin_kinds();
+        assert!(kinds.len() > 100, "{version}: {}", kinds.len());
+        for key in kinds {
+            let (api_version, kind) = key.rsplit_once('/').unwrap();
+            let verdict = catalog.validate(
+                &json!({"apiVersion": api_version, "kind": kind, "metadata": {"name": "x"}}),
+            );
+            assert!(verdict.origin.is_some(), "{version} {key}");
+            for f in &verdict.findings {
+                assert!(
+                    !f.message.starts_with("cannot check"),
+                    "{version} {key}: {}",
+                    f.message
+                );
+            }
+        }
+    }
+}
