@@ -42,6 +42,22 @@ struct Compiled {
     schema: Option<Value>,
 }
 
+/// A clone shares the decompressed schemas and copies the added CRDs and
+/// schema locations; it starts with an empty validator cache. An editor can
+/// keep one pristine catalog and clone it when the CRDs of a workspace change.
+impl Clone for Catalog {
+    fn clone(&self) -> Catalog {
+        Catalog {
+            data: Arc::clone(&self.data),
+            crds: self.crds.clone(),
+            locations: self.locations.clone(),
+            strict: self.strict,
+            reader: Arc::clone(&self.reader),
+            cache: RwLock::new(HashMap::new()),
+        }
+    }
+}
+
 impl std::fmt::Debug for Catalog {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Catalog")
@@ -91,6 +107,13 @@ impl Catalog {
             reader: Arc::new(read_file),
             cache: RwLock::new(HashMap::new()),
         })
+    }
+
+    /// True when objects of this `apiVersion`/`kind` have a built-in or CRD
+    /// schema (schema-location folders are not consulted: no I/O here).
+    pub fn has_schema(&self, api_version: &str, kind: &str) -> bool {
+        let key = format!("{api_version}/{kind}");
+        self.data.has_kind(&key) || self.crds.contains_key(&key)
     }
 
     /// The Kubernetes version of this catalog (`"1.37"`).

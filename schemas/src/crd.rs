@@ -11,6 +11,7 @@ use crate::SchemaError;
 use crate::formats;
 
 /// A custom resource kind defined by a CRD.
+#[derive(Clone)]
 pub(crate) struct CrdKind {
     /// `"example.com/v1/Widget"`.
     pub(crate) key: String,

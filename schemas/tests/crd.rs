@@ -248,3 +248,18 @@ fn durations_are_read_the_way_go_reads_them() {
         "`spec.interval` must be a duration, got a string (`\"PT30S\"`)"
     );
 }
+
+#[test]
+fn has_schema_and_clone() {
+    let with_crd = catalog();
+    assert!(with_crd.has_schema("example.com/v1", "Widget"));
+    assert!(with_crd.has_schema("apps/v1", "Deployment"));
+    assert!(!with_crd.has_schema("example.com/v1alpha1", "Widget"));
+    let copy = with_crd.clone();
+    assert!(copy.validate(&widget(json!({"size": 1}))).is_valid());
+    assert!(
+        !Catalog::new("1.37")
+            .unwrap()
+            .has_schema("example.com/v1", "Widget")
+    );
+}
