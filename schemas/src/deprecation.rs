@@ -414,7 +414,14 @@ pub static TABLE: &[Deprecation] = &[
         Some("flowcontrol.apiserver.k8s.io/v1"),
     ),
     // Deprecated, still served.
-    entry("v1", "Endpoints", "1.33", None, Some("discovery.k8s.io/v1")),
+    Deprecation {
+        api_version: "v1",
+        kind: "Endpoints",
+        deprecated_in: "1.33",
+        removed_in: None,
+        replacement: None,
+        note: Some("use `EndpointSlice` objects (`apiVersion: discovery.k8s.io/v1`) instead"),
+    },
 ];
 
 /// The table entry for `(api_version, kind)` and where it stands in

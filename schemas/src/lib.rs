@@ -16,6 +16,11 @@
 //! (`spec.template.spec.containers[0].name`). The caller (the engine) turns
 //! pointers into source spans and findings into diagnostics.
 //!
+//! [`Catalog::describe`] gives the description of a field for hover text
+//! (read from a separate compressed file, decompressed on first use), and
+//! [`deprecation`] looks up the table of deprecated and removed API versions
+//! on its own.
+//!
 //! Validators are compiled on first use per `apiVersion/kind` and cached
 //! in the catalog; a catalog is `Send + Sync`, so one catalog serves every
 //! thread. Schema-location files are read through a replaceable reader

@@ -140,3 +140,25 @@ fn table_agrees_with_the_embedded_schemas() {
         }
     }
 }
+
+#[test]
+fn deprecated_kinds_without_removal() {
+    let v = Catalog::new("1.33")
+        .unwrap()
+        .validate(&json!({"apiVersion": "v1", "kind": "Endpoints", "metadata": {"name": "x"}}));
+    assert!(v.origin.is_some());
+    assert_eq!(v.findings.len(), 1, "{:#?}", v.findings);
+    assert_eq!(v.findings[0].rule, rule::DEPRECATED_API_VERSION);
+    assert_eq!(
+        v.findings[0].message,
+        "`v1` Endpoints is deprecated since Kubernetes 1.33"
+    );
+    assert_eq!(
+        v.findings[0].help.as_deref(),
+        Some("use `EndpointSlice` objects (`apiVersion: discovery.k8s.io/v1`) instead")
+    );
+    let v = Catalog::new("1.32")
+        .unwrap()
+        .validate(&json!({"apiVersion": "v1", "kind": "Endpoints", "metadata": {"name": "x"}}));
+    assert!(v.findings.is_empty());
+}
