@@ -45,18 +45,19 @@ impl Context<'_> {
                 });
             }
             ValidationErrorKind::Type { kind } => {
-                let expected = match kind {
-                    TypeKind::Single(t) => describe_types(&[*t]),
-                    TypeKind::Multiple(set) => describe_types(&set.iter().collect::<Vec<_>>()),
+                let types: Vec<JsonType> = match kind {
+                    TypeKind::Single(t) => vec![*t],
+                    TypeKind::Multiple(set) => set.iter().collect(),
                 };
                 out.push(self.invalid(
                     pointer.clone(),
                     format!(
-                        "`{}` must be {expected}, got {}",
+                        "`{}` must be {}, got {}",
                         display_field(&field),
+                        describe_types(&types),
                         self.describe_value(&pointer, error.instance())
                     ),
-                    None,
+                    type_help(&types, error.instance()),
                 ));
             }
             ValidationErrorKind::Enum { options } => {
@@ -444,6 +445,21 @@ impl Context<'_> {
             _ => return None,
         };
         (text.chars().count() <= 64).then(|| format!("`{text}`"))
+    }
+}
+
+/// Advice for the two type mistakes YAML makes easy: an unquoted scalar that
+/// is read as a boolean or a number, and a mapping written where a list goes.
+fn type_help(expected: &[JsonType], got: &Value) -> Option<String> {
+    let wants = |t: JsonType| expected.contains(&t);
+    match got {
+        Value::Bool(_) | Value::Number(_) if wants(JsonType::String) => Some(
+            "quote the value: YAML reads unquoted `true`, `yes`, `on`, `1.0` and the like as booleans or numbers".to_owned(),
+        ),
+        Value::Object(_) if wants(JsonType::Array) => {
+            Some("write it as a list: start each item with `- `".to_owned())
+        }
+        _ => None,
     }
 }
 

@@ -365,3 +365,28 @@ fn every_builtin_kind_compiles() {
         }
     }
 }
+
+#[test]
+fn type_mistakes_that_yaml_makes_easy_get_advice() {
+    let f = only(findings(|o| {
+        container(o)["env"] = json!([{"name": "DEBUG", "value": true}])
+    }));
+    assert_eq!(f.pointer, "/spec/template/spec/containers/0/env/0/value");
+    assert_eq!(
+        f.message,
+        "`spec.template.spec.containers[0].env[0].value` must be a string, got a boolean"
+    );
+    assert!(f.help.unwrap().starts_with("quote the value"));
+
+    let f = only(findings(|o| {
+        o["spec"]["template"]["spec"]["containers"] = json!({"name": "web", "image": "nginx"})
+    }));
+    assert_eq!(
+        f.message,
+        "`spec.template.spec.containers` must be a list, got a mapping"
+    );
+    assert_eq!(
+        f.help.as_deref(),
+        Some("write it as a list: start each item with `- `")
+    );
+}
