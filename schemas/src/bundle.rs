@@ -154,8 +154,13 @@ pub(crate) fn load(version: &str) -> Result<Arc<VersionData>, SchemaError> {
             available: VERSIONS.join(", "),
         });
     };
-    let embedded = &EMBEDDED[index];
-    LOADED[index]
+    let (Some(embedded), Some(loaded)) = (EMBEDDED.get(index), LOADED.get(index)) else {
+        return Err(SchemaError::Bundle {
+            version: version.to_owned(),
+            reason: "no embedded data for this version".to_owned(),
+        });
+    };
+    loaded
         .get_or_init(|| prepare(embedded).map(Arc::new))
         .clone()
         .map_err(|reason| SchemaError::Bundle {
@@ -188,4 +193,14 @@ fn prepare(embedded: &Embedded) -> Result<VersionData, String> {
 /// Bytes of embedded data, compressed, for all versions together.
 pub(crate) fn embedded_size() -> usize {
     EMBEDDED.iter().map(|e| e.schema.len() + e.docs.len()).sum()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn version_lists_agree() {
+        let embedded: Vec<&str> = super::EMBEDDED.iter().map(|e| e.version).collect();
+        assert_eq!(embedded, super::VERSIONS);
+        assert_eq!(super::LOADED.len(), super::VERSIONS.len());
+    }
 }
