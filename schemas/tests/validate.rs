@@ -390,3 +390,11 @@ fn type_mistakes_that_yaml_makes_easy_get_advice() {
         Some("write it as a list: start each item with `- `")
     );
 }
+
+#[test]
+fn catalog_and_verdicts_can_move_between_threads() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<Catalog>();
+    send_sync::<plimsoll_schemas::Verdict>();
+    send_sync::<plimsoll_schemas::SchemaError>();
+}
