@@ -20,5 +20,5 @@ pub fn run(mut args: LintArgs) -> anyhow::Result<ExitCode> {
         eprintln!("plimsoll: warning: {warning}");
     }
     let report = engine.lint(&inputs)?;
-    output::emit(&report, &args.output)
+    output::emit(report, &args.output)
 }

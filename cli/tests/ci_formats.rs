@@ -173,7 +173,7 @@ fn junit_validates_against_the_schema_and_escapes() {
     assert!(xml.contains(r#"<testcase name="shop/ConfigMap/clean" classname="deploy/bad.yaml"/>"#));
     assert!(xml.contains(r#"<testsuite name="deploy/good.yaml" tests="1" failures="0""#));
     assert!(xml.contains(
-        r#"<failure message="duplicate key `50%:a,b&lt;&amp;&gt;&quot;&apos;` in this mapping" type="yaml-duplicate-key">deploy/bad.yaml:18:3: error[yaml-duplicate-key]"#
+        r#"<failure message="duplicate key `50%:a,b&lt;&amp;&gt;&quot;&apos;` in this mapping" type="yaml-duplicate-key">deploy/bad.yaml:20:3: error[yaml-duplicate-key]"#
     ));
     assert!(
         xml.contains("deploy/bad.yaml:9:3: error[yaml-duplicate-key]: duplicate key `replicas`")
@@ -204,7 +204,7 @@ fn github_annotations_are_escaped_and_name_repository_paths() {
             "::error file=deploy/bad.yaml,line=9,col=3,endLine=9,endColumn=11,title=plimsoll yaml-duplicate-key::duplicate key `replicas` in this mapping (shop/Deployment/web){help}"
         ),
         format!(
-            "::error file=deploy/bad.yaml,line=18,col=3,endLine=18,endColumn=18,title=plimsoll yaml-duplicate-key::duplicate key `50%25:a,b<&>\"'` in this mapping (shop/ConfigMap/settings){help}"
+            "::error file=deploy/bad.yaml,line=20,col=3,endLine=20,endColumn=18,title=plimsoll yaml-duplicate-key::duplicate key `50%25:a,b<&>\"'` in this mapping (shop/ConfigMap/settings){help}"
         ),
     ];
     assert_eq!(run.stdout.lines().collect::<Vec<_>>(), expected);

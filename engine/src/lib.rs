@@ -12,6 +12,7 @@ pub mod baseline;
 pub mod config;
 pub mod discover;
 pub mod policies;
+pub mod schema;
 pub mod suppress;
 
 use std::collections::HashSet;
@@ -42,10 +43,12 @@ pub enum EngineError {
     Policy(Vec<String>),
     #[error(transparent)]
     Config(#[from] config::ConfigError),
+    #[error("{0}")]
+    Schema(String),
 }
 
 /// Everything that shapes a run.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Config {
     /// Globs of files and folders to leave out when walking.
     pub exclude: Vec<String>,
@@ -68,6 +71,27 @@ pub struct Config {
     pub crds: Vec<PathBuf>,
     /// kubeconform-style schema location templates.
     pub schema_locations: Vec<String>,
+    /// Leave schema validation out (the loader's and the rules' findings remain).
+    pub skip_schemas: bool,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            exclude: Vec::new(),
+            load: LoadOptions::default(),
+            report_only: None,
+            rules: plimsoll_rules::RulesConfig::default(),
+            policies: Vec::new(),
+            policy: plimsoll_policy::PolicyOptions::default(),
+            today: None,
+            kubernetes_version: None,
+            strict: true,
+            crds: Vec::new(),
+            schema_locations: Vec::new(),
+            skip_schemas: false,
+        }
+    }
 }
 
 /// The outcome of a run.
@@ -193,10 +217,33 @@ pub struct Engine {
     policies: Option<plimsoll_policy::PolicySet>,
     /// Objects from the policy folders that serve only as context (Namespaces for selectors).
     policy_context: Vec<serde_json::Value>,
+    schemas: Option<schema::SchemaStage>,
+    /// `rules:` settings and `--disable` for the ids of the loader, schema and policy stages
+    /// (`unknown-kind: {severity: warning}`, as kubeconform's -ignore-missing-schemas).
+    overrides: std::collections::BTreeMap<String, plimsoll_rules::RuleSettings>,
 }
 
 impl Engine {
-    pub fn new(config: Config) -> Result<Engine, EngineError> {
+    pub fn new(mut config: Config) -> Result<Engine, EngineError> {
+        let mut overrides = std::collections::BTreeMap::new();
+        let stage_id = |id: &str| plimsoll_rules::rule_info(id).is_none() && is_builtin_id(id);
+        let ids: Vec<String> = config
+            .rules
+            .rules
+            .keys()
+            .filter(|id| stage_id(id))
+            .cloned()
+            .collect();
+        for id in ids {
+            if let Some(settings) = config.rules.rules.remove(&id) {
+                overrides.insert(id, settings);
+            }
+        }
+        for id in config.rules.disable.iter().filter(|id| stage_id(id)) {
+            overrides.entry(id.clone()).or_default().enabled = Some(false);
+        }
+        config.rules.disable.retain(|id| !stage_id(id));
+        config.rules.enable.retain(|id| !stage_id(id));
         let rules = plimsoll_rules::RuleSet::new(&config.rules)?;
         let (policies, policy_context) = if config.policies.is_empty() {
             (None, Vec::new())
@@ -205,11 +252,23 @@ impl Engine {
                 policies::read(&config.policies, config.policy.clone())?.build()?;
             (Some(set), context)
         };
+        let schemas = if config.skip_schemas {
+            None
+        } else {
+            Some(schema::SchemaStage::new(
+                config.kubernetes_version.as_deref(),
+                config.strict,
+                &config.schema_locations,
+                &config.crds,
+            )?)
+        };
         Ok(Engine {
             config,
             rules,
             policies,
             policy_context,
+            schemas,
+            overrides,
         })
     }
 
@@ -252,10 +311,15 @@ impl Engine {
             sources.push(file.source);
             objects.extend(file.objects);
         }
+        if let Some(schemas) = &self.schemas {
+            diagnostics.extend(schemas.startup.iter().cloned());
+            diagnostics.extend(schemas.check(&objects));
+        }
         diagnostics.extend(self.rules.check(&objects));
         if let Some(policies) = &self.policies {
             diagnostics.extend(self.evaluate_policies(policies, &objects));
         }
+        self.apply_overrides(&mut diagnostics);
         let diagnostics = self.suppress(diagnostics, &sources, &objects);
         let mut diagnostics = diagnostics;
         if let Some(keep) = keep {
@@ -320,6 +384,22 @@ impl Engine {
             }
         }
         out
+    }
+
+    /// Severity and on/off settings for the findings of the loader, schema and policy stages.
+    fn apply_overrides(&self, diagnostics: &mut Vec<Diagnostic>) {
+        if self.overrides.is_empty() {
+            return;
+        }
+        diagnostics.retain_mut(|d| match self.overrides.get(d.rule.as_ref()) {
+            Some(settings) => {
+                if let Some(severity) = settings.severity {
+                    d.severity = severity;
+                }
+                settings.enabled != Some(false)
+            }
+            None => true,
+        });
     }
 
     /// Applies suppressions file by file.

@@ -156,7 +156,7 @@ impl From<Severity> for FailOn {
 }
 
 /// Narrows, renders and writes the report as asked, and decides the exit code.
-pub fn emit(report: &Report, args: &OutputArgs) -> anyhow::Result<ExitCode> {
+pub fn emit(report: Report, args: &OutputArgs) -> anyhow::Result<ExitCode> {
     let mut formats = args.formats.clone();
     if formats.is_empty() {
         formats.push(FormatSpec {
@@ -175,7 +175,13 @@ pub fn emit(report: &Report, args: &OutputArgs) -> anyhow::Result<ExitCode> {
         );
     }
 
-    let mut diagnostics = report.diagnostics.clone();
+    let Report {
+        mut diagnostics,
+        sources,
+        objects,
+        elapsed,
+        ..
+    } = report;
     if let Some(rev) = &args.changed_since {
         let changed = crate::changed::changed_files(rev)?;
         crate::changed::retain_changed(&mut diagnostics, &changed);
@@ -192,9 +198,9 @@ pub fn emit(report: &Report, args: &OutputArgs) -> anyhow::Result<ExitCode> {
     #[allow(clippy::needless_update)] // Fields added to `Report` later keep their defaults.
     let report = Report {
         diagnostics,
-        sources: report.sources.clone(),
-        objects: report.objects,
-        elapsed: report.elapsed,
+        sources,
+        objects,
+        elapsed,
         ..Report::default()
     };
 

@@ -64,6 +64,12 @@ pub struct Stream {
 
 /// Parses a whole YAML (or JSON) text.
 pub fn parse_stream(text: &str, options: ParseOptions) -> Stream {
+    let mut stream = parse_all(text, options);
+    stream.tree.shrink_to_fit();
+    stream
+}
+
+fn parse_all(text: &str, options: ParseOptions) -> Stream {
     let mut stream = Stream::default();
     let mut base = 0;
     let mut doc_index = 0;
@@ -154,7 +160,7 @@ struct PendingKey {
 enum Collection {
     Seq(Vec<Value>),
     Map {
-        map: Map<String, Value>,
+        map: MapBuilder,
         pending: Option<PendingKey>,
         /// Keys that came from a merge (`<<`), which explicit keys may override.
         merged: Vec<String>,
@@ -292,7 +298,7 @@ fn parse_chunk(
                 builder.stack.push(Frame {
                     collection: if is_map {
                         Collection::Map {
-                            map: Map::new(),
+                            map: MapBuilder::default(),
                             pending: None,
                             merged: Vec::new(),
                         }
@@ -368,7 +374,10 @@ impl Builder<'_> {
         };
         let span = Span::new(frame.start, end);
         let mut value = match frame.collection {
-            Collection::Seq(items) => Value::Array(items),
+            Collection::Seq(mut items) => {
+                items.shrink_to_fit();
+                Value::Array(items)
+            }
             Collection::Map { map, pending, .. } => {
                 if let Some(key) = pending {
                     // A key whose value never came cannot happen with a valid event stream.
@@ -380,7 +389,7 @@ impl Builder<'_> {
                         related: None,
                     });
                 }
-                Value::Object(map)
+                Value::Object(map.finish())
             }
         };
         let node = self.stream.tree.push(span, &frame.entries);
@@ -537,8 +546,8 @@ impl Builder<'_> {
                     continue;
                 };
                 for (entry, (k, v)) in tree.children(node).iter().zip(source) {
-                    if !map.contains_key(k) {
-                        map.insert(k.clone(), v.clone());
+                    if map.position(k).is_none() {
+                        map.push(k.clone(), v.clone());
                         frame.entries.push(Entry {
                             key: entry.key,
                             node: entry.node,
@@ -553,36 +562,79 @@ impl Builder<'_> {
             key: key.span,
             node: done.node,
         };
-        if map.contains_key(&key.key) {
-            if let Some(i) = merged.iter().position(|k| *k == key.key) {
-                merged.swap_remove(i);
-            } else {
-                let first = map
-                    .keys()
-                    .position(|k| *k == key.key)
-                    .and_then(|i| frame.entries.get(i))
-                    .map(|e| e.key);
-                errors.push(YamlError {
-                    rule: "yaml-duplicate-key",
-                    span: key.span,
-                    message: format!("duplicate key `{}` in this mapping", key.key),
-                    help: Some(
-                        "remove one of the two entries; the API server rejects duplicate fields and other tools keep only the last".to_owned(),
-                    ),
-                    related: first,
-                });
-            }
-            if let Some(i) = map.keys().position(|k| *k == key.key) {
+        match map.position(&key.key) {
+            Some(i) => {
+                if let Some(m) = merged.iter().position(|k| *k == key.key) {
+                    merged.swap_remove(m);
+                } else {
+                    errors.push(YamlError {
+                        rule: "yaml-duplicate-key",
+                        span: key.span,
+                        message: format!("duplicate key `{}` in this mapping", key.key),
+                        help: Some(
+                            "remove one of the two entries; the API server rejects duplicate fields and other tools keep only the last".to_owned(),
+                        ),
+                        related: frame.entries.get(i).map(|e| e.key),
+                    });
+                }
                 if let Some(slot) = frame.entries.get_mut(i) {
                     frame.shadowed.push(*slot);
                     *slot = entry;
                 }
+                map.set(i, done.value);
             }
-            map.insert(key.key, done.value);
-        } else {
-            map.insert(key.key, done.value);
-            frame.entries.push(entry);
+            None => {
+                map.push(key.key, done.value);
+                frame.entries.push(entry);
+            }
         }
+    }
+}
+
+/// A mapping being read: entries in order, looked up by key, turned into a JSON object of
+/// exactly the right size at the end (objects are most of the memory of a run).
+#[derive(Default)]
+struct MapBuilder {
+    items: Vec<(String, Value)>,
+    /// Built once a mapping grows past a few keys, where a linear search stops being cheap.
+    index: Option<HashMap<String, usize>>,
+}
+
+impl MapBuilder {
+    const LINEAR: usize = 16;
+
+    fn position(&self, key: &str) -> Option<usize> {
+        match &self.index {
+            Some(index) => index.get(key).copied(),
+            None => self.items.iter().position(|(k, _)| k == key),
+        }
+    }
+
+    fn push(&mut self, key: String, value: Value) {
+        if let Some(index) = &mut self.index {
+            index.insert(key.clone(), self.items.len());
+        } else if self.items.len() >= Self::LINEAR {
+            let mut index: HashMap<String, usize> = self
+                .items
+                .iter()
+                .enumerate()
+                .map(|(i, (k, _))| (k.clone(), i))
+                .collect();
+            index.insert(key.clone(), self.items.len());
+            self.index = Some(index);
+        }
+        self.items.push((key, value));
+    }
+
+    fn set(&mut self, i: usize, value: Value) {
+        if let Some(slot) = self.items.get_mut(i) {
+            slot.1 = value;
+        }
+    }
+
+    fn finish(self) -> Map<String, Value> {
+        // `from_iter` sizes the object from the exact length of the list.
+        self.items.into_iter().collect()
     }
 }
 

@@ -60,6 +60,11 @@ impl SpanTree {
         id
     }
 
+    pub(crate) fn shrink_to_fit(&mut self) {
+        self.nodes.shrink_to_fit();
+        self.entries.shrink_to_fit();
+    }
+
     pub(crate) fn shadow(&mut self, parent: NodeId, entries: &[Entry]) {
         self.shadowed.extend(entries.iter().map(|e| (parent, *e)));
     }

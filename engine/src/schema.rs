@@ -1,0 +1,119 @@
+//! The schema stage: every object against the OpenAPI schema of its kind, for the chosen
+//! Kubernetes version, with custom resources checked against the CRDs of the run.
+//!
+//! The built-in catalog is made once per engine (`--kubernetes-version`, schema locations,
+//! `--crds` folders); a run that holds `CustomResourceDefinition`s works on a copy with them
+//! added, so that a custom resource is validated by the CRDs of its own run, in any file order.
+
+use std::path::PathBuf;
+
+use plimsoll_core::{Diagnostic, LoadOptions, Object, Severity};
+use plimsoll_schemas::{Catalog, Level, SchemaFinding, rule};
+use rayon::prelude::*;
+
+use crate::EngineError;
+
+pub struct SchemaStage {
+    base: Catalog,
+    strict: bool,
+    /// Problems found in the `--crds` folders, reported with every run.
+    pub startup: Vec<Diagnostic>,
+}
+
+fn is_crd(object: &Object) -> bool {
+    object.kind() == "CustomResourceDefinition" && object.group() == "apiextensions.k8s.io"
+}
+
+impl SchemaStage {
+    pub fn new(
+        version: Option<&str>,
+        strict: bool,
+        locations: &[String],
+        crds: &[PathBuf],
+    ) -> Result<SchemaStage, EngineError> {
+        let version = version.unwrap_or(plimsoll_schemas::default_version());
+        let mut base = Catalog::new(version).map_err(|e| EngineError::Schema(e.to_string()))?;
+        base.set_strict(strict);
+        for template in locations {
+            base.add_schema_location(template)
+                .map_err(|e| EngineError::Schema(e.to_string()))?;
+        }
+        let mut startup = Vec::new();
+        if !crds.is_empty() {
+            let inputs: Vec<crate::Input> = crds.iter().cloned().map(crate::Input::Path).collect();
+            let config = crate::Config {
+                load: LoadOptions::default(),
+                ..crate::Config::default()
+            };
+            let loaded = crate::load(&inputs, &config)?;
+            for object in loaded.objects().filter(|o| is_crd(o)) {
+                if let Err(error) = base.add_crd(&object.value) {
+                    startup.push(invalid_crd(object, &error.to_string()));
+                }
+            }
+        }
+        Ok(SchemaStage {
+            base,
+            strict,
+            startup,
+        })
+    }
+
+    pub fn version(&self) -> &'static str {
+        self.base.version()
+    }
+
+    /// Validates every object; CRDs among them are added first.
+    pub fn check(&self, objects: &[Object]) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        let crds: Vec<&Object> = objects.iter().filter(|o| is_crd(o)).collect();
+        let extended;
+        let catalog = if crds.is_empty() {
+            &self.base
+        } else {
+            let mut copy = self.base.clone();
+            for crd in crds {
+                if let Err(error) = copy.add_crd(&crd.value) {
+                    out.push(invalid_crd(crd, &error.to_string()));
+                }
+            }
+            extended = copy;
+            &extended
+        };
+        let found: Vec<Diagnostic> = objects
+            .par_iter()
+            .flat_map_iter(|object| {
+                catalog
+                    .validate(&object.value)
+                    .findings
+                    .into_iter()
+                    .map(|finding| self.diagnostic(object, finding))
+            })
+            .collect();
+        out.extend(found);
+        out
+    }
+
+    fn diagnostic(&self, object: &Object, finding: SchemaFinding) -> Diagnostic {
+        let mut severity = match finding.level {
+            Level::Error => Severity::Error,
+            Level::Warning => Severity::Warning,
+        };
+        if finding.rule == rule::UNKNOWN_FIELD && !self.strict {
+            severity = Severity::Warning;
+        }
+        let mut d = if finding.at_key {
+            object.key_diagnostic(finding.rule, severity, &finding.pointer, finding.message)
+        } else {
+            object.diagnostic(finding.rule, severity, &finding.pointer, finding.message)
+        };
+        d.help = finding.help;
+        d
+    }
+}
+
+fn invalid_crd(object: &Object, message: &str) -> Diagnostic {
+    object
+        .diagnostic(rule::INVALID, Severity::Error, "/spec", format!("cannot use this CustomResourceDefinition: {message}"))
+        .with_help("fix the CRD's `spec.versions[].schema.openAPIV3Schema`; its custom resources are checked without it")
+}
