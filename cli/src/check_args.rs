@@ -94,30 +94,36 @@ impl CheckArgs {
                 }
             }
         };
-        let mut config = Config::default();
-        config.exclude = file.exclude.clone();
-        config.exclude.extend(self.exclude.iter().cloned());
+        let mut exclude = file.exclude.clone();
+        exclude.extend(self.exclude.iter().cloned());
+        let mut crds = file.crds.clone();
+        crds.extend(self.crds.iter().cloned());
+        let mut schema_locations = file.schema_locations.clone();
+        schema_locations.extend(self.schema_location.iter().cloned());
+        let mut policies = file.policies.clone();
+        policies.extend(self.policy.iter().cloned());
+        let mut config = Config {
+            exclude,
+            kubernetes_version: self
+                .kubernetes_version
+                .clone()
+                .or(file.kubernetes_version.clone()),
+            strict: self.strict.or(file.strict).unwrap_or(true),
+            crds,
+            schema_locations,
+            rules: plimsoll_rules::RulesConfig {
+                rules: file.rules.clone(),
+                enable: self.enable.clone(),
+                disable: self.disable.clone(),
+                only: self.only.clone(),
+                pod_template_paths: file.pod_template_paths.clone(),
+            },
+            policies,
+            ..Config::default()
+        };
         if let Some(size) = self.max_file_size.or(file.max_file_size) {
             config.load.max_file_size = size;
         }
-        config.kubernetes_version = self
-            .kubernetes_version
-            .clone()
-            .or(file.kubernetes_version.clone());
-        config.strict = self.strict.or(file.strict).unwrap_or(true);
-        config.crds = file.crds.clone();
-        config.crds.extend(self.crds.iter().cloned());
-        config.schema_locations = file.schema_locations.clone();
-        config
-            .schema_locations
-            .extend(self.schema_location.iter().cloned());
-        config.rules.rules = file.rules.clone();
-        config.rules.pod_template_paths = file.pod_template_paths.clone();
-        config.rules.enable = self.enable.clone();
-        config.rules.disable = self.disable.clone();
-        config.rules.only = self.only.clone();
-        config.policies = file.policies.clone();
-        config.policies.extend(self.policy.iter().cloned());
         let namespaces = if self.namespace.is_empty() {
             file.namespaces.clone()
         } else {
