@@ -1,5 +1,5 @@
 //! Snapshots of `plimsoll lint` exactly as users see it, one per fixture under
-//! `fixtures/loader/`, in human and JSON form.
+//! `fixtures/loader/` (reading files) and `fixtures/validation/` (schemas), in human and JSON form.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -24,8 +24,8 @@ fn lint(args: &[&str]) -> (String, i32) {
     (stdout, output.status.code().unwrap_or(-1))
 }
 
-fn fixtures() -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(workspace().join("fixtures/loader"))
+fn fixtures(folder: &str) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(workspace().join("fixtures").join(folder))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
@@ -33,24 +33,67 @@ fn fixtures() -> Vec<String> {
     names
 }
 
-#[test]
-fn every_loader_fixture_renders_as_snapshotted() {
-    let names = fixtures();
+fn snapshot_folder(folder: &str, prefix: &str, extra: &[&str]) {
+    let names = fixtures(folder);
     assert!(
-        names.len() >= 10,
-        "fixtures/loader has {} files",
+        names.len() >= 7,
+        "fixtures/{folder} has {} files",
         names.len()
     );
     for name in names {
-        let path = format!("fixtures/loader/{name}");
-        let (human, code) = lint(&["--color", "never", "--quiet", &path]);
-        insta::assert_snapshot!(format!("{name}.human"), format!("exit: {code}\n{human}"));
+        let path = format!("fixtures/{folder}/{name}");
+        let mut args = vec!["--color", "never", "--quiet"];
+        args.extend(extra);
+        args.push(&path);
+        let (human, code) = lint(&args);
+        insta::assert_snapshot!(
+            format!("{prefix}{name}.human"),
+            format!("exit: {code}\n{human}")
+        );
 
-        let (json, _) = lint(&["--format", "json", &path]);
+        let mut args = vec!["--format", "json"];
+        args.extend(extra);
+        args.push(&path);
+        let (json, _) = lint(&args);
         let mut value: serde_json::Value = serde_json::from_str(&json).unwrap();
         value["summary"]["durationMs"] = 0.into();
-        insta::assert_json_snapshot!(format!("{name}.json"), value);
+        insta::assert_json_snapshot!(format!("{prefix}{name}.json"), value);
     }
+}
+
+#[test]
+fn every_loader_fixture_renders_as_snapshotted() {
+    snapshot_folder("loader", "", &[]);
+}
+
+#[test]
+fn every_validation_fixture_renders_as_snapshotted() {
+    snapshot_folder(
+        "validation",
+        "validation-",
+        &["--kubernetes-version", "1.37"],
+    );
+}
+
+#[test]
+fn deprecated_api_versions_warn_before_their_removal() {
+    let path = "fixtures/validation/api-versions.yaml";
+    let (human, code) = lint(&[
+        "--color",
+        "never",
+        "--quiet",
+        "--kubernetes-version",
+        "1.25",
+        path,
+    ]);
+    insta::assert_snapshot!(
+        "validation-api-versions-1.25.human",
+        format!("exit: {code}\n{human}")
+    );
+    assert!(human.contains("deprecated-api-version"), "{human}");
+    // An unknown version is a usage error: nothing is printed on standard output.
+    let (unknown, code) = lint(&["--kubernetes-version", "1.99", path]);
+    assert_eq!((unknown.as_str(), code), ("", 2));
 }
 
 #[test]
