@@ -159,6 +159,19 @@ fn exclude_globs_leave_files_out() {
 }
 
 #[test]
+fn include_globs_narrow_walked_files() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "deploy/a.yaml", BAD);
+    write(dir.path(), "other/b.yaml", BAD);
+    let run = plimsoll(
+        dir.path(),
+        &["lint", "--format", "json", "--include", "deploy/**", "."],
+        None,
+    );
+    assert_eq!(files_in(&json(&run)), vec!["deploy/a.yaml"]);
+}
+
+#[test]
 fn a_broken_file_does_not_hide_the_others() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "a.yaml", "apiVersion: v1\nkind: [\n");

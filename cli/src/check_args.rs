@@ -24,6 +24,10 @@ pub struct CheckArgs {
     #[arg(long, value_name = "GLOB", help_heading = "Inputs")]
     pub exclude: Vec<String>,
 
+    /// When walking folders, check only files matching this glob (repeatable; default: every .yaml, .yml and .json).
+    #[arg(long, value_name = "GLOB", help_heading = "Inputs")]
+    pub include: Vec<String>,
+
     /// Files larger than this many bytes are reported and not read [default: 16777216].
     #[arg(long, value_name = "BYTES", help_heading = "Inputs")]
     pub max_file_size: Option<u64>,
@@ -96,6 +100,8 @@ impl CheckArgs {
         };
         let mut exclude = file.exclude.clone();
         exclude.extend(self.exclude.iter().cloned());
+        let mut include = file.include.clone();
+        include.extend(self.include.iter().cloned());
         let mut crds = file.crds.clone();
         crds.extend(self.crds.iter().cloned());
         let mut schema_locations = file.schema_locations.clone();
@@ -104,6 +110,7 @@ impl CheckArgs {
         policies.extend(self.policy.iter().cloned());
         let mut config = Config {
             exclude,
+            include,
             kubernetes_version: self
                 .kubernetes_version
                 .clone()

@@ -45,8 +45,13 @@ pub fn compile_globs(globs: &[String]) -> Result<GlobSet, EngineError> {
 }
 
 /// Walks folders (respecting `.gitignore` and skipping hidden entries), keeps named files
-/// whatever their extension, and drops what `exclude` matches. The result is sorted.
-pub fn discover(paths: &[PathBuf], exclude: &GlobSet) -> Result<Vec<Candidate>, EngineError> {
+/// whatever their extension, keeps only walked files that `include` matches (when it is not
+/// empty), and drops what `exclude` matches. The result is sorted.
+pub fn discover(
+    paths: &[PathBuf],
+    include: &GlobSet,
+    exclude: &GlobSet,
+) -> Result<Vec<Candidate>, EngineError> {
     let mut out = Vec::new();
     for path in paths {
         let meta = std::fs::metadata(path).map_err(|source| EngineError::Io {
@@ -90,7 +95,8 @@ pub fn discover(paths: &[PathBuf], exclude: &GlobSet) -> Result<Vec<Candidate>, 
                 .extension()
                 .and_then(|e| e.to_str())
                 .is_some_and(|e| EXTENSIONS.iter().any(|x| e.eq_ignore_ascii_case(x)));
-            if wanted && !is_excluded(exclude, path, file) {
+            let included = include.is_empty() || is_excluded(include, path, file);
+            if wanted && included && !is_excluded(exclude, path, file) {
                 walked.push(Candidate {
                     path: file.to_path_buf(),
                     origin: Origin::Walked,
@@ -103,6 +109,7 @@ pub fn discover(paths: &[PathBuf], exclude: &GlobSet) -> Result<Vec<Candidate>, 
     Ok(out)
 }
 
+/// Whether `globs` match the file, its path below `root`, or a folder on that path.
 fn is_excluded(exclude: &GlobSet, root: &Path, file: &Path) -> bool {
     if exclude.is_empty() {
         return false;

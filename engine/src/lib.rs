@@ -52,6 +52,8 @@ pub enum EngineError {
 pub struct Config {
     /// Globs of files and folders to leave out when walking.
     pub exclude: Vec<String>,
+    /// When not empty, walked files must match one of these globs.
+    pub include: Vec<String>,
     pub load: LoadOptions,
     /// When set, only findings in these files are reported (`--changed-since`); every file
     /// is still loaded, so cross-object checks see the whole set.
@@ -79,6 +81,7 @@ impl Default for Config {
     fn default() -> Config {
         Config {
             exclude: Vec::new(),
+            include: Vec::new(),
             load: LoadOptions::default(),
             report_only: None,
             rules: plimsoll_rules::RulesConfig::default(),
@@ -139,6 +142,7 @@ impl Loaded {
 /// Discovers and loads every input, in parallel, in a deterministic order.
 pub fn load(inputs: &[Input], config: &Config) -> Result<Loaded, EngineError> {
     let exclude = discover::compile_globs(&config.exclude)?;
+    let include = discover::compile_globs(&config.include)?;
     enum Job {
         Path(Candidate),
         Text(String, Vec<u8>),
@@ -147,7 +151,7 @@ pub fn load(inputs: &[Input], config: &Config) -> Result<Loaded, EngineError> {
     for input in inputs {
         match input {
             Input::Path(path) => {
-                for candidate in discover::discover(std::slice::from_ref(path), &exclude)? {
+                for candidate in discover::discover(std::slice::from_ref(path), &include, &exclude)? {
                     jobs.push(Job::Path(candidate));
                 }
             }
