@@ -139,73 +139,96 @@ impl Loaded {
     }
 }
 
-/// Discovers and loads every input, in parallel, in a deterministic order.
-pub fn load(inputs: &[Input], config: &Config) -> Result<Loaded, EngineError> {
+/// Something discovered, to be read.
+enum Job {
+    Path(Candidate),
+    Text(String, Vec<u8>),
+}
+
+/// A file's bytes, read but not parsed.
+struct Read {
+    path: Option<PathBuf>,
+    name: String,
+    origin: Origin,
+    /// `Err(size)` for a file over the size limit, which is not read.
+    bytes: Result<Vec<u8>, u64>,
+}
+
+fn jobs(inputs: &[Input], config: &Config) -> Result<Vec<Job>, EngineError> {
     let exclude = discover::compile_globs(&config.exclude)?;
     let include = discover::compile_globs(&config.include)?;
-    enum Job {
-        Path(Candidate),
-        Text(String, Vec<u8>),
-    }
     let mut jobs = Vec::new();
     for input in inputs {
         match input {
             Input::Path(path) => {
-                for candidate in discover::discover(std::slice::from_ref(path), &include, &exclude)? {
+                for candidate in discover::discover(std::slice::from_ref(path), &include, &exclude)?
+                {
                     jobs.push(Job::Path(candidate));
                 }
             }
             Input::Text { name, bytes } => jobs.push(Job::Text(name.clone(), bytes.clone())),
         }
     }
-    let results: Vec<(Option<PathBuf>, Result<LoadedFile, EngineError>)> = jobs
+    Ok(jobs)
+}
+
+fn read(job: Job, options: &LoadOptions) -> Result<Read, EngineError> {
+    match job {
+        Job::Text(name, bytes) => Ok(Read {
+            path: None,
+            name,
+            origin: Origin::Explicit,
+            bytes: Ok(bytes),
+        }),
+        Job::Path(candidate) => {
+            let io_error = |source| EngineError::Io {
+                path: candidate.path.clone(),
+                source,
+            };
+            // Check the size before reading, so that a huge file costs nothing.
+            let size = std::fs::metadata(&candidate.path).map_err(io_error)?.len();
+            let bytes = if size > options.max_file_size {
+                Err(size)
+            } else {
+                Ok(std::fs::read(&candidate.path).map_err(io_error)?)
+            };
+            Ok(Read {
+                name: discover::display_name(&candidate.path),
+                path: Some(candidate.path),
+                origin: candidate.origin,
+                bytes,
+            })
+        }
+    }
+}
+
+fn parse(read: Read, options: &LoadOptions) -> (Option<PathBuf>, LoadedFile) {
+    let file = match read.bytes {
+        Ok(bytes) => plimsoll_core::load_bytes(&read.name, bytes, read.origin, options),
+        Err(size) => plimsoll_core::too_large(&read.name, size, options),
+    };
+    (read.path, file)
+}
+
+/// Discovers and loads every input, in parallel, in a deterministic order.
+pub fn load(inputs: &[Input], config: &Config) -> Result<Loaded, EngineError> {
+    let reads: Vec<Read> = jobs(inputs, config)?
         .into_par_iter()
-        .map(|job| match job {
-            Job::Path(candidate) => {
-                let file = load_path(&candidate, &config.load);
-                (Some(candidate.path), file)
-            }
-            Job::Text(name, bytes) => (
-                None,
-                Ok(plimsoll_core::load_bytes(
-                    &name,
-                    bytes,
-                    Origin::Explicit,
-                    &config.load,
-                )),
-            ),
-        })
+        .map(|job| read(job, &config.load))
+        .collect::<Result<_, _>>()?;
+    let parsed: Vec<(Option<PathBuf>, LoadedFile)> = reads
+        .into_par_iter()
+        .map(|r| parse(r, &config.load))
         .collect();
-    let mut files = Vec::with_capacity(results.len());
-    let mut paths = Vec::with_capacity(results.len());
-    for (path, result) in results {
-        let file = result?;
+    let mut files = Vec::with_capacity(parsed.len());
+    let mut paths = Vec::with_capacity(parsed.len());
+    for (path, file) in parsed {
         if file.relevant {
             files.push(file);
             paths.push(path);
         }
     }
     Ok(Loaded { files, paths })
-}
-
-fn load_path(candidate: &Candidate, options: &LoadOptions) -> Result<LoadedFile, EngineError> {
-    let name = discover::display_name(&candidate.path);
-    let io_error = |source| EngineError::Io {
-        path: candidate.path.clone(),
-        source,
-    };
-    // Check the size before reading, so that a huge file costs nothing.
-    let size = std::fs::metadata(&candidate.path).map_err(io_error)?.len();
-    if size > options.max_file_size {
-        return Ok(plimsoll_core::too_large(&name, size, options));
-    }
-    let bytes = std::fs::read(&candidate.path).map_err(io_error)?;
-    Ok(plimsoll_core::load_bytes(
-        &name,
-        bytes,
-        candidate.origin,
-        options,
-    ))
 }
 
 /// Runs the whole pipeline once (see [`Engine`] to run it many times).
@@ -217,7 +240,11 @@ pub fn lint(inputs: &[Input], config: Config) -> Result<Report, EngineError> {
 /// webhook keep one and run it for every request.
 pub struct Engine {
     config: Config,
-    rules: plimsoll_rules::RuleSet,
+    /// Rules that look at one object at a time; they run file batch by file batch.
+    local_rules: Option<plimsoll_rules::RuleSet>,
+    /// Rules that look across objects; they run once every file is read.
+    cross_rules: Option<plimsoll_rules::RuleSet>,
+    pods: plimsoll_rules::pod::PodTemplates,
     policies: Option<plimsoll_policy::PolicySet>,
     /// Objects from the policy folders that serve only as context (Namespaces for selectors).
     policy_context: Vec<serde_json::Value>,
@@ -248,7 +275,25 @@ impl Engine {
         }
         config.rules.disable.retain(|id| !stage_id(id));
         config.rules.enable.retain(|id| !stage_id(id));
-        let rules = plimsoll_rules::RuleSet::new(&config.rules)?;
+        let all = plimsoll_rules::RuleSet::new(&config.rules)?;
+        let (cross, local): (Vec<&str>, Vec<&str>) = all
+            .rule_ids()
+            .partition(|id| CROSS_OBJECT_RULES.contains(id));
+        let subset = |ids: Vec<&str>| -> Result<Option<plimsoll_rules::RuleSet>, EngineError> {
+            if ids.is_empty() {
+                return Ok(None);
+            }
+            let config = plimsoll_rules::RulesConfig {
+                rules: config.rules.rules.clone(),
+                only: ids.iter().map(|id| (*id).to_owned()).collect(),
+                pod_template_paths: config.rules.pod_template_paths.clone(),
+                ..plimsoll_rules::RulesConfig::default()
+            };
+            Ok(Some(plimsoll_rules::RuleSet::new(&config)?))
+        };
+        let local_rules = subset(local)?;
+        let cross_rules = subset(cross)?;
+        let pods = plimsoll_rules::pod::PodTemplates::new(&config.rules.pod_template_paths)?;
         let (policies, policy_context) = if config.policies.is_empty() {
             (None, Vec::new())
         } else {
@@ -268,7 +313,9 @@ impl Engine {
         };
         Ok(Engine {
             config,
-            rules,
+            local_rules,
+            cross_rules,
+            pods,
             policies,
             policy_context,
             schemas,
@@ -296,37 +343,124 @@ impl Engine {
             .unwrap_or_default()
     }
 
+    /// Runs the pipeline over inputs. Files are read, then checked in batches: files that hold
+    /// CustomResourceDefinitions first (so custom resources anywhere meet their CRD), then the
+    /// rest. After its per-object checks, a batch keeps in full only the objects that rules
+    /// across objects read; the others keep their identity and metadata, which bounds memory.
     pub fn lint(&self, inputs: &[Input]) -> Result<Report, EngineError> {
+        const BATCH: usize = 64;
         let started = Instant::now();
-        let loaded = load(inputs, &self.config)?;
-        let mut report = self.check(loaded);
+        let reads: Vec<Read> = jobs(inputs, &self.config)?
+            .into_par_iter()
+            .map(|job| read(job, &self.config.load))
+            .collect::<Result<_, _>>()?;
+        let (crd_files, rest): (Vec<Read>, Vec<Read>) = reads.into_iter().partition(|r| {
+            r.bytes
+                .as_ref()
+                .is_ok_and(|b| memchr::memmem::find(b, b"CustomResourceDefinition").is_some())
+        });
+        let mut run = Run::default();
+        let parse_all = |batch: Vec<Read>| -> Vec<(Option<PathBuf>, LoadedFile)> {
+            batch
+                .into_par_iter()
+                .map(|r| parse(r, &self.config.load))
+                .collect()
+        };
+        if !crd_files.is_empty() {
+            self.add_batch(&mut run, parse_all(crd_files));
+        }
+        let mut rest = rest.into_iter().peekable();
+        while rest.peek().is_some() {
+            let batch: Vec<Read> = rest.by_ref().take(BATCH).collect();
+            self.add_batch(&mut run, parse_all(batch));
+        }
+        let mut report = self.finish(run);
         report.elapsed = started.elapsed();
         Ok(report)
     }
 
-    /// The checking stages over loaded files.
+    /// The checking stages over files already loaded.
     pub fn check(&self, loaded: Loaded) -> Report {
-        let keep = reported_sources(&loaded, &self.config);
-        let mut sources = Vec::with_capacity(loaded.files.len());
-        let mut diagnostics = Vec::new();
+        let mut run = Run::default();
+        self.add_batch(
+            &mut run,
+            loaded.paths.into_iter().zip(loaded.files).collect(),
+        );
+        self.finish(run)
+    }
+
+    /// The per-object stages over one batch of files.
+    fn add_batch(&self, run: &mut Run, files: Vec<(Option<PathBuf>, LoadedFile)>) {
         let mut objects = Vec::new();
-        for file in loaded.files {
-            diagnostics.extend(file.diagnostics);
-            sources.push(file.source);
+        for (path, file) in files {
+            if !file.relevant {
+                continue;
+            }
+            run.diagnostics.extend(file.diagnostics);
+            run.sources.push(file.source);
+            run.paths.push(path);
             objects.extend(file.objects);
         }
         if let Some(schemas) = &self.schemas {
-            diagnostics.extend(schemas.startup.iter().cloned());
-            diagnostics.extend(schemas.check(&objects));
+            schemas.catalog_with(objects.iter(), &mut run.catalog, &mut run.diagnostics);
+            run.diagnostics
+                .extend(schemas.validate(run.catalog.as_ref(), &objects));
         }
-        diagnostics.extend(self.rules.check(&objects));
+        if let Some(rules) = &self.local_rules {
+            run.diagnostics.extend(rules.check(&objects));
+        }
+        // Policies see whole objects (Gatekeeper's inventory, --combine): keep them all.
+        if self.policies.is_none() {
+            for object in &mut objects {
+                self.slim(object);
+            }
+        }
+        run.objects.extend(objects);
+    }
+
+    /// Replaces the content of an object that no rule across objects reads by a digest of it:
+    /// identity, metadata and key order stay (so locations still resolve), and two copies that
+    /// differ still compare different.
+    fn slim(&self, object: &mut Object) {
+        if !SLIMMED_KINDS.contains(&object.kind()) || self.pods.pod_spec(object).is_some() {
+            return;
+        }
+        if let serde_json::Value::Object(map) = &mut object.value {
+            for (key, value) in map.iter_mut() {
+                if matches!(key.as_str(), "apiVersion" | "kind" | "metadata") {
+                    continue;
+                }
+                let large = value.is_object()
+                    || value.is_array()
+                    || value.as_str().is_some_and(|s| s.len() > 64);
+                if large {
+                    *value = serde_json::Value::String(digest(value));
+                }
+            }
+        }
+    }
+
+    /// The stages across objects, then settings, suppressions and order.
+    fn finish(&self, run: Run) -> Report {
+        let Run {
+            mut diagnostics,
+            sources,
+            paths,
+            objects,
+            catalog: _,
+        } = run;
+        if let Some(schemas) = &self.schemas {
+            diagnostics.extend(schemas.startup.iter().cloned());
+        }
+        if let Some(rules) = &self.cross_rules {
+            diagnostics.extend(rules.check(&objects));
+        }
         if let Some(policies) = &self.policies {
             diagnostics.extend(self.evaluate_policies(policies, &objects));
         }
         self.apply_overrides(&mut diagnostics);
-        let diagnostics = self.suppress(diagnostics, &sources, &objects);
-        let mut diagnostics = diagnostics;
-        if let Some(keep) = keep {
+        let mut diagnostics = self.suppress(diagnostics, &sources, &objects);
+        if let Some(keep) = reported_sources(&sources, &paths, &self.config) {
             diagnostics.retain(|d| {
                 d.location
                     .as_ref()
@@ -481,7 +615,11 @@ pub fn is_builtin_id(id: &str) -> bool {
 }
 
 /// The sources whose findings are reported, when `report_only` narrows them.
-fn reported_sources(loaded: &Loaded, config: &Config) -> Option<HashSet<*const Source>> {
+fn reported_sources(
+    sources: &[Arc<Source>],
+    paths: &[Option<PathBuf>],
+    config: &Config,
+) -> Option<HashSet<*const Source>> {
     let wanted: HashSet<PathBuf> = config
         .report_only
         .as_ref()?
@@ -489,14 +627,86 @@ fn reported_sources(loaded: &Loaded, config: &Config) -> Option<HashSet<*const S
         .map(|p| p.canonicalize().unwrap_or_else(|_| p.clone()))
         .collect();
     let mut keep = HashSet::new();
-    for (file, path) in loaded.files.iter().zip(&loaded.paths) {
+    for (source, path) in sources.iter().zip(paths) {
         let included = match path {
             Some(path) => wanted.contains(&path.canonicalize().unwrap_or_else(|_| path.clone())),
             None => true,
         };
         if included {
-            keep.insert(Arc::as_ptr(&file.source));
+            keep.insert(Arc::as_ptr(source));
         }
     }
     Some(keep)
+}
+
+/// Files checked so far in a run.
+#[derive(Default)]
+struct Run {
+    diagnostics: Vec<Diagnostic>,
+    sources: Vec<Arc<Source>>,
+    paths: Vec<Option<PathBuf>>,
+    objects: Vec<Object>,
+    /// The schema catalog with the run's CRDs, once there are any.
+    catalog: Option<plimsoll_schemas::Catalog>,
+}
+
+/// Rules that read other objects of the run (through the rules' index).
+pub const CROSS_OBJECT_RULES: &[&str] = &[
+    "automount-service-account-token",
+    "duplicate-object",
+    "hpa-conflicts-with-replicas",
+    "hpa-target-not-found",
+    "ingress-backend-not-found",
+    "missing-namespace",
+    "missing-network-policy",
+    "missing-pod-disruption-budget",
+    "network-policy-selects-nothing",
+    "pdb-blocks-eviction",
+    "pdb-selects-nothing",
+    "service-selector-matches-nothing",
+    "service-target-port-not-found",
+];
+
+/// Kinds whose content (beyond identity and metadata) no rule across objects reads, and that
+/// are often large (dashboards in ConfigMaps, CRD schemas).
+const SLIMMED_KINDS: &[&str] = &[
+    "ConfigMap",
+    "Secret",
+    "CustomResourceDefinition",
+    "ClusterRole",
+    "Role",
+    "ClusterRoleBinding",
+    "RoleBinding",
+    "ValidatingWebhookConfiguration",
+    "MutatingWebhookConfiguration",
+    "APIService",
+    "PersistentVolume",
+    "PersistentVolumeClaim",
+    "StorageClass",
+    "PriorityClass",
+    "LimitRange",
+    "ResourceQuota",
+];
+
+/// A 64-bit FNV-1a digest of a value's JSON text.
+fn digest(value: &serde_json::Value) -> String {
+    let text = value.to_string();
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in text.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("<content {hash:016x}>")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cross_object_rules_exist() {
+        for id in CROSS_OBJECT_RULES {
+            assert!(plimsoll_rules::rule_info(id).is_some(), "{id}");
+        }
+    }
 }

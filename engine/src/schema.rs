@@ -20,7 +20,7 @@ pub struct SchemaStage {
     pub startup: Vec<Diagnostic>,
 }
 
-fn is_crd(object: &Object) -> bool {
+pub fn is_crd(object: &Object) -> bool {
     object.kind() == "CustomResourceDefinition" && object.group() == "apiextensions.k8s.io"
 }
 
@@ -63,24 +63,26 @@ impl SchemaStage {
         self.base.version()
     }
 
-    /// Validates every object; CRDs among them are added first.
-    pub fn check(&self, objects: &[Object]) -> Vec<Diagnostic> {
-        let mut out = Vec::new();
-        let crds: Vec<&Object> = objects.iter().filter(|o| is_crd(o)).collect();
-        let extended;
-        let catalog = if crds.is_empty() {
-            &self.base
-        } else {
-            let mut copy = self.base.clone();
-            for crd in crds {
-                if let Err(error) = copy.add_crd(&crd.value) {
-                    out.push(invalid_crd(crd, &error.to_string()));
-                }
+    /// The catalog for a run whose objects include `crds`: the engine's own when there are
+    /// none, else a copy with them added (problems with a CRD go to `out`).
+    pub fn catalog_with<'a>(
+        &self,
+        crds: impl IntoIterator<Item = &'a Object>,
+        run: &mut Option<Catalog>,
+        out: &mut Vec<Diagnostic>,
+    ) {
+        for crd in crds.into_iter().filter(|o| is_crd(o)) {
+            let catalog = run.get_or_insert_with(|| self.base.clone());
+            if let Err(error) = catalog.add_crd(&crd.value) {
+                out.push(invalid_crd(crd, &error.to_string()));
             }
-            extended = copy;
-            &extended
-        };
-        let found: Vec<Diagnostic> = objects
+        }
+    }
+
+    /// Validates objects against `catalog` (from [`SchemaStage::catalog_with`]) or the base one.
+    pub fn validate(&self, catalog: Option<&Catalog>, objects: &[Object]) -> Vec<Diagnostic> {
+        let catalog = catalog.unwrap_or(&self.base);
+        objects
             .par_iter()
             .flat_map_iter(|object| {
                 catalog
@@ -89,9 +91,7 @@ impl SchemaStage {
                     .into_iter()
                     .map(|finding| self.diagnostic(object, finding))
             })
-            .collect();
-        out.extend(found);
-        out
+            .collect()
     }
 
     fn diagnostic(&self, object: &Object, finding: SchemaFinding) -> Diagnostic {
