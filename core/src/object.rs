@@ -155,7 +155,7 @@ impl Object {
         found.value
     }
 
-    /// A diagnostic about this object, located at `pointer`.
+    /// A diagnostic about this object, located at the value at `pointer`.
     pub fn diagnostic(
         &self,
         rule: impl Into<std::borrow::Cow<'static, str>>,
@@ -163,11 +163,7 @@ impl Object {
         pointer: &str,
         message: impl Into<String>,
     ) -> Diagnostic {
-        let mut d = Diagnostic::new(rule, severity, message)
-            .with_object(self.identity())
-            .with_pointer(pointer);
-        d.location = Some(self.locate(pointer, false));
-        d
+        self.diagnostic_at(rule.into(), severity, pointer, message.into(), false)
     }
 
     /// Like [`Object::diagnostic`], underlining the key at `pointer` rather than its value.
@@ -178,10 +174,21 @@ impl Object {
         pointer: &str,
         message: impl Into<String>,
     ) -> Diagnostic {
+        self.diagnostic_at(rule.into(), severity, pointer, message.into(), true)
+    }
+
+    fn diagnostic_at(
+        &self,
+        rule: std::borrow::Cow<'static, str>,
+        severity: Severity,
+        pointer: &str,
+        message: String,
+        at_key: bool,
+    ) -> Diagnostic {
         let mut d = Diagnostic::new(rule, severity, message)
             .with_object(self.identity())
             .with_pointer(pointer);
-        d.location = Some(self.locate(pointer, true));
+        d.location = Some(self.locate(pointer, at_key));
         d
     }
 }
