@@ -68,25 +68,11 @@ pub(crate) fn build(_: Options) -> Result<Box<dyn Check>, String> {
 }
 
 fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
-    if cx.object.kind() != "CronJob" || cx.object.group() != "batch" {
-        return;
-    }
-    if cx
-        .object
-        .value
-        .pointer("/spec/startingDeadlineSeconds")
-        .is_some_and(|v| !v.is_null())
-    {
-        return;
-    }
-    out.push(
-        cx.missing(
-            "/spec/startingDeadlineSeconds",
-            "/metadata/name",
-            "this CronJob has no `startingDeadlineSeconds`",
-        )
-        .with_help(
-            "set `spec.startingDeadlineSeconds` to how late a run may still start (e.g. 300)",
-        ),
+    super::report_missing_batch_field(
+        cx,
+        out,
+        "CronJob",
+        "startingDeadlineSeconds",
+        "set `spec.startingDeadlineSeconds` to how late a run may still start (e.g. 300)",
     );
 }

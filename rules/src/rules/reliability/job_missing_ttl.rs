@@ -61,25 +61,11 @@ pub(crate) fn build(_: Options) -> Result<Box<dyn Check>, String> {
 }
 
 fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
-    if cx.object.kind() != "Job" || cx.object.group() != "batch" {
-        return;
-    }
-    if cx
-        .object
-        .value
-        .pointer("/spec/ttlSecondsAfterFinished")
-        .is_some_and(|v| !v.is_null())
-    {
-        return;
-    }
-    out.push(
-        cx.missing(
-            "/spec/ttlSecondsAfterFinished",
-            "/metadata/name",
-            "this Job has no `ttlSecondsAfterFinished`",
-        )
-        .with_help(
-            "set `spec.ttlSecondsAfterFinished` so the finished Job and its pods are deleted",
-        ),
+    super::report_missing_batch_field(
+        cx,
+        out,
+        "Job",
+        "ttlSecondsAfterFinished",
+        "set `spec.ttlSecondsAfterFinished` so the finished Job and its pods are deleted",
     );
 }

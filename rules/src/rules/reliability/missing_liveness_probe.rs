@@ -72,16 +72,11 @@ pub(crate) fn build(_: Options) -> Result<Box<dyn Check>, String> {
 }
 
 fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
-    let Some(pod) = cx.pod else { return };
-    if pod.runs_to_completion() {
-        return;
-    }
-    for c in pod.long_running_containers() {
-        if c.get("/livenessProbe").is_none_or(Value::is_null) {
-            out.push(
-                cx.missing(&c.at("/livenessProbe"), &c.at("/name"), format!("{} has no liveness probe", c.describe()))
-                    .with_help("add a `livenessProbe` that fails when the process can no longer serve, so the kubelet restarts it"),
-            );
-        }
-    }
+    super::report_missing_probe(
+        cx,
+        out,
+        "livenessProbe",
+        "liveness probe",
+        "add a `livenessProbe` that fails when the process can no longer serve, so the kubelet restarts it",
+    );
 }

@@ -73,16 +73,11 @@ pub(crate) fn build(_: Options) -> Result<Box<dyn Check>, String> {
 }
 
 fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
-    let Some(pod) = cx.pod else { return };
-    if pod.runs_to_completion() {
-        return;
-    }
-    for c in pod.long_running_containers() {
-        if c.get("/readinessProbe").is_none_or(Value::is_null) {
-            out.push(
-                cx.missing(&c.at("/readinessProbe"), &c.at("/name"), format!("{} has no readiness probe", c.describe()))
-                    .with_help("add a `readinessProbe` that succeeds only when the container can serve requests"),
-            );
-        }
-    }
+    super::report_missing_probe(
+        cx,
+        out,
+        "readinessProbe",
+        "readiness probe",
+        "add a `readinessProbe` that succeeds only when the container can serve requests",
+    );
 }

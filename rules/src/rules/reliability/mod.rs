@@ -19,3 +19,63 @@ pub(crate) mod probe_port_not_exposed;
 pub(crate) mod single_replica;
 pub(crate) mod statefulset_missing_service_name;
 pub(crate) mod workload_selector_mismatch;
+
+use crate::rules::*;
+
+/// Reports each container that runs for the life of the pod (main containers and sidecars)
+/// without the probe `field`. Workloads that run to completion are not probed.
+fn report_missing_probe(
+    cx: &Ctx<'_, '_>,
+    out: &mut Vec<Diagnostic>,
+    field: &str,
+    what: &str,
+    help: &str,
+) {
+    let Some(pod) = cx.pod else { return };
+    if pod.runs_to_completion() {
+        return;
+    }
+    let relative = format!("/{field}");
+    for c in pod.long_running_containers() {
+        if c.get(&relative).is_none_or(Value::is_null) {
+            out.push(
+                cx.missing(
+                    &c.at(&relative),
+                    &c.at("/name"),
+                    format!("{} has no {what}", c.describe()),
+                )
+                .with_help(help.to_owned()),
+            );
+        }
+    }
+}
+
+/// Reports a `batch` object of `kind` without `spec.<field>`.
+fn report_missing_batch_field(
+    cx: &Ctx<'_, '_>,
+    out: &mut Vec<Diagnostic>,
+    kind: &str,
+    field: &str,
+    help: &str,
+) {
+    if cx.object.kind() != kind || cx.object.group() != "batch" {
+        return;
+    }
+    let pointer = format!("/spec/{field}");
+    if cx
+        .object
+        .value
+        .pointer(&pointer)
+        .is_some_and(|v| !v.is_null())
+    {
+        return;
+    }
+    out.push(
+        cx.missing(
+            &pointer,
+            "/metadata/name",
+            format!("this {kind} has no `{field}`"),
+        )
+        .with_help(help.to_owned()),
+    );
+}

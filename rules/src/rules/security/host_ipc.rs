@@ -61,11 +61,11 @@ pub(crate) fn build(_: Options) -> Result<Box<dyn Check>, String> {
 }
 
 fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
-    let Some(pod) = cx.pod else { return };
-    if pod.get("/hostIPC") == Some(&Value::Bool(true)) {
-        out.push(
-            cx.diag(&pod.at("/hostIPC"), "the pod shares the node's IPC namespace (`hostIPC: true`)")
-                .with_help("remove `hostIPC: true`; share memory between the pod's containers with an `emptyDir` of medium `Memory`"),
-        );
+    if let Some(d) = super::pod_flag_set(
+        cx,
+        "hostIPC",
+        "the pod shares the node's IPC namespace (`hostIPC: true`)",
+    ) {
+        out.push(d.with_help("remove `hostIPC: true`; share memory between the pod's containers with an `emptyDir` of medium `Memory`"));
     }
 }

@@ -57,11 +57,13 @@ pub(crate) fn build(_: Options) -> Result<Box<dyn Check>, String> {
 }
 
 fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
-    let Some(pod) = cx.pod else { return };
-    if pod.get("/hostNetwork") == Some(&Value::Bool(true)) {
+    if let Some(d) = super::pod_flag_set(
+        cx,
+        "hostNetwork",
+        "the pod shares the node's network namespace (`hostNetwork: true`)",
+    ) {
         out.push(
-            cx.diag(&pod.at("/hostNetwork"), "the pod shares the node's network namespace (`hostNetwork: true`)")
-                .with_help("remove `hostNetwork: true` and expose ports through a Service")
+            d.with_help("remove `hostNetwork: true` and expose ports through a Service")
                 .with_note("the pod can reach everything that listens on the node, and NetworkPolicies do not apply to it"),
         );
     }

@@ -55,11 +55,13 @@ pub(crate) fn build(_: Options) -> Result<Box<dyn Check>, String> {
 }
 
 fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
-    let Some(pod) = cx.pod else { return };
-    if pod.get("/hostPID") == Some(&Value::Bool(true)) {
+    if let Some(d) = super::pod_flag_set(
+        cx,
+        "hostPID",
+        "the pod shares the node's process namespace (`hostPID: true`)",
+    ) {
         out.push(
-            cx.diag(&pod.at("/hostPID"), "the pod shares the node's process namespace (`hostPID: true`)")
-                .with_help("remove `hostPID: true`; to see the processes of the pod's own containers, use `shareProcessNamespace: true`")
+            d.with_help("remove `hostPID: true`; to see the processes of the pod's own containers, use `shareProcessNamespace: true`")
                 .with_note("the pod can see, and possibly trace or signal, every process of the node"),
         );
     }

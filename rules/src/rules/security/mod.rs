@@ -20,3 +20,13 @@ pub(crate) mod unsafe_proc_mount;
 pub(crate) mod unsafe_sysctl;
 pub(crate) mod windows_host_process;
 pub(crate) mod writable_root_filesystem;
+
+use crate::rules::*;
+
+/// A finding at the pod spec's boolean `field` (`hostNetwork`, `hostPID`, `hostIPC`) when
+/// it is `true`.
+fn pod_flag_set(cx: &Ctx<'_, '_>, field: &str, message: &str) -> Option<Diagnostic> {
+    let pod = cx.pod?;
+    let pointer = format!("/{field}");
+    (pod.get(&pointer) == Some(&Value::Bool(true))).then(|| cx.diag(&pod.at(&pointer), message))
+}
