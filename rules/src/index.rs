@@ -16,6 +16,7 @@ use plimsoll_core::Object;
 use serde_json::{Map, Value};
 
 use crate::pod::{PodSpec, PodTemplates};
+use crate::util::{label_selector_matches, selector_is_empty};
 
 /// One object of the run, with its pod spec when it carries one.
 #[derive(Debug)]
@@ -207,5 +208,26 @@ impl<'o> Index<'o> {
         self.opaque_pod_owners
             .iter()
             .any(|&i| self.entries[i].near(namespace, folder))
+    }
+
+    /// Whether a selector in the namespace of `near` is known to select no pod: there is at
+    /// least one object there that creates pods, `matches` says `Some(false)` for the labels
+    /// of every one, and no operator's resource may create pods the run cannot see. A
+    /// malformed selector (`None`) is not judged.
+    pub fn matches_no_pod(
+        &self,
+        near: &Object,
+        matches: impl Fn(Option<&Map<String, Value>>) -> Option<bool>,
+    ) -> bool {
+        let mut candidates = self.pod_owners_near(near).peekable();
+        candidates.peek().is_some()
+            && candidates.all(|entry| matches(entry.pod_labels()) == Some(false))
+            && !self.has_opaque_pod_owner(near)
+    }
+
+    /// [`Index::matches_no_pod`] for a `LabelSelector`; an empty one selects every pod.
+    pub fn label_selector_matches_no_pod(&self, near: &Object, selector: &Value) -> bool {
+        !selector_is_empty(selector)
+            && self.matches_no_pod(near, |labels| label_selector_matches(selector, labels))
     }
 }

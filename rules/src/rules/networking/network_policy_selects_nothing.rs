@@ -1,5 +1,4 @@
 use crate::rules::*;
-use crate::util::{label_selector_matches, selector_is_empty};
 
 declare_rule! {
     /// A NetworkPolicy selects no pod of the run.
@@ -91,31 +90,20 @@ fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
     if cx.object.kind() != "NetworkPolicy" {
         return;
     }
-    let Some(selector) = cx.object.value.pointer("/spec/podSelector") else {
-        return;
-    };
-    if selector_is_empty(selector) {
-        return;
+    let selects_nothing = cx
+        .object
+        .value
+        .pointer("/spec/podSelector")
+        .is_some_and(|selector| cx.index.label_selector_matches_no_pod(cx.object, selector));
+    if selects_nothing {
+        out.push(
+            cx.diag(
+                "/spec/podSelector",
+                "this NetworkPolicy selects no pod of the workloads checked with it",
+            )
+            .with_help(
+                "make `podSelector` match the pod template labels of the workloads it should isolate",
+            ),
+        );
     }
-    let mut candidates = cx.index.pod_owners_near(cx.object).peekable();
-    if candidates.peek().is_none() {
-        return;
-    }
-    for entry in candidates {
-        if label_selector_matches(selector, entry.pod_labels()) != Some(false) {
-            return;
-        }
-    }
-    if cx.index.has_opaque_pod_owner(cx.object) {
-        return;
-    }
-    out.push(
-        cx.diag(
-            "/spec/podSelector",
-            "this NetworkPolicy selects no pod of the workloads checked with it",
-        )
-        .with_help(
-            "make `podSelector` match the pod template labels of the workloads it should isolate",
-        ),
-    );
 }

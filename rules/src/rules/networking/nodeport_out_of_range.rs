@@ -81,13 +81,8 @@ pub(crate) fn build(options: Options) -> Result<Box<dyn Check>, String> {
     let (low, high) = parse_range(&options.range)?;
     Ok(Box::new(
         move |cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>| {
-            if cx.object.kind() != "Service" || cx.object.group() != "" {
-                return;
-            }
-            let Some(ports) = cx
-                .object
-                .value
-                .pointer("/spec/ports")
+            let Some(ports) = super::service_spec(cx)
+                .and_then(|spec| spec.get("ports"))
                 .and_then(Value::as_array)
             else {
                 return;

@@ -57,16 +57,10 @@ pub(crate) fn build(_: Options) -> Result<Box<dyn Check>, String> {
 }
 
 fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
-    if cx.object.kind() != "Service" || cx.object.group() != "" {
+    let Some(spec) = super::service_spec(cx) else {
         return;
-    }
-    if cx
-        .object
-        .value
-        .pointer("/spec/type")
-        .and_then(Value::as_str)
-        == Some("NodePort")
-    {
+    };
+    if spec.get("type").and_then(Value::as_str) == Some("NodePort") {
         out.push(
             cx.diag(
                 "/spec/type",

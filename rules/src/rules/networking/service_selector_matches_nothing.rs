@@ -91,37 +91,20 @@ pub(crate) fn build(_: Options) -> Result<Box<dyn Check>, String> {
 }
 
 fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
-    if cx.object.kind() != "Service" || cx.object.group() != "" {
-        return;
-    }
-    if cx
-        .object
-        .value
-        .pointer("/spec/type")
-        .and_then(Value::as_str)
-        == Some("ExternalName")
-    {
-        return;
-    }
-    let Some(selector) = cx
-        .object
-        .value
-        .pointer("/spec/selector")
-        .and_then(Value::as_object)
-    else {
+    let Some(spec) = super::service_spec(cx) else {
         return;
     };
-    if selector.is_empty() {
+    if spec.get("type").and_then(Value::as_str) == Some("ExternalName") {
         return;
     }
-    let mut candidates = cx.index.pod_owners_near(cx.object).peekable();
-    if candidates.peek().is_none() {
+    let Some(selector) = spec.get("selector").and_then(Value::as_object) else {
         return;
-    }
-    if candidates.any(|e| map_selector_matches(selector, e.pod_labels())) {
-        return;
-    }
-    if cx.index.has_opaque_pod_owner(cx.object) {
+    };
+    if selector.is_empty()
+        || !cx.index.matches_no_pod(cx.object, |labels| {
+            Some(map_selector_matches(selector, labels))
+        })
+    {
         return;
     }
     out.push(

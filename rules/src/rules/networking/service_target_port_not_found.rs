@@ -97,23 +97,13 @@ pub(crate) fn build(_: Options) -> Result<Box<dyn Check>, String> {
 }
 
 fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
-    if cx.object.kind() != "Service" || cx.object.group() != "" {
-        return;
-    }
-    let Some(selector) = cx
-        .object
-        .value
-        .pointer("/spec/selector")
-        .and_then(Value::as_object)
-    else {
+    let Some(spec) = super::service_spec(cx) else {
         return;
     };
-    let Some(ports) = cx
-        .object
-        .value
-        .pointer("/spec/ports")
-        .and_then(Value::as_array)
-    else {
+    let Some(selector) = spec.get("selector").and_then(Value::as_object) else {
+        return;
+    };
+    let Some(ports) = spec.get("ports").and_then(Value::as_array) else {
         return;
     };
     let named: Vec<(usize, &str)> = ports

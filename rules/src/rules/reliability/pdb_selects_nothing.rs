@@ -1,5 +1,4 @@
 use crate::rules::*;
-use crate::util::{label_selector_matches, selector_is_empty};
 
 declare_rule! {
     /// A PodDisruptionBudget selects no pod of the run.
@@ -94,25 +93,12 @@ fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
     if cx.object.kind() != "PodDisruptionBudget" {
         return;
     }
-    let Some(selector) = cx.object.value.pointer("/spec/selector") else {
-        return;
-    };
-    if selector_is_empty(selector) {
-        return;
-    }
-    let mut candidates = cx.index.pod_owners_near(cx.object).peekable();
-    if candidates.peek().is_none() {
-        return;
-    }
-    let mut any = false;
-    for entry in candidates {
-        match label_selector_matches(selector, entry.pod_labels()) {
-            Some(true) => return,
-            Some(false) => any = true,
-            None => return,
-        }
-    }
-    if any && !cx.index.has_opaque_pod_owner(cx.object) {
+    let selects_nothing = cx
+        .object
+        .value
+        .pointer("/spec/selector")
+        .is_some_and(|selector| cx.index.label_selector_matches_no_pod(cx.object, selector));
+    if selects_nothing {
         out.push(
             cx.diag(
                 "/spec/selector",
