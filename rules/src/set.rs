@@ -73,6 +73,17 @@ impl Ctx<'_, '_> {
         }
         d
     }
+
+    /// [`Ctx::missing`] for a field of the pod spec (`/priorityClassName`), anchored at the
+    /// pod's `containers`.
+    pub fn missing_in_pod(
+        &self,
+        pod: &PodSpec<'_>,
+        relative: &str,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        self.missing(&pod.at(relative), &pod.at("/containers"), message)
+    }
 }
 
 struct Active {

@@ -261,6 +261,12 @@ pub fn is_replicated_kind(kind: &str) -> bool {
     )
 }
 
+/// Whether a workload keeps several identical pods running: a replicated kind that asks for
+/// two replicas or more.
+pub fn has_several_replicas(object: &plimsoll_core::Object) -> bool {
+    is_replicated_kind(object.kind()) && replicas(object).is_some_and(|r| r >= 2)
+}
+
 /// Escapes a JSON-pointer token.
 pub fn token(text: &str) -> String {
     text.replace('~', "~0").replace('/', "~1")

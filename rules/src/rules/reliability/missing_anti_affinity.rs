@@ -1,5 +1,5 @@
 use crate::rules::*;
-use crate::util::{is_replicated_kind, replicas};
+use crate::util::has_several_replicas;
 
 declare_rule! {
     /// A replicated workload does not ask for its pods to be spread across nodes.
@@ -81,7 +81,7 @@ pub(crate) fn build(_: Options) -> Result<Box<dyn Check>, String> {
 
 fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
     let Some(pod) = cx.pod else { return };
-    if !is_replicated_kind(cx.object.kind()) || replicas(cx.object).is_none_or(|r| r < 2) {
+    if !has_several_replicas(cx.object) {
         return;
     }
     if pod
@@ -102,7 +102,7 @@ fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
         return;
     }
     out.push(
-        cx.missing(&pod.at("/affinity/podAntiAffinity"), &pod.at("/containers"), "the pod template does not keep replicas off the same node")
+        cx.missing_in_pod(pod, "/affinity/podAntiAffinity", "the pod template does not keep replicas off the same node")
             .with_help("add a `podAntiAffinity` term on `kubernetes.io/hostname` that selects the workload's own pods"),
     );
 }

@@ -64,9 +64,9 @@ fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
         return;
     }
     out.push(
-        cx.missing(
-            &pod.at("/priorityClassName"),
-            &pod.at("/containers"),
+        cx.missing_in_pod(
+            pod,
+            "/priorityClassName",
             "the pod sets no `priorityClassName`",
         )
         .with_help(

@@ -1,5 +1,5 @@
 use crate::rules::*;
-use crate::util::{is_replicated_kind, replicas};
+use crate::util::has_several_replicas;
 
 declare_rule! {
     /// A replicated workload sets no topology spread constraints.
@@ -77,7 +77,7 @@ pub(crate) fn build(_: Options) -> Result<Box<dyn Check>, String> {
 
 fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
     let Some(pod) = cx.pod else { return };
-    if !is_replicated_kind(cx.object.kind()) || replicas(cx.object).is_none_or(|r| r < 2) {
+    if !has_several_replicas(cx.object) {
         return;
     }
     if pod
@@ -88,7 +88,7 @@ fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
         return;
     }
     out.push(
-        cx.missing(&pod.at("/topologySpreadConstraints"), &pod.at("/containers"), "the pod template sets no topology spread constraints")
+        cx.missing_in_pod(pod, "/topologySpreadConstraints", "the pod template sets no topology spread constraints")
             .with_help("add `topologySpreadConstraints` over `topology.kubernetes.io/zone` (and the node) that select the workload's pods"),
     );
 }

@@ -80,9 +80,9 @@ fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
         }
     }
     out.push(
-        cx.missing(
-            &pod.at("/automountServiceAccountToken"),
-            &pod.at("/containers"),
+        cx.missing_in_pod(
+            pod,
+            "/automountServiceAccountToken",
             "the pod mounts a service account token: `automountServiceAccountToken` is not false",
         )
         .with_help("set `automountServiceAccountToken: false` on the pod unless it calls the Kubernetes API"),

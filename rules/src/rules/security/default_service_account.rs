@@ -73,9 +73,9 @@ fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
         ),
         Some(name) if !name.is_empty() => {}
         _ => out.push(
-            cx.missing(
-                &pod.at("/serviceAccountName"),
-                &pod.at("/containers"),
+            cx.missing_in_pod(
+                pod,
+                "/serviceAccountName",
                 "the pod runs as the `default` ServiceAccount: `serviceAccountName` is not set",
             )
             .with_help(
