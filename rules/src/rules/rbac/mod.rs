@@ -24,6 +24,19 @@ impl PolicyRule<'_> {
             .find(|v| *v == "*" || verbs.contains(v))
     }
 
+    /// The first of `verbs` the rule allows and the position of the first resource it lists
+    /// that `resource` accepts, when it has both.
+    pub fn grants(&self, verbs: &[&str], resource: impl Fn(&str) -> bool) -> Option<(&str, usize)> {
+        let verb = self.allows_verb(verbs)?;
+        let i = self.resources.iter().position(|r| resource(r))?;
+        Some((verb, i))
+    }
+
+    /// The pointer to the `i`th resource of the rule.
+    pub fn resource_pointer(&self, i: usize) -> String {
+        format!("{}/resources/{i}", self.pointer)
+    }
+
     /// Whether the rule covers the core API group (`""` or `*`).
     pub fn core_group(&self) -> bool {
         self.api_groups.iter().any(|g| g.is_empty() || *g == "*")

@@ -70,13 +70,10 @@ const WORKLOADS: &[&str] = &[
 fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
     let kind = cx.object.kind();
     for rule in policy_rules(cx) {
-        let Some(verb) = rule.allows_verb(&["create"]) else {
-            continue;
-        };
-        if let Some(i) = rule.resources.iter().position(|r| WORKLOADS.contains(r)) {
+        if let Some((verb, i)) = rule.grants(&["create"], |r| WORKLOADS.contains(&r)) {
             out.push(
                 cx.diag(
-                    &format!("{}/resources/{i}", rule.pointer),
+                    &rule.resource_pointer(i),
                     format!("this {kind} allows `{verb}` on `{}`", rule.resources[i]),
                 )
                 .with_help("leave pod and workload creation to controllers and CI accounts guarded by admission policies"),

@@ -57,21 +57,12 @@ pub(crate) fn build(_: Options) -> Result<Box<dyn Check>, String> {
 
 fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
     let kind = cx.object.kind();
-    for rule in policy_rules(cx) {
-        if !rule.core_group() {
-            continue;
-        }
-        let Some(verb) = rule.allows_verb(&["create", "get"]) else {
-            continue;
-        };
-        if let Some(i) = rule
-            .resources
-            .iter()
-            .position(|r| matches!(*r, "pods/exec" | "pods/attach" | "pods/*"))
-        {
+    for rule in policy_rules(cx).iter().filter(|r| r.core_group()) {
+        let exec = |r: &str| matches!(r, "pods/exec" | "pods/attach" | "pods/*");
+        if let Some((verb, i)) = rule.grants(&["create", "get"], exec) {
             out.push(
                 cx.diag(
-                    &format!("{}/resources/{i}", rule.pointer),
+                    &rule.resource_pointer(i),
                     format!(
                         "this {kind} allows `{verb}` on `{}`, which runs commands in pods",
                         rule.resources[i]

@@ -57,17 +57,11 @@ pub(crate) fn build(_: Options) -> Result<Box<dyn Check>, String> {
 
 fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
     let kind = cx.object.kind();
-    for rule in policy_rules(cx) {
-        if !rule.core_group() {
-            continue;
-        }
-        let Some(verb) = rule.allows_verb(&["get", "list", "watch"]) else {
-            continue;
-        };
-        if let Some(i) = rule.resources.iter().position(|r| *r == "secrets") {
+    for rule in policy_rules(cx).iter().filter(|r| r.core_group()) {
+        if let Some((verb, i)) = rule.grants(&["get", "list", "watch"], |r| r == "secrets") {
             out.push(
                 cx.diag(
-                    &format!("{}/resources/{i}", rule.pointer),
+                    &rule.resource_pointer(i),
                     format!("this {kind} allows `{verb}` on Secrets"),
                 )
                 .with_help(
