@@ -16,7 +16,7 @@ use plimsoll_core::Object;
 use serde_json::{Map, Value};
 
 use crate::pod::{PodSpec, PodTemplates};
-use crate::util::{label_selector_matches, selector_is_empty};
+use crate::util::{is_kubernetes_group, label_selector_matches, selector_is_empty};
 
 /// One object of the run, with its pod spec when it carries one.
 #[derive(Debug)]
@@ -66,7 +66,7 @@ pub fn folder(object: &Object) -> &str {
 
 /// Whether a custom resource probably makes an operator create pods.
 fn makes_pods(object: &Object) -> bool {
-    !BUILT_IN_GROUPS.contains(&object.group())
+    !is_known_group(object.group())
         && object
             .value
             .get("spec")
@@ -83,30 +83,11 @@ pub fn same_namespace(a: &Object, b: &Object) -> bool {
     }
 }
 
-/// API groups whose kinds are all known: none of them creates pods in a way this crate cannot
-/// see.
-const BUILT_IN_GROUPS: &[&str] = &[
-    "",
-    "apps",
-    "batch",
-    "autoscaling",
-    "policy",
-    "networking.k8s.io",
-    "storage.k8s.io",
-    "scheduling.k8s.io",
-    "admissionregistration.k8s.io",
-    "coordination.k8s.io",
-    "discovery.k8s.io",
-    "certificates.k8s.io",
-    "node.k8s.io",
-    "events.k8s.io",
-    "rbac.authorization.k8s.io",
-    "apiextensions.k8s.io",
-    "apiregistration.k8s.io",
-    "flowcontrol.apiserver.k8s.io",
-    "extensions",
-    "gateway.networking.k8s.io",
-];
+/// Whether every kind of an API group is known: Kubernetes' own groups and the Gateway API.
+/// None of them creates pods in a way this crate cannot see.
+fn is_known_group(group: &str) -> bool {
+    is_kubernetes_group(group) || group == "gateway.networking.k8s.io"
+}
 
 /// Fields of a custom resource's `spec` that suggest an operator turns it into pods (the
 /// Prometheus operator's `Prometheus` and `Alertmanager` have `replicas` and `podMetadata`).

@@ -267,6 +267,32 @@ pub fn has_several_replicas(object: &plimsoll_core::Object) -> bool {
     is_replicated_kind(object.kind()) && replicas(object).is_some_and(|r| r >= 2)
 }
 
+/// Whether an API group is one that Kubernetes itself serves (`""` is the core group).
+pub fn is_kubernetes_group(group: &str) -> bool {
+    const GROUPS: &[&str] = &[
+        "",
+        "apps",
+        "batch",
+        "autoscaling",
+        "policy",
+        "networking.k8s.io",
+        "storage.k8s.io",
+        "scheduling.k8s.io",
+        "admissionregistration.k8s.io",
+        "coordination.k8s.io",
+        "discovery.k8s.io",
+        "certificates.k8s.io",
+        "node.k8s.io",
+        "events.k8s.io",
+        "rbac.authorization.k8s.io",
+        "apiextensions.k8s.io",
+        "apiregistration.k8s.io",
+        "flowcontrol.apiserver.k8s.io",
+        "extensions",
+    ];
+    GROUPS.contains(&group)
+}
+
 /// Escapes a JSON-pointer token.
 pub fn token(text: &str) -> String {
     text.replace('~', "~0").replace('/', "~1")

@@ -1,5 +1,5 @@
 use crate::rules::*;
-use crate::util::{dns1123_label_error, dns1123_subdomain_error};
+use crate::util::{dns1123_label_error, dns1123_subdomain_error, is_kubernetes_group};
 
 declare_rule! {
     /// An object or container name is one the API server rejects.
@@ -53,26 +53,6 @@ pub(crate) fn build(_: Options) -> Result<Box<dyn Check>, String> {
     Ok(Box::new(check))
 }
 
-const BUILT_IN_GROUPS: &[&str] = &[
-    "",
-    "apps",
-    "batch",
-    "autoscaling",
-    "policy",
-    "networking.k8s.io",
-    "storage.k8s.io",
-    "scheduling.k8s.io",
-    "admissionregistration.k8s.io",
-    "coordination.k8s.io",
-    "discovery.k8s.io",
-    "certificates.k8s.io",
-    "node.k8s.io",
-    "events.k8s.io",
-    "flowcontrol.apiserver.k8s.io",
-    "extensions",
-    "apiregistration.k8s.io",
-];
-
 fn dns1035_label_error(name: &str) -> Option<String> {
     if let Some(error) = dns1123_label_error(name) {
         return Some(error);
@@ -102,8 +82,10 @@ fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
         let (what, error) = match (group, kind) {
             ("", "Service") => ("a DNS-1035 label", dns1035_label_error(name)),
             ("", "Namespace") => ("a DNS-1123 label", dns1123_label_error(name)),
-            ("rbac.authorization.k8s.io", _) => ("a path segment", path_segment_error(name)),
-            _ if BUILT_IN_GROUPS.contains(&group) => {
+            ("rbac.authorization.k8s.io" | "apiextensions.k8s.io", _) => {
+                ("a path segment", path_segment_error(name))
+            }
+            _ if is_kubernetes_group(group) => {
                 ("a DNS-1123 subdomain", dns1123_subdomain_error(name))
             }
             _ => ("a path segment", path_segment_error(name)),
