@@ -284,6 +284,12 @@ impl<'o> PodSpec<'o> {
         self.metadata?.get("annotations")?.as_object()
     }
 
+    /// Whether the pod says it runs on Windows (`os.name: windows`), where Linux-only
+    /// security settings do not apply.
+    pub fn is_windows(&self) -> bool {
+        self.get("/os/name").and_then(Value::as_str) == Some("windows")
+    }
+
     /// Whether the workload runs to completion (Job, CronJob, ScaledJob, or a Pod whose
     /// `restartPolicy` is not `Always`), so that probes and replicas do not apply to it.
     pub fn runs_to_completion(&self) -> bool {

@@ -61,7 +61,7 @@ pub(crate) fn build(_: Options) -> Result<Box<dyn Check>, String> {
 
 fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
     let Some(pod) = cx.pod else { return };
-    if pod.get("/os/name").and_then(Value::as_str) == Some("windows") {
+    if pod.is_windows() {
         return;
     }
     for c in pod.all_containers() {
