@@ -1,4 +1,5 @@
-//! The macro that turns a rule file's doc comment and metadata into its [`RuleInfo`].
+//! The macros of a rule file: `declare_rule!` turns its doc comment and metadata into its
+//! [`RuleInfo`]; `no_options!` declares a rule without options.
 //!
 //! [`RuleInfo`]: crate::RuleInfo
 
@@ -20,5 +21,17 @@ macro_rules! declare_rule {
             $enabled,
             concat!($($doc, "\n"),+),
         );
+    };
+}
+
+/// Declares that a rule takes no options (any key is an error) and that `$check` is its
+/// logic: the `Options` and `build` a rule module provides to the registry.
+macro_rules! no_options {
+    ($check:ident) => {
+        pub(crate) type Options = $crate::rules::NoOptions;
+
+        pub(crate) fn build(_: Options) -> Result<Box<dyn $crate::set::Check>, String> {
+            Ok(Box::new($check))
+        }
     };
 }

@@ -47,11 +47,7 @@ declare_rule! {
     enabled: true,
 }
 
-pub(crate) type Options = NoOptions;
-
-pub(crate) fn build(_: Options) -> Result<Box<dyn Check>, String> {
-    Ok(Box::new(check))
-}
+no_options!(check);
 
 fn dns1035_label_error(name: &str) -> Option<String> {
     if let Some(error) = dns1123_label_error(name) {

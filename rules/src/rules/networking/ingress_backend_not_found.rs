@@ -76,11 +76,7 @@ declare_rule! {
     enabled: true,
 }
 
-pub(crate) type Options = NoOptions;
-
-pub(crate) fn build(_: Options) -> Result<Box<dyn Check>, String> {
-    Ok(Box::new(check))
-}
+no_options!(check);
 
 /// (pointer to the service name, pointer to the port, service name, port as text).
 type Backend<'v> = (String, String, &'v str, Option<String>);

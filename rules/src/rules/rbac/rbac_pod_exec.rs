@@ -49,11 +49,7 @@ declare_rule! {
     enabled: true,
 }
 
-pub(crate) type Options = NoOptions;
-
-pub(crate) fn build(_: Options) -> Result<Box<dyn Check>, String> {
-    Ok(Box::new(check))
-}
+no_options!(check);
 
 fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
     let kind = cx.object.kind();

@@ -80,11 +80,7 @@ declare_rule! {
     enabled: true,
 }
 
-pub(crate) type Options = NoOptions;
-
-pub(crate) fn build(_: Options) -> Result<Box<dyn Check>, String> {
-    Ok(Box::new(check))
-}
+no_options!(check);
 
 /// The name of the HorizontalPodAutoscaler that targets this object, if any.
 pub(crate) fn autoscaler_of<'a>(cx: &'a Ctx<'_, '_>) -> Option<&'a str> {

@@ -57,11 +57,7 @@ declare_rule! {
     enabled: false,
 }
 
-pub(crate) type Options = NoOptions;
-
-pub(crate) fn build(_: Options) -> Result<Box<dyn Check>, String> {
-    Ok(Box::new(check))
-}
+no_options!(check);
 
 const HANDLERS: &[&str] = &["httpGet", "tcpSocket", "exec", "grpc"];
 

@@ -50,11 +50,7 @@ declare_rule! {
     enabled: true,
 }
 
-pub(crate) type Options = NoOptions;
-
-pub(crate) fn build(_: Options) -> Result<Box<dyn Check>, String> {
-    Ok(Box::new(check))
-}
+no_options!(check);
 
 /// The tag of an image reference, `None` when it has none; digests count as pinned.
 pub(crate) enum Tag<'a> {

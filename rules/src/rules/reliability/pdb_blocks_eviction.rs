@@ -49,11 +49,7 @@ declare_rule! {
     enabled: true,
 }
 
-pub(crate) type Options = NoOptions;
-
-pub(crate) fn build(_: Options) -> Result<Box<dyn Check>, String> {
-    Ok(Box::new(check))
-}
+no_options!(check);
 
 const HELP: &str = "allow at least one pod to be evicted: `maxUnavailable: 1`, or a `minAvailable` below the replica count";
 

@@ -61,11 +61,7 @@ declare_rule! {
     enabled: true,
 }
 
-pub(crate) type Options = NoOptions;
-
-pub(crate) fn build(_: Options) -> Result<Box<dyn Check>, String> {
-    Ok(Box::new(check))
-}
+no_options!(check);
 
 /// Values that point at a secret rather than hold one.
 fn is_reference(value: &str) -> bool {

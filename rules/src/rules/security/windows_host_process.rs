@@ -56,11 +56,7 @@ declare_rule! {
     enabled: true,
 }
 
-pub(crate) type Options = NoOptions;
-
-pub(crate) fn build(_: Options) -> Result<Box<dyn Check>, String> {
-    Ok(Box::new(check))
-}
+no_options!(check);
 
 const HELP: &str =
     "remove `hostProcess: true` and run the workload as an ordinary Windows container";
