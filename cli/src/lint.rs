@@ -20,5 +20,13 @@ pub fn run(mut args: LintArgs) -> anyhow::Result<ExitCode> {
         eprintln!("plimsoll: warning: {warning}");
     }
     let report = engine.lint(&inputs)?;
+    if std::env::var_os("PLIMSOLL_TIMINGS").is_some() {
+        for (stage, time) in &report.timings {
+            eprintln!(
+                "plimsoll: timing: {stage:<30} {:>8.1} ms",
+                time.as_secs_f64() * 1000.0
+            );
+        }
+    }
     output::emit(report, &args.output)
 }

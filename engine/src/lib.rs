@@ -106,6 +106,8 @@ pub struct Report {
     pub sources: Vec<Arc<Source>>,
     pub objects: usize,
     pub elapsed: Duration,
+    /// Time spent in each stage, summed over batches (for benchmarks: `PLIMSOLL_TIMINGS=1`).
+    pub timings: Vec<(&'static str, Duration)>,
 }
 
 impl Report {
@@ -354,25 +356,32 @@ impl Engine {
             .into_par_iter()
             .map(|job| read(job, &self.config.load))
             .collect::<Result<_, _>>()?;
+        let read_time = started.elapsed();
         let (crd_files, rest): (Vec<Read>, Vec<Read>) = reads.into_iter().partition(|r| {
             r.bytes
                 .as_ref()
                 .is_ok_and(|b| memchr::memmem::find(b, b"CustomResourceDefinition").is_some())
         });
         let mut run = Run::default();
-        let parse_all = |batch: Vec<Read>| -> Vec<(Option<PathBuf>, LoadedFile)> {
-            batch
+        run.timings.read = read_time;
+        let parse_all = |run: &mut Run, batch: Vec<Read>| -> Vec<(Option<PathBuf>, LoadedFile)> {
+            let start = Instant::now();
+            let files = batch
                 .into_par_iter()
                 .map(|r| parse(r, &self.config.load))
-                .collect()
+                .collect();
+            run.timings.load += start.elapsed();
+            files
         };
         if !crd_files.is_empty() {
-            self.add_batch(&mut run, parse_all(crd_files));
+            let files = parse_all(&mut run, crd_files);
+            self.add_batch(&mut run, files);
         }
         let mut rest = rest.into_iter().peekable();
         while rest.peek().is_some() {
             let batch: Vec<Read> = rest.by_ref().take(BATCH).collect();
-            self.add_batch(&mut run, parse_all(batch));
+            let files = parse_all(&mut run, batch);
+            self.add_batch(&mut run, files);
         }
         let mut report = self.finish(run);
         report.elapsed = started.elapsed();
@@ -401,14 +410,18 @@ impl Engine {
             run.paths.push(path);
             objects.extend(file.objects);
         }
+        let start = Instant::now();
         if let Some(schemas) = &self.schemas {
             schemas.catalog_with(objects.iter(), &mut run.catalog, &mut run.diagnostics);
             run.diagnostics
                 .extend(schemas.validate(run.catalog.as_ref(), &objects));
         }
+        let schemas_done = Instant::now();
+        run.timings.schemas += schemas_done - start;
         if let Some(rules) = &self.local_rules {
             run.diagnostics.extend(rules.check(&objects));
         }
+        run.timings.local_rules += schemas_done.elapsed();
         // Policies see whole objects (Gatekeeper's inventory, --combine): keep them all.
         if self.policies.is_none() {
             for object in &mut objects {
@@ -448,16 +461,22 @@ impl Engine {
             paths,
             objects,
             catalog: _,
+            mut timings,
         } = run;
         if let Some(schemas) = &self.schemas {
             diagnostics.extend(schemas.startup.iter().cloned());
         }
+        let start = Instant::now();
         if let Some(rules) = &self.cross_rules {
             diagnostics.extend(rules.check(&objects));
         }
+        let cross_done = Instant::now();
+        timings.cross_rules = cross_done - start;
         if let Some(policies) = &self.policies {
             diagnostics.extend(self.evaluate_policies(policies, &objects));
         }
+        let policies_done = Instant::now();
+        timings.policies = policies_done - cross_done;
         self.apply_overrides(&mut diagnostics);
         let mut diagnostics = self.suppress(diagnostics, &sources, &objects);
         if let Some(keep) = reported_sources(&sources, &paths, &self.config) {
@@ -468,11 +487,21 @@ impl Engine {
             });
         }
         plimsoll_core::sort_diagnostics(&mut diagnostics);
+        timings.finish = policies_done.elapsed();
         Report {
             diagnostics,
             sources,
             objects: objects.len(),
             elapsed: Duration::ZERO,
+            timings: vec![
+                ("read", timings.read),
+                ("load", timings.load),
+                ("schemas", timings.schemas),
+                ("local rules", timings.local_rules),
+                ("cross-object rules", timings.cross_rules),
+                ("policies", timings.policies),
+                ("settings, suppressions, order", timings.finish),
+            ],
         }
     }
 
@@ -648,6 +677,19 @@ struct Run {
     objects: Vec<Object>,
     /// The schema catalog with the run's CRDs, once there are any.
     catalog: Option<plimsoll_schemas::Catalog>,
+    timings: Timings,
+}
+
+/// Time spent per stage.
+#[derive(Default)]
+struct Timings {
+    read: Duration,
+    load: Duration,
+    schemas: Duration,
+    local_rules: Duration,
+    cross_rules: Duration,
+    policies: Duration,
+    finish: Duration,
 }
 
 /// Rules that read other objects of the run (through the rules' index).

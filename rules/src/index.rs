@@ -16,7 +16,10 @@ use plimsoll_core::Object;
 use serde_json::{Map, Value};
 
 use crate::pod::{PodSpec, PodTemplates};
-use crate::util::{is_kubernetes_group, label_selector_matches, selector_is_empty};
+use crate::util::{
+    is_kubernetes_group, label_selector_matches, map_selector_matches, scalar_text,
+    selector_is_empty,
+};
 
 /// One object of the run, with its pod spec when it carries one.
 #[derive(Debug)]
@@ -52,6 +55,8 @@ pub struct Index<'o> {
     pod_owners: Vec<usize>,
     /// Custom resources that an operator probably turns into pods.
     opaque_pod_owners: Vec<usize>,
+    /// Pod owners by pod label: key, then value text.
+    by_label: HashMap<&'o str, HashMap<String, Vec<usize>>>,
 }
 
 fn explicit_name(object: &Object) -> Option<&str> {
@@ -122,18 +127,30 @@ impl<'o> Index<'o> {
                 }
             })
             .collect::<Vec<_>>();
-        let pod_owners = (0..entries.len())
+        let pod_owners: Vec<usize> = (0..entries.len())
             .filter(|&i| entries[i].pod.is_some())
             .collect();
         let opaque_pod_owners = (0..entries.len())
             .filter(|&i| entries[i].pod.is_none() && makes_pods(entries[i].object))
             .collect();
+        let mut by_label: HashMap<&'o str, HashMap<String, Vec<usize>>> = HashMap::new();
+        for &i in &pod_owners {
+            for (key, value) in entries[i].pod_labels().into_iter().flatten() {
+                by_label
+                    .entry(key.as_str())
+                    .or_default()
+                    .entry(scalar_text(value))
+                    .or_default()
+                    .push(i);
+            }
+        }
         Index {
             entries,
             by_kind,
             first,
             pod_owners,
             opaque_pod_owners,
+            by_label,
         }
     }
 
@@ -179,6 +196,43 @@ impl<'o> Index<'o> {
             .iter()
             .map(|&i| &self.entries[i])
             .filter(move |e| e.near(namespace, folder))
+    }
+
+    /// The pod owners near `near` whose pod labels hold every pair of a map selector (a
+    /// Service's), found through the label index rather than by trying every owner.
+    pub fn pod_owners_selected<'a>(
+        &'a self,
+        near: &'a Object,
+        selector: &'a Map<String, Value>,
+    ) -> impl Iterator<Item = &'a Entry<'o>> + 'a {
+        let (namespace, folder) = (near.namespace(), folder(near));
+        // The shortest list of owners that carry one of the selector's pairs.
+        let postings: &[usize] = selector
+            .iter()
+            .map(|(key, value)| {
+                self.by_label
+                    .get(key.as_str())
+                    .and_then(|values| values.get(&scalar_text(value)))
+                    .map_or(&[][..], Vec::as_slice)
+            })
+            .min_by_key(|list| list.len())
+            .unwrap_or(&[]);
+        postings
+            .iter()
+            .map(|&i| &self.entries[i])
+            .filter(move |e| e.near(namespace, folder))
+            .filter(move |e| map_selector_matches(selector, e.pod_labels()))
+    }
+
+    /// Whether a Service's map selector is known to select no pod (see [`Index::matches_no_pod`]).
+    pub fn map_selector_matches_no_pod(
+        &self,
+        near: &Object,
+        selector: &Map<String, Value>,
+    ) -> bool {
+        self.pod_owners_near(near).next().is_some()
+            && self.pod_owners_selected(near, selector).next().is_none()
+            && !self.has_opaque_pod_owner(near)
     }
 
     /// Whether the namespace of `near` holds a custom resource that probably makes an

@@ -1,5 +1,5 @@
 use crate::rules::*;
-use crate::util::{format_selector, map_selector_matches};
+use crate::util::format_selector;
 
 declare_rule! {
     /// A Service selects no pod of the run.
@@ -96,11 +96,7 @@ fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
     let Some(selector) = spec.get("selector").and_then(Value::as_object) else {
         return;
     };
-    if selector.is_empty()
-        || !cx.index.matches_no_pod(cx.object, |labels| {
-            Some(map_selector_matches(selector, labels))
-        })
-    {
+    if selector.is_empty() || !cx.index.map_selector_matches_no_pod(cx.object, selector) {
         return;
     }
     out.push(

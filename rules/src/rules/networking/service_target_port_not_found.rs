@@ -1,7 +1,6 @@
 use std::collections::HashSet;
 
 use crate::rules::*;
-use crate::util::map_selector_matches;
 
 declare_rule! {
     /// A Service's named `targetPort` is not declared by the containers it selects.
@@ -113,10 +112,7 @@ fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
     }
     let mut any_selected = false;
     let mut declared: HashSet<&str> = HashSet::new();
-    for entry in cx.index.pod_owners_near(cx.object) {
-        if !map_selector_matches(selector, entry.pod_labels()) {
-            continue;
-        }
+    for entry in cx.index.pod_owners_selected(cx.object, selector) {
         any_selected = true;
         let Some(pod) = &entry.pod else { continue };
         for field in ["containers", "initContainers"] {
