@@ -7,7 +7,13 @@ use serde_json::{Map, Value, json};
 /// The version of the JSON output; it changes only when a field changes meaning or goes away.
 pub const VERSION: u32 = 1;
 
-pub fn render(report: &Report, context: &super::RenderContext) -> String {
+/// Writes the report, one finding at a time: a report of tens of thousands of findings is
+/// never held in memory whole.
+pub fn write_to(
+    report: &Report,
+    context: &super::RenderContext,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     let mut value = json!({
         "version": VERSION,
         "tool": { "name": "plimsoll", "version": env!("CARGO_PKG_VERSION") },
@@ -36,35 +42,32 @@ pub fn render(report: &Report, context: &super::RenderContext) -> String {
         }
         *object = with_baseline;
     }
-    // The diagnostics are written one at a time rather than built into one large value:
-    // a report of tens of thousands of findings would otherwise cost hundreds of megabytes.
     let header = serde_json::to_string_pretty(&value).unwrap_or_default();
-    // About 800 bytes a finding: reserving it avoids a doubling of a large buffer.
-    let mut text = String::with_capacity(header.len() + report.diagnostics.len() * 800);
-    text.push_str(&header);
-    if !report.diagnostics.is_empty() {
-        const EMPTY: &str = "\"diagnostics\": []\n}";
-        if text.ends_with(EMPTY) {
-            text.truncate(text.len() - EMPTY.len());
-            text.push_str("\"diagnostics\": [\n");
+    const EMPTY: &str = "\"diagnostics\": []\n}";
+    match header.strip_suffix(EMPTY) {
+        Some(head) if !report.diagnostics.is_empty() => {
+            out.write_all(head.as_bytes())?;
+            out.write_all(b"\"diagnostics\": [\n")?;
             for (i, d) in report.diagnostics.iter().enumerate() {
                 if i > 0 {
-                    text.push_str(",\n");
+                    out.write_all(b",\n")?;
                 }
                 let item = serde_json::to_string_pretty(&diagnostic(d)).unwrap_or_default();
                 for (n, line) in item.lines().enumerate() {
                     if n > 0 {
-                        text.push('\n');
+                        out.write_all(b"\n")?;
                     }
-                    text.push_str("    ");
-                    text.push_str(line);
+                    out.write_all(b"    ")?;
+                    out.write_all(line.as_bytes())?;
                 }
             }
-            text.push_str("\n  ]\n}");
+            out.write_all(b"\n  ]\n}\n")
+        }
+        _ => {
+            out.write_all(header.as_bytes())?;
+            out.write_all(b"\n")
         }
     }
-    text.push('\n');
-    text
 }
 
 pub fn diagnostic(d: &Diagnostic) -> Value {

@@ -239,7 +239,12 @@ pub fn emit(report: Report, args: &OutputArgs) -> anyhow::Result<ExitCode> {
                     },
                 )
             }
-            Format::Json => json::render(&report, &context),
+            Format::Json => {
+                write_with(destination.map(PathBuf::as_path), |out| {
+                    json::write_to(&report, &context, out)
+                })?;
+                continue;
+            }
             Format::Sarif => sarif::render(&report, &context),
             Format::Junit => junit::render(&report, &context),
             Format::Github => github::render(&report, &context),
@@ -260,6 +265,29 @@ pub fn emit(report: Report, args: &OutputArgs) -> anyhow::Result<ExitCode> {
         Ok(ExitCode::from(1))
     } else {
         Ok(ExitCode::SUCCESS)
+    }
+}
+
+/// Streams a report to a file or standard output.
+fn write_with(
+    destination: Option<&Path>,
+    render: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
+    match destination {
+        Some(path) => {
+            let file = std::fs::File::create(path)
+                .with_context(|| format!("writing {}", path.display()))?;
+            let mut out = std::io::BufWriter::new(file);
+            render(&mut out)
+                .and_then(|()| out.flush())
+                .with_context(|| format!("writing {}", path.display()))
+        }
+        None => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            // A closed pipe (`plimsoll lint | head`) is not an error worth reporting.
+            let _ = render(&mut out).and_then(|()| out.flush());
+            Ok(())
+        }
     }
 }
 
