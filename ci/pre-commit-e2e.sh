@@ -42,6 +42,15 @@ metadata:
 spec:
   replicas: 1
   replicas: 2
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - name: web
+        image: nginx:1.27
 YAML
 git add deploy/web.yaml
 
