@@ -108,6 +108,8 @@ pub struct Report {
     pub elapsed: Duration,
     /// Time spent in each stage, summed over batches (for benchmarks: `PLIMSOLL_TIMINGS=1`).
     pub timings: Vec<(&'static str, Duration)>,
+    /// The objects checked in each file, in file order (`checked[i]` belongs to `sources[i]`).
+    pub checked: Vec<Vec<plimsoll_core::ObjectRef>>,
 }
 
 impl Report {
@@ -487,6 +489,17 @@ impl Engine {
             });
         }
         plimsoll_core::sort_diagnostics(&mut diagnostics);
+        let position: std::collections::HashMap<*const Source, usize> = sources
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (Arc::as_ptr(s), i))
+            .collect();
+        let mut checked = vec![Vec::new(); sources.len()];
+        for object in &objects {
+            if let Some(&i) = position.get(&Arc::as_ptr(&object.source)) {
+                checked[i].push(object.identity());
+            }
+        }
         timings.finish = policies_done.elapsed();
         Report {
             diagnostics,
@@ -502,6 +515,7 @@ impl Engine {
                 ("policies", timings.policies),
                 ("settings, suppressions, order", timings.finish),
             ],
+            checked,
         }
     }
 

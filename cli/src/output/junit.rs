@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use plimsoll_core::{Diagnostic, LoadOptions, Origin};
+use plimsoll_core::Diagnostic;
 use plimsoll_engine::Report;
 
 use super::RenderContext as Context;
@@ -146,22 +146,15 @@ fn finding_lines(findings: &[&Diagnostic]) -> String {
 fn suites(report: &Report) -> Vec<Suite<'_>> {
     let mut suites: Vec<Suite> = Vec::new();
     let mut by_name: BTreeMap<String, usize> = BTreeMap::new();
-    let options = LoadOptions::default();
-    for source in &report.sources {
+    for (i, source) in report.sources.iter().enumerate() {
         by_name.insert(source.name().to_owned(), suites.len());
-        // FIXME: the report does not carry the identities of the objects it checked, so
-        // they are read again here; take them from the report once it has them.
-        let file = plimsoll_core::load_text(
-            source.name(),
-            source.text().to_owned(),
-            Origin::Explicit,
-            &options,
-        );
-        let cases = file
-            .objects
-            .iter()
-            .map(|o| Case {
-                name: o.identity().display_name(),
+        let cases = report
+            .checked
+            .get(i)
+            .into_iter()
+            .flatten()
+            .map(|object| Case {
+                name: object.display_name(),
                 findings: Vec::new(),
             })
             .collect();

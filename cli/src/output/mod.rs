@@ -180,6 +180,7 @@ pub fn emit(report: Report, args: &OutputArgs) -> anyhow::Result<ExitCode> {
         sources,
         objects,
         elapsed,
+        checked,
         ..
     } = report;
     if let Some(rev) = &args.changed_since {
@@ -201,6 +202,7 @@ pub fn emit(report: Report, args: &OutputArgs) -> anyhow::Result<ExitCode> {
         sources,
         objects,
         elapsed,
+        checked,
         ..Report::default()
     };
 

@@ -155,10 +155,10 @@ fn parse_go_int(text: &str) -> Option<Value> {
 }
 
 fn strip_prefix_ci<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
-    if text.len() >= prefix.len() && text[..prefix.len()].eq_ignore_ascii_case(prefix) {
-        Some(&text[prefix.len()..])
-    } else {
-        None
+    // `get` refuses a cut inside a multi-byte character, which plain text may hold.
+    match (text.get(..prefix.len()), text.get(prefix.len()..)) {
+        (Some(head), Some(rest)) if head.eq_ignore_ascii_case(prefix) => Some(rest),
+        _ => None,
     }
 }
 
@@ -333,6 +333,9 @@ mod tests {
         assert_eq!(plain("1.2.3"), json!("1.2.3"));
         assert_eq!(plain("10Mi"), json!("10Mi"));
         assert_eq!(plain("+"), json!("+"));
+        // Multi-byte text after a digit is not cut inside a character.
+        assert_eq!(plain("0\u{fffd} name"), json!("0\u{fffd} name"));
+        assert_eq!(plain("-é"), json!("-é"));
         assert_eq!(plain("-"), json!("-"));
     }
 
