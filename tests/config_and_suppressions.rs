@@ -121,6 +121,58 @@ fn the_configuration_file_is_found_upward_and_applied() {
 }
 
 #[test]
+fn stage_findings_take_settings_too() {
+    let crd_less = "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n";
+    let typo = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  labls: {}\n";
+    let dir = dir_with(&[("widget.yaml", crd_less), ("typo.yaml", typo)]);
+    let severity = |run: &Run| -> Vec<String> {
+        let report: Value = serde_json::from_str(&run.stdout).unwrap();
+        report["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                format!(
+                    "{} {}",
+                    d["rule"].as_str().unwrap(),
+                    d["severity"].as_str().unwrap()
+                )
+            })
+            .collect()
+    };
+    let run = plimsoll(dir.path(), &["lint", "--format", "json", "widget.yaml"]);
+    assert_eq!(severity(&run), vec!["unknown-kind error"]);
+    assert_eq!(run.code, 1);
+    std::fs::write(
+        dir.path().join(".plimsoll.yaml"),
+        "rules:\n  unknown-kind:\n    severity: warning\n",
+    )
+    .unwrap();
+    let run = plimsoll(dir.path(), &["lint", "--format", "json", "widget.yaml"]);
+    assert_eq!(severity(&run), vec!["unknown-kind warning"]);
+    assert_eq!(run.code, 0);
+    let run = plimsoll(
+        dir.path(),
+        &[
+            "lint",
+            "--format",
+            "json",
+            "--disable",
+            "unknown-kind",
+            "widget.yaml",
+        ],
+    );
+    assert!(severity(&run).is_empty());
+    let strict = plimsoll(dir.path(), &["lint", "--format", "json", "typo.yaml"]);
+    assert_eq!(severity(&strict), vec!["schema-unknown-field error"]);
+    let lax = plimsoll(
+        dir.path(),
+        &["lint", "--format", "json", "--strict=false", "typo.yaml"],
+    );
+    assert_eq!(severity(&lax), vec!["schema-unknown-field warning"]);
+}
+
+#[test]
 fn a_bad_configuration_is_an_error_with_its_position() {
     let dir = dir_with(&[
         (
@@ -230,8 +282,20 @@ fn rules_explain_and_init() {
         "{}",
         explain.stdout
     );
-    let builtin = plimsoll(dir.path(), &["explain", "yaml-duplicate-key"]);
-    assert_eq!(builtin.code, 0);
+    for id in [
+        "yaml-duplicate-key",
+        "schema-unknown-field",
+        "unknown-kind",
+        "removed-api-version",
+    ] {
+        let builtin = plimsoll(dir.path(), &["explain", id]);
+        assert_eq!(builtin.code, 0, "{id}");
+        assert!(
+            builtin.stdout.starts_with(&format!("# {id}\n")),
+            "{}",
+            builtin.stdout
+        );
+    }
     let missing = plimsoll(dir.path(), &["explain", "no-such-rule"]);
     assert_eq!(missing.code, 2);
     let init = plimsoll(dir.path(), &["init"]);

@@ -146,6 +146,24 @@ fn builtin_explanation(id: &str) -> Option<&'static str> {
         "not-kubernetes" => {
             "A file named on the command line holds no Kubernetes object (no document with `apiVersion` and `kind`). Files found by walking a folder are skipped silently instead."
         }
+        "schema-invalid" => {
+            "A value does not fit the OpenAPI schema of its kind for the target Kubernetes version (`--kubernetes-version`): a wrong type, a value out of range (32- and 64-bit integers), a malformed quantity, base64 or date, or a value outside an enum (custom resources). The message names the field as `kubectl explain` does."
+        }
+        "schema-unknown-field" => {
+            "A field the schema of the kind does not declare. `kubectl apply` rejects unknown fields since Kubernetes 1.25 (strict field validation); `--strict=false` reports them as warnings. The help suggests the closest known field."
+        }
+        "schema-missing-required" => {
+            "A field the schema requires is absent, such as a Deployment's `spec.selector` or a container's `name`. The finding points at the mapping that lacks it."
+        }
+        "unknown-kind" => {
+            "No schema is known for this `apiVersion` and `kind`: not a built-in kind of the target version, not defined by a CustomResourceDefinition among the inputs or `--crds`, not found in `--schema-location`. Lower it with `rules: {unknown-kind: {severity: warning}}` in .plimsoll.yaml, or add the CRD."
+        }
+        "deprecated-api-version" => {
+            "The `apiVersion` of this kind is deprecated in the target Kubernetes version and will be removed; the message names the release that removes it and the replacement to use."
+        }
+        "removed-api-version" => {
+            "The `apiVersion` of this kind is no longer served by the target Kubernetes version; the API server rejects the object. The help names the replacement."
+        }
         "unused-suppression" => {
             "A suppression (annotation or `# plimsoll-ignore` comment) silences nothing, or names a rule that does not exist. Remove it, or correct the rule id."
         }

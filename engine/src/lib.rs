@@ -630,7 +630,8 @@ impl Engine {
 
 /// Rule ids of the loader, the schema stage and the policy stage, which suppressions may name.
 pub fn is_builtin_id(id: &str) -> bool {
-    const IDS: &[&str] = &[
+    use plimsoll_schemas::rule;
+    const LOADER: &[&str] = &[
         "yaml-syntax",
         "yaml-duplicate-key",
         "yaml-invalid-value",
@@ -643,18 +644,20 @@ pub fn is_builtin_id(id: &str) -> bool {
         "file-not-utf8",
         "file-too-large",
         "not-kubernetes",
-        "schema-invalid",
-        "schema-unknown-field",
-        "schema-missing-required",
-        "unknown-kind",
-        "deprecated-api-version",
-        "removed-api-version",
-        "policy-error",
-        "policy-time-limit",
+    ];
+    const OTHERS: &[&str] = &[
+        rule::INVALID,
+        rule::UNKNOWN_FIELD,
+        rule::MISSING_REQUIRED,
+        rule::UNKNOWN_KIND,
+        rule::DEPRECATED_API_VERSION,
+        rule::REMOVED_API_VERSION,
+        plimsoll_policy::RULE_POLICY_ERROR,
+        plimsoll_policy::RULE_TIME_LIMIT,
         "unused-suppression",
         "expired-suppression",
     ];
-    IDS.contains(&id)
+    LOADER.contains(&id) || OTHERS.contains(&id)
 }
 
 /// The sources whose findings are reported, when `report_only` narrows them.
