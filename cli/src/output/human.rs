@@ -12,6 +12,7 @@ use miette::{
 use plimsoll_core::{Diagnostic, Severity, Source};
 use plimsoll_engine::Report;
 use plimsoll_engine::baseline::Applied;
+use rayon::prelude::*;
 
 pub struct Options {
     pub color: bool,
@@ -56,10 +57,30 @@ pub fn render(report: &Report, options: &Options) -> String {
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_context_lines(1)
         .with_width(100);
-    let mut texts: HashMap<*const Source, SnippetText> = HashMap::new();
-    let mut out = String::new();
-    for diagnostic in &report.diagnostics {
-        render_one(&handler, diagnostic, &mut texts, &mut out);
+    // Snippet texts are prepared once per file; findings are then rendered in parallel (a
+    // large run has tens of thousands) and joined in their order.
+    let mut texts: HashMap<usize, SnippetText> = HashMap::new();
+    for location in report
+        .diagnostics
+        .iter()
+        .filter_map(|d| d.location.as_ref())
+    {
+        texts
+            .entry(Arc::as_ptr(&location.source) as usize)
+            .or_insert_with(|| snippet_text(&location.source));
+    }
+    let rendered: Vec<String> = report
+        .diagnostics
+        .par_iter()
+        .map(|diagnostic| {
+            let mut one = String::new();
+            render_one(&handler, diagnostic, &texts, &mut one);
+            one
+        })
+        .collect();
+    let mut out = String::with_capacity(rendered.iter().map(String::len).sum::<usize>() + 256);
+    for one in rendered {
+        out.push_str(&one);
     }
     if options.summary {
         let _ = writeln!(out, "{}", summary(report, options.baseline.as_ref()));
@@ -70,7 +91,7 @@ pub fn render(report: &Report, options: &Options) -> String {
 fn render_one(
     handler: &GraphicalReportHandler,
     diagnostic: &Diagnostic,
-    texts: &mut HashMap<*const Source, SnippetText>,
+    texts: &HashMap<usize, SnippetText>,
     out: &mut String,
 ) {
     let mut d = MietteDiagnostic::new(format!("{}: {}", diagnostic.rule, diagnostic.message))
@@ -112,9 +133,9 @@ fn render_one(
             ));
             let source = &location.source;
             let text = texts
-                .entry(Arc::as_ptr(source))
-                .or_insert_with(|| snippet_text(source))
-                .clone();
+                .get(&(Arc::as_ptr(source) as usize))
+                .cloned()
+                .unwrap_or_else(|| snippet_text(source));
             miette::Report::new(d)
                 .with_source_code(NamedSource::new(source.name(), text).with_language("yaml"))
         }
