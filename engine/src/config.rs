@@ -28,7 +28,7 @@ pub struct ConfigFile {
     pub strict: Option<bool>,
     /// The lowest severity that makes the run fail: error, warning or info.
     #[schemars(with = "Option<SeverityName>")]
-    #[serde(default, deserialize_with = "severity")]
+    #[serde(default, deserialize_with = "plimsoll_rules::deserialize_severity")]
     pub fail_on: Option<Severity>,
     /// Globs of files to check when walking folders (default: every .yaml, .yml and .json).
     #[serde(default, deserialize_with = "null_as_empty")]
@@ -108,20 +108,6 @@ where
     T: Deserialize<'de> + Default,
 {
     Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
-}
-
-fn severity<'de, D: serde::Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<Severity>, D::Error> {
-    let text: Option<String> = Option::deserialize(deserializer)?;
-    match text {
-        None => Ok(None),
-        Some(text) => Severity::parse(&text).map(Some).ok_or_else(|| {
-            serde::de::Error::custom(format!(
-                "unknown severity `{text}`, expected `error`, `warning` or `info`"
-            ))
-        }),
-    }
 }
 
 /// A configuration file that cannot be used, with where and why.

@@ -13,14 +13,17 @@ pub struct RuleSettings {
     #[serde(default)]
     pub enabled: Option<bool>,
     /// Replaces the rule's default severity (`error`, `warning`, `info`).
-    #[serde(default, deserialize_with = "severity")]
+    #[serde(default, deserialize_with = "deserialize_severity")]
     pub severity: Option<Severity>,
     /// The rule's options, checked against its typed options when the rule set is built.
     #[serde(default)]
     pub options: Option<serde_json::Value>,
 }
 
-fn severity<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Severity>, D::Error> {
+/// Reads an optional severity (`error`, `warning` or `warn`, `info`) with a clear error.
+pub fn deserialize_severity<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Severity>, D::Error> {
     let text: Option<String> = Option::deserialize(deserializer)?;
     match text {
         None => Ok(None),

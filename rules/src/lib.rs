@@ -28,7 +28,9 @@ mod rules;
 mod set;
 pub mod util;
 
-pub use config::{PodTemplatePath, RuleConfigError, RuleSettings, RulesConfig};
+pub use config::{
+    PodTemplatePath, RuleConfigError, RuleSettings, RulesConfig, deserialize_severity,
+};
 pub use docs::{rule_markdown, rules_markdown_index};
 pub use equivalent::{Tool, equivalent_rule, equivalent_rules};
 pub use info::{Category, RuleInfo};
