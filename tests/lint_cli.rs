@@ -172,6 +172,31 @@ fn include_globs_narrow_walked_files() {
 }
 
 #[test]
+fn kustomize_patches_are_not_checked_as_objects_when_walking() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "overlay/kustomization.yaml",
+        "resources: [../base]\npatches:\n- path: replicas.yaml\npatchesStrategicMerge:\n- ./memory.yaml\n",
+    );
+    let fragment =
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 3\n";
+    write(root, "overlay/replicas.yaml", fragment);
+    write(root, "overlay/memory.yaml", fragment);
+    write(root, "overlay/extra.yaml", BAD);
+    let run = plimsoll(root, &["lint", "--format", "json", "."], None);
+    assert_eq!(files_in(&json(&run)), vec!["overlay/extra.yaml"]);
+    // Named explicitly, a patch is checked like any file.
+    let run = plimsoll(
+        root,
+        &["lint", "--format", "json", "overlay/replicas.yaml"],
+        None,
+    );
+    assert_eq!(files_in(&json(&run)), vec!["overlay/replicas.yaml"]);
+}
+
+#[test]
 fn a_broken_file_does_not_hide_the_others() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "a.yaml", "apiVersion: v1\nkind: [\n");

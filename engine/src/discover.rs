@@ -68,6 +68,7 @@ pub fn discover(
             continue;
         }
         let mut walked = Vec::new();
+        let mut patches = std::collections::HashSet::new();
         let walker = ignore::WalkBuilder::new(path)
             .hidden(true)
             .git_ignore(true)
@@ -91,6 +92,9 @@ pub fn discover(
                 continue;
             }
             let file = entry.path();
+            if is_kustomization(file) {
+                patches.extend(kustomize_patches(file));
+            }
             let wanted = file
                 .extension()
                 .and_then(|e| e.to_str())
@@ -103,10 +107,71 @@ pub fn discover(
                 });
             }
         }
+        // Kustomize patches are fragments of objects, not objects: checked alone they would
+        // lack every field their base provides.
+        if !patches.is_empty() {
+            walked.retain(|c| !patches.contains(&normalize(&c.path)));
+        }
         walked.sort_by(|a, b| a.path.cmp(&b.path));
         out.extend(walked);
     }
     Ok(out)
+}
+
+fn is_kustomization(file: &Path) -> bool {
+    file.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+        matches!(
+            n,
+            "kustomization.yaml" | "kustomization.yml" | "Kustomization"
+        )
+    })
+}
+
+/// The files a kustomization names as patches (`patches[].path`, `patchesStrategicMerge`,
+/// `patchesJson6902[].path`), as normalized paths. A file that cannot be read names none.
+fn kustomize_patches(kustomization: &Path) -> Vec<PathBuf> {
+    let Ok(text) = std::fs::read_to_string(kustomization) else {
+        return Vec::new();
+    };
+    let base = kustomization.parent().unwrap_or(Path::new("."));
+    let stream =
+        plimsoll_core::yaml::parse_stream(&text, plimsoll_core::yaml::ParseOptions::default());
+    let mut out = Vec::new();
+    for document in &stream.documents {
+        let lists = ["patches", "patchesJson6902", "patchesStrategicMerge"];
+        for item in lists
+            .iter()
+            .filter_map(|key| document.value.get(*key)?.as_array())
+            .flatten()
+        {
+            let named = item
+                .as_str()
+                .or_else(|| item.get("path").and_then(serde_json::Value::as_str));
+            // An inline patch (YAML text in the string) names no file.
+            if let Some(name) = named.filter(|n| !n.contains('\n')) {
+                out.push(normalize(&base.join(name)));
+            }
+        }
+    }
+    out
+}
+
+/// A path with `.` and `..` components resolved lexically, for comparing paths found by
+/// walking with paths named in kustomizations.
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// Whether `globs` match the file, its path below `root`, or a folder on that path.
