@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, bail};
-use plimsoll_core::Diagnostic;
 
 /// The top-level folder of the git repository holding `folder`, canonicalized; `None`
 /// outside a repository or when git is not installed.
@@ -73,18 +72,4 @@ fn git(root: &Path, args: &[&str]) -> anyhow::Result<String> {
         bail!("git {} failed: {}", args.join(" "), stderr.trim());
     }
     Ok(String::from_utf8_lossy(&output.stdout).into_owned())
-}
-
-/// Keeps the findings in `changed` files, and those that are not about a file on disk
-/// (standard input), which are always the user's current concern.
-pub fn retain_changed(diagnostics: &mut Vec<Diagnostic>, changed: &HashSet<PathBuf>) {
-    diagnostics.retain(|d| {
-        let Some(location) = &d.location else {
-            return true;
-        };
-        match Path::new(location.file()).canonicalize() {
-            Ok(path) => changed.contains(&path),
-            Err(_) => true,
-        }
-    });
 }

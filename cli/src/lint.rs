@@ -8,7 +8,13 @@ use crate::output::{self, FailOn};
 
 pub fn run(mut args: LintArgs) -> anyhow::Result<ExitCode> {
     let inputs = check_args::inputs(&args.paths)?;
-    let settings = args.check.settings()?;
+    let mut settings = args.check.settings()?;
+    // Every file is still checked, so rules across objects see the whole set; the engine
+    // reports only the findings in changed files.
+    if let Some(rev) = &args.output.changed_since {
+        settings.config.report_only =
+            Some(crate::changed::changed_files(rev)?.into_iter().collect());
+    }
     if args.output.fail_on.is_none() {
         args.output.fail_on = settings.fail_on.map(FailOn::from);
     }

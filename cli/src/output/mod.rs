@@ -1,7 +1,7 @@
 //! Report renderers, one file per format, and the options that choose them.
 //!
-//! [`emit`] is the last step of `plimsoll lint`: it narrows the report (`--changed-since`,
-//! `--baseline`), renders it in every format asked for (`--format FORMAT[=FILE]`, repeatable),
+//! [`emit`] is the last step of `plimsoll lint`: it narrows the report (`--baseline`;
+//! `--changed-since` is applied by the engine), renders it in every format asked for (`--format FORMAT[=FILE]`, repeatable),
 //! writes each where it goes, says on standard error why the gate failed, and decides the
 //! exit code.
 
@@ -183,10 +183,6 @@ pub fn emit(report: Report, args: &OutputArgs) -> anyhow::Result<ExitCode> {
         checked,
         ..
     } = report;
-    if let Some(rev) = &args.changed_since {
-        let changed = crate::changed::changed_files(rev)?;
-        crate::changed::retain_changed(&mut diagnostics, &changed);
-    }
     let mut applied = None;
     if let Some(path) = &args.baseline {
         let text = std::fs::read_to_string(path)
