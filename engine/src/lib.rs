@@ -526,10 +526,12 @@ impl Engine {
         objects: &[Object],
     ) -> Vec<Diagnostic> {
         let mut set = policies.clone();
-        let mut values: Vec<serde_json::Value> = objects.iter().map(|o| o.value.clone()).collect();
-        values.extend(self.policy_context.iter().cloned());
+        let values = objects
+            .iter()
+            .map(|o| &o.value)
+            .chain(self.policy_context.iter());
         let mut out = Vec::new();
-        if let Err(error) = set.set_inventory(&values) {
+        if let Err(error) = set.set_inventory(values) {
             out.push(Diagnostic::new(
                 "policy-error",
                 Severity::Error,

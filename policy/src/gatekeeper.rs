@@ -424,11 +424,15 @@ impl Gatekeeper {
         self.constraints.is_empty()
     }
 
-    pub(crate) fn set_inventory(
+    pub(crate) fn set_inventory<'a>(
         &mut self,
-        objects: &[Json],
+        objects: impl IntoIterator<Item = &'a Json>,
         default_namespace: &str,
     ) -> Result<(), PolicyError> {
+        // Without templates nothing reads the inventory: building it would be wasted.
+        if self.templates.is_empty() {
+            return Ok(());
+        }
         let mut namespaced: BTreeMap<String, Json> = BTreeMap::new();
         let mut cluster = serde_json::Map::new();
         self.namespace_labels.clear();

@@ -632,7 +632,10 @@ impl PolicySet {
     /// Gives Gatekeeper policies the objects of the run (and context-only
     /// objects): `data.inventory`, and the Namespace objects whose labels
     /// `namespaceSelector` matches. Replaces any earlier inventory.
-    pub fn set_inventory(&mut self, objects: &[Json]) -> Result<(), PolicyError> {
+    pub fn set_inventory<'a>(
+        &mut self,
+        objects: impl IntoIterator<Item = &'a Json>,
+    ) -> Result<(), PolicyError> {
         self.gatekeeper
             .set_inventory(objects, &self.shared.options.default_namespace)
     }
