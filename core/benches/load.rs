@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use plimsoll_core::{LoadOptions, Origin, load_text};
+use plimsoll_core::{Discovery, LoadOptions, load_text};
 
 fn collect(dir: &Path, out: &mut Vec<(String, String)>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -64,7 +64,7 @@ fn main() {
             let start = Instant::now();
             objects = 0;
             for (name, text) in &files {
-                let loaded = load_text(name, text.clone(), Origin::Explicit, &options);
+                let loaded = load_text(name, text.clone(), Discovery::Explicit, &options);
                 objects += loaded.objects.len();
             }
             best = best.min(start.elapsed().as_secs_f64());

@@ -104,6 +104,16 @@ pub struct Diagnostic {
     pub location: Option<Location>,
     /// Extra fields carried into machine output (policy results).
     pub extra: Option<Box<serde_json::Map<String, serde_json::Value>>>,
+    /// Other places that explain the finding: the first copy of a duplicate, the values key
+    /// that set a rendered value, the chain of builds that produced the object.
+    pub related: Vec<Related>,
+}
+
+/// A secondary place for a finding, with what it is (`set by values.yaml`, `via overlays/prod`).
+#[derive(Clone, Debug)]
+pub struct Related {
+    pub message: String,
+    pub location: Option<Location>,
 }
 
 impl Diagnostic {
@@ -122,6 +132,7 @@ impl Diagnostic {
             pointer: None,
             location: None,
             extra: None,
+            related: Vec::new(),
         }
     }
 

@@ -14,12 +14,15 @@
 pub mod diagnostic;
 pub mod load;
 pub mod object;
+pub mod origin;
 pub mod source;
 pub mod yaml;
 
-pub use diagnostic::{Diagnostic, Location, ObjectRef, Severity, sort_diagnostics};
+pub use diagnostic::{Diagnostic, Location, ObjectRef, Related, Severity, sort_diagnostics};
 pub use load::{
-    LoadOptions, LoadedFile, Origin, is_sensitive_name, json_type, load_bytes, load_text, too_large,
+    Discovery, LoadOptions, LoadedFile, is_sensitive_name, json_type, load_bytes, load_text,
+    too_large,
 };
 pub use object::Object;
+pub use origin::{OriginTree, Provenance, Resolved};
 pub use source::{LineCol, Source, Span};

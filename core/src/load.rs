@@ -32,7 +32,7 @@ impl Default for LoadOptions {
 
 /// How a file came to be read: named by the user (or stdin), or found by walking a folder.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Origin {
+pub enum Discovery {
     Explicit,
     Walked,
 }
@@ -49,7 +49,12 @@ pub struct LoadedFile {
 }
 
 /// Reads one file's bytes.
-pub fn load_bytes(name: &str, bytes: Vec<u8>, origin: Origin, options: &LoadOptions) -> LoadedFile {
+pub fn load_bytes(
+    name: &str,
+    bytes: Vec<u8>,
+    discovery: Discovery,
+    options: &LoadOptions,
+) -> LoadedFile {
     if bytes.len() as u64 > options.max_file_size {
         return too_large(name, bytes.len() as u64, options);
     }
@@ -58,7 +63,7 @@ pub fn load_bytes(name: &str, bytes: Vec<u8>, origin: Origin, options: &LoadOpti
         Err(error) => {
             let at = error.utf8_error().valid_up_to();
             let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
-            let relevant = origin == Origin::Explicit || looks_like_manifest(&text);
+            let relevant = discovery == Discovery::Explicit || looks_like_manifest(&text);
             let source = Source::new(name, text);
             let d = Diagnostic::new(
                 "file-not-utf8",
@@ -75,7 +80,7 @@ pub fn load_bytes(name: &str, bytes: Vec<u8>, origin: Origin, options: &LoadOpti
             };
         }
     };
-    load_text(name, text, origin, options)
+    load_text(name, text, discovery, options)
 }
 
 /// The result for a file over the size limit, which is not read at all.
@@ -100,7 +105,12 @@ pub fn too_large(name: &str, size: u64, options: &LoadOptions) -> LoadedFile {
 }
 
 /// Reads one file's text.
-pub fn load_text(name: &str, text: String, origin: Origin, options: &LoadOptions) -> LoadedFile {
+pub fn load_text(
+    name: &str,
+    text: String,
+    discovery: Discovery,
+    options: &LoadOptions,
+) -> LoadedFile {
     let stream = yaml::parse_stream(&text, options.parse);
     let templates = helm_sources(&text);
     let source = Source::new(name, text);
@@ -126,11 +136,12 @@ pub fn load_text(name: &str, text: String, origin: Origin, options: &LoadOptions
         ..
     } = loader;
     place_in_objects(&mut diagnostics, &objects);
-    let relevant = kubernetes || origin == Origin::Explicit || looks_like_manifest(source.text());
+    let relevant =
+        kubernetes || discovery == Discovery::Explicit || looks_like_manifest(source.text());
     if !kubernetes {
         // Not a Kubernetes file: say so once instead of listing every missing field.
         diagnostics.retain(|d| d.rule.starts_with("yaml-"));
-        if origin == Origin::Explicit && diagnostics.is_empty() {
+        if discovery == Discovery::Explicit && diagnostics.is_empty() {
             diagnostics.push(
                 Diagnostic::new(
                     "not-kubernetes",
@@ -308,6 +319,7 @@ impl FileLoader<'_> {
             document,
             item,
             template,
+            provenance: None,
         };
         if !object.value.is_object() {
             let mut d = Diagnostic::new(

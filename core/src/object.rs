@@ -5,6 +5,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use crate::diagnostic::{Diagnostic, Location, ObjectRef, Severity};
+use crate::origin::Provenance;
 use crate::source::{Source, Span};
 use crate::yaml::{Found, NodeId, SpanTree};
 
@@ -21,6 +22,9 @@ pub struct Object {
     pub item: Option<usize>,
     /// The Helm template that produced the document (`# Source:` comment).
     pub template: Option<Arc<str>>,
+    /// For an object that a tool built or rendered: where each value came from. `None` for an
+    /// object read from a file as it is.
+    pub provenance: Option<Arc<Provenance>>,
 }
 
 impl Object {
@@ -122,7 +126,15 @@ impl Object {
 
     /// Where to point for a finding about `pointer`: the value when it exists; for a missing
     /// field, the key of the nearest ancestor that exists (the mapping that lacks it).
+    /// A built or rendered object is located at the origin of the value.
     pub fn locate(&self, pointer: &str, at_key: bool) -> Location {
+        if let Some(resolved) = self
+            .provenance
+            .as_ref()
+            .and_then(|p| p.tree.resolve(pointer, at_key))
+        {
+            return resolved.location;
+        }
         let (found, exact) = self.tree.lookup_nearest(self.root, &self.value, pointer);
         let span = match (exact && !at_key, found.key) {
             _ if found.node == self.root => self.name_or_start(found),

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
-use plimsoll_core::Origin;
+use plimsoll_core::Discovery;
 
 use crate::EngineError;
 
@@ -18,7 +18,7 @@ pub enum Input {
 #[derive(Clone, Debug)]
 pub struct Candidate {
     pub path: PathBuf,
-    pub origin: Origin,
+    pub discovery: Discovery,
 }
 
 const EXTENSIONS: &[&str] = &["yaml", "yml", "json"];
@@ -62,7 +62,7 @@ pub fn discover(
             if !is_excluded(exclude, path, path) {
                 out.push(Candidate {
                     path: path.clone(),
-                    origin: Origin::Explicit,
+                    discovery: Discovery::Explicit,
                 });
             }
             continue;
@@ -103,7 +103,7 @@ pub fn discover(
             if wanted && included && !is_excluded(exclude, path, file) {
                 walked.push(Candidate {
                     path: file.to_path_buf(),
-                    origin: Origin::Walked,
+                    discovery: Discovery::Walked,
                 });
             }
         }

@@ -20,7 +20,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use plimsoll_core::{Diagnostic, LoadOptions, LoadedFile, Object, Origin, Severity, Source};
+use plimsoll_core::{Diagnostic, Discovery, LoadOptions, LoadedFile, Object, Severity, Source};
 use rayon::prelude::*;
 
 pub use discover::{Candidate, Input};
@@ -153,7 +153,7 @@ enum Job {
 struct Read {
     path: Option<PathBuf>,
     name: String,
-    origin: Origin,
+    discovery: Discovery,
     /// `Err(size)` for a file over the size limit, which is not read.
     bytes: Result<Vec<u8>, u64>,
 }
@@ -181,7 +181,7 @@ fn read(job: Job, options: &LoadOptions) -> Result<Read, EngineError> {
         Job::Text(name, bytes) => Ok(Read {
             path: None,
             name,
-            origin: Origin::Explicit,
+            discovery: Discovery::Explicit,
             bytes: Ok(bytes),
         }),
         Job::Path(candidate) => {
@@ -199,7 +199,7 @@ fn read(job: Job, options: &LoadOptions) -> Result<Read, EngineError> {
             Ok(Read {
                 name: discover::display_name(&candidate.path),
                 path: Some(candidate.path),
-                origin: candidate.origin,
+                discovery: candidate.discovery,
                 bytes,
             })
         }
@@ -208,7 +208,7 @@ fn read(job: Job, options: &LoadOptions) -> Result<Read, EngineError> {
 
 fn parse(read: Read, options: &LoadOptions) -> (Option<PathBuf>, LoadedFile) {
     let file = match read.bytes {
-        Ok(bytes) => plimsoll_core::load_bytes(&read.name, bytes, read.origin, options),
+        Ok(bytes) => plimsoll_core::load_bytes(&read.name, bytes, read.discovery, options),
         Err(size) => plimsoll_core::too_large(&read.name, size, options),
     };
     (read.path, file)

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use plimsoll_core::{LoadOptions, Object, Origin, load_text};
+use plimsoll_core::{Discovery, LoadOptions, Object, load_text};
 use plimsoll_rules::{RuleSet, RulesConfig, all_rules};
 
 fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -49,7 +49,8 @@ fn main() {
                 continue;
             };
             let name = path.display().to_string();
-            objects.extend(load_text(&name, text, Origin::Walked, &LoadOptions::default()).objects);
+            objects
+                .extend(load_text(&name, text, Discovery::Walked, &LoadOptions::default()).objects);
         }
     }
     let config = RulesConfig {

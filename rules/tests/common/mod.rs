@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use plimsoll_core::{Diagnostic, LoadOptions, Object, Origin, load_text};
+use plimsoll_core::{Diagnostic, Discovery, LoadOptions, Object, load_text};
 use plimsoll_rules::{RuleSet, RuleSettings, RulesConfig};
 
 pub fn workspace_root() -> PathBuf {
@@ -21,7 +21,7 @@ pub fn load(name: &str, text: &str) -> Vec<Object> {
     let file = load_text(
         name,
         text.to_owned(),
-        Origin::Explicit,
+        Discovery::Explicit,
         &LoadOptions::default(),
     );
     let errors: Vec<_> = file
