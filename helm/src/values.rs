@@ -1,0 +1,201 @@
+//! Values keys: which `.Values` path a template line reads, and where the value it rendered
+//! was set, following Helm's precedence (`--set` entries, last first; then the `-f` files,
+//! last first; then the chart's `values.yaml`).
+
+use plimsoll_core::Span;
+use plimsoll_core::yaml::{NodeId, ParseOptions, SpanTree, parse_stream};
+use serde_json::Value;
+
+/// The `.Values` paths an action reads (`.Values.image.tag`, `$.Values.a`), in order.
+pub fn references(action: &str) -> Vec<Vec<String>> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while let Some(found) = action[at..].find(".Values.").map(|i| at + i) {
+        let before = action[..found].chars().next_back();
+        let start = found + ".Values.".len();
+        at = start;
+        // `.Values` of the root or `$.Values`, not `$x.Values` of some other value.
+        if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ')') {
+            continue;
+        }
+        let end = action[start..]
+            .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
+            .map_or(action.len(), |i| start + i);
+        let path: Vec<String> = action[start..end]
+            .split('.')
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)
+            .collect();
+        if !path.is_empty() {
+            out.push(path);
+        }
+    }
+    out
+}
+
+/// A values file, read once with the positions of its keys.
+pub struct ValuesFile {
+    pub name: String,
+    pub text: String,
+    value: Value,
+    tree: SpanTree,
+    root: Option<NodeId>,
+}
+
+impl ValuesFile {
+    pub fn parse(name: impl Into<String>, text: impl Into<String>) -> ValuesFile {
+        let text = text.into();
+        let stream = parse_stream(&text, ParseOptions::default());
+        let (value, root) = match stream.documents.into_iter().next() {
+            Some(d) => (d.value, Some(d.root)),
+            None => (Value::Null, None),
+        };
+        ValuesFile {
+            name: name.into(),
+            text,
+            value,
+            tree: stream.tree,
+            root,
+        }
+    }
+
+    /// The value at `path` and the span of its `key: value` (or of the key, for a block).
+    pub fn get(&self, path: &[String]) -> Option<(&Value, Span)> {
+        let root = self.root?;
+        let mut value = &self.value;
+        let mut pointer = String::new();
+        for token in path {
+            value = value.get(token)?;
+            pointer.push('/');
+            pointer.push_str(&plimsoll_core::yaml::escape_token(token));
+        }
+        let found = self.tree.lookup(root, &self.value, &pointer)?;
+        let span = match (found.key, value.is_object() || value.is_array()) {
+            (Some(key), false) => key.cover(found.value),
+            (Some(key), true) => key,
+            (None, _) => found.value,
+        };
+        Some((value, span))
+    }
+}
+
+/// Where a rendered value was set.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// The `--set` entry at this index.
+    Set { index: usize },
+    /// The values file at this index (of the list given, lowest precedence first), at `span`.
+    File { file: usize, span: Span },
+}
+
+/// The `--set` entry that sets `path` last, with its value text.
+fn set_entry<'a>(sets: &'a [String], path: &[String]) -> Option<(usize, &'a str)> {
+    let wanted = path.join(".");
+    sets.iter().enumerate().rev().find_map(|(i, entry)| {
+        // `a=1,b=2` sets several keys in one entry.
+        entry.split(',').find_map(|part| {
+            let (key, value) = part.split_once('=')?;
+            (key.trim() == wanted).then_some((i, value))
+        })
+    })
+}
+
+/// Where the value at `path` that rendered as `rendered` was set: the highest-precedence
+/// source that sets the path, when its value is the rendered one (or a `:`/`@`/`/`-separated
+/// part of it, as an image tag is of an image). `files` are in order of precedence, lowest
+/// first (the chart's `values.yaml`, then each `-f` file).
+pub fn origin(
+    path: &[String],
+    rendered: &Value,
+    sets: &[String],
+    files: &[ValuesFile],
+) -> Option<Origin> {
+    if path.is_empty() {
+        return None;
+    }
+    if let Some((index, text)) = set_entry(sets, path) {
+        return matches(&Value::String(text.to_owned()), rendered).then_some(Origin::Set { index });
+    }
+    for (i, file) in files.iter().enumerate().rev() {
+        if let Some((value, span)) = file.get(path) {
+            if value.is_null() {
+                continue;
+            }
+            return matches(value, rendered).then_some(Origin::File { file: i, span });
+        }
+    }
+    None
+}
+
+/// Whether a values value is what was rendered.
+fn matches(value: &Value, rendered: &Value) -> bool {
+    if value == rendered {
+        return true;
+    }
+    match (text(value), text(rendered)) {
+        (Some(v), Some(r)) if !v.is_empty() => {
+            v == r || r.split([':', '@', '/']).any(|part| part == v) && r.len() > v.len()
+        }
+        _ => false,
+    }
+}
+
+fn text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn path(p: &str) -> Vec<String> {
+        p.split('.').map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn references_in_actions() {
+        assert_eq!(
+            references(
+                " .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion"
+            ),
+            vec![path("image.repository"), path("image.tag")]
+        );
+        assert_eq!(
+            references("toYaml $.Values.resources | nindent 12"),
+            vec![path("resources")]
+        );
+        assert_eq!(references("$x.Values.a"), Vec::<Vec<String>>::new());
+    }
+
+    #[test]
+    fn precedence_set_then_last_file_then_chart() {
+        let chart = ValuesFile::parse("values.yaml", "image:\n  tag: stable\nreplicas: 1\n");
+        let prod = ValuesFile::parse("prod.yaml", "image:\n  tag: latest\n");
+        let files = [chart, prod];
+        let found = origin(&path("image.tag"), &json!("nginx:latest"), &[], &files);
+        let Some(Origin::File { file: 1, span }) = found else {
+            panic!("{found:?}")
+        };
+        assert_eq!(&files[1].text[span.range()], "tag: latest");
+        assert_eq!(
+            origin(&path("replicas"), &json!(1), &[], &files),
+            Some(Origin::File {
+                file: 0,
+                span: Span::new(21, 32)
+            })
+        );
+        let sets = vec!["image.tag=latest".to_owned()];
+        assert_eq!(
+            origin(&path("image.tag"), &json!("nginx:latest"), &sets, &files),
+            Some(Origin::Set { index: 0 })
+        );
+        // The value rendered is not the one the values hold: no values key.
+        assert_eq!(origin(&path("replicas"), &json!(3), &[], &files), None);
+    }
+}
