@@ -23,12 +23,22 @@ pub use tree::{Entry, Found, NodeId, SpanTree, escape_token};
 pub struct ParseOptions {
     /// How many nodes aliases may add to one document (a "billion laughs" file stops here).
     pub alias_node_limit: usize,
+    /// How many nodes aliases may add to a whole file, over all its documents.
+    pub alias_file_limit: usize,
+    /// How deep collections may nest. Everything after the loader walks values recursively
+    /// (schemas, rules, policies, serialisation), so a document nested deeper is not read.
+    pub max_depth: usize,
 }
+
+/// The default nesting limit: Kubernetes objects never nest past a few dozen levels.
+pub const DEFAULT_MAX_DEPTH: usize = 1_000;
 
 impl Default for ParseOptions {
     fn default() -> Self {
         ParseOptions {
             alias_node_limit: 1_000_000,
+            alias_file_limit: 4_000_000,
+            max_depth: DEFAULT_MAX_DEPTH,
         }
     }
 }
@@ -60,6 +70,8 @@ pub struct Stream {
     pub tree: SpanTree,
     pub documents: Vec<Document>,
     pub errors: Vec<YamlError>,
+    /// How many nodes aliases added over the whole file.
+    pub alias_nodes: usize,
 }
 
 /// Parses a whole YAML (or JSON) text.
@@ -71,18 +83,25 @@ pub fn parse_stream(text: &str, options: ParseOptions) -> Stream {
 
 fn parse_all(text: &str, options: ParseOptions) -> Stream {
     let mut stream = Stream::default();
+    let table = CharTable::new(text);
     let mut base = 0;
     let mut doc_index = 0;
     while base <= text.len() {
         let chunk = &text[base..];
-        let outcome = parse_chunk(chunk, base, options, &mut stream, &mut doc_index);
+        let offsets = Offsets::new(&table, base, text.len());
+        let outcome = parse_chunk(chunk, &offsets, options, &mut stream, &mut doc_index);
         match outcome {
             None => break,
             Some(error_at) => {
                 // Restart at the next line that opens a document.
                 match next_document_start(text, error_at) {
                     Some(next) if next > base => base = next,
-                    _ => break,
+                    // The error is on the line that opened this chunk: look past it.
+                    Some(_) => match following_document_start(text, error_at) {
+                        Some(next) if next > base => base = next,
+                        _ => break,
+                    },
+                    None => break,
                 }
             }
         }
@@ -90,54 +109,98 @@ fn parse_all(text: &str, options: ParseOptions) -> Stream {
     stream
 }
 
-/// The offset of the first line after `offset` that starts with `---`.
+/// The offset of the line that opens the next document after an error at `offset`: the
+/// error's own line when it is a `---` line (an unclosed `{` is reported there), else the
+/// first such line after it.
 fn next_document_start(text: &str, offset: usize) -> Option<usize> {
-    let mut pos = text[offset.min(text.len())..].find('\n')? + offset + 1;
+    let offset = offset.min(text.len());
+    let line_start = memchr::memrchr(b'\n', &text.as_bytes()[..offset]).map_or(0, |i| i + 1);
+    if opens_document(&text[line_start..]) {
+        return Some(line_start);
+    }
+    following_document_start(text, offset)
+}
+
+/// The offset of the first line after the line of `offset` that starts with `---`.
+fn following_document_start(text: &str, offset: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut pos = memchr::memchr(b'\n', bytes.get(offset..)?)? + offset + 1;
     loop {
         let rest = &text[pos..];
-        if rest.starts_with("---")
-            && matches!(
-                rest.as_bytes().get(3),
-                None | Some(b' ' | b'\n' | b'\r' | b'\t')
-            )
-        {
+        if opens_document(rest) {
             return Some(pos);
         }
-        pos += rest.find('\n')? + 1;
+        pos += memchr::memchr(b'\n', rest.as_bytes())? + 1;
     }
 }
 
-/// Converts the parser's character indices into byte offsets of the whole text.
-struct Offsets {
-    base: usize,
-    /// Byte offset (within the chunk) of each character; `None` when the chunk is ASCII.
-    chars: Option<Vec<u32>>,
-    len: usize,
+fn opens_document(line: &str) -> bool {
+    line.starts_with("---")
+        && matches!(
+            line.as_bytes().get(3),
+            None | Some(b' ' | b'\n' | b'\r' | b'\t')
+        )
 }
 
-impl Offsets {
-    fn new(chunk: &str, base: usize) -> Offsets {
-        let chars = (!chunk.is_ascii()).then(|| {
-            let mut v: Vec<u32> = chunk
+/// The byte offset of every character of a non-ASCII text, built once per file: the parser
+/// reports character indices, and restarts after syntax errors must not rebuild it.
+struct CharTable {
+    /// `None` when the text is ASCII (character index = byte offset).
+    bytes: Option<Vec<u32>>,
+}
+
+impl CharTable {
+    fn new(text: &str) -> CharTable {
+        let bytes = (!text.is_ascii()).then(|| {
+            let mut v: Vec<u32> = text
                 .char_indices()
                 .map(|(i, _)| u32::try_from(i).unwrap_or(u32::MAX))
                 .collect();
-            v.push(u32::try_from(chunk.len()).unwrap_or(u32::MAX));
+            v.push(u32::try_from(text.len()).unwrap_or(u32::MAX));
             v
         });
+        CharTable { bytes }
+    }
+
+    /// The character index of a byte offset that starts a character.
+    fn char_index(&self, byte: usize) -> usize {
+        match &self.bytes {
+            None => byte,
+            Some(table) => {
+                let byte = u32::try_from(byte).unwrap_or(u32::MAX);
+                table.partition_point(|&b| b < byte)
+            }
+        }
+    }
+}
+
+/// Converts the parser's character indices (within one chunk) into byte offsets of the text.
+struct Offsets<'t> {
+    table: &'t CharTable,
+    base: usize,
+    /// The character index of `base`.
+    char_base: usize,
+    /// The length of the whole text.
+    end: usize,
+}
+
+impl<'t> Offsets<'t> {
+    fn new(table: &'t CharTable, base: usize, end: usize) -> Offsets<'t> {
         Offsets {
+            table,
             base,
-            chars,
-            len: chunk.len(),
+            char_base: table.char_index(base),
+            end,
         }
     }
 
     fn byte(&self, char_index: usize) -> usize {
-        let local = match &self.chars {
-            None => char_index.min(self.len),
-            Some(map) => map.get(char_index).map_or(self.len, |&b| b as usize),
-        };
-        self.base + local
+        match &self.table.bytes {
+            None => (self.base + char_index).min(self.end),
+            Some(map) => map
+                .get(self.char_base + char_index)
+                .map_or(self.end, |&b| b as usize),
+        }
     }
 
     fn span(&self, span: &saphyr_parser::Span) -> Span {
@@ -201,12 +264,12 @@ struct Builder<'s> {
 /// Parses one chunk; returns the byte offset of a syntax error if one stopped it.
 fn parse_chunk(
     chunk: &str,
-    base: usize,
+    offsets: &Offsets<'_>,
     options: ParseOptions,
     stream: &mut Stream,
     doc_index: &mut usize,
 ) -> Option<usize> {
-    let offsets = Offsets::new(chunk, base);
+    let base = offsets.base;
     let mut builder = Builder {
         stream,
         options,
@@ -291,6 +354,11 @@ fn parse_chunk(
                     anchor,
                 );
             }
+            Event::SequenceStart(..) | Event::MappingStart(..)
+                if builder.stack.len() >= options.max_depth =>
+            {
+                builder.too_deep(span);
+            }
             Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
                 let is_map = matches!(event, Event::MappingStart(..));
                 let start = span.start as usize;
@@ -373,10 +441,10 @@ impl Builder<'_> {
                 .map_or(frame.start, |e| self.stream.tree.span(e.node).end as usize)
         };
         let span = Span::new(frame.start, end);
-        let mut value = match frame.collection {
+        let (mut value, keys) = match frame.collection {
             Collection::Seq(mut items) => {
                 items.shrink_to_fit();
-                Value::Array(items)
+                (Value::Array(items), None)
             }
             Collection::Map { map, pending, .. } => {
                 if let Some(key) = pending {
@@ -389,10 +457,14 @@ impl Builder<'_> {
                         related: None,
                     });
                 }
-                Value::Object(map.finish())
+                let (object, keys) = map.finish();
+                (Value::Object(object), keys)
             }
         };
         let node = self.stream.tree.push(span, &frame.entries);
+        if let Some(keys) = keys {
+            self.stream.tree.index_keys(node, keys);
+        }
         if !frame.shadowed.is_empty() {
             self.stream.tree.shadow(node, &frame.shadowed);
         }
@@ -411,6 +483,31 @@ impl Builder<'_> {
         );
     }
 
+    /// A collection nested past the limit: the document is reported and not read.
+    fn too_deep(&mut self, span: Span) {
+        let at = span.start as usize;
+        self.stream.errors.push(YamlError {
+            rule: "yaml-depth-limit",
+            span: Span::new(at, at + 1),
+            message: format!(
+                "collections in this document nest more than {} levels deep; the document is not checked",
+                self.options.max_depth
+            ),
+            help: Some(
+                "Kubernetes objects nest a few dozen levels at most; raise the limit with --max-depth if this is intended"
+                    .to_owned(),
+            ),
+            related: None,
+        });
+        self.abandon();
+    }
+
+    fn abandon(&mut self) {
+        self.abandoned = true;
+        self.stack.clear();
+        self.root = None;
+    }
+
     fn alias(&mut self, id: usize, span: Span) {
         let Some(anchored) = self.anchors.get(&id) else {
             self.stream.errors.push(YamlError {
@@ -423,20 +520,25 @@ impl Builder<'_> {
             return;
         };
         self.expanded = self.expanded.saturating_add(anchored.weight);
-        if self.expanded > self.options.alias_node_limit {
+        self.stream.alias_nodes = self.stream.alias_nodes.saturating_add(anchored.weight);
+        let over = if self.expanded > self.options.alias_node_limit {
+            Some(("this document", self.options.alias_node_limit))
+        } else if self.stream.alias_nodes > self.options.alias_file_limit {
+            Some(("this file", self.options.alias_file_limit))
+        } else {
+            None
+        };
+        if let Some((scope, limit)) = over {
             self.stream.errors.push(YamlError {
                 rule: "yaml-alias-limit",
                 span,
                 message: format!(
-                    "aliases in this document expand to more than {} nodes; the document is not checked",
-                    self.options.alias_node_limit
+                    "aliases in {scope} expand to more than {limit} nodes; the document is not checked"
                 ),
                 help: Some("write the repeated content out, or use fewer nested aliases".to_owned()),
                 related: None,
             });
-            self.abandoned = true;
-            self.stack.clear();
-            self.root = None;
+            self.abandon();
             return;
         }
         let done = Done {
@@ -632,9 +734,19 @@ impl MapBuilder {
         }
     }
 
-    fn finish(self) -> Map<String, Value> {
+    /// The object, and for a large mapping the position of each key (for the span tree).
+    fn finish(self) -> (Map<String, Value>, Option<tree::KeyIndex>) {
+        let keys = self
+            .index
+            .filter(|_| self.items.len() > tree::INDEXED_MAPPING)
+            .map(|index| {
+                index
+                    .into_iter()
+                    .map(|(k, i)| (k.into_boxed_str(), u32::try_from(i).unwrap_or(u32::MAX)))
+                    .collect()
+            });
         // `from_iter` sizes the object from the exact length of the list.
-        self.items.into_iter().collect()
+        (self.items.into_iter().collect(), keys)
     }
 }
 

@@ -179,3 +179,90 @@ fn json_is_read_with_spans() {
     assert_eq!(slice(text, a.key.unwrap()), "\"a\"");
     assert_eq!(slice(text, a.value), "1");
 }
+
+#[test]
+fn an_unclosed_bracket_does_not_hide_the_next_document() {
+    for open in ["{", "["] {
+        let text = format!("a: {open}1, 2\n---\nb: 2\n---\nc: 3\n");
+        let s = parse(&text);
+        assert_eq!(s.errors.len(), 1, "{:?}", s.errors);
+        let values: Vec<_> = s.documents.iter().map(|d| d.value.clone()).collect();
+        assert_eq!(values, vec![json!({"b": 2}), json!({"c": 3})], "{open}");
+    }
+}
+
+#[test]
+fn nesting_past_the_depth_limit_drops_the_document() {
+    for (open, close) in [("- ", ""), ("a:\n", ""), ("[", "]")] {
+        let mut text = String::new();
+        for i in 0..60_000 {
+            if open == "a:\n" {
+                text.push_str(&" ".repeat(i % 2));
+            }
+            text.push_str(open);
+        }
+        text.push('x');
+        text.push_str(&close.repeat(60_000));
+        text.push_str("\n---\nkept: 1\n");
+        let s = parse(&text);
+        assert!(
+            s.errors
+                .iter()
+                .any(|e| e.rule == "yaml-depth-limit" || e.rule == "yaml-syntax"),
+            "{:?}",
+            s.errors
+        );
+        assert_eq!(s.documents.len(), 1, "{open:?}");
+        assert_eq!(s.documents[0].value, json!({"kept": 1}));
+    }
+    let options = ParseOptions {
+        max_depth: 3,
+        ..ParseOptions::default()
+    };
+    let s = parse_stream("a: {b: [1]}\n---\na: {b: [[1]]}\n", options);
+    assert_eq!(s.documents.len(), 1);
+    assert_eq!(s.errors.len(), 1);
+    assert_eq!(s.errors[0].rule, "yaml-depth-limit");
+}
+
+#[test]
+fn aliases_are_limited_per_file_too() {
+    let options = ParseOptions {
+        alias_node_limit: 100,
+        alias_file_limit: 250,
+        ..ParseOptions::default()
+    };
+    let doc = format!("a: &a [{}]\nb: [*a]\n", vec!["x"; 89].join(", "));
+    let text = [doc.as_str(); 4].join("---\n");
+    let s = parse_stream(&text, options);
+    // Each document adds 90 nodes: the first two fit in the file's budget, the rest do not.
+    assert_eq!(s.documents.len(), 2, "{:?}", s.errors);
+    assert_eq!(s.errors.len(), 2);
+    assert!(s.errors.iter().all(|e| e.rule == "yaml-alias-limit"));
+    assert!(s.errors[0].message.contains("this file"));
+}
+
+#[test]
+fn keys_of_a_large_mapping_are_found_by_their_index() {
+    let text: String = (0..100).map(|i| format!("k{i}: {i}\n")).collect();
+    let s = parse(&text);
+    let doc = &s.documents[0];
+    let found = s.tree.lookup(doc.root, &doc.value, "/k77").unwrap();
+    assert_eq!(slice(&text, found.key.unwrap()), "k77");
+    assert_eq!(slice(&text, found.value), "77");
+    assert!(s.tree.lookup(doc.root, &doc.value, "/k100").is_none());
+}
+
+#[test]
+fn positions_stay_right_after_a_syntax_error_in_non_ascii_text() {
+    let text = "a: é\nb: [\n---\nc: ü\n---\nd: \"ß\n---\ne: ñ\n";
+    let s = parse(text);
+    let last = s.documents.last().unwrap();
+    let found = s.tree.lookup(last.root, &last.value, "/e").unwrap();
+    assert_eq!(slice(text, found.value), "ñ");
+    assert_eq!(s.documents.len(), 2, "{:?}", s.errors);
+    let c = &s.documents[0];
+    assert_eq!(c.value, json!({"c": "ü"}));
+    let found = s.tree.lookup(c.root, &c.value, "/c").unwrap();
+    assert_eq!(slice(text, found.value), "ü");
+}

@@ -5,6 +5,8 @@
 //! `preserve_order` keeps), so a JSON pointer is resolved by walking both at once. Aliases
 //! share the node of their anchor, so a tree never grows with alias expansion.
 
+use std::collections::HashMap;
+
 use serde_json::Value;
 
 use crate::source::Span;
@@ -32,7 +34,16 @@ pub struct SpanTree {
     /// Entries replaced by a later duplicate key, with the mapping they were in: still text
     /// in the file, so still to be redacted when secret.
     shadowed: Vec<(NodeId, Entry)>,
+    /// The position of each key of the large mappings, so that locating a finding in a
+    /// mapping of 50,000 keys does not scan it.
+    keys: HashMap<NodeId, KeyIndex>,
 }
+
+/// The position of each key of a mapping.
+pub(crate) type KeyIndex = HashMap<Box<str>, u32>;
+
+/// Mappings with more keys than this get an index of their keys.
+pub(crate) const INDEXED_MAPPING: usize = 32;
 
 /// What a pointer resolves to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,6 +74,11 @@ impl SpanTree {
     pub(crate) fn shrink_to_fit(&mut self) {
         self.nodes.shrink_to_fit();
         self.entries.shrink_to_fit();
+        self.keys.shrink_to_fit();
+    }
+
+    pub(crate) fn index_keys(&mut self, node: NodeId, keys: KeyIndex) {
+        self.keys.insert(node, keys);
     }
 
     pub(crate) fn shadow(&mut self, parent: NodeId, entries: &[Entry]) {
@@ -110,8 +126,12 @@ impl SpanTree {
             let token = unescape(token);
             let (index, next) = match value {
                 Value::Object(map) => {
-                    let index = map.keys().position(|k| *k == token)?;
-                    (index, map.get(token.as_ref())?)
+                    let next = map.get(token.as_ref())?;
+                    let index = match self.keys.get(&found.node) {
+                        Some(keys) => *keys.get(token.as_ref())? as usize,
+                        None => map.keys().position(|k| *k == token)?,
+                    };
+                    (index, next)
                 }
                 Value::Array(items) => {
                     let index: usize = token.parse().ok()?;
