@@ -191,23 +191,49 @@ impl Source {
         let _ = self.redactions.set(spans);
     }
 
-    /// The text of `range` with every redacted byte replaced by `*` (columns stay where they were).
+    /// The text of `range` with every redacted character replaced by `*` (columns stay where
+    /// they were).
     pub fn redacted(&self, range: std::ops::Range<usize>) -> String {
         let text = self.text.get(range.clone()).unwrap_or("");
-        let redactions = self.redactions();
-        if redactions.is_empty() {
-            return text.to_owned();
-        }
         let mut out = String::with_capacity(text.len());
+        self.mask(range.start, text, |out, _| out.push('*'), &mut out);
+        out
+    }
+
+    /// The whole text with every redacted byte replaced by `*`: byte offsets stay valid, so
+    /// spans index it as they index the text.
+    pub fn masked(&self) -> String {
+        let mut out = String::with_capacity(self.text.len());
+        self.mask(
+            0,
+            &self.text,
+            |out, c| out.extend(std::iter::repeat_n('*', c.len_utf8())),
+            &mut out,
+        );
+        out
+    }
+
+    /// Copies `text` (found at `offset`) into `out`, masking the characters of redacted spans
+    /// (line breaks excepted) with `mask`; one pass, the spans being sorted.
+    fn mask(&self, offset: usize, text: &str, mask: impl Fn(&mut String, char), out: &mut String) {
+        let redactions = self.redactions();
+        let mut next = redactions.partition_point(|r| (r.end as usize) <= offset);
         for (i, c) in text.char_indices() {
-            let at = range.start + i;
-            if c != '\n' && c != '\r' && redactions.iter().any(|r| r.contains(at)) {
-                out.push('*');
+            let at = offset + i;
+            while redactions.get(next).is_some_and(|r| (r.end as usize) <= at) {
+                next += 1;
+            }
+            // Spans are sorted by start; an earlier, longer span may still cover `at`.
+            let covered = redactions[next.min(redactions.len())..]
+                .iter()
+                .take_while(|r| (r.start as usize) <= at)
+                .any(|r| r.contains(at));
+            if covered && c != '\n' && c != '\r' {
+                mask(out, c);
             } else {
                 out.push(c);
             }
         }
-        out
     }
 }
 
@@ -234,5 +260,14 @@ mod tests {
         let s = Source::new("t.yaml", "data:\n  k: c2VjcmV0\n");
         s.set_redactions(vec![Span::new(11, 19)]);
         assert_eq!(s.redacted(s.line_range(1)), "  k: ********");
+    }
+
+    #[test]
+    fn masking_keeps_byte_offsets() {
+        let s = Source::new("t.yaml", "a: sécret\nb: x\n");
+        s.set_redactions(vec![Span::new(3, 10), Span::new(4, 6), Span::new(14, 15)]);
+        assert_eq!(s.masked(), "a: *******\nb: *\n");
+        assert_eq!(s.masked().len(), s.text().len());
+        assert_eq!(s.redacted(0..s.text().len()), "a: ******\nb: *\n");
     }
 }
