@@ -7,7 +7,7 @@ average of 3.5 KB a document, so the set comes to about 35 MB like the one the f
 DESIGN.md were measured on. Documents are renamed (`metadata.name` gets a suffix) so that no two objects in the set collide.
 The output is deterministic.
 
-usage: bench/generate.py [CORPUS_DIR] [OUT_DIR]
+usage: [BENCH_FILES=1000] bench/generate.py [CORPUS_DIR] [OUT_DIR]   (10 documents a file)
 """
 import os
 import re
@@ -16,7 +16,8 @@ import sys
 CORPUS = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", "..", "shared", "corpus")
 OUT = sys.argv[2] if len(sys.argv) > 2 else os.path.join(os.path.dirname(__file__), "..", "bench-data", "generated")
 FOLDERS = ["kube-prometheus", "argo-cd", "microservices-demo", "kubernetes-examples", "helm-rendered"]
-FILES, PER_FILE, MAX_DOC, AVERAGE = 1000, 10, 2 * 1024 * 1024, 3500
+FILES = int(os.environ.get("BENCH_FILES", "1000"))
+PER_FILE, MAX_DOC, AVERAGE = 10, 2 * 1024 * 1024, 3500
 
 NAME = re.compile(r"^(metadata:\n(?:[ \t]+.*\n|\n)*?  name: )([^\n#]+)", re.M)
 

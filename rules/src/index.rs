@@ -45,19 +45,89 @@ impl<'o> Entry<'o> {
     }
 }
 
+/// Positions of entries, split so that "every entry near an object" is a chain of two lists
+/// rather than a filter over all of them: entries by their namespace (`None` for those that
+/// name none), and by folder, apart for entries with and without a namespace.
+#[derive(Debug, Default)]
+struct Near<'o> {
+    by_namespace: HashMap<Option<&'o str>, Vec<usize>>,
+    by_folder: HashMap<(&'o str, bool), Vec<usize>>,
+}
+
+impl<'o> Near<'o> {
+    fn add(&mut self, namespace: Option<&'o str>, folder: &'o str, position: usize) {
+        self.by_namespace
+            .entry(namespace)
+            .or_default()
+            .push(position);
+        self.by_folder
+            .entry((folder, namespace.is_some()))
+            .or_default()
+            .push(position);
+    }
+
+    /// The entries near an object in `namespace` and `folder` (see [`Entry::near`]): those in
+    /// the same namespace (or, for an object without one, all without one), then those in the
+    /// same folder that differ in having a namespace. The two lists never overlap.
+    fn near<'a>(
+        &'a self,
+        namespace: Option<&'a str>,
+        folder: &'a str,
+    ) -> impl Iterator<Item = usize> + use<'a, 'o> {
+        let same: &'a [usize] = self
+            .by_namespace
+            .get(&namespace)
+            .map_or(&[][..], Vec::as_slice);
+        let folder: &'a [usize] = self
+            .by_folder
+            .get(&(folder, namespace.is_none()))
+            .map_or(&[][..], Vec::as_slice);
+        same.iter().chain(folder).copied()
+    }
+}
+
+/// Label selectors of one kind (`spec.podSelector` of NetworkPolicies, `spec.selector` of
+/// PodDisruptionBudgets), indexed so that finding the selectors that match a set of pod labels
+/// costs about the number of those labels, not the number of selectors: a selector with
+/// `matchLabels` is filed under its pair that is rarest among all selectors (every pair must be
+/// among the pod's labels, so any one of them finds it); empty selectors (they match every pod)
+/// and those with only `matchExpressions` are kept apart.
+#[derive(Debug, Default)]
+struct Selectors<'o> {
+    by_pair: HashMap<(&'o str, String), Near<'o>>,
+    every: Near<'o>,
+    expressions_only: Near<'o>,
+}
+
+/// Every object of the run, indexed once. All lookups cost about the size of their answer,
+/// so cross-object rules stay linear in the number of objects.
 #[derive(Debug)]
 pub struct Index<'o> {
     pub entries: Vec<Entry<'o>>,
     by_kind: HashMap<&'o str, Vec<usize>>,
+    /// Objects of a kind, by namespace and folder.
+    near_kind: HashMap<&'o str, Near<'o>>,
+    /// (kind, `metadata.name`) → objects, in run order.
+    named: HashMap<(&'o str, &'o str), Vec<usize>>,
+    /// HorizontalPodAutoscalers by the kind and name of their `scaleTargetRef`.
+    autoscalers: HashMap<(&'o str, &'o str), Vec<usize>>,
     /// (group, kind, namespace, name) → the first object with that identity.
     first: HashMap<(&'o str, &'o str, Option<&'o str>, &'o str), usize>,
     /// Objects that carry a pod template.
-    pod_owners: Vec<usize>,
+    pod_owners: Near<'o>,
     /// Custom resources that an operator probably turns into pods.
-    opaque_pod_owners: Vec<usize>,
+    opaque_pod_owners: Near<'o>,
     /// Pod owners by pod label: key, then value text.
     by_label: HashMap<&'o str, HashMap<String, Vec<usize>>>,
+    /// Label selectors by the kind that carries them, for [`Index::selected_by`].
+    selectors: HashMap<&'o str, Selectors<'o>>,
 }
+
+/// Where each kind that selects pods keeps its `LabelSelector`.
+const SELECTOR_KINDS: &[(&str, &str)] = &[
+    ("NetworkPolicy", "/spec/podSelector"),
+    ("PodDisruptionBudget", "/spec/selector"),
+];
 
 fn explicit_name(object: &Object) -> Option<&str> {
     object.value.get("metadata")?.get("name")?.as_str()
@@ -108,34 +178,50 @@ const POD_HINTS: &[&str] = &[
 impl<'o> Index<'o> {
     pub fn new(objects: &'o [Object], pods: &PodTemplates) -> Index<'o> {
         let mut by_kind: HashMap<&'o str, Vec<usize>> = HashMap::new();
+        let mut near_kind: HashMap<&'o str, Near<'o>> = HashMap::new();
+        let mut named: HashMap<(&'o str, &'o str), Vec<usize>> = HashMap::new();
+        let mut autoscalers: HashMap<(&'o str, &'o str), Vec<usize>> = HashMap::new();
         let mut first = HashMap::new();
-        let entries = objects
-            .iter()
-            .enumerate()
-            .map(|(i, object)| {
-                by_kind.entry(object.kind()).or_default().push(i);
-                if let Some(name) = explicit_name(object) {
-                    first
-                        .entry((object.group(), object.kind(), object.namespace(), name))
-                        .or_insert(i);
+        let mut pod_owners = Near::default();
+        let mut opaque_pod_owners = Near::default();
+        let mut entries = Vec::with_capacity(objects.len());
+        for (i, object) in objects.iter().enumerate() {
+            let kind = object.kind();
+            let (namespace, folder) = (object.namespace(), folder(object));
+            by_kind.entry(kind).or_default().push(i);
+            near_kind.entry(kind).or_default().add(namespace, folder, i);
+            if let Some(name) = explicit_name(object) {
+                first
+                    .entry((object.group(), kind, namespace, name))
+                    .or_insert(i);
+                named.entry((kind, name)).or_default().push(i);
+            }
+            if kind == "HorizontalPodAutoscaler" {
+                let target = object.value.pointer("/spec/scaleTargetRef");
+                let field = |f: &str| target.and_then(|t| t.get(f)).and_then(Value::as_str);
+                if let (Some(k), Some(n)) = (field("kind"), field("name")) {
+                    autoscalers.entry((k, n)).or_default().push(i);
                 }
-                Entry {
-                    object,
-                    pod: pods.pod_spec(object),
-                    namespace: object.namespace(),
-                    folder: folder(object),
-                }
-            })
-            .collect::<Vec<_>>();
-        let pod_owners: Vec<usize> = (0..entries.len())
-            .filter(|&i| entries[i].pod.is_some())
-            .collect();
-        let opaque_pod_owners = (0..entries.len())
-            .filter(|&i| entries[i].pod.is_none() && makes_pods(entries[i].object))
-            .collect();
+            }
+            let pod = pods.pod_spec(object);
+            if pod.is_some() {
+                pod_owners.add(namespace, folder, i);
+            } else if makes_pods(object) {
+                opaque_pod_owners.add(namespace, folder, i);
+            }
+            entries.push(Entry {
+                object,
+                pod,
+                namespace,
+                folder,
+            });
+        }
         let mut by_label: HashMap<&'o str, HashMap<String, Vec<usize>>> = HashMap::new();
-        for &i in &pod_owners {
-            for (key, value) in entries[i].pod_labels().into_iter().flatten() {
+        for (i, entry) in entries.iter().enumerate() {
+            if entry.pod.is_none() {
+                continue;
+            }
+            for (key, value) in entry.pod_labels().into_iter().flatten() {
                 by_label
                     .entry(key.as_str())
                     .or_default()
@@ -144,13 +230,21 @@ impl<'o> Index<'o> {
                     .push(i);
             }
         }
+        let selectors = SELECTOR_KINDS
+            .iter()
+            .map(|&(kind, pointer)| (kind, index_selectors(&entries, &by_kind, kind, pointer)))
+            .collect();
         Index {
             entries,
             by_kind,
+            near_kind,
+            named,
+            autoscalers,
             first,
             pod_owners,
             opaque_pod_owners,
             by_label,
+            selectors,
         }
     }
 
@@ -180,7 +274,42 @@ impl<'o> Index<'o> {
         near: &'a Object,
     ) -> impl Iterator<Item = &'a Entry<'o>> + 'a {
         let (namespace, folder) = (near.namespace(), folder(near));
-        self.of_kind(kind)
+        self.near_kind
+            .get(kind)
+            .into_iter()
+            .flat_map(move |n| n.near(namespace, folder))
+            .map(|i| &self.entries[i])
+    }
+
+    /// Objects of a kind with this `metadata.name` in the namespace of `near`.
+    pub fn named_near<'a>(
+        &'a self,
+        kind: &'a str,
+        name: &'a str,
+        near: &'a Object,
+    ) -> impl Iterator<Item = &'a Entry<'o>> + use<'a, 'o> {
+        let (namespace, folder) = (near.namespace(), folder(near));
+        let list: &'a [usize] = self.named.get(&(kind, name)).map_or(&[][..], Vec::as_slice);
+        list.iter()
+            .map(|&i| &self.entries[i])
+            .filter(move |e| e.near(namespace, folder))
+    }
+
+    /// The HorizontalPodAutoscalers in the namespace of `target` whose `scaleTargetRef` names it.
+    pub fn autoscalers_of<'a>(
+        &'a self,
+        target: &'a Object,
+    ) -> impl Iterator<Item = &'a Entry<'o>> + 'a {
+        let (namespace, folder) = (target.namespace(), folder(target));
+        let list = match target.name() {
+            Some(name) => self
+                .autoscalers
+                .get(&(target.kind(), name))
+                .map_or(&[][..], Vec::as_slice),
+            None => &[],
+        };
+        list.iter()
+            .map(|&i| &self.entries[i])
             .filter(move |e| e.near(namespace, folder))
     }
 
@@ -191,11 +320,86 @@ impl<'o> Index<'o> {
         &'a self,
         near: &'a Object,
     ) -> impl Iterator<Item = &'a Entry<'o>> + 'a {
-        let (namespace, folder) = (near.namespace(), folder(near));
         self.pod_owners
+            .near(near.namespace(), folder(near))
+            .map(|i| &self.entries[i])
+    }
+
+    /// The pod owners near `near` that a `LabelSelector` selects. With `matchLabels`, only the
+    /// owners that carry its rarest pair are tried.
+    pub fn pod_owners_matching<'a>(
+        &'a self,
+        near: &'a Object,
+        selector: &'a Value,
+    ) -> Box<dyn Iterator<Item = &'a Entry<'o>> + 'a> {
+        let (namespace, folder) = (near.namespace(), folder(near));
+        let pairs = selector
+            .get("matchLabels")
+            .and_then(Value::as_object)
+            .filter(|m| !m.is_empty());
+        let matching =
+            move |e: &&'a Entry<'o>| label_selector_matches(selector, e.pod_labels()) == Some(true);
+        match pairs {
+            Some(pairs) => Box::new(
+                self.rarest_postings(pairs)
+                    .iter()
+                    .map(|&i| &self.entries[i])
+                    .filter(move |e| e.near(namespace, folder))
+                    .filter(matching),
+            ),
+            None => Box::new(self.pod_owners_near(near).filter(matching)),
+        }
+    }
+
+    /// The shortest list of pod owners that carry one of the selector's pairs.
+    fn rarest_postings(&self, selector: &Map<String, Value>) -> &[usize] {
+        selector
             .iter()
-            .map(|&i| &self.entries[i])
-            .filter(move |e| e.near(namespace, folder))
+            .map(|(key, value)| {
+                self.by_label
+                    .get(key.as_str())
+                    .and_then(|values| values.get(&scalar_text(value)))
+                    .map_or(&[][..], Vec::as_slice)
+            })
+            .min_by_key(|list| list.len())
+            .unwrap_or(&[])
+    }
+
+    /// The objects of `kind` (one of NetworkPolicy, PodDisruptionBudget) in the namespace of
+    /// `near` whose label selector selects pods with `labels`.
+    pub fn selected_by<'a>(
+        &'a self,
+        kind: &str,
+        near: &'a Object,
+        labels: Option<&'a Map<String, Value>>,
+    ) -> impl Iterator<Item = &'a Entry<'o>> + 'a {
+        let (namespace, folder) = (near.namespace(), folder(near));
+        let pointer = SELECTOR_KINDS
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map_or("", |(_, p)| *p);
+        let index = self.selectors.get(kind);
+        let by_pair = index.into_iter().flat_map(move |index| {
+            labels
+                .into_iter()
+                .flatten()
+                .filter_map(move |(key, value)| {
+                    index.by_pair.get(&(key.as_str(), scalar_text(value)))
+                })
+        });
+        let lists = index
+            .into_iter()
+            .flat_map(|index| [&index.every, &index.expressions_only])
+            .chain(by_pair);
+        lists
+            .flat_map(move |near| near.near(namespace, folder))
+            .map(|i| &self.entries[i])
+            .filter(move |e| {
+                e.object
+                    .value
+                    .pointer(pointer)
+                    .is_some_and(|s| label_selector_matches(s, labels) == Some(true))
+            })
     }
 
     /// The pod owners near `near` whose pod labels hold every pair of a map selector (a
@@ -206,18 +410,7 @@ impl<'o> Index<'o> {
         selector: &'a Map<String, Value>,
     ) -> impl Iterator<Item = &'a Entry<'o>> + 'a {
         let (namespace, folder) = (near.namespace(), folder(near));
-        // The shortest list of owners that carry one of the selector's pairs.
-        let postings: &[usize] = selector
-            .iter()
-            .map(|(key, value)| {
-                self.by_label
-                    .get(key.as_str())
-                    .and_then(|values| values.get(&scalar_text(value)))
-                    .map_or(&[][..], Vec::as_slice)
-            })
-            .min_by_key(|list| list.len())
-            .unwrap_or(&[]);
-        postings
+        self.rarest_postings(selector)
             .iter()
             .map(|&i| &self.entries[i])
             .filter(move |e| e.near(namespace, folder))
@@ -239,10 +432,10 @@ impl<'o> Index<'o> {
     /// operator create pods (its `spec` has `replicas`, `podMetadata`, `template`…), whose
     /// labels the run cannot know: selectors that match nothing visible may match those.
     pub fn has_opaque_pod_owner(&self, near: &Object) -> bool {
-        let (namespace, folder) = (near.namespace(), folder(near));
         self.opaque_pod_owners
-            .iter()
-            .any(|&i| self.entries[i].near(namespace, folder))
+            .near(near.namespace(), folder(near))
+            .next()
+            .is_some()
     }
 
     /// Whether a selector in the namespace of `near` is known to select no pod: there is at
@@ -262,7 +455,84 @@ impl<'o> Index<'o> {
 
     /// [`Index::matches_no_pod`] for a `LabelSelector`; an empty one selects every pod.
     pub fn label_selector_matches_no_pod(&self, near: &Object, selector: &Value) -> bool {
-        !selector_is_empty(selector)
-            && self.matches_no_pod(near, |labels| label_selector_matches(selector, labels))
+        if selector_is_empty(selector) {
+            return false;
+        }
+        let pairs = selector
+            .get("matchLabels")
+            .and_then(Value::as_object)
+            .filter(|m| !m.is_empty());
+        let Some(pairs) = pairs else {
+            return self.matches_no_pod(near, |labels| label_selector_matches(selector, labels));
+        };
+        // An owner without the rarest pair fails `matchLabels` (`Some(false)`) before any
+        // expression is read, so only the owners that carry it need a full check.
+        let (namespace, folder) = (near.namespace(), folder(near));
+        self.pod_owners_near(near).next().is_some()
+            && self
+                .rarest_postings(pairs)
+                .iter()
+                .map(|&i| &self.entries[i])
+                .filter(|e| e.near(namespace, folder))
+                .all(|e| label_selector_matches(selector, e.pod_labels()) == Some(false))
+            && !self.has_opaque_pod_owner(near)
     }
+}
+
+/// Files each selector of `kind` under its rarest `matchLabels` pair (see [`Selectors`]).
+fn index_selectors<'o>(
+    entries: &[Entry<'o>],
+    by_kind: &HashMap<&'o str, Vec<usize>>,
+    kind: &str,
+    pointer: &str,
+) -> Selectors<'o> {
+    let positions = by_kind.get(kind).map_or(&[][..], Vec::as_slice);
+    let pairs_of = |i: usize| {
+        let entry = &entries[i];
+        entry
+            .object
+            .value
+            .pointer(pointer)
+            .and_then(|s| s.get("matchLabels"))
+            .and_then(Value::as_object)
+            .filter(|m| !m.is_empty())
+            .map(|m| (entry, m))
+    };
+    let mut counts: HashMap<(&'o str, String), usize> = HashMap::new();
+    for &i in positions {
+        if let Some((_, pairs)) = pairs_of(i) {
+            for (key, value) in pairs {
+                *counts
+                    .entry((key.as_str(), scalar_text(value)))
+                    .or_default() += 1;
+            }
+        }
+    }
+    let mut index = Selectors::default();
+    for &i in positions {
+        let entry = &entries[i];
+        let Some(selector) = entry.object.value.pointer(pointer) else {
+            continue;
+        };
+        match pairs_of(i) {
+            Some((_, pairs)) => {
+                let rarest = pairs
+                    .iter()
+                    .map(|(key, value)| (key.as_str(), scalar_text(value)))
+                    .min_by_key(|pair| counts.get(pair).copied().unwrap_or(0));
+                if let Some(pair) = rarest {
+                    index
+                        .by_pair
+                        .entry(pair)
+                        .or_default()
+                        .add(entry.namespace, entry.folder, i);
+                }
+            }
+            None if selector_is_empty(selector) => {
+                index.every.add(entry.namespace, entry.folder, i);
+            }
+            None => index.expressions_only.add(entry.namespace, entry.folder, i),
+        }
+    }
+    index
 }

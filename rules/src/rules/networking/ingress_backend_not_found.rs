@@ -141,16 +141,20 @@ fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
     if cx.object.kind() != "Ingress" {
         return;
     }
-    let services: Vec<_> = cx
+    let is_core = |s: &&crate::index::Entry<'_>| s.object.group().is_empty();
+    if !cx
         .index
         .of_kind_near("Service", cx.object)
-        .filter(|s| s.object.group().is_empty())
-        .collect();
-    if services.is_empty() {
+        .any(|s| is_core(&s))
+    {
         return;
     }
     for (pointer, port_pointer, name, port) in backends(&cx.object.value) {
-        let Some(service) = services.iter().find(|s| s.object.name() == Some(name)) else {
+        let Some(service) = cx
+            .index
+            .named_near("Service", name, cx.object)
+            .find(is_core)
+        else {
             out.push(
                 cx.diag(
                     &pointer,

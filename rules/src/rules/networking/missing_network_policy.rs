@@ -1,5 +1,4 @@
 use crate::rules::*;
-use crate::util::label_selector_matches;
 
 declare_rule! {
     /// No NetworkPolicy applies to a workload's pods.
@@ -66,9 +65,9 @@ fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
     let Some(pod) = cx.pod else { return };
     let covered = cx
         .index
-        .of_kind_near("NetworkPolicy", cx.object)
-        .filter_map(|p| p.object.value.pointer("/spec/podSelector"))
-        .any(|s| label_selector_matches(s, pod.labels()) == Some(true));
+        .selected_by("NetworkPolicy", cx.object, pod.labels())
+        .next()
+        .is_some();
     if !covered {
         out.push(
             cx.diag("/metadata/name", format!("no NetworkPolicy selects the pods of this {}", cx.object.kind()))

@@ -1,4 +1,3 @@
-use crate::index::same_namespace;
 use crate::rules::*;
 
 declare_rule! {
@@ -84,16 +83,9 @@ no_options!(check);
 
 /// The name of the HorizontalPodAutoscaler that targets this object, if any.
 pub(crate) fn autoscaler_of<'a>(cx: &'a Ctx<'_, '_>) -> Option<&'a str> {
-    let kind = cx.object.kind();
-    let name = cx.object.name()?;
     cx.index
-        .of_kind("HorizontalPodAutoscaler")
-        .filter(|h| same_namespace(h.object, cx.object))
-        .find(|h| {
-            let r = h.object.value.pointer("/spec/scaleTargetRef");
-            r.and_then(|r| r.get("kind")).and_then(Value::as_str) == Some(kind)
-                && r.and_then(|r| r.get("name")).and_then(Value::as_str) == Some(name)
-        })
+        .autoscalers_of(cx.object)
+        .next()
         .and_then(|h| h.object.name())
 }
 

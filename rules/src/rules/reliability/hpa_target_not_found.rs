@@ -95,11 +95,10 @@ fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
     let (Some(kind), Some(name)) = (target("kind"), target("name")) else {
         return;
     };
-    let mut candidates = cx.index.of_kind_near(kind, cx.object).peekable();
-    if candidates.peek().is_none() {
+    if cx.index.of_kind_near(kind, cx.object).next().is_none() {
         return;
     }
-    if candidates.any(|e| e.object.name() == Some(name)) {
+    if cx.index.named_near(kind, name, cx.object).next().is_some() {
         return;
     }
     out.push(

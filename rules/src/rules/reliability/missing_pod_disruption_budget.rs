@@ -1,5 +1,5 @@
 use crate::rules::*;
-use crate::util::{is_replicated_kind, label_selector_matches, replicas};
+use crate::util::{is_replicated_kind, replicas};
 
 declare_rule! {
     /// A replicated workload has no PodDisruptionBudget.
@@ -87,9 +87,9 @@ fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
     }
     let covered = cx
         .index
-        .of_kind_near("PodDisruptionBudget", cx.object)
-        .filter_map(|p| p.object.value.pointer("/spec/selector"))
-        .any(|s| label_selector_matches(s, pod.labels()) == Some(true));
+        .selected_by("PodDisruptionBudget", cx.object, pod.labels())
+        .next()
+        .is_some();
     if !covered {
         out.push(
             cx.diag("/metadata/name", format!("no PodDisruptionBudget covers the pods of this {kind}"))

@@ -1,5 +1,4 @@
 use crate::rules::*;
-use crate::util::label_selector_matches;
 
 declare_rule! {
     /// A PodDisruptionBudget allows no voluntary disruption at all.
@@ -86,11 +85,8 @@ fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
     let Some(selector) = spec("selector") else {
         return;
     };
-    for entry in cx.index.pod_owners_near(cx.object) {
+    for entry in cx.index.pod_owners_matching(cx.object, selector) {
         if !crate::util::is_replicated_kind(entry.object.kind()) {
-            continue;
-        }
-        if label_selector_matches(selector, entry.pod_labels()) != Some(true) {
             continue;
         }
         let Some(replicas) = crate::util::replicas(entry.object) else {

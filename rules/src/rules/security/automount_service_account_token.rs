@@ -1,4 +1,3 @@
-use crate::index::same_namespace;
 use crate::rules::*;
 
 declare_rule! {
@@ -64,12 +63,12 @@ fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
                 .or_else(|| pod.get("/serviceAccount"))
                 .and_then(Value::as_str)
                 .unwrap_or("default");
-            let opted_out = cx.index.of_kind("ServiceAccount").any(|sa| {
-                sa.object.name() == Some(account)
-                    && same_namespace(sa.object, cx.object)
-                    && sa.object.value.get("automountServiceAccountToken")
-                        == Some(&Value::Bool(false))
-            });
+            let opted_out = cx
+                .index
+                .named_near("ServiceAccount", account, cx.object)
+                .any(|sa| {
+                    sa.object.value.get("automountServiceAccountToken") == Some(&Value::Bool(false))
+                });
             if opted_out {
                 return;
             }
