@@ -34,6 +34,9 @@ pub enum Command {
     Policy(crate::commands::PolicyCommand),
     /// Print the JSON Schema of .plimsoll.yaml.
     ConfigSchema,
+    /// Build Kustomize trees in-process (`kustomize build DIR`).
+    #[command(subcommand)]
+    Kustomize(crate::kustomize_cmd::KustomizeCommand),
 }
 
 #[derive(Args, Debug)]

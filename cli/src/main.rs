@@ -5,6 +5,7 @@ mod baseline_cmd;
 mod changed;
 mod check_args;
 mod commands;
+mod kustomize_cmd;
 mod lint;
 mod output;
 
@@ -22,6 +23,7 @@ fn main() -> ExitCode {
         args::Command::Init(init) => commands::init(init),
         args::Command::Policy(policy) => commands::policy(policy),
         args::Command::ConfigSchema => commands::config_schema(),
+        args::Command::Kustomize(kustomize) => kustomize_cmd::run(kustomize),
     };
     match result {
         Ok(code) => code,

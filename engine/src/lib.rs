@@ -11,6 +11,7 @@
 pub mod baseline;
 pub mod config;
 pub mod discover;
+pub mod kustomize;
 pub mod policies;
 pub mod schema;
 pub mod suppress;

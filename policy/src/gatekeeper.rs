@@ -256,7 +256,7 @@ pub(crate) fn build(
         if failed {
             continue;
         }
-        let mut engine = Engine::new();
+        let mut engine = crate::rego::new_engine();
         let load_errors = rego::load_modules(&mut engine, &modules);
         if !load_errors.is_empty() {
             errors.extend(load_errors);

@@ -353,7 +353,7 @@ impl PolicySetBuilder {
         let conftest = if self.modules.is_empty() {
             None
         } else {
-            let mut engine = Engine::new();
+            let mut engine = crate::rego::new_engine();
             errors.extend(rego::load_modules(&mut engine, &self.modules));
             errors.extend(add_data(&mut engine, &self.data));
             let locations = locations(&self.modules);

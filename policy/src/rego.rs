@@ -8,6 +8,113 @@ use serde_json::Value as Json;
 
 use crate::{PolicyError, RegoVersion, SourceLocation};
 
+/// The most numbers `numbers.range` and `numbers.range_step` may produce: regorus
+/// allocates the whole array before any time limit can stop it.
+pub const MAX_RANGE: u64 = 1_000_000;
+/// How deep brackets may nest in a policy: parsing time grows exponentially with the nesting
+/// of array literals, and a parse cannot be interrupted once started.
+pub const MAX_BRACKET_DEPTH: usize = 16;
+/// Builtins regorus knows but that cannot work here: policies are evaluated offline.
+const OFFLINE_BUILTINS: &[&str] = &["http.send", "net.lookup_ip_addr"];
+
+/// An engine with the builtins that allocate in proportion to their arguments capped.
+pub(crate) fn new_engine() -> Engine {
+    let mut engine = Engine::new();
+    // Extensions are looked up before builtins, so these replace regorus's own.
+    let _ = engine.add_extension(
+        "numbers.range".to_owned(),
+        2,
+        Box::new(|args: Vec<regorus::Value>| capped_range("numbers.range", &args, 1.0)),
+    );
+    let _ = engine.add_extension(
+        "numbers.range_step".to_owned(),
+        3,
+        Box::new(|args: Vec<regorus::Value>| {
+            let step = args.get(2).and_then(|v| v.as_f64().ok());
+            match step {
+                Some(step) if step >= 1.0 && step.fract() == 0.0 => {
+                    capped_range("numbers.range_step", &args, step)
+                }
+                _ => Ok(regorus::Value::Undefined),
+            }
+        }),
+    );
+    engine
+}
+
+/// The integers from `args[0]` to `args[1]` (both included, descending when the second is
+/// smaller) by `step`; undefined for non-integers, an error past [`MAX_RANGE`] numbers.
+fn capped_range(name: &str, args: &[regorus::Value], step: f64) -> anyhow::Result<regorus::Value> {
+    let integer = |i: usize| {
+        args.get(i)
+            .and_then(|v| v.as_f64().ok())
+            .filter(|n| n.fract() == 0.0 && n.abs() < 9.0e15)
+    };
+    let (Some(from), Some(to)) = (integer(0), integer(1)) else {
+        return Ok(regorus::Value::Undefined);
+    };
+    let count = ((to - from).abs() / step).floor() + 1.0;
+    if count > MAX_RANGE as f64 {
+        anyhow::bail!("{name}: a range of {count} numbers is over plimsoll's limit of {MAX_RANGE}");
+    }
+    let (from, to, step) = (from as i64, to as i64, step as i64);
+    let step = if to < from { -step } else { step };
+    let mut values = Vec::with_capacity(count as usize);
+    let mut n = from;
+    while (step > 0 && n <= to) || (step < 0 && n >= to) {
+        values.push(regorus::Value::from(n));
+        n += step;
+    }
+    Ok(regorus::Value::from(values))
+}
+
+/// Refuses a policy whose brackets nest deeper than [`MAX_BRACKET_DEPTH`], before the parser
+/// sees it. Brackets inside strings and comments are not counted.
+pub(crate) fn check_nesting(location: &SourceLocation, text: &str) -> Result<(), PolicyError> {
+    let mut depth = 0usize;
+    let (mut line, mut column) = (1u32, 0u32);
+    let mut chars = text.chars();
+    let mut quote: Option<char> = None;
+    while let Some(c) = chars.next() {
+        column += 1;
+        match (quote, c) {
+            (_, '\n') => {
+                line += 1;
+                column = 0;
+                // Comments and (unterminated) double-quoted strings end with the line.
+                if quote != Some('`') {
+                    quote = None;
+                }
+            }
+            (Some('"'), '\\') => {
+                chars.next();
+                column += 1;
+            }
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '`') => quote = Some(c),
+            (None, '#') => quote = Some('\n'),
+            (None, '[' | '{' | '(') => {
+                depth += 1;
+                if depth > MAX_BRACKET_DEPTH {
+                    let mut location = location.clone();
+                    location.line = line;
+                    location.column = column;
+                    return Err(PolicyError::Compile {
+                        location,
+                        message: format!(
+                            "brackets nest more than {MAX_BRACKET_DEPTH} levels deep here; plimsoll does not parse such policies (parsing time grows exponentially with nesting)"
+                        ),
+                    });
+                }
+            }
+            (None, ']' | '}' | ')') => depth = depth.saturating_sub(1),
+            (None, _) => {}
+        }
+    }
+    Ok(())
+}
+
 /// The syntax a module was parsed with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Syntax {
@@ -37,8 +144,9 @@ pub(crate) fn parse_module(
     text: &str,
     version: RegoVersion,
 ) -> Result<Module, PolicyError> {
+    check_nesting(location, text)?;
     let attempt = |syntax: Syntax| -> Result<Module, PolicyError> {
-        let mut engine = Engine::new();
+        let mut engine = new_engine();
         engine.set_rego_v0(syntax == Syntax::V0);
         match engine.add_policy(label.to_owned(), text.to_owned()) {
             Ok(_) => Ok(Module {
@@ -286,6 +394,20 @@ pub(crate) fn missing_functions(
         let local = defined.get(module.package.as_slice());
         for (name, line, column) in &module.calls {
             let first = name.split('.').next().unwrap_or(name);
+            if OFFLINE_BUILTINS.contains(&name.as_str()) {
+                if let Some(base) = locations.get(label) {
+                    let mut location = base.clone();
+                    location.line = *line;
+                    location.column = *column;
+                    out.push(PolicyError::Compile {
+                        location,
+                        message: format!(
+                            "`{name}` is not available: plimsoll evaluates policies offline, so this call would never return a value"
+                        ),
+                    });
+                }
+                continue;
+            }
             // `print` is handled by the interpreter itself, outside the builtin table.
             let known = builtins.contains_key(name.as_str())
                 || name == "print"

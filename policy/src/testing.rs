@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 
-use regorus::Engine;
 use serde_json::Value as Json;
 
 use crate::rego::{self, Module};
@@ -30,7 +29,7 @@ pub(crate) fn run(
     data: &[(String, Json)],
     options: &PolicyOptions,
 ) -> Result<Vec<TestOutcome>, Vec<PolicyError>> {
-    let mut engine = Engine::new();
+    let mut engine = crate::rego::new_engine();
     let mut errors = rego::load_modules(&mut engine, modules.iter().copied());
     errors.extend(crate::add_data(&mut engine, data));
     let locations: BTreeMap<String, SourceLocation> = modules

@@ -1,0 +1,483 @@
+//! Strategic merge patches (with the merge keys of kustomize's built-in schema) and JSON 6902
+//! patches. Both record, for each value they set, the pointer into the patch it came from.
+
+use serde_json::{Map, Value};
+
+/// How a list is patched.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ListStrategy {
+    Replace,
+    MergeKey(&'static str),
+    /// A list of scalars merged as a set.
+    Union,
+}
+
+/// API groups whose types kustomize's built-in schema knows; a custom resource has no schema,
+/// so every list in it is replaced.
+const BUILTIN_GROUPS: &[&str] = &[
+    "",
+    "apps",
+    "batch",
+    "policy",
+    "autoscaling",
+    "networking.k8s.io",
+    "rbac.authorization.k8s.io",
+    "storage.k8s.io",
+    "scheduling.k8s.io",
+    "coordination.k8s.io",
+    "discovery.k8s.io",
+    "node.k8s.io",
+    "admissionregistration.k8s.io",
+    "apiextensions.k8s.io",
+    "apiregistration.k8s.io",
+    "certificates.k8s.io",
+    "events.k8s.io",
+    "extensions",
+    "flowcontrol.apiserver.k8s.io",
+];
+
+/// The merge key of the list at `fields` (the map keys from the object root, array indices
+/// left out), as kustomize's built-in schema (Kubernetes 1.21) declares it. Fields added to
+/// Kubernetes later (`schedulingGates`, `resourceClaims`, `resizePolicy`) have none there, so
+/// they are replaced, as kustomize does.
+fn list_strategy(group: &str, kind: &str, fields: &[String]) -> ListStrategy {
+    if !BUILTIN_GROUPS.contains(&group) {
+        return ListStrategy::Replace;
+    }
+    let Some(last) = fields.last() else {
+        return ListStrategy::Replace;
+    };
+    let parent = fields.len().checked_sub(2).map(|i| fields[i].as_str());
+    let in_container = matches!(
+        parent,
+        Some("containers" | "initContainers" | "ephemeralContainers")
+    );
+    let in_pod_spec = matches!(parent, Some("spec"));
+    match last.as_str() {
+        "containers" | "initContainers" | "ephemeralContainers" if in_pod_spec => {
+            ListStrategy::MergeKey("name")
+        }
+        "env" if in_container => ListStrategy::MergeKey("name"),
+        "ports" if in_container => ListStrategy::MergeKey("containerPort"),
+        "ports" if kind == "Service" && fields.len() == 2 => ListStrategy::MergeKey("port"),
+        "volumeMounts" if in_container => ListStrategy::MergeKey("mountPath"),
+        "volumeDevices" if in_container => ListStrategy::MergeKey("devicePath"),
+        "volumes" if in_pod_spec => ListStrategy::MergeKey("name"),
+        "imagePullSecrets" if in_pod_spec || fields.len() == 1 => ListStrategy::MergeKey("name"),
+        "secrets" if kind == "ServiceAccount" && fields.len() == 1 => {
+            ListStrategy::MergeKey("name")
+        }
+        "hostAliases" if in_pod_spec => ListStrategy::MergeKey("ip"),
+        "topologySpreadConstraints" if in_pod_spec => ListStrategy::MergeKey("topologyKey"),
+        "conditions" if parent == Some("status") => ListStrategy::MergeKey("type"),
+        "ownerReferences" if parent == Some("metadata") => ListStrategy::MergeKey("uid"),
+        "finalizers" if parent == Some("metadata") => ListStrategy::Union,
+        _ => ListStrategy::Replace,
+    }
+}
+
+/// A strategic merge of `patch` into `dest`. `set` receives (path in the result, pointer in the
+/// patch) for every value the patch set.
+pub(crate) struct Merge<'a> {
+    pub group: &'a str,
+    pub kind: &'a str,
+    pub set: Vec<(Vec<String>, String)>,
+    /// Set when the patch cannot apply (kustomize fails the build).
+    pub error: Option<String>,
+}
+
+impl Merge<'_> {
+    pub fn apply(&mut self, dest: &mut Value, patch: &Value) {
+        let mut path = Vec::new();
+        let mut fields = Vec::new();
+        let mut pointer = String::new();
+        self.value(dest, patch, &mut path, &mut fields, &mut pointer);
+    }
+
+    fn value(
+        &mut self,
+        dest: &mut Value,
+        patch: &Value,
+        path: &mut Vec<String>,
+        fields: &mut Vec<String>,
+        pointer: &mut String,
+    ) {
+        match (dest, patch) {
+            (Value::Object(d), Value::Object(p)) => {
+                match p.get("$patch").and_then(Value::as_str) {
+                    Some("replace") => {
+                        *d = strip_map(p);
+                        self.set.push((path.clone(), pointer.clone()));
+                        return;
+                    }
+                    Some("delete") => {
+                        d.clear();
+                        return;
+                    }
+                    _ => {}
+                }
+                self.map(d, p, path, fields, pointer);
+            }
+            (Value::Array(d), Value::Array(p)) => {
+                let strategy = list_strategy(self.group, self.kind, fields);
+                self.list(d, p, strategy, path, fields, pointer);
+            }
+            (Value::Array(_), Value::Object(p)) if p.contains_key("$patch") => {
+                self.error = Some(format!(
+                    "`$patch` in a mapping at `{pointer}`, where the resource has a list"
+                ));
+            }
+            (dest, patch) => {
+                *dest = strip(patch);
+                self.set.push((path.clone(), pointer.clone()));
+            }
+        }
+    }
+
+    fn map(
+        &mut self,
+        d: &mut Map<String, Value>,
+        p: &Map<String, Value>,
+        path: &mut Vec<String>,
+        fields: &mut Vec<String>,
+        pointer: &mut String,
+    ) {
+        // kustomize honours `$patch` only; other directives (`$setElementOrder/…`,
+        // `$retainKeys`) are copied into the output as ordinary fields, and so are they here.
+        for (key, pv) in p {
+            if key == "$patch" {
+                continue;
+            }
+            let mark = pointer.len();
+            pointer.push('/');
+            pointer.push_str(&escape(key));
+            path.push(key.clone());
+            fields.push(key.clone());
+            if pv.is_null() {
+                d.shift_remove(key);
+            } else if pv.get("$patch").and_then(Value::as_str) == Some("delete") {
+                if d.get(key).is_some_and(Value::is_array) {
+                    self.error = Some(format!(
+                        "`$patch: delete` in a mapping at `{pointer}`, where the resource has a list"
+                    ));
+                }
+                d.shift_remove(key);
+            } else {
+                match d.get_mut(key) {
+                    Some(dv) if !dv.is_null() => self.value(dv, pv, path, fields, pointer),
+                    _ => {
+                        let stripped = strip(pv);
+                        d.insert(key.clone(), stripped);
+                        self.set.push((path.clone(), pointer.clone()));
+                    }
+                }
+            }
+            pointer.truncate(mark);
+            path.pop();
+            fields.pop();
+        }
+    }
+
+    fn list(
+        &mut self,
+        d: &mut Vec<Value>,
+        p: &[Value],
+        strategy: ListStrategy,
+        path: &mut Vec<String>,
+        fields: &mut Vec<String>,
+        pointer: &mut String,
+    ) {
+        let replace_all = p
+            .iter()
+            .any(|v| v.get("$patch").and_then(Value::as_str) == Some("replace"));
+        if replace_all || strategy == ListStrategy::Replace {
+            *d = p
+                .iter()
+                .filter(|v| v.get("$patch").and_then(Value::as_str) != Some("replace"))
+                .filter(|v| v.get("$patch").and_then(Value::as_str) != Some("delete"))
+                .map(strip)
+                .collect();
+            self.set.push((path.clone(), pointer.clone()));
+            return;
+        }
+        // The patch's items come first, in its order; the items it does not name follow in
+        // their original order.
+        let mut out: Vec<Value> = Vec::with_capacity(d.len() + p.len());
+        let mut rest: Vec<Option<Value>> = std::mem::take(d).into_iter().map(Some).collect();
+        match strategy {
+            ListStrategy::Union => {
+                for (i, item) in p.iter().enumerate() {
+                    if out.contains(item) {
+                        continue;
+                    }
+                    match rest.iter().position(|r| r.as_ref() == Some(item)) {
+                        Some(at) => {
+                            rest[at] = None;
+                            out.push(item.clone());
+                        }
+                        None => {
+                            out.push(item.clone());
+                            path.push((out.len() - 1).to_string());
+                            self.set.push((path.clone(), format!("{pointer}/{i}")));
+                            path.pop();
+                        }
+                    }
+                }
+            }
+            ListStrategy::MergeKey(key) => {
+                for (i, item) in p.iter().enumerate() {
+                    let mark = pointer.len();
+                    pointer.push('/');
+                    pointer.push_str(&i.to_string());
+                    let id = item.get(key);
+                    let found = id.and_then(|id| {
+                        rest.iter()
+                            .position(|x| x.as_ref().and_then(|x| x.get(key)) == Some(id))
+                    });
+                    let directive = item.get("$patch").and_then(Value::as_str);
+                    match (found, directive) {
+                        (Some(at), Some("delete")) => rest[at] = None,
+                        (None, Some("delete")) => {}
+                        (Some(at), _) => {
+                            if let Some(existing) = rest[at].take() {
+                                out.push(existing);
+                                let index = out.len() - 1;
+                                path.push(index.to_string());
+                                self.value(&mut out[index], item, path, fields, pointer);
+                                path.pop();
+                            }
+                        }
+                        (None, _) => {
+                            out.push(strip(item));
+                            path.push((out.len() - 1).to_string());
+                            self.set.push((path.clone(), pointer.clone()));
+                            path.pop();
+                        }
+                    }
+                    pointer.truncate(mark);
+                }
+            }
+            ListStrategy::Replace => {}
+        }
+        out.extend(rest.into_iter().flatten());
+        *d = out;
+    }
+}
+
+/// A patch value without its `$patch` directives (and without items or keys they delete).
+fn strip(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(strip_map(map)),
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .filter(|v| v.get("$patch").and_then(Value::as_str) != Some("delete"))
+                .map(strip)
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+fn strip_map(map: &Map<String, Value>) -> Map<String, Value> {
+    map.iter()
+        .filter(|(k, v)| {
+            k.as_str() != "$patch"
+                && !v.is_null()
+                && v.get("$patch").and_then(Value::as_str) != Some("delete")
+        })
+        .map(|(k, v)| (k.clone(), strip(v)))
+        .collect()
+}
+
+pub(crate) fn escape(token: &str) -> std::borrow::Cow<'_, str> {
+    plimsoll_core::yaml::escape_token(token)
+}
+
+fn unescape(token: &str) -> String {
+    token.replace("~1", "/").replace("~0", "~")
+}
+
+/// Splits an RFC 6901 pointer into its tokens.
+pub(crate) fn tokens(pointer: &str) -> Result<Vec<String>, String> {
+    if pointer.is_empty() {
+        return Ok(Vec::new());
+    }
+    let Some(rest) = pointer.strip_prefix('/') else {
+        return Err(format!(
+            "`{pointer}` is not a JSON pointer (it must start with `/`)"
+        ));
+    };
+    Ok(rest.split('/').map(unescape).collect())
+}
+
+fn parent_mut<'v>(root: &'v mut Value, tokens: &[String]) -> Result<&'v mut Value, String> {
+    let mut node = root;
+    for token in tokens {
+        node = match node {
+            Value::Object(map) => map
+                .get_mut(token)
+                .ok_or_else(|| format!("no field `{token}`"))?,
+            Value::Array(items) => {
+                let index: usize = token
+                    .parse()
+                    .map_err(|_| format!("`{token}` is not an index"))?;
+                let len = items.len();
+                items
+                    .get_mut(index)
+                    .ok_or_else(|| format!("index {index} is out of range (length {len})"))?
+            }
+            _ => return Err(format!("cannot descend into a scalar at `{token}`")),
+        };
+    }
+    Ok(node)
+}
+
+/// The concrete path of an added or replaced value (`-` resolved to an index).
+pub(crate) fn add(root: &mut Value, pointer: &str, value: Value) -> Result<Vec<String>, String> {
+    let mut toks = tokens(pointer)?;
+    let Some(last) = toks.pop() else {
+        *root = value;
+        return Ok(Vec::new());
+    };
+    let parent = parent_mut(root, &toks)?;
+    match parent {
+        Value::Object(map) => {
+            map.insert(last.clone(), value);
+            toks.push(last);
+        }
+        Value::Array(items) => {
+            let index = if last == "-" {
+                items.len()
+            } else {
+                last.parse::<usize>()
+                    .map_err(|_| format!("`{last}` is not an index"))?
+            };
+            if index > items.len() {
+                return Err(format!(
+                    "index {index} is out of range (length {})",
+                    items.len()
+                ));
+            }
+            items.insert(index, value);
+            toks.push(index.to_string());
+        }
+        _ => return Err("the parent is not a mapping or a list".to_owned()),
+    }
+    Ok(toks)
+}
+
+pub(crate) fn remove(root: &mut Value, pointer: &str) -> Result<Value, String> {
+    let mut toks = tokens(pointer)?;
+    let Some(last) = toks.pop() else {
+        return Err("cannot remove the whole object".to_owned());
+    };
+    let parent = parent_mut(root, &toks)?;
+    match parent {
+        Value::Object(map) => map
+            .shift_remove(&last)
+            .ok_or_else(|| format!("no field `{last}`")),
+        Value::Array(items) => {
+            let index: usize = last
+                .parse()
+                .map_err(|_| format!("`{last}` is not an index"))?;
+            if index >= items.len() {
+                return Err(format!(
+                    "index {index} is out of range (length {})",
+                    items.len()
+                ));
+            }
+            Ok(items.remove(index))
+        }
+        _ => Err("the parent is not a mapping or a list".to_owned()),
+    }
+}
+
+/// One JSON 6902 operation. Returns the path of the value it set, if any.
+pub(crate) fn json6902(root: &mut Value, op: &Value) -> Result<Option<Vec<String>>, String> {
+    let kind = op.get("op").and_then(Value::as_str).unwrap_or("");
+    let path = op
+        .get("path")
+        .and_then(Value::as_str)
+        .ok_or("the operation has no `path`")?;
+    let value = || {
+        op.get("value")
+            .cloned()
+            .ok_or("the operation has no `value`")
+    };
+    let from = || {
+        op.get("from")
+            .and_then(Value::as_str)
+            .ok_or("the operation has no `from`")
+    };
+    match kind {
+        "add" => Ok(Some(add(root, path, value()?)?)),
+        "remove" => remove(root, path).map(|_| None),
+        "replace" => {
+            let toks = tokens(path)?;
+            let slot = parent_mut(root, &toks)?;
+            *slot = value()?;
+            Ok(Some(toks))
+        }
+        "move" => {
+            let moved = remove(root, from()?)?;
+            Ok(Some(add(root, path, moved)?))
+        }
+        "copy" => {
+            let copied = parent_mut(root, &tokens(from()?)?)?.clone();
+            Ok(Some(add(root, path, copied)?))
+        }
+        "test" => {
+            let found = parent_mut(root, &tokens(path)?)?;
+            if *found == value()? {
+                Ok(None)
+            } else {
+                Err(format!("the value at `{path}` is not the one tested"))
+            }
+        }
+        other => Err(format!("unknown operation `{other}`")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn containers_merge_by_name_and_scheduling_gates_are_replaced() {
+        let mut dest = json!({"spec": {"template": {"spec": {
+            "containers": [{"name": "a", "image": "x"}, {"name": "b", "image": "y"}],
+            "schedulingGates": [{"name": "gate-a"}]}}}});
+        let patch = json!({"spec": {"template": {"spec": {
+            "containers": [{"name": "b", "image": "z"}, {"name": "a", "$patch": "delete"}],
+            "schedulingGates": [{"name": "gate-b"}]}}}});
+        let mut merge = Merge {
+            group: "apps",
+            kind: "Deployment",
+            set: Vec::new(),
+            error: None,
+        };
+        merge.apply(&mut dest, &patch);
+        assert_eq!(
+            dest,
+            json!({"spec": {"template": {"spec": {
+                "containers": [{"name": "b", "image": "z"}],
+                "schedulingGates": [{"name": "gate-b"}]}}}})
+        );
+    }
+
+    #[test]
+    fn json_patch_operations() {
+        let mut v = json!({"a": [1, 2]});
+        json6902(&mut v, &json!({"op": "add", "path": "/a/-", "value": 3})).expect("add");
+        json6902(
+            &mut v,
+            &json!({"op": "replace", "path": "/a/0", "value": 0}),
+        )
+        .expect("replace");
+        json6902(&mut v, &json!({"op": "remove", "path": "/a/1"})).expect("remove");
+        assert_eq!(v, json!({"a": [0, 3]}));
+        assert!(json6902(&mut v, &json!({"op": "remove", "path": "/b"})).is_err());
+    }
+}
