@@ -42,6 +42,7 @@ static RULES: &[Registered] = &[
     rule!(reliability::probe_port_not_exposed),
     rule!(reliability::identical_liveness_readiness_probe),
     // Resources.
+    rule!(resources::missing_resources),
     rule!(resources::missing_cpu_request),
     rule!(resources::missing_memory_request),
     rule!(resources::missing_memory_limit),

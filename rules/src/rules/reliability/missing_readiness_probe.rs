@@ -5,9 +5,11 @@ declare_rule! {
     ///
     /// ## What it does
     /// Flags main containers and sidecars (init containers with `restartPolicy: Always`)
-    /// without `readinessProbe`. Workloads that run to completion (Job, CronJob, KEDA
-    /// ScaledJob, Pods with `restartPolicy` `Never` or `OnFailure`) are skipped, as Polaris
-    /// and kube-score do.
+    /// that declare `ports` but no `readinessProbe`. Workloads that run to completion (Job,
+    /// CronJob, KEDA ScaledJob, Pods with `restartPolicy` `Never` or `OnFailure`) are skipped,
+    /// as Polaris and kube-score do. Containers that expose no port (config reloaders, log
+    /// shippers) are skipped too, a deliberate difference from the peers, which ask every
+    /// container: readiness only decides whether a pod receives Service traffic.
     ///
     /// ## Why is this bad?
     /// Without a readiness probe, a pod receives Service traffic as soon as its containers
@@ -30,6 +32,8 @@ declare_rule! {
     ///       containers:
     ///         - name: web
     ///           image: nginx:1.27
+    ///           ports:
+    ///             - containerPort: 80
     /// ```
     ///
     /// Use instead:
@@ -48,6 +52,8 @@ declare_rule! {
     ///       containers:
     ///         - name: web
     ///           image: nginx:1.27
+    ///           ports:
+    ///             - containerPort: 80
     ///           readinessProbe:
     ///             httpGet:
     ///               path: /ready

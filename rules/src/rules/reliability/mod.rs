@@ -37,6 +37,15 @@ fn report_missing_probe(
     }
     let relative = format!("/{field}");
     for c in pod.long_running_containers() {
+        // Readiness gates Service traffic: a container that exposes no port (a config
+        // reloader, a log shipper) receives none, so it is not asked for a readiness probe.
+        let serves = c
+            .get("/ports")
+            .and_then(Value::as_array)
+            .is_some_and(|ports| !ports.is_empty());
+        if field == "readinessProbe" && !serves {
+            continue;
+        }
         if c.get(&relative).is_none_or(Value::is_null) {
             out.push(
                 cx.missing(

@@ -5,6 +5,7 @@ pub(crate) mod missing_cpu_request;
 pub(crate) mod missing_ephemeral_storage_limit;
 pub(crate) mod missing_memory_limit;
 pub(crate) mod missing_memory_request;
+pub(crate) mod missing_resources;
 pub(crate) mod request_exceeds_limit;
 
 use crate::rules::*;
@@ -22,6 +23,10 @@ fn report_missing(
 ) {
     let Some(pod) = cx.pod else { return };
     for c in pod.regular_containers() {
+        // `missing-resources` reports a container without any resources, once.
+        if has_no_resources(&c) {
+            continue;
+        }
         let set = |s: &str| {
             c.get(&format!("/resources/{s}/{resource}"))
                 .is_some_and(|v| !v.is_null())
@@ -37,5 +42,14 @@ fn report_missing(
             )
             .with_help(help.to_owned()),
         );
+    }
+}
+
+/// Whether a container has no `resources` at all: absent, `null` or `{}`.
+fn has_no_resources(c: &crate::pod::Container<'_>) -> bool {
+    match c.get("/resources") {
+        None | Some(serde_json::Value::Null) => true,
+        Some(serde_json::Value::Object(map)) => map.is_empty(),
+        Some(_) => false,
     }
 }
