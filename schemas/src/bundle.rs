@@ -98,7 +98,8 @@ impl VersionData {
                 .defs
                 .get(&name)
                 .ok_or_else(|| format!("missing definition `{name}`"))?;
-            let def: Value = serde_json::from_str(raw.get()).map_err(|e| e.to_string())?;
+            let mut def: Value = serde_json::from_str(raw.get()).map_err(|e| e.to_string())?;
+            crate::enums::apply(self.version, &name, &mut def);
             collect_refs(&def, &mut todo);
             defs.insert(name, def);
         }

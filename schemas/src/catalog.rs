@@ -40,6 +40,8 @@ struct Compiled {
     validator: Result<Validator, String>,
     /// The self-contained schema, when it could be read.
     schema: Option<Value>,
+    /// A CRD schema with `default`s: objects are defaulted before validation.
+    defaults: bool,
 }
 
 /// A clone shares the decompressed schemas and copies the added CRDs and
@@ -204,6 +206,16 @@ impl Catalog {
             // Served by this version (its schema is here), so at most deprecated.
             findings.push(self.deprecated(entry));
         }
+        let defaulted;
+        let object = match (&compiled.schema, compiled.defaults) {
+            (Some(schema), true) => {
+                let mut copy = object.clone();
+                crate::defaults::apply(schema, &mut copy);
+                defaulted = copy;
+                &defaulted
+            }
+            _ => object,
+        };
         match &compiled.validator {
             Ok(validator) => {
                 let context = Context {
@@ -213,6 +225,9 @@ impl Catalog {
                 };
                 for error in validator.iter_errors(object) {
                     context.findings(&error, &mut findings);
+                }
+                if matches!(compiled.origin, SchemaOrigin::Builtin { .. }) {
+                    crate::apiserver::validate(object, api_version, kind, &mut findings);
                 }
             }
             Err(reason) => findings.push(SchemaFinding {
@@ -315,6 +330,7 @@ impl Catalog {
                 },
                 validator,
                 schema,
+                defaults: false,
             });
         }
         if let Some(crd) = self.crds.get(key) {
@@ -327,6 +343,7 @@ impl Catalog {
                     name: crd.crd.clone(),
                 },
                 validator,
+                defaults: crate::defaults::has_defaults(&crd.schema),
                 schema: Some(crd.schema.clone()),
             });
         }
@@ -340,6 +357,7 @@ impl Catalog {
                         origin: SchemaOrigin::File { path },
                         validator: Err(e.to_string()),
                         schema: None,
+                        defaults: false,
                     });
                 }
             };
@@ -361,6 +379,7 @@ impl Catalog {
                 origin: SchemaOrigin::File { path },
                 validator,
                 schema,
+                defaults: false,
             });
         }
         None

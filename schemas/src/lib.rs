@@ -33,10 +33,13 @@
 //! to a warning. Values of `Secret` objects and of `env[].value` fields are
 //! never quoted in messages.
 
+pub mod apiserver;
 mod bundle;
 mod catalog;
 mod crd;
+mod defaults;
 mod deprecation;
+mod enums;
 mod formats;
 mod location;
 mod message;
@@ -47,6 +50,7 @@ use std::path::PathBuf;
 
 pub use catalog::{Catalog, SchemaReader};
 pub use deprecation::{Deprecation, DeprecationStatus, TABLE as DEPRECATIONS, deprecation};
+pub use enums::{EnumEntry, entries as enum_entries};
 
 /// Rule ids of the findings this crate produces. Stable forever.
 pub mod rule {

@@ -57,7 +57,8 @@ impl Template {
 
     /// The file this template names for `(api_version, kind)`. A template
     /// without variables names a folder that holds kubeconform's default
-    /// layout, `{{ .ResourceKind }}{{ .KindSuffix }}.json`.
+    /// layout, `{{ .ResourceKind }}{{ .KindSuffix }}.json`, unless it names a
+    /// `.json` file: that file is the schema of every kind.
     pub(crate) fn path(
         &self,
         api_version: &str,
@@ -76,7 +77,8 @@ impl Template {
             format!("-{first_label}-{}", version.to_lowercase())
         };
         let text = self.text.strip_prefix("file://").unwrap_or(&self.text);
-        let text = if text.contains("{{") {
+        // A `.json` file without variables is one schema for every kind, as kubeconform uses it.
+        let text = if text.contains("{{") || text.ends_with(".json") {
             text.to_owned()
         } else {
             format!(
@@ -142,6 +144,11 @@ mod tests {
         assert_eq!(
             t.path("v1", "Pod", "1.33", false),
             PathBuf::from("/plain/pod-v1.json")
+        );
+        let t = Template::parse("/one/schema.json").unwrap();
+        assert_eq!(
+            t.path("example.com/v1", "Widget", "1.33", true),
+            PathBuf::from("/one/schema.json")
         );
         assert!(Template::parse("https://example.com/{{ .ResourceKind }}.json").is_err());
         assert!(Template::parse("/x/{{ .Nope }}.json").is_err());

@@ -61,9 +61,15 @@ impl Context<'_> {
                 ));
             }
             ValidationErrorKind::Enum { options } => {
+                // `""` and `null` stand for "unset" in the enums of built-in kinds: not worth listing.
                 let allowed: Vec<String> = options
                     .as_array()
-                    .map(|o| o.iter().map(render_option).collect())
+                    .map(|o| {
+                        o.iter()
+                            .filter(|v| !v.is_null() && v.as_str() != Some(""))
+                            .map(render_option)
+                            .collect()
+                    })
                     .unwrap_or_default();
                 let got = error.instance();
                 let help = got

@@ -129,11 +129,14 @@ fn missing_required_points_at_the_parent() {
 }
 
 #[test]
-fn the_builtin_schemas_carry_no_field_enums() {
+fn built_in_enums_come_from_the_reviewed_table() {
     // Kubernetes publishes allowed values of fields such as `imagePullPolicy`
-    // in descriptions only; enums are checked for custom resources (see
-    // tests/crd.rs). A wrong `kind` in a kind's own schema is the one enum here.
-    assert!(findings(|o| container(o)["imagePullPolicy"] = json!("always")).is_empty());
+    // in descriptions only; `data/enums.tsv` adds them to the schemas.
+    let f = only(findings(|o| {
+        container(o)["imagePullPolicy"] = json!("always")
+    }));
+    assert_eq!(f.rule, rule::INVALID);
+    assert_eq!(f.help.as_deref(), Some("did you mean `Always`?"));
 }
 
 #[test]
