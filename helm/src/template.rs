@@ -95,6 +95,12 @@ pub enum Trace {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Traced {
     pub trace: Trace,
+    /// The value was written as part of a block (an `include`, a `toYaml`) whose top is the
+    /// parent: the block's `.Values` path leads to the parent, not to this node.
+    pub block: bool,
+    /// For a mapping or a list: the one line that writes the children the template does not
+    /// spell out (`{{- toYaml .Values.resources | nindent 12 }}` under `resources:`).
+    pub writer: Option<usize>,
     pub children: Vec<(String, Traced)>,
 }
 
@@ -319,11 +325,17 @@ impl Template {
         self.trace_node(Some(root), value, line)
     }
 
+    /// How many YAML documents the template holds (split at `---` lines).
+    pub fn documents(&self) -> usize {
+        self.documents.len()
+    }
+
     /// The index of the template document that holds a rendered document with this value:
-    /// the one whose literal `kind:` matches, when the template has several.
-    pub fn document_for(&self, value: &Value) -> usize {
+    /// the one whose literal `kind:` matches, when the template has several; `None` when
+    /// that is ambiguous.
+    pub fn document_for(&self, value: &Value) -> Option<usize> {
         if self.documents.len() < 2 {
-            return 0;
+            return Some(0);
         }
         let kind = value.get("kind").and_then(Value::as_str);
         let matching: Vec<usize> = (0..self.documents.len())
@@ -334,17 +346,14 @@ impl Template {
             })
             .collect();
         match matching.as_slice() {
-            [one] => *one,
-            _ => usize::MAX,
+            [one] => Some(*one),
+            _ => None,
         }
     }
 
     fn trace_node(&self, node: Option<usize>, value: &Value, trace: Trace) -> Traced {
         let Some(node) = node else {
-            return Traced {
-                trace,
-                children: Vec::new(),
-            };
+            return leaf(trace);
         };
         let mut children = Vec::new();
         match value {
@@ -360,15 +369,24 @@ impl Template {
                         Some(Step::Node(n)) => {
                             self.trace_node(Some(n), child, Trace::Line(self.nodes[n].line))
                         }
-                        Some(Step::Line(line)) => leaf(Trace::Line(line)),
-                        None => leaf(Trace::Unknown),
+                        Some(Step::Line(line)) => block(Trace::Line(line)),
+                        None => block(Trace::Unknown),
                     };
                     children.push((i.to_string(), traced));
                 }
             }
             _ => {}
         }
-        Traced { trace, children }
+        let writer = match (value, self.writer(node)) {
+            (Value::Object(_) | Value::Array(_), Some(Step::Line(line))) => Some(line),
+            _ => None,
+        };
+        Traced {
+            trace,
+            block: false,
+            writer,
+            children,
+        }
     }
 
     /// The origin of the child `key` of `node`.
@@ -381,12 +399,10 @@ impl Template {
             }
             return self.trace_node(Some(child), value, line);
         }
+        let _ = parent;
         match self.writer(node) {
-            Some(Step::Line(line)) => leaf(Trace::Line(line)),
-            Some(Step::Node(_)) | None => {
-                let _ = parent;
-                leaf(Trace::Unknown)
-            }
+            Some(Step::Line(line)) => block(Trace::Line(line)),
+            Some(Step::Node(_)) | None => block(Trace::Unknown),
         }
     }
 
@@ -508,7 +524,16 @@ enum Step {
 fn leaf(trace: Trace) -> Traced {
     Traced {
         trace,
+        block: false,
+        writer: None,
         children: Vec::new(),
+    }
+}
+
+fn block(trace: Trace) -> Traced {
+    Traced {
+        block: true,
+        ..leaf(trace)
     }
 }
 
@@ -691,17 +716,27 @@ fn unquote(text: &str) -> &str {
 impl Traced {
     /// The trace of the node at `pointer` (or of its nearest ancestor that has one).
     pub fn at(&self, pointer: &str) -> &Trace {
+        &self.reach(pointer).0.trace
+    }
+
+    /// The node at `pointer`, or its nearest traced ancestor, and how many reference tokens
+    /// of the pointer lead to it.
+    pub fn reach(&self, pointer: &str) -> (&Traced, usize) {
         let mut node = self;
+        let mut depth = 0;
         if let Some(rest) = pointer.strip_prefix('/') {
             for token in rest.split('/') {
                 let token = token.replace("~1", "/").replace("~0", "~");
                 match node.children.iter().find(|(k, _)| *k == token) {
-                    Some((_, child)) => node = child,
+                    Some((_, child)) => {
+                        node = child;
+                        depth += 1;
+                    }
                     None => break,
                 }
             }
         }
-        &node.trace
+        (node, depth)
     }
 }
 

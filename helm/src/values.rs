@@ -79,6 +79,17 @@ impl ValuesFile {
     }
 }
 
+/// How a values value matches what was rendered, best first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Match {
+    /// The same value.
+    Exact,
+    /// The last `:`/`@`/`/`-separated part of a string (an image's tag).
+    Suffix,
+    /// Another part of it (an image's repository).
+    Part,
+}
+
 /// Where a rendered value was set.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Origin {
@@ -108,35 +119,48 @@ pub fn origin(
     path: &[String],
     rendered: &Value,
     sets: &[String],
-    files: &[ValuesFile],
-) -> Option<Origin> {
+    files: &[&ValuesFile],
+) -> Option<(Origin, Match)> {
     if path.is_empty() {
         return None;
     }
     if let Some((index, text)) = set_entry(sets, path) {
-        return matches(&Value::String(text.to_owned()), rendered).then_some(Origin::Set { index });
+        return matches(&Value::String(text.to_owned()), rendered)
+            .map(|m| (Origin::Set { index }, m));
     }
     for (i, file) in files.iter().enumerate().rev() {
         if let Some((value, span)) = file.get(path) {
             if value.is_null() {
                 continue;
             }
-            return matches(value, rendered).then_some(Origin::File { file: i, span });
+            return matches(value, rendered).map(|m| (Origin::File { file: i, span }, m));
         }
     }
     None
 }
 
-/// Whether a values value is what was rendered.
-fn matches(value: &Value, rendered: &Value) -> bool {
+/// Whether a values value is what was rendered, and how.
+fn matches(value: &Value, rendered: &Value) -> Option<Match> {
     if value == rendered {
-        return true;
+        return Some(Match::Exact);
     }
-    match (text(value), text(rendered)) {
-        (Some(v), Some(r)) if !v.is_empty() => {
-            v == r || r.split([':', '@', '/']).any(|part| part == v) && r.len() > v.len()
-        }
-        _ => false,
+    let (v, r) = (text(value)?, text(rendered)?);
+    if v.is_empty() {
+        return None;
+    }
+    if v == r {
+        return Some(Match::Exact);
+    }
+    let parts: Vec<&str> = r.split([':', '@', '/']).collect();
+    if parts.len() < 2 {
+        return None;
+    }
+    if parts.last() == Some(&v.as_str()) {
+        Some(Match::Suffix)
+    } else if parts.contains(&v.as_str()) {
+        Some(Match::Part)
+    } else {
+        None
     }
 }
 
@@ -177,23 +201,27 @@ mod tests {
     fn precedence_set_then_last_file_then_chart() {
         let chart = ValuesFile::parse("values.yaml", "image:\n  tag: stable\nreplicas: 1\n");
         let prod = ValuesFile::parse("prod.yaml", "image:\n  tag: latest\n");
-        let files = [chart, prod];
+        let owned = [chart, prod];
+        let files = [&owned[0], &owned[1]];
         let found = origin(&path("image.tag"), &json!("nginx:latest"), &[], &files);
-        let Some(Origin::File { file: 1, span }) = found else {
+        let Some((Origin::File { file: 1, span }, Match::Suffix)) = found else {
             panic!("{found:?}")
         };
         assert_eq!(&files[1].text[span.range()], "tag: latest");
         assert_eq!(
             origin(&path("replicas"), &json!(1), &[], &files),
-            Some(Origin::File {
-                file: 0,
-                span: Span::new(21, 32)
-            })
+            Some((
+                Origin::File {
+                    file: 0,
+                    span: Span::new(21, 32)
+                },
+                Match::Exact
+            ))
         );
         let sets = vec!["image.tag=latest".to_owned()];
         assert_eq!(
             origin(&path("image.tag"), &json!("nginx:latest"), &sets, &files),
-            Some(Origin::Set { index: 0 })
+            Some((Origin::Set { index: 0 }, Match::Suffix))
         );
         // The value rendered is not the one the values hold: no values key.
         assert_eq!(origin(&path("replicas"), &json!(3), &[], &files), None);

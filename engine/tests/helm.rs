@@ -1,0 +1,170 @@
+//! Helm charts rendered and traced back, on the charts of `fixtures/helm/`.
+//!
+//! With `PLIMSOLL_HELM` set to a helm binary, the charts are rendered and the findings, as a
+//! user sees them (file:line of the template, values keys, renders), are compared with
+//! snapshots. Without it, the same runs must say clearly that helm is missing, and must not
+//! lint the charts' templates as loose YAML.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use plimsoll_engine::{Config, Input, Report};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures/helm")
+        .join(name)
+}
+
+fn helm() -> Option<PathBuf> {
+    std::env::var_os("PLIMSOLL_HELM").map(PathBuf::from)
+}
+
+fn run(inputs: &[PathBuf], adjust: impl FnOnce(&mut Config)) -> Report {
+    let mut config = Config {
+        today: Some("2026-01-01".to_owned()),
+        ..Config::default()
+    };
+    config.helm.binary = Some(helm().unwrap_or_else(|| PathBuf::from("/nonexistent/helm")));
+    adjust(&mut config);
+    let inputs: Vec<Input> = inputs.iter().cloned().map(Input::Path).collect();
+    plimsoll_engine::lint(&inputs, config).expect("lint")
+}
+
+/// Findings one per block: severity, rule, `file:line:column`, message, the snippet line,
+/// notes and related locations. Paths are shown relative to the fixtures folder.
+fn render(report: &Report) -> String {
+    let root = fixture("");
+    let root = root.to_string_lossy();
+    let clean = |text: &str| text.replace(&*root, "").replace("\\", "/");
+    let mut out = String::new();
+    for d in &report.diagnostics {
+        let at = d.location.as_ref().map_or("-".to_owned(), |l| {
+            let p = l.start();
+            format!("{}:{}:{}", clean(l.file()), p.line, p.column)
+        });
+        let _ = writeln!(out, "{} {} {at}\n  {}", d.severity, d.rule, d.message);
+        if let Some(l) = &d.location {
+            if !l.source.text().is_empty() {
+                let line = l.source.line_index(l.span.start as usize);
+                let _ = writeln!(out, "  | {}", l.source.line_text(line).trim_end());
+            }
+        }
+        if let Some(note) = &d.note {
+            let _ = writeln!(out, "  note: {}", note.replace('\n', " / "));
+        }
+        for r in &d.related {
+            match &r.location {
+                Some(l) => {
+                    let line = l.source.line_index(l.span.start as usize);
+                    let _ = writeln!(
+                        out,
+                        "  related: {} at {}:{}: {}",
+                        r.message,
+                        clean(l.file()),
+                        l.start().line,
+                        l.source.line_text(line).trim()
+                    );
+                }
+                None => {
+                    let _ = writeln!(out, "  related: {}", r.message);
+                }
+            }
+        }
+    }
+    out
+}
+
+fn assert_helm_missing(report: &Report, charts: usize) {
+    let missing: Vec<_> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.rule == "helm-not-found")
+        .collect();
+    assert_eq!(missing.len(), charts, "{}", render(report));
+    let d = missing[0];
+    assert!(d.message.contains("is not rendered"), "{}", d.message);
+    let help = d.help.as_deref().unwrap_or_default();
+    assert!(help.contains("install Helm"), "{help}");
+    assert!(help.contains("| plimsoll lint -"), "{help}");
+    // The templates were not read as manifests.
+    assert!(
+        report.diagnostics.iter().all(|d| d
+            .location
+            .as_ref()
+            .is_none_or(|l| l.file().ends_with("Chart.yaml"))),
+        "{}",
+        render(report)
+    );
+}
+
+#[test]
+fn a_chart_is_rendered_with_its_ci_values_and_traced_back() {
+    let report = run(&[fixture("shop")], |_| {});
+    if helm().is_none() {
+        assert_helm_missing(&report, 1);
+        return;
+    }
+    insta::assert_snapshot!(render(&report));
+}
+
+#[test]
+fn values_and_set_from_the_command_line_win() {
+    let report = run(&[fixture("shop")], |config| {
+        config.helm.values = vec![fixture("shop/ci/01-debug-values.yaml")];
+        config.helm.set = vec!["image.tag=latest".to_owned(), "replicaCount=1".to_owned()];
+        config.helm.release = Some("web".to_owned());
+        config.helm.namespace = Some("store".to_owned());
+        config
+            .helm
+            .charts
+            .insert(fixture("shop"), vec![plimsoll_helm_render("prod")]);
+    });
+    if helm().is_none() {
+        assert_helm_missing(&report, 1);
+        return;
+    }
+    insta::assert_snapshot!(render(&report));
+}
+
+fn plimsoll_helm_render(name: &str) -> plimsoll_engine::helm::Render {
+    plimsoll_engine::helm::Render {
+        name: name.to_owned(),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn render_failures_are_findings_at_their_place() {
+    let report = run(
+        &[
+            fixture("broken-template"),
+            fixture("bad-values"),
+            fixture("missing-dependency"),
+        ],
+        |_| {},
+    );
+    if helm().is_none() {
+        assert_helm_missing(&report, 3);
+        return;
+    }
+    insta::assert_snapshot!(render(&report));
+}
+
+#[test]
+fn no_helm_leaves_charts_out() {
+    let report = run(&[fixture("")], |config| config.helm.enabled = false);
+    assert!(report.diagnostics.is_empty(), "{}", render(&report));
+    assert_eq!(report.objects, 0);
+}
+
+#[test]
+fn a_subchart_is_rendered_only_through_its_parent_unless_named() {
+    let report = run(&[fixture("shop/charts/cache")], |_| {});
+    if helm().is_none() {
+        assert_helm_missing(&report, 1);
+        return;
+    }
+    assert_eq!(report.objects, 1, "{}", render(&report));
+    insta::assert_snapshot!(render(&report));
+}
