@@ -224,8 +224,45 @@ thread_local! {
         let mut context = cel::Context::default();
         context.register_all();
         context.add_function(cost::OPT_SELECT, opt_select);
+        // `type(x) == int`: types are compared by name (the interpreter has no type values).
+        context.add_function("type", type_name);
+        for name in TYPE_NAMES {
+            context.add_variable_from_value(*name, *name);
+        }
         context
     };
+}
+
+const TYPE_NAMES: &[&str] = &[
+    "int",
+    "uint",
+    "double",
+    "bool",
+    "string",
+    "bytes",
+    "list",
+    "map",
+    "null_type",
+    "google.protobuf.Timestamp",
+    "google.protobuf.Duration",
+];
+
+fn type_name(value: Value) -> Result<Value, cel::ExecutionError> {
+    let name = match value {
+        Value::List(_) => "list",
+        Value::Map(_) => "map",
+        Value::Int(_) => "int",
+        Value::UInt(_) => "uint",
+        Value::Float(_) => "double",
+        Value::String(_) => "string",
+        Value::Bytes(_) => "bytes",
+        Value::Bool(_) => "bool",
+        Value::Null => "null_type",
+        Value::Timestamp(_) => "google.protobuf.Timestamp",
+        Value::Duration(_) => "google.protobuf.Duration",
+        Value::Function(..) | Value::Opaque(_) => "type",
+    };
+    Ok(Value::String(Arc::new(name.to_owned())))
 }
 
 /// `a.?b`: `optional.none()` when `a` has no `b` (the interpreter's own reading fails

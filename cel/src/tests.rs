@@ -34,7 +34,11 @@ fn standard_functions_and_macros() {
     ));
     assert!(truth("'k' in self.m && 2 in self.a", this.clone()));
     assert!(truth("self.?missing.orValue('d') == 'd'", this.clone()));
-    assert!(truth("self.?s.hasValue()", this));
+    assert!(truth("self.?s.hasValue()", this.clone()));
+    assert!(truth(
+        "type(self.s) == string && type(self.a[0]) == int",
+        this
+    ));
 }
 
 #[test]

@@ -47,8 +47,9 @@ impl SchemaStage {
             };
             let loaded = crate::load(&inputs, &config)?;
             for object in loaded.objects().filter(|o| is_crd(o)) {
-                if let Err(error) = base.add_crd(&object.value) {
-                    startup.push(invalid_crd(object, &error.to_string()));
+                match base.add_crd_checked(&object.value) {
+                    Ok(problems) => startup.extend(crd_rule_problems(object, problems)),
+                    Err(error) => startup.push(invalid_crd(object, &error.to_string())),
                 }
             }
         }
@@ -73,8 +74,9 @@ impl SchemaStage {
     ) {
         for crd in crds.into_iter().filter(|o| is_crd(o)) {
             let catalog = run.get_or_insert_with(|| self.base.clone());
-            if let Err(error) = catalog.add_crd(&crd.value) {
-                out.push(invalid_crd(crd, &error.to_string()));
+            match catalog.add_crd_checked(&crd.value) {
+                Ok(problems) => out.extend(crd_rule_problems(crd, problems)),
+                Err(error) => out.push(invalid_crd(crd, &error.to_string())),
             }
         }
     }
@@ -110,6 +112,18 @@ impl SchemaStage {
         d.help = finding.help;
         d
     }
+}
+
+/// CEL rules of a CRD that cannot be used, at the rule's line in the CRD.
+fn crd_rule_problems(crd: &Object, problems: Vec<SchemaFinding>) -> Vec<Diagnostic> {
+    problems
+        .into_iter()
+        .map(|p| {
+            let mut d = crd.diagnostic(p.rule, Severity::Error, &p.pointer, p.message);
+            d.help = p.help;
+            d
+        })
+        .collect()
 }
 
 fn invalid_crd(object: &Object, message: &str) -> Diagnostic {

@@ -134,6 +134,28 @@ impl Catalog {
         Ok(())
     }
 
+    /// [`Catalog::add_crd`], and the CEL rules of the CRD that cannot be used (they do
+    /// not compile, or name an unknown reason or a bad field path), as findings whose
+    /// pointers lead into the CRD itself. Such rules are left out; the others still run.
+    pub fn add_crd_checked(&mut self, crd: &Value) -> Result<Vec<SchemaFinding>, SchemaError> {
+        self.add_crd(crd)?;
+        let mut findings: Vec<SchemaFinding> = crd::rule_problems(crd)
+            .into_iter()
+            .map(|p| SchemaFinding {
+                rule: rule::VALIDATION_RULE,
+                level: Level::Error,
+                pointer: p.pointer,
+                at_key: false,
+                message: p.message,
+                help: Some(
+                    "fix the rule: the API server refuses this CustomResourceDefinition".to_owned(),
+                ),
+            })
+            .collect();
+        findings.dedup();
+        Ok(findings)
+    }
+
     /// Add a schema-location template (kubeconform's syntax, local paths
     /// only), consulted in order for kinds that are neither built in nor
     /// defined by an added CRD. A template without `{{ … }}` is a folder in
@@ -225,6 +247,9 @@ impl Catalog {
                 };
                 for error in validator.iter_errors(object) {
                     context.findings(&error, &mut findings);
+                }
+                if let Some(rules) = self.crds.get(&key).and_then(|c| c.rules.as_deref()) {
+                    crate::crd::check_rules(rules, object, &mut findings);
                 }
                 if matches!(compiled.origin, SchemaOrigin::Builtin { .. }) {
                     crate::apiserver::validate(object, api_version, kind, &mut findings);

@@ -5,6 +5,9 @@
 //! `x-kubernetes-embedded-resource` objects carry `apiVersion`, `kind` and
 //! `metadata`.
 
+use std::sync::Arc;
+
+use plimsoll_cel::crd::{RuleProblem, SchemaRules};
 use serde_json::{Map, Value, json};
 
 use crate::SchemaError;
@@ -18,6 +21,30 @@ pub(crate) struct CrdKind {
     /// The CRD's `metadata.name`.
     pub(crate) crd: String,
     pub(crate) schema: Value,
+    /// The `x-kubernetes-validations` of this version's schema, compiled.
+    pub(crate) rules: Option<Arc<SchemaRules>>,
+}
+
+/// The rules of a CRD that cannot be used, with pointers into the CRD.
+pub(crate) fn rule_problems(crd: &Value) -> Vec<RuleProblem> {
+    let mut problems = Vec::new();
+    let mut at = |pointer: String, schema: &Value| {
+        for mut problem in SchemaRules::compile(schema).1 {
+            problem.pointer = format!("{pointer}{}", problem.pointer);
+            problems.push(problem);
+        }
+    };
+    if let Some(list) = crd.pointer("/spec/versions").and_then(Value::as_array) {
+        for (i, version) in list.iter().enumerate() {
+            if let Some(schema) = version.pointer("/schema/openAPIV3Schema") {
+                at(format!("/spec/versions/{i}/schema/openAPIV3Schema"), schema);
+            }
+        }
+    }
+    if let Some(schema) = crd.pointer("/spec/validation/openAPIV3Schema") {
+        at("/spec/validation/openAPIV3Schema".to_owned(), schema);
+    }
+    problems
 }
 
 pub(crate) fn convert(crd: &Value) -> Result<Vec<CrdKind>, SchemaError> {
@@ -73,6 +100,7 @@ pub(crate) fn convert(crd: &Value) -> Result<Vec<CrdKind>, SchemaError> {
             key: format!("{group}/{version}/{kind}"),
             crd: name.clone(),
             schema: root_schema(schema),
+            rules: schema.and_then(|s| SchemaRules::compile(s).0).map(Arc::new),
         })
         .collect())
 }
@@ -228,4 +256,29 @@ fn convert_node(node: &Value, in_junctor: bool) -> Value {
             .or_insert(Value::Bool(false));
     }
     Value::Object(map)
+}
+
+/// The findings of the CEL rules of a custom resource's CRD.
+pub(crate) fn check_rules(
+    rules: &SchemaRules,
+    object: &Value,
+    out: &mut Vec<crate::SchemaFinding>,
+) {
+    for violation in rules.check(object) {
+        let last = violation.pointer.rsplit('/').next().unwrap_or_default();
+        let at_key = !violation.pointer.is_empty() && last.parse::<usize>().is_err();
+        let help = if violation.error {
+            format!("rule: `{}`", violation.rule)
+        } else {
+            format!("rule: `{}` ({})", violation.rule, violation.reason)
+        };
+        out.push(crate::SchemaFinding {
+            rule: crate::rule::VALIDATION_RULE,
+            level: crate::Level::Error,
+            pointer: violation.pointer,
+            at_key,
+            message: violation.message,
+            help: Some(help),
+        });
+    }
 }

@@ -67,6 +67,9 @@ pub mod rule {
     pub const DEPRECATED_API_VERSION: &str = "deprecated-api-version";
     /// The `apiVersion` is no longer served by the target version.
     pub const REMOVED_API_VERSION: &str = "removed-api-version";
+    /// A custom resource breaks a CEL rule (`x-kubernetes-validations`) of its CRD, or a
+    /// rule of a CRD does not compile.
+    pub const VALIDATION_RULE: &str = "schema-validation-rule";
 }
 
 /// The Kubernetes versions whose schemas are embedded, oldest first (`"1.25"` …).
