@@ -121,6 +121,8 @@ pub struct Index<'o> {
     by_label: HashMap<&'o str, HashMap<String, Vec<usize>>>,
     /// Label selectors by the kind that carries them, for [`Index::selected_by`].
     selectors: HashMap<&'o str, Selectors<'o>>,
+    /// The `spec.scope` of each custom kind defined by a CRD of the run, by (group, kind).
+    crd_scopes: HashMap<(&'o str, &'o str), &'o str>,
 }
 
 /// Where each kind that selects pods keeps its `LabelSelector`.
@@ -181,6 +183,7 @@ impl<'o> Index<'o> {
         let mut near_kind: HashMap<&'o str, Near<'o>> = HashMap::new();
         let mut named: HashMap<(&'o str, &'o str), Vec<usize>> = HashMap::new();
         let mut autoscalers: HashMap<(&'o str, &'o str), Vec<usize>> = HashMap::new();
+        let mut crd_scopes = HashMap::new();
         let mut first = HashMap::new();
         let mut pod_owners = Near::default();
         let mut opaque_pod_owners = Near::default();
@@ -201,6 +204,21 @@ impl<'o> Index<'o> {
                 let field = |f: &str| target.and_then(|t| t.get(f)).and_then(Value::as_str);
                 if let (Some(k), Some(n)) = (field("kind"), field("name")) {
                     autoscalers.entry((k, n)).or_default().push(i);
+                }
+            }
+            if kind == "CustomResourceDefinition" {
+                let spec = |p: &str| object.value.pointer(p).and_then(Value::as_str);
+                if let (Some(group), Some(defined), Some(scope)) = (
+                    spec("/spec/group"),
+                    spec("/spec/names/kind"),
+                    spec("/spec/scope"),
+                ) {
+                    // Any CRD that makes the kind cluster-scoped wins, as the rules ask "may
+                    // this kind have no namespace?".
+                    let known = crd_scopes.entry((group, defined)).or_insert(scope);
+                    if scope == "Cluster" {
+                        *known = scope;
+                    }
                 }
             }
             let pod = pods.pod_spec(object);
@@ -245,6 +263,7 @@ impl<'o> Index<'o> {
             opaque_pod_owners,
             by_label,
             selectors,
+            crd_scopes,
         }
     }
 
@@ -265,6 +284,12 @@ impl<'o> Index<'o> {
             .unwrap_or(&[])
             .iter()
             .map(|&i| &self.entries[i])
+    }
+
+    /// The `spec.scope` (`Namespaced`, `Cluster`) that the CRDs of the run defining this group
+    /// and kind give it (`Cluster` when any of them says so).
+    pub fn crd_scope(&self, group: &str, kind: &str) -> Option<&'o str> {
+        self.crd_scopes.get(&(group, kind)).copied()
     }
 
     /// Objects of a kind in the namespace of `near`.

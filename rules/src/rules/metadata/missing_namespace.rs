@@ -85,14 +85,7 @@ const CLUSTER_SCOPED: &[&str] = &[
 ];
 
 fn cluster_scoped_by_crd(cx: &Ctx<'_, '_>) -> bool {
-    let kind = cx.object.kind();
-    let group = cx.object.group();
-    cx.index.of_kind("CustomResourceDefinition").any(|crd| {
-        let spec = |p: &str| crd.object.value.pointer(p).and_then(Value::as_str);
-        spec("/spec/names/kind") == Some(kind)
-            && spec("/spec/group") == Some(group)
-            && spec("/spec/scope") == Some("Cluster")
-    })
+    cx.index.crd_scope(cx.object.group(), cx.object.kind()) == Some("Cluster")
 }
 
 fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
