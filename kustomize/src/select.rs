@@ -254,7 +254,7 @@ fn walk(
             for (i, item) in items.iter_mut().enumerate() {
                 let hit = match item.get(k) {
                     Some(Value::String(s)) => s == v,
-                    Some(other) => other.to_string() == *v,
+                    Some(other) => v.as_str() == other.to_string().as_str(),
                     None => false,
                 };
                 if hit {

@@ -4,7 +4,8 @@
 //! and so is each tree of the corpus listed in `CORPUS` when `../shared/corpus` exists. The
 //! expected output of every case is committed under `kustomize/tests/expected/` (written by
 //! kubectl: `ci/kustomize-diff.sh --update`); a case whose build kubectl refuses has a
-//! `.fails` file instead. With `PLIMSOLL_KUBECTL` set, kubectl is also run on every case and
+//! `.fails` file instead. The corpus is not ours to copy, so for its trees only a digest of
+//! each expected document is committed (`.digests`). With `PLIMSOLL_KUBECTL` set, kubectl is also run on every case and
 //! its output compared live. Documents are compared parsed, in order; each difference is
 //! printed with the case, the document and the pointer.
 
@@ -157,6 +158,52 @@ fn diff_value(e: &Value, a: &Value, pointer: &mut String, out: &mut Vec<String>)
     }
 }
 
+/// JSON with sorted keys, so that a digest does not depend on key order.
+fn canonical(value: &Value) -> String {
+    match value {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            let items: Vec<String> = keys
+                .into_iter()
+                .map(|k| format!("{}:{}", Value::String(k.clone()), canonical(&map[k])))
+                .collect();
+            format!("{{{}}}", items.join(","))
+        }
+        Value::Array(items) => {
+            let items: Vec<String> = items.iter().map(canonical).collect();
+            format!("[{}]", items.join(","))
+        }
+        other => other.to_string(),
+    }
+}
+
+/// FNV-1a from a given start: stable across Rust releases, unlike the standard hasher.
+fn fnv(text: &str, start: u64) -> u64 {
+    text.bytes().fold(start, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+/// One line per document: its kind and name, and a digest of its content.
+fn digests(values: &[Value]) -> String {
+    let mut out = String::new();
+    for v in values {
+        // Two 64-bit hashes from different starts: enough to tell documents apart.
+        let text = canonical(v);
+        out.push_str(&format!(
+            "{}/{} {:016x}{:016x}\n",
+            v.get("kind").and_then(Value::as_str).unwrap_or("?"),
+            v.pointer("/metadata/name")
+                .and_then(Value::as_str)
+                .unwrap_or("?"),
+            fnv(&text, 0xcbf2_9ce4_8422_2325),
+            fnv(&text, 0x6c62_272e_07bb_0142)
+        ));
+    }
+    out
+}
+
 fn kubectl(dir: &Path) -> Option<Result<String, String>> {
     let kubectl = std::env::var_os("PLIMSOLL_KUBECTL")?;
     let output = std::process::Command::new(kubectl)
@@ -181,10 +228,17 @@ fn builds_match_kubectl() {
         let build = plimsoll_kustomize::build(&Disk, &dir);
         let actual: Vec<Value> = build.objects.iter().map(|o| o.value.clone()).collect();
         let yaml_file = expected_dir.join(format!("{name}.yaml"));
+        let digest_file = expected_dir.join(format!("{name}.digests"));
         let fails_file = expected_dir.join(format!("{name}.fails"));
+        let corpus = name.starts_with("corpus-");
         let live = kubectl(&dir);
         if update {
             match &live {
+                Some(Ok(text)) if corpus => {
+                    std::fs::write(&digest_file, digests(&documents(text)))
+                        .expect("write expected digests");
+                    let _ = std::fs::remove_file(&fails_file);
+                }
                 Some(Ok(text)) => {
                     std::fs::write(&yaml_file, text).expect("write expected output");
                     let _ = std::fs::remove_file(&fails_file);
@@ -198,7 +252,28 @@ fn builds_match_kubectl() {
             }
         }
         let mut references = Vec::new();
-        if let Ok(text) = std::fs::read_to_string(&yaml_file) {
+        if let Ok(expected) = std::fs::read_to_string(&digest_file) {
+            checked += 1;
+            if build.failed {
+                failures.push(format!("{name} (committed digests): plimsoll fails on it"));
+            } else {
+                let built = digests(&actual);
+                for (i, (e, a)) in expected.lines().zip(built.lines()).enumerate() {
+                    if e != a {
+                        failures.push(format!(
+                            "{name} (committed digests): document {i}: expected {e}, built {a}"
+                        ));
+                    }
+                }
+                if expected.lines().count() != built.lines().count() {
+                    failures.push(format!(
+                        "{name} (committed digests): {} documents expected, {} built",
+                        expected.lines().count(),
+                        built.lines().count()
+                    ));
+                }
+            }
+        } else if let Ok(text) = std::fs::read_to_string(&yaml_file) {
             references.push(("committed", Ok(text)));
         } else if fails_file.is_file() {
             references.push(("committed", Err(String::new())));
@@ -206,7 +281,7 @@ fn builds_match_kubectl() {
         if let Some(live) = live {
             references.push(("kubectl", live));
         }
-        if references.is_empty() {
+        if references.is_empty() && !digest_file.is_file() {
             failures.push(format!(
                 "{name}: no expected output (run ci/kustomize-diff.sh --update)"
             ));
