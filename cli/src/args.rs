@@ -34,9 +34,17 @@ pub enum Command {
     Policy(crate::commands::PolicyCommand),
     /// Print the JSON Schema of .plimsoll.yaml.
     ConfigSchema,
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(crate::commands::CompletionsArgs),
+    /// Print the manual page (roff), e.g. `plimsoll man > plimsoll.1`.
+    Man,
     /// Build Kustomize trees in-process (`kustomize build DIR`).
     #[command(subcommand)]
     Kustomize(crate::kustomize_cmd::KustomizeCommand),
+    /// Serve a validating admission webhook over HTTPS (docs/webhook.md).
+    Webhook(crate::webhook::WebhookArgs),
+    /// Run the language server on standard input and output (docs/editors.md).
+    Lsp,
 }
 
 #[derive(Args, Debug)]
@@ -49,4 +57,7 @@ pub struct LintArgs {
 
     #[command(flatten)]
     pub check: crate::check_args::CheckArgs,
+
+    #[command(flatten)]
+    pub partial: crate::lint::PartialArgs,
 }

@@ -8,6 +8,7 @@ mod commands;
 mod kustomize_cmd;
 mod lint;
 mod output;
+mod webhook;
 
 use std::process::ExitCode;
 
@@ -23,7 +24,13 @@ fn main() -> ExitCode {
         args::Command::Init(init) => commands::init(init),
         args::Command::Policy(policy) => commands::policy(policy),
         args::Command::ConfigSchema => commands::config_schema(),
+        args::Command::Completions(completions) => commands::completions(completions),
+        args::Command::Man => commands::man(),
         args::Command::Kustomize(kustomize) => kustomize_cmd::run(kustomize),
+        args::Command::Webhook(webhook) => webhook::run(webhook),
+        args::Command::Lsp => plimsoll_lsp::run_stdio()
+            .map(|()| ExitCode::SUCCESS)
+            .map_err(|e| anyhow::anyhow!("language server: {e}")),
     };
     match result {
         Ok(code) => code,

@@ -14,6 +14,9 @@ use plimsoll_rules::{PodTemplatePath, RuleSettings};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
+/// The largest configuration file read (a configuration is a few kilobytes).
+pub const MAX_SIZE: u64 = 1024 * 1024;
+
 /// The file names looked for, in this order, in each folder from the current one upward.
 pub const FILE_NAMES: &[&str] = &[".plimsoll.yaml", ".plimsoll.yml"];
 
@@ -38,6 +41,8 @@ pub struct ConfigFile {
     pub exclude: Vec<String>,
     /// Files larger than this many bytes are reported and not read.
     pub max_file_size: Option<u64>,
+    /// Documents whose collections nest deeper than this are reported and not checked (default: 1000).
+    pub max_depth: Option<usize>,
     /// Per-rule settings, by rule id: enabled, severity, options.
     #[serde(default, deserialize_with = "null_as_empty")]
     #[schemars(with = "BTreeMap<String, RuleSettingsSchema>")]
@@ -64,6 +69,22 @@ pub struct ConfigFile {
     pub schema_locations: Vec<String>,
     /// A baseline file: findings recorded in it are not reported.
     pub baseline: Option<PathBuf>,
+    /// How Helm charts are rendered: the helm binary, and the renders of each chart.
+    #[serde(default)]
+    pub helm: crate::helm::HelmSection,
+    /// Folders loaded as context when files are named (their findings are not reported), in
+    /// addition to the named files' own folders, like `--context`.
+    #[serde(default, deserialize_with = "null_as_empty")]
+    pub context: Vec<PathBuf>,
+    /// A run that checks no Kubernetes object fails (exit code 1), like `--fail-on-empty`.
+    pub fail_on_empty: Option<bool>,
+    /// The set of rules on before `rules:`, `--enable` and `--disable`: minimal, default,
+    /// strict or all, like `--profile`.
+    pub profile: Option<String>,
+    /// Settings that only `plimsoll webhook` reads: exemptions, per-rule enforcement,
+    /// the answer on time-out.
+    #[serde(default)]
+    pub webhook: crate::admission::WebhookConfig,
 }
 
 /// Names accepted for a severity.
@@ -138,15 +159,25 @@ pub fn find(start: &Path) -> Option<PathBuf> {
 /// Reads and checks a configuration file. Relative paths in it are made relative to its folder.
 pub fn read(path: &Path) -> Result<ConfigFile, ConfigError> {
     let name = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+    let fail = |message: String| ConfigError {
         file: name.clone(),
         line: 1,
         column: 1,
-        message: format!("cannot read the configuration file: {e}"),
-    })?;
+        message,
+    };
+    let bytes = plimsoll_core::source::read_file_limited(path, MAX_SIZE)
+        .map_err(|e| fail(format!("cannot read the configuration file: {e}")))?
+        .ok_or_else(|| {
+            fail(format!(
+                "the configuration file holds more than {MAX_SIZE} bytes, the limit; it was not read"
+            ))
+        })?;
+    let text = String::from_utf8(bytes)
+        .map_err(|e| fail(format!("the configuration file is not UTF-8: {e}")))?;
     let mut config = parse(&name, text)?;
     let base = path.parent().unwrap_or(Path::new("."));
-    for list in [&mut config.policies, &mut config.crds] {
+    config.helm.resolve(base);
+    for list in [&mut config.policies, &mut config.crds, &mut config.context] {
         for p in list.iter_mut() {
             if p.is_relative() {
                 *p = base.join(&*p);
@@ -264,8 +295,7 @@ rules:
   #   enabled: true
   # nodeport-out-of-range:
   #   options:
-  #     min: 30000
-  #     max: 32767
+  #     range: "30000-32767"
 
 # Kinds with a pod template that plimsoll does not know, and where their pod spec is.
 # podTemplatePaths:
@@ -327,5 +357,36 @@ mod tests {
     #[test]
     fn the_starter_file_is_valid() {
         parse("starter.yaml", STARTER.to_owned()).unwrap();
+    }
+
+    /// Each commented example of the starter, uncommented, is accepted: keys, rule ids and
+    /// rule options.
+    #[test]
+    fn the_starter_file_examples_are_valid() {
+        let uncommented: String = STARTER
+            .lines()
+            .map(|line| {
+                let example = line.trim_start().strip_prefix('#').and_then(|rest| {
+                    let rest = rest.strip_prefix(' ').unwrap_or(rest);
+                    let item = rest.trim_start();
+                    let item = item.strip_prefix("- ").unwrap_or(item);
+                    let (key, _) = item.split_once(':')?;
+                    let is_key = !key.is_empty()
+                        && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+                    let indent = &line[..line.len() - line.trim_start().len()];
+                    is_key.then(|| format!("{indent}{rest}"))
+                });
+                example.unwrap_or_else(|| line.to_owned()) + "\n"
+            })
+            .collect();
+        assert!(uncommented.contains("\n    options:\n      range: \"30000-32767\""));
+        let file = parse("starter.yaml", uncommented).unwrap();
+        assert_eq!(file.rules.len(), 3);
+        assert_eq!(file.pod_template_paths.len(), 1);
+        plimsoll_rules::RuleSet::new(&plimsoll_rules::RulesConfig {
+            rules: file.rules,
+            ..plimsoll_rules::RulesConfig::default()
+        })
+        .unwrap();
     }
 }

@@ -8,13 +8,19 @@
 //! Findings are data ([`Diagnostic`]s in the report); an `Err` means the run could not
 //! happen at all (an unreadable path named by the user, an invalid glob).
 
+pub mod admission;
 pub mod baseline;
 pub mod config;
 pub mod discover;
+pub mod fix;
+pub mod helm;
 pub mod kustomize;
 pub mod policies;
 pub mod schema;
 pub mod suppress;
+pub mod vap;
+mod vap_resources;
+pub mod workspace;
 
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -76,6 +82,18 @@ pub struct Config {
     pub schema_locations: Vec<String>,
     /// Leave schema validation out (the loader's and the rules' findings remain).
     pub skip_schemas: bool,
+    /// How Helm charts are rendered (`helm:`, `--helm`, `--values`, `--no-helm`).
+    pub helm: helm::HelmConfig,
+    /// Kustomize trees under the inputs are built and their builds checked (`--no-kustomize`
+    /// turns it off: their files are then read one by one).
+    pub kustomize: bool,
+    /// Kinds (`Deployment`) or `apiVersion/kind`s (`apps/v1/Deployment`) left out of the
+    /// run, as kubeconform's `--skip`.
+    pub skip_kinds: Vec<String>,
+    /// Kinds whose objects are reported as `rejected-kind`, as kubeconform's `--reject`.
+    pub reject_kinds: Vec<String>,
+    /// Regular expressions: files whose path matches one are not read (`--ignore-filename-pattern`).
+    pub ignore_filename_patterns: Vec<String>,
 }
 
 impl Default for Config {
@@ -94,6 +112,11 @@ impl Default for Config {
             crds: Vec::new(),
             schema_locations: Vec::new(),
             skip_schemas: false,
+            helm: helm::HelmConfig::default(),
+            kustomize: true,
+            skip_kinds: Vec::new(),
+            reject_kinds: Vec::new(),
+            ignore_filename_patterns: Vec::new(),
         }
     }
 }
@@ -162,18 +185,33 @@ struct Read {
 fn jobs(inputs: &[Input], config: &Config) -> Result<Vec<Job>, EngineError> {
     let exclude = discover::compile_globs(&config.exclude)?;
     let include = discover::compile_globs(&config.include)?;
+    let ignored = schema::compile_patterns(&config.ignore_filename_patterns)?;
     let mut jobs = Vec::new();
     for input in inputs {
         match input {
             Input::Path(path) => {
-                for candidate in discover::discover(std::slice::from_ref(path), &include, &exclude)?
-                {
+                for candidate in discover::discover_with(
+                    std::slice::from_ref(path),
+                    &include,
+                    &exclude,
+                    &config.load,
+                )? {
+                    if schema::is_ignored(&ignored, &candidate.path) {
+                        continue;
+                    }
                     jobs.push(Job::Path(candidate));
                 }
             }
             Input::Text { name, bytes } => jobs.push(Job::Text(name.clone(), bytes.clone())),
         }
     }
+    // Files named with their folders as context are read once.
+    let keep = discover::dedupe(jobs.iter().map(|job| match job {
+        Job::Path(candidate) => Some(candidate),
+        Job::Text(..) => None,
+    }));
+    let mut keep = keep.into_iter();
+    jobs.retain(|_| keep.next().unwrap_or(true));
     Ok(jobs)
 }
 
@@ -190,12 +228,18 @@ fn read(job: Job, options: &LoadOptions) -> Result<Read, EngineError> {
                 path: candidate.path.clone(),
                 source,
             };
-            // Check the size before reading, so that a huge file costs nothing.
+            // Check the size before reading, so that a huge file costs nothing; the read
+            // itself stops at the limit too (`/dev/zero`, a pipe, a file that grows).
             let size = std::fs::metadata(&candidate.path).map_err(io_error)?.len();
-            let bytes = if size > options.max_file_size {
+            let limit = options.max_file_size;
+            let bytes = if size > limit {
                 Err(size)
             } else {
-                Ok(std::fs::read(&candidate.path).map_err(io_error)?)
+                match plimsoll_core::source::read_file_limited(&candidate.path, limit) {
+                    Ok(Some(bytes)) => Ok(bytes),
+                    Ok(None) => Err(limit.saturating_add(1)),
+                    Err(source) => return Err(io_error(source)),
+                }
             };
             Ok(Read {
                 name: discover::display_name(&candidate.path),
@@ -355,15 +399,27 @@ impl Engine {
     pub fn lint(&self, inputs: &[Input]) -> Result<Report, EngineError> {
         const BATCH: usize = 64;
         let started = Instant::now();
-        let reads: Vec<Read> = jobs(inputs, &self.config)?
+        let trees = if self.config.kustomize {
+            let exclude = discover::compile_globs(&self.config.exclude)?;
+            kustomize::Trees::find(inputs, &exclude, &self.config.load)
+        } else {
+            kustomize::Trees::default()
+        };
+        let mut jobs = jobs(inputs, &self.config)?;
+        // The files of kustomize trees are checked through their builds.
+        jobs.retain(|job| !matches!(job, Job::Path(c) if trees.owns(&c.path)));
+        let reads: Vec<Read> = jobs
             .into_par_iter()
             .map(|job| read(job, &self.config.load))
             .collect::<Result<_, _>>()?;
         let read_time = started.elapsed();
         let (crd_files, rest): (Vec<Read>, Vec<Read>) = reads.into_iter().partition(|r| {
-            r.bytes
-                .as_ref()
-                .is_ok_and(|b| memchr::memmem::find(b, b"CustomResourceDefinition").is_some())
+            r.bytes.as_ref().is_ok_and(|b| {
+                // Admission policies come first too, so that no object is slimmed before
+                // they are known.
+                memchr::memmem::find(b, b"CustomResourceDefinition").is_some()
+                    || memchr::memmem::find(b, b"ValidatingAdmissionPolicy").is_some()
+            })
         });
         let mut run = Run::default();
         run.timings.read = read_time;
@@ -376,9 +432,39 @@ impl Engine {
             run.timings.load += start.elapsed();
             files
         };
+        let charts = helm::find(inputs, &discover::compile_globs(&self.config.exclude)?)?;
+        let mut crd_api_versions = Vec::new();
         if !crd_files.is_empty() {
             let files = parse_all(&mut run, crd_files);
+            if !charts.is_empty() {
+                crd_api_versions =
+                    helm::crd_api_versions(files.iter().flat_map(|(_, f)| f.objects.iter()));
+            }
             self.add_batch(&mut run, files);
+        }
+        // Charts are rendered once the run's CRDs are known (`--api-versions`).
+        let mut renders = helm::Renders::default();
+        if !charts.is_empty() {
+            let version = self
+                .config
+                .kubernetes_version
+                .as_deref()
+                .unwrap_or(plimsoll_schemas::default_version());
+            let rendering = helm::render_all(
+                &charts,
+                &self.config.helm,
+                version,
+                &crd_api_versions,
+                &self.config.load,
+            );
+            run.diagnostics.extend(rendering.diagnostics);
+            self.add_batch(&mut run, rendering.files);
+            renders = rendering.renders;
+        }
+        let mut trees = trees;
+        if !trees.is_empty() {
+            run.diagnostics.append(&mut trees.diagnostics);
+            self.add_batch(&mut run, std::mem::take(&mut trees.files));
         }
         let mut rest = rest.into_iter().peekable();
         while rest.peek().is_some() {
@@ -387,6 +473,10 @@ impl Engine {
             self.add_batch(&mut run, files);
         }
         let mut report = self.finish(run);
+        if !renders.is_empty() {
+            report.diagnostics = renders.explain(std::mem::take(&mut report.diagnostics));
+        }
+        report.diagnostics = trees.explain(std::mem::take(&mut report.diagnostics));
         report.elapsed = started.elapsed();
         Ok(report)
     }
@@ -413,6 +503,7 @@ impl Engine {
             run.paths.push(path);
             objects.extend(file.objects);
         }
+        schema::filter_kinds(&self.config, &mut objects, &mut run.diagnostics);
         let start = Instant::now();
         if let Some(schemas) = &self.schemas {
             schemas.catalog_with(objects.iter(), &mut run.catalog, &mut run.diagnostics);
@@ -426,7 +517,8 @@ impl Engine {
         }
         run.timings.local_rules += schemas_done.elapsed();
         // Policies see whole objects (Gatekeeper's inventory, --combine): keep them all.
-        if self.policies.is_none() {
+        run.whole |= objects.iter().any(|o| vap::is_policy(&o.value));
+        if self.policies.is_none() && !run.whole {
             let start = Instant::now();
             objects.par_iter_mut().for_each(|object| self.slim(object));
             run.timings.slim += start.elapsed();
@@ -464,6 +556,7 @@ impl Engine {
             paths,
             objects,
             catalog: _,
+            whole: _,
             mut timings,
         } = run;
         if let Some(schemas) = &self.schemas {
@@ -478,10 +571,17 @@ impl Engine {
         if let Some(policies) = &self.policies {
             diagnostics.extend(self.evaluate_policies(policies, &objects));
         }
+        diagnostics.extend(vap::evaluate(
+            &objects,
+            &self.policy_context,
+            &vap::UserInfo::default(),
+        ));
         let policies_done = Instant::now();
         timings.policies = policies_done - cross_done;
         self.apply_overrides(&mut diagnostics);
         let mut diagnostics = self.suppress(diagnostics, &sources, &objects);
+        // The suppression stage's own findings (`unused-suppression`) take settings too.
+        self.apply_overrides(&mut diagnostics);
         if let Some(keep) = reported_sources(&sources, &paths, &self.config) {
             diagnostics.retain(|d| {
                 d.location
@@ -648,6 +748,7 @@ pub fn is_builtin_id(id: &str) -> bool {
         "file-not-utf8",
         "file-too-large",
         "not-kubernetes",
+        schema::REJECTED_KIND,
     ];
     const OTHERS: &[&str] = &[
         rule::INVALID,
@@ -656,12 +757,19 @@ pub fn is_builtin_id(id: &str) -> bool {
         rule::UNKNOWN_KIND,
         rule::DEPRECATED_API_VERSION,
         rule::REMOVED_API_VERSION,
+        rule::VALIDATION_RULE,
+        vap::RULE,
+        vap::RULE_ERROR,
+        vap::RULE_AUDIT,
         plimsoll_policy::RULE_POLICY_ERROR,
         plimsoll_policy::RULE_TIME_LIMIT,
         "unused-suppression",
         "expired-suppression",
     ];
-    LOADER.contains(&id) || OTHERS.contains(&id)
+    LOADER.contains(&id)
+        || OTHERS.contains(&id)
+        || helm::rule::ALL.contains(&id)
+        || plimsoll_schemas::apiserver::check(id).is_some()
 }
 
 /// The sources whose findings are reported, when `report_only` narrows them.
@@ -699,6 +807,8 @@ struct Run {
     /// The schema catalog with the run's CRDs, once there are any.
     catalog: Option<plimsoll_schemas::Catalog>,
     timings: Timings,
+    /// The run holds admission policies: objects stay whole for them.
+    whole: bool,
 }
 
 /// Time spent per stage.
