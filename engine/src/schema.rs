@@ -64,6 +64,11 @@ impl SchemaStage {
         self.base.version()
     }
 
+    /// The catalog of the engine's version, without the CRDs of any run.
+    pub fn base(&self) -> &Catalog {
+        &self.base
+    }
+
     /// The catalog for a run whose objects include `crds`: the engine's own when there are
     /// none, else a copy with them added (problems with a CRD go to `out`).
     pub fn catalog_with<'a>(

@@ -47,6 +47,19 @@ struct Compiled {
 /// A clone shares the decompressed schemas and copies the added CRDs and
 /// schema locations; it starts with an empty validator cache. An editor can
 /// keep one pristine catalog and clone it when the CRDs of a workspace change.
+/// What a schema says about one field (see [`Catalog::field`]).
+#[derive(Clone, Debug, Default)]
+pub struct FieldInfo {
+    pub type_name: Option<String>,
+    /// Whether the enclosing object requires this field.
+    pub required: bool,
+    pub enum_values: Vec<String>,
+    /// The fields this one holds, when it is an object, and those of them it requires.
+    pub fields: Vec<String>,
+    pub required_fields: Vec<String>,
+    pub description: Option<String>,
+}
+
 impl Clone for Catalog {
     fn clone(&self) -> Catalog {
         Catalog {
@@ -297,6 +310,61 @@ impl Catalog {
             .iter()
             .find_map(|p| docs.get(p).and_then(Value::as_str))
             .map(str::to_owned)
+    }
+
+    /// What the schema says about the field at `pointer` in objects of this kind: its type,
+    /// whether its parent requires it, its enum values and the fields it holds (for hover
+    /// and completion).
+    pub fn field(&self, api_version: &str, kind: &str, pointer: &str) -> Option<FieldInfo> {
+        let key = format!("{api_version}/{kind}");
+        let compiled = self.compiled(&key, api_version, kind)?;
+        let walker = self.walker(&key, &compiled)?;
+        let segments = walk::segments(pointer);
+        let reached = walker.reach(&segments)?;
+        let required = match segments.split_last() {
+            Some((last, parent)) => walker.reach(parent).is_some_and(|p| {
+                p.schema
+                    .get("required")
+                    .and_then(Value::as_array)
+                    .is_some_and(|r| r.iter().any(|v| v.as_str() == Some(last.as_str())))
+            }),
+            None => false,
+        };
+        let schema = reached.schema;
+        let strings = |key: &str| -> Vec<String> {
+            schema
+                .get(key)
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let type_name = match schema.get("type") {
+            Some(Value::String(t)) => Some(t.clone()),
+            Some(Value::Array(types)) => Some(
+                types
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join(" | "),
+            ),
+            _ if schema.get("oneOf").is_some() => Some("integer | string".to_owned()),
+            _ => None,
+        };
+        Some(FieldInfo {
+            type_name,
+            required,
+            enum_values: strings("enum"),
+            required_fields: strings("required"),
+            fields: walk::property_names(schema)
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
+            description: self.describe(api_version, kind, pointer),
+        })
     }
 
     /// `apiVersion/kind` keys of the built-in kinds of this version, sorted.

@@ -1,0 +1,456 @@
+//! A long-lived set of files for the editor: the files on disk under some roots (walked as
+//! `lint` walks them) with open buffers laid over them, checked once in full and then again
+//! one file at a time.
+//!
+//! Each file keeps what the per-file stages (loader, schemas, rules on one object) found in
+//! it, and its objects (slimmed as a batch run slims them). A change re-reads only that file;
+//! the stages across objects (cross-object rules, policies), settings and suppressions then
+//! run over the objects kept, which is what makes a finding in the editor the same finding,
+//! with the same id and message, as `plimsoll lint` gives on the same files.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use plimsoll_core::{Diagnostic, Discovery, LoadedFile, Object, Source};
+use rayon::prelude::*;
+
+use crate::config::ConfigFile;
+use crate::{Config, Engine, EngineError, Run};
+
+/// What the per-file stages found in one file.
+struct FileState {
+    source: Arc<Source>,
+    objects: Vec<Object>,
+    /// Findings of the loader, the schema stage and the rules on one object.
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// Files on disk plus open buffers, with the findings of each.
+pub struct Workspace {
+    engine: Engine,
+    roots: Vec<PathBuf>,
+    /// Open buffers by path: they win over the file on disk.
+    buffers: HashMap<PathBuf, String>,
+    /// Files that hold Kubernetes objects, by path.
+    files: BTreeMap<PathBuf, FileState>,
+    /// The schema catalog with the workspace's CRDs, once there are any.
+    catalog: Option<plimsoll_schemas::Catalog>,
+}
+
+/// The engine configuration a `.plimsoll.yaml` describes, as `plimsoll lint` reads it with no
+/// flags.
+pub fn config_from_file(file: &ConfigFile) -> Config {
+    let mut config = Config {
+        exclude: file.exclude.clone(),
+        include: file.include.clone(),
+        kubernetes_version: file.kubernetes_version.clone(),
+        strict: file.strict.unwrap_or(true),
+        crds: file.crds.clone(),
+        schema_locations: file.schema_locations.clone(),
+        rules: plimsoll_rules::RulesConfig {
+            rules: file.rules.clone(),
+            pod_template_paths: file.pod_template_paths.clone(),
+            ..plimsoll_rules::RulesConfig::default()
+        },
+        policies: file.policies.clone(),
+        ..Config::default()
+    };
+    if let Some(size) = file.max_file_size {
+        config.load.max_file_size = size;
+    }
+    if !file.namespaces.is_empty() {
+        config.policy.namespaces = file.namespaces.clone();
+    }
+    config.policy.all_namespaces = file.all_namespaces.unwrap_or(false);
+    config.policy.combine = file.combine.unwrap_or(false);
+    config
+}
+
+impl Workspace {
+    /// A workspace over `roots` (folders walked, or files), nothing read yet.
+    pub fn new(engine: Engine, roots: Vec<PathBuf>) -> Workspace {
+        Workspace {
+            engine,
+            roots,
+            buffers: HashMap::new(),
+            files: BTreeMap::new(),
+            catalog: None,
+        }
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Reads every file under the roots (open buffers instead of their files), in parallel,
+    /// CRD files first so that custom resources meet their definitions.
+    pub fn load(&mut self) -> Result<(), EngineError> {
+        let inputs: Vec<crate::Input> = self
+            .roots
+            .iter()
+            .filter(|r| r.exists())
+            .cloned()
+            .map(crate::Input::Path)
+            .collect();
+        let mut paths: Vec<PathBuf> = Vec::new();
+        for job in crate::jobs(&inputs, self.engine.config())? {
+            if let crate::Job::Path(candidate) = job {
+                paths.push(candidate.path);
+            }
+        }
+        for path in self.buffers.keys() {
+            if !paths.contains(path) {
+                paths.push(path.clone());
+            }
+        }
+        let texts: Vec<(PathBuf, Vec<u8>)> = paths
+            .into_par_iter()
+            .filter_map(|path| {
+                let bytes = self.read(&path)?;
+                Some((path, bytes))
+            })
+            .collect();
+        let (crds, rest): (Vec<_>, Vec<_>) = texts.into_iter().partition(|(_, bytes)| {
+            memchr::memmem::find(bytes, b"CustomResourceDefinition").is_some()
+        });
+        self.files.clear();
+        self.catalog = None;
+        for batch in [crds, rest] {
+            let loaded: Vec<(PathBuf, LoadedFile)> = batch
+                .into_par_iter()
+                .map(|(path, bytes)| {
+                    let file = self.parse(&path, bytes);
+                    (path, file)
+                })
+                .collect();
+            self.check_files(loaded);
+        }
+        Ok(())
+    }
+
+    /// The text of a file: its open buffer, else what is on disk (`None` when unreadable or
+    /// over the size limit).
+    fn read(&self, path: &Path) -> Option<Vec<u8>> {
+        if let Some(text) = self.buffers.get(path) {
+            return Some(text.clone().into_bytes());
+        }
+        let size = std::fs::metadata(path).ok()?.len();
+        if size > self.engine.config().load.max_file_size {
+            return None;
+        }
+        std::fs::read(path).ok()
+    }
+
+    fn parse(&self, path: &Path, bytes: Vec<u8>) -> LoadedFile {
+        let name = crate::discover::display_name(path);
+        plimsoll_core::load_bytes(&name, bytes, Discovery::Walked, &self.engine.config().load)
+    }
+
+    /// The per-file stages over files just loaded; their results replace what was kept.
+    fn check_files(&mut self, loaded: Vec<(PathBuf, LoadedFile)>) {
+        let mut order = Vec::new();
+        let mut batch = Vec::new();
+        for (path, file) in loaded {
+            self.files.remove(&path);
+            if file.relevant {
+                order.push((path.clone(), file.source.clone()));
+                batch.push((Some(path), file));
+            }
+        }
+        if batch.is_empty() {
+            return;
+        }
+        let mut run = Run {
+            catalog: self.catalog.take(),
+            ..Run::default()
+        };
+        self.engine.add_batch(&mut run, batch);
+        self.catalog = run.catalog.take();
+        let mut by_source: HashMap<*const Source, FileState> = order
+            .iter()
+            .map(|(_, source)| {
+                (
+                    Arc::as_ptr(source),
+                    FileState {
+                        source: source.clone(),
+                        objects: Vec::new(),
+                        diagnostics: Vec::new(),
+                    },
+                )
+            })
+            .collect();
+        for object in run.objects {
+            if let Some(state) = by_source.get_mut(&Arc::as_ptr(&object.source)) {
+                state.objects.push(object);
+            }
+        }
+        for d in run.diagnostics {
+            let key = d.location.as_ref().map(|l| Arc::as_ptr(&l.source));
+            if let Some(state) = key.and_then(|k| by_source.get_mut(&k)) {
+                state.diagnostics.push(d);
+            }
+        }
+        for (path, source) in order {
+            if let Some(state) = by_source.remove(&Arc::as_ptr(&source)) {
+                self.files.insert(path, state);
+            }
+        }
+    }
+
+    /// Opens or changes a buffer: its text replaces the file's, and the file is checked again.
+    pub fn set_buffer(&mut self, path: PathBuf, text: String) {
+        let bytes = text.clone().into_bytes();
+        self.buffers.insert(path.clone(), text);
+        let file = self.parse(&path, bytes);
+        self.check_files(vec![(path, file)]);
+    }
+
+    /// Closes a buffer: the file on disk takes its place again, when it is part of the
+    /// workspace (under a root, not excluded); otherwise the file leaves the workspace.
+    pub fn close_buffer(&mut self, path: &Path) {
+        self.buffers.remove(path);
+        self.refresh(path);
+    }
+
+    /// Reads a file from disk again (saved, created, changed or deleted by another program);
+    /// an open buffer still wins.
+    pub fn refresh(&mut self, path: &Path) {
+        if !self.buffers.contains_key(path) && !self.is_walked(path) {
+            self.files.remove(path);
+            return;
+        }
+        match self.read(path) {
+            Some(bytes) => {
+                let file = self.parse(path, bytes);
+                self.check_files(vec![(path.to_path_buf(), file)]);
+            }
+            None => {
+                self.files.remove(path);
+            }
+        }
+    }
+
+    /// Whether walking the roots would find this file.
+    fn is_walked(&self, path: &Path) -> bool {
+        let Some(root) = self.roots.iter().find(|r| path.starts_with(r)) else {
+            return false;
+        };
+        let config = self.engine.config();
+        let (Ok(include), Ok(exclude)) = (
+            crate::discover::compile_globs(&config.include),
+            crate::discover::compile_globs(&config.exclude),
+        ) else {
+            return false;
+        };
+        crate::discover::discover(std::slice::from_ref(root), &include, &exclude)
+            .map(|found| found.iter().any(|c| c.path == path))
+            .unwrap_or(false)
+    }
+
+    /// The text of an open buffer.
+    pub fn buffer(&self, path: &Path) -> Option<&str> {
+        self.buffers.get(path).map(String::as_str)
+    }
+
+    /// The source of a file of the workspace (its open buffer when there is one).
+    pub fn source(&self, path: &Path) -> Option<&Arc<Source>> {
+        self.files.get(path).map(|f| &f.source)
+    }
+
+    /// The objects of one file.
+    pub fn objects_of(&self, path: &Path) -> &[Object] {
+        self.files.get(path).map_or(&[], |f| f.objects.as_slice())
+    }
+
+    /// Every object of the workspace, with the path of its file.
+    pub fn objects(&self) -> impl Iterator<Item = (&Path, &Object)> {
+        self.files
+            .iter()
+            .flat_map(|(path, f)| f.objects.iter().map(move |o| (path.as_path(), o)))
+    }
+
+    /// Paths of the files of the workspace that hold Kubernetes objects.
+    pub fn paths(&self) -> impl Iterator<Item = &Path> {
+        self.files.keys().map(PathBuf::as_path)
+    }
+
+    /// The schema catalog objects of the workspace are validated with.
+    pub fn catalog(&self) -> Option<&plimsoll_schemas::Catalog> {
+        self.catalog
+            .as_ref()
+            .or_else(|| self.engine.schemas.as_ref().map(|s| s.base()))
+    }
+
+    /// Every finding of the workspace, by file path, sorted as `lint` sorts them: the kept
+    /// per-file findings, then the stages across objects, settings and suppressions.
+    pub fn diagnostics(&mut self) -> BTreeMap<PathBuf, Vec<Diagnostic>> {
+        let mut counts = Vec::with_capacity(self.files.len());
+        let mut objects = Vec::new();
+        let mut sources = Vec::with_capacity(self.files.len());
+        let mut diagnostics = Vec::new();
+        for state in self.files.values_mut() {
+            counts.push(state.objects.len());
+            objects.append(&mut state.objects);
+            sources.push(state.source.clone());
+            diagnostics.extend(state.diagnostics.iter().cloned());
+        }
+        let out = self.engine.finish_over(diagnostics, &sources, &objects);
+        // Give each file its objects back.
+        let mut objects = objects.into_iter();
+        for (state, count) in self.files.values_mut().zip(counts) {
+            state.objects = objects.by_ref().take(count).collect();
+        }
+        let paths: HashMap<*const Source, &PathBuf> = self
+            .files
+            .iter()
+            .map(|(path, f)| (Arc::as_ptr(&f.source), path))
+            .collect();
+        let mut by_path: BTreeMap<PathBuf, Vec<Diagnostic>> =
+            self.files.keys().map(|p| (p.clone(), Vec::new())).collect();
+        for d in out {
+            let path = d
+                .location
+                .as_ref()
+                .and_then(|l| paths.get(&Arc::as_ptr(&l.source)));
+            if let Some(path) = path {
+                if let Some(list) = by_path.get_mut(*path) {
+                    list.push(d);
+                }
+            }
+        }
+        by_path
+    }
+}
+
+impl Engine {
+    /// The stages across objects, settings, suppressions and order, over objects kept by a
+    /// [`Workspace`] (a batch run does the same in `finish`).
+    fn finish_over(
+        &self,
+        mut diagnostics: Vec<Diagnostic>,
+        sources: &[Arc<Source>],
+        objects: &[Object],
+    ) -> Vec<Diagnostic> {
+        if let Some(schemas) = &self.schemas {
+            diagnostics.extend(schemas.startup.iter().cloned());
+        }
+        if let Some(rules) = &self.cross_rules {
+            diagnostics.extend(rules.check(objects));
+        }
+        if let Some(policies) = &self.policies {
+            diagnostics.extend(self.evaluate_policies(policies, objects));
+        }
+        self.apply_overrides(&mut diagnostics);
+        let mut diagnostics = self.suppress(diagnostics, sources, objects);
+        plimsoll_core::sort_diagnostics(&mut diagnostics);
+        diagnostics
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn deployment(name: &str, image: &str) -> String {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\nspec:\n  selector:\n    matchLabels: {{app: {name}}}\n  template:\n    metadata:\n      labels: {{app: {name}}}\n    spec:\n      containers:\n        - name: app\n          image: {image}\n"
+        )
+    }
+
+    fn lint_ids(dir: &Path) -> Vec<(String, String, u32)> {
+        let report = crate::lint(
+            &[crate::Input::Path(dir.to_path_buf())],
+            Config {
+                today: Some("2026-01-01".into()),
+                ..Config::default()
+            },
+        )
+        .unwrap();
+        report
+            .diagnostics
+            .iter()
+            .map(|d| {
+                let l = d.location.as_ref().unwrap();
+                (d.rule.to_string(), l.file().to_owned(), l.span.start)
+            })
+            .collect()
+    }
+
+    fn workspace_ids(ws: &mut Workspace) -> Vec<(String, String, u32)> {
+        ws.diagnostics()
+            .into_values()
+            .flatten()
+            .map(|d| {
+                let l = d.location.as_ref().unwrap();
+                (d.rule.to_string(), l.file().to_owned(), l.span.start)
+            })
+            .collect()
+    }
+
+    fn workspace(dir: &Path) -> Workspace {
+        let engine = Engine::new(Config {
+            today: Some("2026-01-01".into()),
+            ..Config::default()
+        })
+        .unwrap();
+        let mut ws = Workspace::new(engine, vec![dir.to_path_buf()]);
+        ws.load().unwrap();
+        ws
+    }
+
+    #[test]
+    fn the_workspace_finds_what_lint_finds() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.yaml"), deployment("a", "nginx:latest")).unwrap();
+        std::fs::write(
+            dir.path().join("svc.yaml"),
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: s\nspec:\n  selector: {app: nobody}\n  ports: [{port: 80}]\n",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("values.yaml"), "replicas: 2\n").unwrap();
+        let mut ws = workspace(dir.path());
+        let expected = lint_ids(dir.path());
+        assert!(
+            expected
+                .iter()
+                .any(|(id, _, _)| id == "service-selector-matches-nothing")
+        );
+        assert_eq!(workspace_ids(&mut ws), expected);
+    }
+
+    #[test]
+    fn a_buffer_replaces_its_file_and_cross_object_rules_see_it() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.yaml"), deployment("a", "nginx:1.27")).unwrap();
+        std::fs::write(
+            dir.path().join("svc.yaml"),
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: s\nspec:\n  selector: {app: b}\n  ports: [{port: 80}]\n",
+        )
+        .unwrap();
+        let mut ws = workspace(dir.path());
+        let has = |ws: &mut Workspace, id: &str| workspace_ids(ws).iter().any(|(r, _, _)| r == id);
+        assert!(has(&mut ws, "service-selector-matches-nothing"));
+        let path = dir.path().join("a.yaml");
+        ws.set_buffer(path.clone(), deployment("b", "nginx:1.27"));
+        assert!(!has(&mut ws, "service-selector-matches-nothing"));
+        // Closing the buffer brings the file on disk back.
+        ws.close_buffer(&path);
+        assert!(has(&mut ws, "service-selector-matches-nothing"));
+    }
+
+    #[test]
+    fn a_half_typed_buffer_keeps_the_findings_of_the_documents_before_the_break() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ws = workspace(dir.path());
+        let path = dir.path().join("a.yaml");
+        let text = format!(
+            "{}---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [oops\n",
+            deployment("a", "nginx:latest")
+        );
+        ws.set_buffer(path.clone(), text);
+        let ids: Vec<String> = workspace_ids(&mut ws).into_iter().map(|x| x.0).collect();
+        assert!(ids.contains(&"latest-image-tag".to_owned()), "{ids:?}");
+        assert!(ids.contains(&"yaml-syntax".to_owned()), "{ids:?}");
+    }
+}
