@@ -2,7 +2,7 @@
 //! the configuration file (the command line wins).
 
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Args;
@@ -32,23 +32,59 @@ pub struct CheckArgs {
     #[arg(long, value_name = "BYTES", help_heading = "Inputs")]
     pub max_file_size: Option<u64>,
 
+    /// Documents whose collections nest deeper than this are reported and not checked [default: 1000].
+    #[arg(long, value_name = "LEVELS", help_heading = "Inputs")]
+    pub max_depth: Option<usize>,
+
     /// The Kubernetes version to validate against, e.g. 1.33 (default: the newest bundled).
     #[arg(long, value_name = "VERSION", help_heading = "Schemas")]
     pub kubernetes_version: Option<String>,
 
-    /// Unknown fields are errors (true, the default) or warnings (false).
-    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true", help_heading = "Schemas")]
+    /// Unknown fields are errors (true, the default) or warnings (`--strict=false`).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", help_heading = "Schemas")]
     pub strict: Option<bool>,
 
     /// A folder (or file) of CustomResourceDefinitions to validate custom resources with (repeatable).
     #[arg(long, value_name = "DIR", help_heading = "Schemas")]
     pub crds: Vec<PathBuf>,
 
-    /// A schema location template, kubeconform style (repeatable).
+    /// A schema location template, kubeconform style (repeatable); a `.json` file is the
+    /// schema of every object no other schema covers.
     #[arg(long, value_name = "TEMPLATE", help_heading = "Schemas")]
     pub schema_location: Vec<String>,
 
-    /// Turn on a rule, opt-in ones included (repeatable).
+    /// Leave objects of these kinds out of the run: `Secret` or `v1/Secret`, comma-separated (repeatable).
+    #[arg(
+        long,
+        value_name = "KIND,...",
+        value_delimiter = ',',
+        help_heading = "Inputs"
+    )]
+    pub skip: Vec<String>,
+
+    /// Report objects of these kinds as errors (`rejected-kind`), comma-separated (repeatable).
+    #[arg(
+        long,
+        value_name = "KIND,...",
+        value_delimiter = ',',
+        help_heading = "Inputs"
+    )]
+    pub reject: Vec<String>,
+
+    /// Do not read files whose path matches this regular expression (repeatable).
+    #[arg(long, value_name = "REGEX", help_heading = "Inputs")]
+    pub ignore_filename_pattern: Vec<String>,
+
+    /// Also print kubeconform's summary line (resources found, valid, invalid, errors) on standard error.
+    #[arg(long)]
+    pub summary: bool,
+
+    /// The set of rules on before `rules:`, `--enable` and `--disable`: minimal, default,
+    /// strict or all (docs/profiles.md lists each) [default: default, or `profile` in the configuration].
+    #[arg(long, value_name = "PROFILE", help_heading = "Rules")]
+    pub profile: Option<String>,
+
+    /// Turn on a rule, opt-in ones included (repeatable); `all` turns on every rule.
     #[arg(long, value_name = "RULE", help_heading = "Rules")]
     pub enable: Vec<String>,
 
@@ -59,6 +95,10 @@ pub struct CheckArgs {
     /// Run only these built-in rules (repeatable).
     #[arg(long, value_name = "RULE", help_heading = "Rules")]
     pub only: Vec<String>,
+
+    /// The path to report for standard input (`-`), in every format, as if the text had been read from it.
+    #[arg(long, value_name = "PATH", help_heading = "Inputs")]
+    pub stdin_filename: Option<PathBuf>,
 
     /// A folder (or file) of Rego policies, data files, Gatekeeper templates and constraints (repeatable).
     #[arg(long, value_name = "DIR", help_heading = "Policies")]
@@ -75,6 +115,39 @@ pub struct CheckArgs {
     /// Give policies every object at once (`input` is an array), as conftest's --combine.
     #[arg(long, help_heading = "Policies")]
     pub combine: bool,
+
+    /// A values file for every chart rendered, after the chart's own (repeatable; the last wins).
+    #[arg(
+        long = "values",
+        short = 'f',
+        value_name = "FILE",
+        help_heading = "Helm charts"
+    )]
+    pub helm_values: Vec<PathBuf>,
+
+    /// A value for every chart rendered, `key.path=value` as `helm --set` (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE", help_heading = "Helm charts")]
+    pub helm_set: Vec<String>,
+
+    /// The release name charts are rendered with (default: the chart's name).
+    #[arg(long, value_name = "NAME", help_heading = "Helm charts")]
+    pub release: Option<String>,
+
+    /// The namespace charts are rendered in (`helm template --namespace`).
+    #[arg(long, value_name = "NAMESPACE", help_heading = "Helm charts")]
+    pub helm_namespace: Option<String>,
+
+    /// The helm binary that renders charts (default: `helm` on PATH).
+    #[arg(long = "helm", value_name = "PATH", help_heading = "Helm charts")]
+    pub helm_binary: Option<PathBuf>,
+
+    /// Leave Helm charts out (neither rendered nor read as files).
+    #[arg(long, conflicts_with = "helm_binary", help_heading = "Helm charts")]
+    pub no_helm: bool,
+
+    /// Do not build kustomizations: read their files one by one instead.
+    #[arg(long)]
+    pub no_kustomize: bool,
 }
 
 /// The engine configuration and the settings the front end applies itself.
@@ -82,6 +155,10 @@ pub struct Settings {
     pub config: Config,
     pub fail_on: Option<Severity>,
     pub baseline: Option<PathBuf>,
+    /// Folders loaded as context when files are named (`context:`).
+    pub context: Vec<PathBuf>,
+    /// `failOnEmpty:`.
+    pub fail_on_empty: bool,
 }
 
 impl CheckArgs {
@@ -119,17 +196,35 @@ impl CheckArgs {
             crds,
             schema_locations,
             rules: plimsoll_rules::RulesConfig {
-                rules: file.rules.clone(),
-                enable: self.enable.clone(),
+                rules: profile_rules(self.profile.as_ref().or(file.profile.as_ref()), &file)?,
+                enable: self
+                    .enable
+                    .iter()
+                    .flat_map(|id| {
+                        if id == "all" {
+                            plimsoll_rules::all_rules()
+                                .map(|r| r.id.to_owned())
+                                .collect()
+                        } else {
+                            vec![id.clone()]
+                        }
+                    })
+                    .collect(),
                 disable: self.disable.clone(),
                 only: self.only.clone(),
                 pod_template_paths: file.pod_template_paths.clone(),
             },
             policies,
+            skip_kinds: self.skip.clone(),
+            reject_kinds: self.reject.clone(),
+            ignore_filename_patterns: self.ignore_filename_pattern.clone(),
             ..Config::default()
         };
         if let Some(size) = self.max_file_size.or(file.max_file_size) {
             config.load.max_file_size = size;
+        }
+        if let Some(depth) = self.max_depth.or(file.max_depth) {
+            config.load.parse.max_depth = depth;
         }
         let namespaces = if self.namespace.is_empty() {
             file.namespaces.clone()
@@ -141,16 +236,64 @@ impl CheckArgs {
         }
         config.policy.all_namespaces = self.all_namespaces || file.all_namespaces.unwrap_or(false);
         config.policy.combine = self.combine || file.combine.unwrap_or(false);
+        config.kustomize = !self.no_kustomize;
+        config.helm = plimsoll_engine::helm::HelmConfig {
+            enabled: !self.no_helm && file.helm.enabled.unwrap_or(true),
+            binary: self.helm_binary.clone().or(file.helm.binary.clone()),
+            values: self.helm_values.clone(),
+            set: self.helm_set.clone(),
+            release: self.release.clone(),
+            namespace: self.helm_namespace.clone(),
+            charts: file.helm.renders(),
+        };
         Ok(Settings {
             config,
             fail_on: file.fail_on,
             baseline: file.baseline,
+            context: file.context,
+            fail_on_empty: file.fail_on_empty.unwrap_or(false),
         })
     }
 }
 
+/// The `rules:` settings with a profile laid under them: each rule the file does not turn on
+/// or off is on exactly when the profile holds it.
+fn profile_rules(
+    profile: Option<&String>,
+    file: &ConfigFile,
+) -> anyhow::Result<std::collections::BTreeMap<String, plimsoll_rules::RuleSettings>> {
+    let mut rules = file.rules.clone();
+    let Some(profile) = profile else {
+        return Ok(rules);
+    };
+    for info in plimsoll_rules::all_rules() {
+        let Some(member) = plimsoll_rules::in_profile(profile, info) else {
+            anyhow::bail!(
+                "unknown profile `{profile}` (expected one of: {})",
+                plimsoll_rules::PROFILES.join(", ")
+            );
+        };
+        let settings = rules.entry(info.id.to_owned()).or_default();
+        if settings.enabled.is_none() {
+            settings.enabled = Some(member);
+        }
+    }
+    Ok(rules)
+}
+
 /// Paths as inputs; `-` reads standard input. No path means the current folder.
-pub fn inputs(paths: &[PathBuf]) -> anyhow::Result<Vec<Input>> {
+pub fn inputs(paths: &[PathBuf], limit: u64) -> anyhow::Result<Vec<Input>> {
+    inputs_named(paths, None, limit)
+}
+
+/// [`inputs`], standard input named `stdin_name` (`--stdin-filename`) instead of `<stdin>`.
+/// Standard input is read up to one byte past `limit` (`--max-file-size`): the loader then
+/// reports it as too large instead of reading an endless stream.
+pub fn inputs_named(
+    paths: &[PathBuf],
+    stdin_name: Option<&Path>,
+    limit: u64,
+) -> anyhow::Result<Vec<Input>> {
     let paths = if paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -161,10 +304,14 @@ pub fn inputs(paths: &[PathBuf]) -> anyhow::Result<Vec<Input>> {
         if path.as_os_str() == "-" {
             let mut bytes = Vec::new();
             std::io::stdin()
+                .take(limit.saturating_add(1))
                 .read_to_end(&mut bytes)
                 .context("reading standard input")?;
             inputs.push(Input::Text {
-                name: "<stdin>".to_owned(),
+                name: stdin_name.map_or_else(
+                    || "<stdin>".to_owned(),
+                    plimsoll_engine::discover::display_name,
+                ),
                 bytes,
             });
         } else {
@@ -172,4 +319,42 @@ pub fn inputs(paths: &[PathBuf]) -> anyhow::Result<Vec<Input>> {
         }
     }
     Ok(inputs)
+}
+
+/// kubeconform's `--summary` line: objects found, how many have an error, file-level errors.
+pub fn summary_line(report: &plimsoll_engine::Report) -> String {
+    use std::collections::HashSet;
+    let mut invalid = HashSet::new();
+    let mut errors = 0;
+    for d in report
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+    {
+        match &d.object {
+            Some(object) => {
+                let file = d.location.as_ref().map(|l| l.source.name().to_owned());
+                invalid.insert((file, object.clone()));
+            }
+            None => errors += 1,
+        }
+    }
+    // Objects of `--reject`ed kinds leave the run with their finding: count them as found.
+    let rejected = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.rule == plimsoll_engine::schema::REJECTED_KIND)
+        .count();
+    let found = report.objects + rejected;
+    let invalid = invalid.len().min(found);
+    format!(
+        "Summary: {} resource{} found in {} file{} - Valid: {}, Invalid: {}, Errors: {}",
+        found,
+        if found == 1 { "" } else { "s" },
+        report.files(),
+        if report.files() == 1 { "" } else { "s" },
+        found - invalid,
+        invalid,
+        errors
+    )
 }

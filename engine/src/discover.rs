@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
-use plimsoll_core::Discovery;
+use plimsoll_core::{Discovery, LoadOptions};
 
 use crate::EngineError;
 
@@ -52,6 +52,16 @@ pub fn discover(
     include: &GlobSet,
     exclude: &GlobSet,
 ) -> Result<Vec<Candidate>, EngineError> {
+    discover_with(paths, include, exclude, &LoadOptions::default())
+}
+
+/// [`discover`], reading the kustomizations met on the walk within the limits of `load`.
+pub fn discover_with(
+    paths: &[PathBuf],
+    include: &GlobSet,
+    exclude: &GlobSet,
+    load: &LoadOptions,
+) -> Result<Vec<Candidate>, EngineError> {
     let mut out = Vec::new();
     for path in paths {
         let meta = std::fs::metadata(path).map_err(|source| EngineError::Io {
@@ -59,7 +69,8 @@ pub fn discover(
             source,
         })?;
         if !meta.is_dir() {
-            if !is_excluded(exclude, path, path) {
+            // A packaged chart is rendered, not read (`crate::helm`).
+            if !is_excluded(exclude, path, path) && !plimsoll_helm::chart::is_packaged(path) {
                 out.push(Candidate {
                     path: path.clone(),
                     discovery: Discovery::Explicit,
@@ -69,6 +80,7 @@ pub fn discover(
         }
         let mut walked = Vec::new();
         let mut patches = std::collections::HashSet::new();
+        let mut charts = Vec::new();
         let walker = ignore::WalkBuilder::new(path)
             .hidden(true)
             .git_ignore(true)
@@ -93,7 +105,10 @@ pub fn discover(
             }
             let file = entry.path();
             if is_kustomization(file) {
-                patches.extend(kustomize_patches(file));
+                patches.extend(kustomize_patches(file, load));
+            }
+            if file.file_name().and_then(|n| n.to_str()) == Some(plimsoll_helm::chart::CHART_FILE) {
+                charts.extend(file.parent().map(Path::to_path_buf));
             }
             let wanted = file
                 .extension()
@@ -112,10 +127,38 @@ pub fn discover(
         if !patches.is_empty() {
             walked.retain(|c| !patches.contains(&normalize(&c.path)));
         }
+        // A chart's templates and values are not manifests: the chart is rendered instead.
+        if !charts.is_empty() {
+            walked.retain(|c| !charts.iter().any(|chart| c.path.starts_with(chart)));
+        }
         walked.sort_by(|a, b| a.path.cmp(&b.path));
         out.extend(walked);
     }
     Ok(out)
+}
+
+/// Which of a run's candidates to read (`None` stands for text already read, always kept): a
+/// file named and also met on a walk (a file given with its folder as context) is read once,
+/// as named; so is a path given twice.
+pub(crate) fn dedupe<'a>(
+    candidates: impl Iterator<Item = Option<&'a Candidate>> + Clone,
+) -> Vec<bool> {
+    let named: std::collections::HashSet<PathBuf> = candidates
+        .clone()
+        .flatten()
+        .filter(|c| c.discovery == Discovery::Explicit)
+        .map(|c| normalize(&c.path))
+        .collect();
+    let mut seen = std::collections::HashSet::new();
+    candidates
+        .map(|c| {
+            c.is_none_or(|c| {
+                let key = normalize(&c.path);
+                let keep = c.discovery == Discovery::Explicit || !named.contains(&key);
+                keep && seen.insert(key)
+            })
+        })
+        .collect()
 }
 
 fn is_kustomization(file: &Path) -> bool {
@@ -129,13 +172,14 @@ fn is_kustomization(file: &Path) -> bool {
 
 /// The files a kustomization names as patches (`patches[].path`, `patchesStrategicMerge`,
 /// `patchesJson6902[].path`), as normalized paths. A file that cannot be read names none.
-fn kustomize_patches(kustomization: &Path) -> Vec<PathBuf> {
-    let Ok(text) = std::fs::read_to_string(kustomization) else {
+fn kustomize_patches(kustomization: &Path, load: &LoadOptions) -> Vec<PathBuf> {
+    // Over the size limit, the file is reported when it is loaded; here it names nothing.
+    let read = plimsoll_core::source::read_file_limited(kustomization, load.max_file_size);
+    let Some(text) = read.ok().flatten().and_then(|b| String::from_utf8(b).ok()) else {
         return Vec::new();
     };
     let base = kustomization.parent().unwrap_or(Path::new("."));
-    let stream =
-        plimsoll_core::yaml::parse_stream(&text, plimsoll_core::yaml::ParseOptions::default());
+    let stream = plimsoll_core::yaml::parse_stream(&text, load.parse);
     let mut out = Vec::new();
     for document in &stream.documents {
         let lists = ["patches", "patchesJson6902", "patchesStrategicMerge"];
@@ -175,7 +219,7 @@ fn normalize(path: &Path) -> PathBuf {
 }
 
 /// Whether `globs` match the file, its path below `root`, or a folder on that path.
-fn is_excluded(exclude: &GlobSet, root: &Path, file: &Path) -> bool {
+pub(crate) fn is_excluded(exclude: &GlobSet, root: &Path, file: &Path) -> bool {
     if exclude.is_empty() {
         return false;
     }

@@ -218,6 +218,15 @@ struct TemplateFile {
     source: Arc<Source>,
 }
 
+/// What rendering the charts of a run gave.
+pub struct Rendering {
+    /// The output of each render that succeeded, loaded.
+    pub files: Vec<(Option<PathBuf>, LoadedFile)>,
+    /// Helm missing, template errors, values-schema violations.
+    pub diagnostics: Vec<Diagnostic>,
+    pub renders: Renders,
+}
+
 /// Renders every chart, in parallel, and loads the output. Diagnostics of the renders
 /// themselves (helm missing, template errors, values-schema violations) are returned too.
 pub fn render_all(
@@ -226,17 +235,25 @@ pub fn render_all(
     kubernetes_version: &str,
     crd_api_versions: &[String],
     load: &LoadOptions,
-) -> (Vec<(Option<PathBuf>, LoadedFile)>, Vec<Diagnostic>, Renders) {
+) -> Rendering {
     let mut diagnostics = Vec::new();
     let mut renders = Renders::default();
     if charts.is_empty() || !config.enabled {
-        return (Vec::new(), diagnostics, renders);
+        return Rendering {
+            files: Vec::new(),
+            diagnostics,
+            renders,
+        };
     }
     let Some(helm) = binary(config) else {
         for chart in charts {
             diagnostics.push(not_found(chart, config.binary.as_deref()));
         }
-        return (Vec::new(), diagnostics, renders);
+        return Rendering {
+            files: Vec::new(),
+            diagnostics,
+            renders,
+        };
     };
     let mut api_versions = served_api_versions(kubernetes_version);
     api_versions.extend(crd_api_versions.iter().cloned());
@@ -318,7 +335,11 @@ pub fn render_all(
         }
         renders.renders.push(info);
     }
-    (files, diagnostics, renders)
+    Rendering {
+        files,
+        diagnostics,
+        renders,
+    }
 }
 
 impl RenderInfo {

@@ -583,10 +583,13 @@ impl Engine {
         // The suppression stage's own findings (`unused-suppression`) take settings too.
         self.apply_overrides(&mut diagnostics);
         if let Some(keep) = reported_sources(&sources, &paths, &self.config) {
+            // Findings in files outside the run's inputs (the `--crds` files) stay reported.
+            let inputs: HashSet<*const Source> = sources.iter().map(Arc::as_ptr).collect();
             diagnostics.retain(|d| {
-                d.location
-                    .as_ref()
-                    .is_none_or(|l| keep.contains(&Arc::as_ptr(&l.source)))
+                d.location.as_ref().is_none_or(|l| {
+                    let source = Arc::as_ptr(&l.source);
+                    keep.contains(&source) || !inputs.contains(&source)
+                })
             });
         }
         plimsoll_core::sort_diagnostics(&mut diagnostics);

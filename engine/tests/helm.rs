@@ -5,6 +5,8 @@
 //! snapshots. Without it, the same runs must say clearly that helm is missing, and must not
 //! lint the charts' templates as loose YAML.
 
+#![allow(clippy::expect_used)]
+
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use miette::{
     GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, MietteError,
-    NamedSource, SourceCode, SourceSpan, SpanContents,
+    MietteSpanContents, NamedSource, SourceCode, SourceSpan, SpanContents,
 };
 use plimsoll_core::{Diagnostic, Severity, Source};
 use plimsoll_engine::Report;
@@ -21,11 +21,63 @@ pub struct Options {
     pub baseline: Option<Applied>,
 }
 
-/// The text miette reads snippets from: the source itself, or a copy with secrets masked.
+/// The text miette reads snippets from: the source (or a copy of it with secrets masked,
+/// byte for byte), read through the source's line index so that a snippet costs the size of
+/// its lines, not of the file, and cut to a window around the finding on very long lines.
 #[derive(Clone)]
-enum SnippetText {
-    Plain(Arc<Source>),
-    Redacted(Arc<str>),
+struct SnippetText {
+    source: Arc<Source>,
+    masked: Option<Arc<str>>,
+}
+
+/// Lines longer than this (minified JSON, long scalars) are shown as a window around the finding.
+const LONG_LINE: usize = 400;
+/// Bytes shown before the finding's start in a window, and at most of the finding itself.
+const WINDOW_BEFORE: usize = 60;
+const WINDOW_SPAN: usize = 120;
+
+impl SnippetText {
+    fn new(source: &Arc<Source>) -> SnippetText {
+        let masked = (!source.redactions().is_empty()).then(|| Arc::from(source.masked()));
+        SnippetText {
+            source: source.clone(),
+            masked,
+        }
+    }
+
+    fn text(&self) -> &str {
+        self.masked.as_deref().unwrap_or(self.source.text())
+    }
+
+    /// For a finding on a long line: the byte range of the line shown (a window around the
+    /// finding), which also bounds the underline.
+    fn window(&self, start: usize, end: usize) -> Option<std::ops::Range<usize>> {
+        let text = self.text();
+        let line = self.source.line_range(self.source.line_index(start));
+        if line.len() <= LONG_LINE {
+            return None;
+        }
+        let from = floor_boundary(text, start.saturating_sub(WINDOW_BEFORE).max(line.start));
+        let span_end = end.clamp(start, start + WINDOW_SPAN).min(line.end);
+        let to = floor_boundary(text, (span_end + WINDOW_BEFORE).min(line.end));
+        Some(from..to.max(from))
+    }
+
+    /// The label of a finding, cut to what its snippet shows.
+    fn label(&self, start: usize, end: usize) -> std::ops::Range<usize> {
+        match self.window(start, end) {
+            Some(window) => start..floor_boundary(self.text(), end.min(window.end)).max(start),
+            None => start..end,
+        }
+    }
+}
+
+fn floor_boundary(text: &str, mut at: usize) -> usize {
+    at = at.min(text.len());
+    while at > 0 && !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
 }
 
 impl SourceCode for SnippetText {
@@ -35,16 +87,46 @@ impl SourceCode for SnippetText {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        match self {
-            SnippetText::Plain(source) => {
-                source
-                    .text()
-                    .read_span(span, context_lines_before, context_lines_after)
-            }
-            SnippetText::Redacted(text) => {
-                text.read_span(span, context_lines_before, context_lines_after)
-            }
+        let text = self.text();
+        let source = &self.source;
+        let start = span.offset();
+        let end = start + span.len();
+        if end > text.len() {
+            return Err(MietteError::OutOfBounds);
         }
+        let first = source.line_index(start);
+        let last = source.line_index(end.saturating_sub(1).max(start));
+        let (from, to, first_line, lines) = if let Some(window) = self.window(start, end) {
+            (window.start, window.end, first, 1)
+        } else {
+            let top = first.saturating_sub(context_lines_before);
+            let bottom = (last + context_lines_after).min(source.line_count().saturating_sub(1));
+            let from = if context_lines_before == 0 {
+                start
+            } else {
+                source.line_start(top)
+            };
+            let to = if context_lines_after == 0 {
+                end
+            } else {
+                source.line_start(bottom + 1)
+            };
+            (from, to, top, bottom + 1 - top)
+        };
+        // Columns are counted in characters, as in every other output.
+        let column = if from == source.line_start(first_line) {
+            0
+        } else {
+            source.line_col(from).column as usize - 1
+        };
+        let data = text.get(from..to).ok_or(MietteError::OutOfBounds)?;
+        Ok(Box::new(MietteSpanContents::new(
+            data.as_bytes(),
+            SourceSpan::from(from..to),
+            first_line,
+            column,
+            lines,
+        )))
     }
 }
 
@@ -67,7 +149,7 @@ pub fn render(report: &Report, options: &Options) -> String {
     {
         texts
             .entry(Arc::as_ptr(&location.source) as usize)
-            .or_insert_with(|| snippet_text(&location.source));
+            .or_insert_with(|| SnippetText::new(&location.source));
     }
     let rendered: Vec<String> = report
         .diagnostics
@@ -107,6 +189,20 @@ fn render_one(
     if let Some(note) = &diagnostic.note {
         help.push(format!("note: {note}"));
     }
+    // Related places in files (a values key that set the value). Their text is not shown:
+    // it may be a secret's value.
+    for related in &diagnostic.related {
+        if let Some(l) = &related.location {
+            let at = l.start();
+            help.push(format!(
+                "{}: {}:{}:{}",
+                related.message,
+                l.file(),
+                at.line,
+                at.column
+            ));
+        }
+    }
     if let Some(object) = &diagnostic.object {
         help.push(format!(
             "object: {} ({})",
@@ -127,15 +223,15 @@ fn render_one(
     let report = match &diagnostic.location {
         Some(location) if !location.source.text().is_empty() => {
             let span = location.span;
-            d = d.with_label(LabeledSpan::new_with_span(
-                None,
-                span.start as usize..span.end as usize,
-            ));
             let source = &location.source;
             let text = texts
                 .get(&(Arc::as_ptr(source) as usize))
                 .cloned()
-                .unwrap_or_else(|| snippet_text(source));
+                .unwrap_or_else(|| SnippetText::new(source));
+            d = d.with_label(LabeledSpan::new_with_span(
+                None,
+                text.label(span.start as usize, span.end as usize),
+            ));
             miette::Report::new(d)
                 .with_source_code(NamedSource::new(source.name(), text).with_language("yaml"))
         }
@@ -158,14 +254,6 @@ fn render_one(
         let _ = writeln!(out, "{}: {}", diagnostic.rule, diagnostic.message);
     }
     out.push('\n');
-}
-
-fn snippet_text(source: &Arc<Source>) -> SnippetText {
-    if source.redactions().is_empty() {
-        SnippetText::Plain(source.clone())
-    } else {
-        SnippetText::Redacted(Arc::from(source.redacted(0..source.text().len())))
-    }
 }
 
 /// `N files, M objects, E errors, W warnings in T ms`, and with a baseline

@@ -118,5 +118,24 @@ pub fn diagnostic(d: &Diagnostic) -> Value {
     if let Some(extra) = &d.extra {
         out.insert("extra".into(), Value::Object((**extra).clone()));
     }
+    if !d.related.is_empty() {
+        let related: Vec<Value> = d
+            .related
+            .iter()
+            .map(|r| match &r.location {
+                Some(l) => {
+                    let (start, end) = (l.start(), l.end());
+                    json!({
+                        "message": r.message,
+                        "file": l.file(),
+                        "start": { "line": start.line, "column": start.column },
+                        "end": { "line": end.line, "column": end.column },
+                    })
+                }
+                None => json!({ "message": r.message }),
+            })
+            .collect();
+        out.insert("related".into(), Value::Array(related));
+    }
     Value::Object(out)
 }
