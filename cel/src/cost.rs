@@ -8,7 +8,7 @@
 use std::collections::HashSet;
 
 use kube_cel::cel::Value;
-use kube_cel::cel::common::ast::{EntryExpr, Expr, IdedExpr};
+use kube_cel::cel::common::ast::{CallExpr, EntryExpr, Expr, IdedExpr, LiteralValue};
 
 /// The function `a.?b` is rewritten to (see `opt_select` in `lib.rs`).
 pub(crate) const OPT_SELECT: &str = "plimsoll.optSelect";
@@ -57,7 +57,24 @@ pub(crate) fn rewrite_optional_select(expr: &mut IdedExpr) {
                 }
             }
         }
-        Expr::Select(select) => rewrite_optional_select(&mut select.operand),
+        Expr::Select(select) => {
+            rewrite_optional_select(&mut select.operand);
+            // After `a.?b`, a plain `.c` stays in the optional chain (`a.?b.c`).
+            let chained =
+                matches!(&select.operand.expr, Expr::Call(c) if c.func_name == OPT_SELECT);
+            if chained && !select.test {
+                let operand = std::mem::take(&mut *select.operand);
+                let field = IdedExpr {
+                    id: 0,
+                    expr: Expr::Literal(LiteralValue::String(select.field.as_str().into())),
+                };
+                expr.expr = Expr::Call(CallExpr {
+                    func_name: OPT_SELECT.to_owned(),
+                    target: None,
+                    args: vec![operand, field],
+                });
+            }
+        }
         Expr::Ident(_) | Expr::Literal(_) | Expr::Unspecified => {}
     }
 }

@@ -229,3 +229,12 @@ fn typed_values_follow_the_schema() {
         "self.metadata.name == 'a' && !has(self.metadata.labels)"
     ));
 }
+
+#[test]
+fn optional_chains() {
+    let this = json!({"m": {"labels": {"team": "a"}}, "n": {}});
+    assert!(truth("self.m.?labels.?team.hasValue()", this.clone()));
+    assert!(!truth("self.n.?labels.?team.hasValue()", this.clone()));
+    assert!(truth("self.m.?labels.team.hasValue()", this.clone()));
+    assert!(!truth("self.n.?labels.team.hasValue()", this));
+}

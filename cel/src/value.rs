@@ -207,3 +207,8 @@ pub fn parse_duration(text: &str) -> Option<chrono::Duration> {
     let d = chrono::Duration::nanoseconds(nanos as i64);
     Some(if negative { -d } else { d })
 }
+
+/// A CEL map from named values (`variables` of an admission policy).
+pub fn from_entries(entries: Vec<(String, Value)>) -> Value {
+    map_value(entries)
+}

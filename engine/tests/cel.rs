@@ -101,3 +101,13 @@ fn kube_prometheus_rules_pass_valid_and_catch_invalid_resources() {
     assert_eq!(hits, 7, "{invalid}");
     assert_eq!(invalid.matches("Error ").count(), 7, "{invalid}");
 }
+
+#[test]
+fn admission_policies_from_policy_folders() {
+    let folder = root().join("fixtures/cel/policy-folder");
+    let mut config = only_schema_and_cel(config());
+    config.policies = vec![folder.join("policies")];
+    let text = render(&[folder.join("manifests")], config);
+    insta::assert_snapshot!("policy-folder", text);
+    assert!(text.starts_with("Warning admission-policy: images must not use the latest tag"));
+}
