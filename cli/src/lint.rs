@@ -1,19 +1,96 @@
 //! `plimsoll lint`.
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+use clap::Args;
 
 use crate::args::LintArgs;
 use crate::check_args;
 use crate::output::{self, FailOn};
 
+/// How a run over some files (a pre-commit hook's staged files) reaches the verdict a run over
+/// their folders would.
+#[derive(Args, Debug, Clone, Default)]
+pub struct PartialArgs {
+    /// When files are named, also load this folder as context (repeatable): its objects take
+    /// part in checks across objects, its findings are not reported. The named files' own
+    /// folders are always context unless `--no-context` is given.
+    #[arg(long, value_name = "DIR", help_heading = "Inputs")]
+    pub context: Vec<PathBuf>,
+
+    /// When files are named, check them alone: no folder is loaded as context.
+    #[arg(long, conflicts_with = "context", help_heading = "Inputs")]
+    pub no_context: bool,
+
+    /// Named files that hold no Kubernetes object (a Helm values file, a CI file) are skipped
+    /// silently, as when walking a folder, instead of getting a `not-kubernetes` warning.
+    #[arg(long, help_heading = "Inputs")]
+    pub ignore_non_kubernetes: bool,
+
+    /// Fail (exit code 1) when the run checks no Kubernetes object at all.
+    #[arg(long, help_heading = "Inputs")]
+    pub fail_on_empty: bool,
+}
+
 pub fn run(mut args: LintArgs) -> anyhow::Result<ExitCode> {
-    let inputs = check_args::inputs(&args.paths)?;
     let mut settings = args.check.settings()?;
+    let mut inputs = check_args::inputs_named(
+        &args.paths,
+        args.check.stdin_filename.as_deref(),
+        settings.config.load.max_file_size,
+    )?;
+    if args.partial.ignore_non_kubernetes {
+        settings
+            .config
+            .rules
+            .disable
+            .push("not-kubernetes".to_owned());
+    }
+    // Named files are checked with their folders as context, so that checks across objects
+    // (a Service's selector, a PodDisruptionBudget) see what a run over the folders sees; only
+    // the named files are reported.
+    let named: Vec<&PathBuf> = args
+        .paths
+        .iter()
+        .filter(|p| p.as_os_str() != "-" && p.is_file())
+        .collect();
+    let only_files = !named.is_empty()
+        && args
+            .paths
+            .iter()
+            .all(|p| p.as_os_str() == "-" || p.is_file());
+    if only_files && !args.partial.no_context {
+        let mut folders: Vec<PathBuf> = Vec::new();
+        for file in &named {
+            let parent = match file.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+                _ => PathBuf::from("."),
+            };
+            push_folder(&mut folders, parent);
+        }
+        for folder in args.partial.context.iter().chain(&settings.context) {
+            push_folder(&mut folders, folder.clone());
+        }
+        settings.config.report_only = Some(named.iter().map(|p| (*p).clone()).collect());
+        inputs.extend(folders.into_iter().map(plimsoll_engine::Input::Path));
+    }
     // Every file is still checked, so rules across objects see the whole set; the engine
     // reports only the findings in changed files.
     if let Some(rev) = &args.output.changed_since {
-        settings.config.report_only =
-            Some(crate::changed::changed_files(rev)?.into_iter().collect());
+        let changed: Vec<PathBuf> = crate::changed::changed_files(rev)?.into_iter().collect();
+        settings.config.report_only = Some(match settings.config.report_only.take() {
+            // Named files and changed files: the files that are both.
+            Some(named) => {
+                let changed: std::collections::HashSet<PathBuf> =
+                    changed.iter().map(|p| canonical(p)).collect();
+                named
+                    .into_iter()
+                    .filter(|p| changed.contains(&canonical(p)))
+                    .collect()
+            }
+            None => changed,
+        });
     }
     if args.output.fail_on.is_none() {
         args.output.fail_on = settings.fail_on.map(FailOn::from);
@@ -21,6 +98,7 @@ pub fn run(mut args: LintArgs) -> anyhow::Result<ExitCode> {
     if args.output.baseline.is_none() {
         args.output.baseline = settings.baseline;
     }
+    let fail_on_empty = args.partial.fail_on_empty || settings.fail_on_empty;
     let engine = plimsoll_engine::Engine::new(settings.config)?;
     for warning in engine.policy_warnings() {
         eprintln!("plimsoll: warning: {warning}");
@@ -34,5 +112,42 @@ pub fn run(mut args: LintArgs) -> anyhow::Result<ExitCode> {
             );
         }
     }
-    output::emit(report, &args.output)
+    // A run that checks nothing should not pass in silence: an empty folder, empty input, a
+    // path that matches no manifest.
+    let empty = report.objects == 0;
+    if empty {
+        eprintln!(
+            "plimsoll: {}: no Kubernetes object was checked ({} read)",
+            if fail_on_empty { "error" } else { "warning" },
+            plural(report.files(), "file", "files")
+        );
+    }
+    let summary = args
+        .check
+        .summary
+        .then(|| check_args::summary_line(&report));
+    let code = output::emit(report, &args.output)?;
+    if let Some(line) = summary {
+        eprintln!("{line}");
+    }
+    if empty && fail_on_empty && code == ExitCode::SUCCESS {
+        eprintln!("plimsoll: failing: nothing checked (--fail-on-empty)");
+        return Ok(ExitCode::from(1));
+    }
+    Ok(code)
+}
+
+fn push_folder(folders: &mut Vec<PathBuf>, folder: PathBuf) {
+    let key = canonical(&folder);
+    if !folders.iter().any(|f| canonical(f) == key) {
+        folders.push(folder);
+    }
+}
+
+fn canonical(path: &Path) -> PathBuf {
+    path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }

@@ -89,10 +89,17 @@ pub fn too_large(name: &str, size: u64, options: &LoadOptions) -> LoadedFile {
     let d = Diagnostic::new(
         "file-too-large",
         Severity::Error,
-        format!(
-            "this file is {size} bytes, over the limit of {} bytes; it was not read",
-            options.max_file_size
-        ),
+        if size > options.max_file_size.saturating_add(1) {
+            format!(
+                "this file is {size} bytes, over the limit of {} bytes; it was not read",
+                options.max_file_size
+            )
+        } else {
+            format!(
+                "this file holds more than {} bytes, the limit; it was not read",
+                options.max_file_size
+            )
+        },
     )
     .with_help("raise the limit with --max-file-size, or split the file")
     .at(&source, Span::default());
@@ -122,6 +129,7 @@ pub fn load_text(
         objects: Vec::new(),
         diagnostics: Vec::new(),
         kubernetes: false,
+        broken_objects: !known_not_object(name),
     };
     for error in stream.errors {
         loader.yaml_error(error);
@@ -217,6 +225,9 @@ struct FileLoader<'a> {
     objects: Vec<Object>,
     diagnostics: Vec<Diagnostic>,
     kubernetes: bool,
+    /// Whether a document that looks like a damaged object is reported as one (false for
+    /// files known to hold something else, such as `Chart.yaml` or Helm values).
+    broken_objects: bool,
 }
 
 impl FileLoader<'_> {
@@ -343,6 +354,21 @@ impl FileLoader<'_> {
         if api_version.is_some() && kind.is_some() {
             self.kubernetes = true;
         }
+        let misspelt = if self.broken_objects {
+            broken_object(&object.value)
+        } else {
+            None
+        };
+        if let Some(misspelt) = &misspelt {
+            // Reported whatever the rest of the file holds: a damaged object is not a stray file.
+            self.kubernetes = true;
+            self.report_misspelt(&object, misspelt);
+        }
+        let misspelt_as = |field: &str| {
+            misspelt
+                .as_ref()
+                .is_some_and(|m| m.iter().any(|(_, meant)| *meant == field))
+        };
         let mut complete = true;
         for (field, value, rule) in [
             ("apiVersion", api_version, "missing-api-version"),
@@ -370,6 +396,7 @@ impl FileLoader<'_> {
                     );
                     self.diagnostics.push(d.with_help(help_for(field)));
                 }
+                None if misspelt_as(field) => complete = false,
                 None => {
                     complete = false;
                     let d = object.diagnostic(
@@ -387,6 +414,26 @@ impl FileLoader<'_> {
         }
         self.check_name(&object);
         self.objects.push(object);
+    }
+
+    /// Reports the keys of `misspelt` (near misses of `apiVersion`/`kind`) as the missing
+    /// fields they were meant to be.
+    fn report_misspelt(&mut self, object: &Object, misspelt: &[(String, &'static str)]) {
+        for (key, meant) in misspelt {
+            let rule = if *meant == "apiVersion" {
+                "missing-api-version"
+            } else {
+                "missing-kind"
+            };
+            let d = object.key_diagnostic(
+                rule,
+                Severity::Error,
+                &format!("/{}", key.replace('~', "~0").replace('/', "~1")),
+                format!("this object has no `{meant}`: the key `{key}` is not `{meant}`"),
+            );
+            self.diagnostics
+                .push(d.with_help(format!("did you mean `{meant}`?")));
+        }
     }
 
     fn check_name(&mut self, object: &Object) {
@@ -426,12 +473,119 @@ impl FileLoader<'_> {
     }
 }
 
+/// Files that hold YAML which is not a Kubernetes object, whatever keys it has: Helm's
+/// `Chart.yaml`, `Chart.lock` and values files (also a chart's `ci/` values), Kustomization
+/// files, pre-commit and Skaffold configuration.
+fn known_not_object(name: &str) -> bool {
+    let path = std::path::Path::new(name);
+    let file = path
+        .file_name()
+        .and_then(|f| f.to_str())
+        .unwrap_or_default();
+    let stem = file
+        .rsplit_once('.')
+        .map_or(file, |(stem, _)| stem)
+        .to_ascii_lowercase();
+    let parent = path
+        .parent()
+        .and_then(|p| p.file_name())
+        .and_then(|f| f.to_str());
+    matches!(
+        file,
+        "Chart.yaml" | "Chart.lock" | "Chartfile" | "skaffold.yaml" | "skaffold.yml"
+    ) || matches!(stem.as_str(), "kustomization" | "values")
+        || stem.starts_with("values.")
+        || stem.starts_with("values-")
+        || stem.ends_with("-values")
+        || stem.ends_with(".values")
+        || file.starts_with(".pre-commit-")
+        || parent == Some("ci")
+}
+
+/// A document that is meant to be an object but lacks `apiVersion` or `kind`: it has
+/// `metadata.name` and one of the two, or a near-miss spelling of one (`apiVerison`, `Kind`)
+/// beside `metadata`, `spec` or the other. Returns the misspelt keys with the field each was
+/// meant to be (empty when none is misspelt); `None` when the document is not such an object
+/// or is complete.
+fn broken_object(value: &Value) -> Option<Vec<(String, &'static str)>> {
+    let map = value.as_object()?;
+    let has_api = map.contains_key("apiVersion");
+    let has_kind = map.contains_key("kind");
+    if has_api && has_kind {
+        return None;
+    }
+    let misspelt: Vec<(String, &'static str)> = map
+        .keys()
+        .filter_map(|key| {
+            near_miss(key)
+                .filter(|meant| !map.contains_key(*meant))
+                .map(|meant| (key.clone(), meant))
+        })
+        .collect();
+    let named = map
+        .get("metadata")
+        .and_then(|m| m.get("name"))
+        .and_then(Value::as_str)
+        .is_some_and(|n| !n.is_empty());
+    let shaped = map.contains_key("metadata") || map.contains_key("spec") || has_api || has_kind;
+    let broken = (named && (has_api || has_kind)) || (!misspelt.is_empty() && shaped);
+    broken.then_some(misspelt)
+}
+
+/// The identity field a key is a near-miss spelling of.
+fn near_miss(key: &str) -> Option<&'static str> {
+    let folded: String = key
+        .chars()
+        .filter(|c| !matches!(c, '_' | '-' | ' '))
+        .flat_map(char::to_lowercase)
+        .collect();
+    for (field, lower, max) in [("apiVersion", "apiversion", 2), ("kind", "kind", 1)] {
+        if key == field {
+            return None;
+        }
+        if folded == lower || edit_distance(&folded, lower) <= max {
+            return Some(field);
+        }
+    }
+    None
+}
+
+/// Levenshtein distance where swapping two neighbours counts as one edit.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    if a.len().abs_diff(b.len()) > 2 {
+        return usize::MAX;
+    }
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = best;
+        }
+    }
+    d[a.len()][b.len()]
+}
+
 /// API groups of files that configure a tool rather than describe cluster objects.
 fn is_tool_config(api_version: &str) -> bool {
     [
         "kustomize.config.k8s.io/",
         "kpt.dev/",
         "config.kubernetes.io/",
+        "skaffold/",
     ]
     .iter()
     .any(|group| api_version.starts_with(group))
@@ -542,5 +696,81 @@ fn sensitive_env(tree: &SpanTree, node: NodeId, value: &Value, out: &mut Vec<Spa
             }
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod broken_object_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn near_misses_of_identity_fields() {
+        for (key, meant) in [
+            ("apiVerison", "apiVersion"),
+            ("apiversion", "apiVersion"),
+            ("api_version", "apiVersion"),
+            ("ApiVersion", "apiVersion"),
+            ("Kind", "kind"),
+            ("kidn", "kind"),
+            ("kinds", "kind"),
+        ] {
+            assert_eq!(near_miss(key), Some(meant), "{key}");
+        }
+        for key in [
+            "apiVersion",
+            "kind",
+            "metadata",
+            "spec",
+            "name",
+            "data",
+            "king-size",
+        ] {
+            assert_eq!(near_miss(key), None, "{key}");
+        }
+    }
+
+    #[test]
+    fn documents_meant_as_objects() {
+        let broken = |v: serde_json::Value| broken_object(&v);
+        assert_eq!(
+            broken(json!({"apiVersion": "v1", "metadata": {"name": "a"}, "data": {}})),
+            Some(vec![])
+        );
+        assert_eq!(
+            broken(json!({"kind": "ReplicationController", "metadata": {"name": "a"}})),
+            Some(vec![])
+        );
+        assert_eq!(
+            broken(json!({"apiVerison": "apps/v1", "kind": "Deployment", "spec": {}})),
+            Some(vec![("apiVerison".to_owned(), "apiVersion")])
+        );
+        // Not objects: a values file's fragment, complete objects, stray YAML.
+        assert_eq!(
+            broken(json!({"kind": "Deployment", "replicaCount": 1})),
+            None
+        );
+        assert_eq!(broken(json!({"apiVersion": "v1", "kind": "Pod"})), None);
+        assert_eq!(broken(json!({"name": "x", "image": "y"})), None);
+    }
+
+    #[test]
+    fn files_known_not_to_be_objects() {
+        for name in [
+            "chart/Chart.yaml",
+            "Chart.lock",
+            "values.yaml",
+            "chart/values-prod.yaml",
+            "chart/values.prod.yml",
+            "chart/ci/ha-values.yaml",
+            "kustomization.yaml",
+            ".pre-commit-config.yaml",
+            "skaffold.yaml",
+        ] {
+            assert!(known_not_object(name), "{name}");
+        }
+        for name in ["deploy.yaml", "values/deploy.yaml", "manifests/service.yml"] {
+            assert!(!known_not_object(name), "{name}");
+        }
     }
 }

@@ -46,6 +46,23 @@ impl Span {
     }
 }
 
+/// Reads at most `limit` bytes: `Ok(None)` when there is more, which is left unread. A size
+/// taken from metadata cannot be trusted (`/dev/zero`, pipes, files that grow), so every
+/// read of user input goes through this.
+pub fn read_limited(reader: impl std::io::Read, limit: u64) -> std::io::Result<Option<Vec<u8>>> {
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    reader
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    Ok((bytes.len() as u64 <= limit).then_some(bytes))
+}
+
+/// [`read_limited`] on a file.
+pub fn read_file_limited(path: &std::path::Path, limit: u64) -> std::io::Result<Option<Vec<u8>>> {
+    read_limited(std::fs::File::open(path)?, limit)
+}
+
 fn clamp_u32(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
@@ -269,5 +286,13 @@ mod tests {
         assert_eq!(s.masked(), "a: *******\nb: *\n");
         assert_eq!(s.masked().len(), s.text().len());
         assert_eq!(s.redacted(0..s.text().len()), "a: ******\nb: *\n");
+    }
+
+    #[test]
+    fn reads_stop_at_the_limit() {
+        let endless = std::io::repeat(0);
+        assert_eq!(read_limited(endless, 1000).unwrap(), None);
+        assert_eq!(read_limited(&b"abc"[..], 3).unwrap(), Some(b"abc".to_vec()));
+        assert_eq!(read_limited(&b"abcd"[..], 3).unwrap(), None);
     }
 }

@@ -34,6 +34,9 @@ pub struct PolicyInputs {
     pub context: Vec<serde_json::Value>,
 }
 
+/// The largest policy or data file read.
+pub const MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
+
 /// Reads every policy input under `paths`.
 pub fn read(paths: &[PathBuf], options: PolicyOptions) -> Result<PolicyInputs, EngineError> {
     let mut builder = PolicySetBuilder::new(options);
@@ -43,10 +46,20 @@ pub fn read(paths: &[PathBuf], options: PolicyOptions) -> Result<PolicyInputs, E
     for root in paths {
         for path in policy_files(root)? {
             let name = crate::discover::display_name(&path);
-            let text = std::fs::read_to_string(&path).map_err(|source| EngineError::Io {
+            let io = |source| EngineError::Io {
                 path: path.clone(),
                 source,
-            })?;
+            };
+            let Some(bytes) =
+                plimsoll_core::source::read_file_limited(&path, MAX_FILE_SIZE).map_err(io)?
+            else {
+                problems.push(format!(
+                    "{name}: this file holds more than {MAX_FILE_SIZE} bytes, the limit for policy files; it was not read"
+                ));
+                continue;
+            };
+            let text = String::from_utf8(bytes)
+                .map_err(|e| io(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))?;
             let extension = path.extension().and_then(|e| e.to_str()).unwrap_or("");
             if extension == "rego" {
                 if let Err(e) = builder.add_module(&name, &text) {

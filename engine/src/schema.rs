@@ -20,6 +20,82 @@ pub struct SchemaStage {
     pub startup: Vec<Diagnostic>,
 }
 
+/// The checks of the API server's own validation, in the order of their ids' documentation.
+pub const API_SERVER_CHECKS: &[plimsoll_schemas::apiserver::ApiServerCheck] =
+    plimsoll_schemas::apiserver::CHECKS;
+
+/// An object of a kind named by `--reject`.
+pub const REJECTED_KIND: &str = "rejected-kind";
+
+/// Whether `object` is of a kind in `specs`: `Deployment` or `apps/v1/Deployment`.
+fn kind_matches(specs: &[String], object: &Object) -> bool {
+    specs
+        .iter()
+        .flat_map(|s| s.split(','))
+        .map(str::trim)
+        .any(|spec| {
+            spec == object.kind()
+                || spec.rsplit_once('/').is_some_and(|(version, kind)| {
+                    kind == object.kind() && version == object.api_version()
+                })
+        })
+}
+
+/// `--skip` and `--reject`: objects of skipped kinds leave the run; objects of rejected kinds
+/// leave it with a `rejected-kind` error.
+pub fn filter_kinds(config: &crate::Config, objects: &mut Vec<Object>, out: &mut Vec<Diagnostic>) {
+    if config.skip_kinds.is_empty() && config.reject_kinds.is_empty() {
+        return;
+    }
+    objects.retain(|object| {
+        if kind_matches(&config.skip_kinds, object) {
+            return false;
+        }
+        if kind_matches(&config.reject_kinds, object) {
+            out.push(
+                object
+                    .diagnostic(
+                        REJECTED_KIND,
+                        Severity::Error,
+                        "/kind",
+                        format!(
+                            "objects of kind `{}` are not allowed here (--reject)",
+                            object.kind()
+                        ),
+                    )
+                    .with_help("remove the object, or take its kind out of `--reject`"),
+            );
+            return false;
+        }
+        true
+    });
+}
+
+/// Compiles `--ignore-filename-pattern` expressions.
+pub fn compile_patterns(patterns: &[String]) -> Result<Vec<regex::Regex>, EngineError> {
+    patterns
+        .iter()
+        .map(|p| {
+            regex::Regex::new(p).map_err(|e| {
+                EngineError::Schema(format!("invalid --ignore-filename-pattern `{p}`: {e}"))
+            })
+        })
+        .collect()
+}
+
+/// Whether a file's path matches one of the `--ignore-filename-pattern` expressions.
+pub fn is_ignored(patterns: &[regex::Regex], path: &std::path::Path) -> bool {
+    !patterns.is_empty() && {
+        let text = path.to_string_lossy();
+        patterns.iter().any(|p| p.is_match(&text))
+    }
+}
+
+/// The documentation of a check of the API server's own validation (`schema-invalid-port`…).
+pub fn api_server_check_doc(id: &str) -> Option<&'static str> {
+    plimsoll_schemas::apiserver::check(id).map(|c| c.doc)
+}
+
 pub fn is_crd(object: &Object) -> bool {
     object.kind() == "CustomResourceDefinition" && object.group() == "apiextensions.k8s.io"
 }
@@ -46,6 +122,13 @@ impl SchemaStage {
                 ..crate::Config::default()
             };
             let loaded = crate::load(&inputs, &config)?;
+            // A CRD file that could not be read (too large, not UTF-8, broken YAML) says so.
+            startup.extend(loaded.files.iter().flat_map(|f| {
+                f.diagnostics
+                    .iter()
+                    .filter(|d| d.rule.starts_with("file-") || d.rule.starts_with("yaml-"))
+                    .cloned()
+            }));
             for object in loaded.objects().filter(|o| is_crd(o)) {
                 match base.add_crd_checked(&object.value) {
                     Ok(problems) => startup.extend(crd_rule_problems(object, problems)),

@@ -5,7 +5,9 @@
 //! writes each where it goes, says on standard error why the gate failed, and decides the
 //! exit code.
 
+pub mod compact;
 pub mod github;
+pub mod html;
 pub mod human;
 pub mod json;
 pub mod junit;
@@ -26,7 +28,7 @@ use plimsoll_engine::baseline::{Applied, Baseline};
 pub struct OutputArgs {
     /// Output format, optionally followed by `=FILE` to write it to a file; repeat for several
     /// outputs in one run (`--format human --format sarif=report.sarif`). FORMAT is one of
-    /// human, json, sarif, junit, github. Default: human.
+    /// human, compact, json, sarif, junit, github, html. Default: human.
     #[arg(long = "format", value_name = "FORMAT[=FILE]", value_parser = parse_format_spec)]
     pub formats: Vec<FormatSpec>,
 
@@ -38,9 +40,14 @@ pub struct OutputArgs {
     #[arg(long, value_enum)]
     pub fail_on: Option<FailOn>,
 
-    /// Print only findings, no summary line.
+    /// Print only findings: no summary line (the one-line reason for a failing exit stays).
     #[arg(long, short = 'q')]
     pub quiet: bool,
+
+    /// Print the number of findings per rule, most frequent first, instead of the findings
+    /// (outputs written to files are unchanged).
+    #[arg(long)]
+    pub statistics: bool,
 
     /// When to use colours in human output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
@@ -61,19 +68,23 @@ pub struct OutputArgs {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     Human,
+    Compact,
     Json,
     Sarif,
     Junit,
     Github,
+    Html,
 }
 
 impl Format {
-    const ALL: [(&'static str, Format); 5] = [
+    const ALL: [(&'static str, Format); 7] = [
         ("human", Format::Human),
+        ("compact", Format::Compact),
         ("json", Format::Json),
         ("sarif", Format::Sarif),
         ("junit", Format::Junit),
         ("github", Format::Github),
+        ("html", Format::Html),
     ];
 }
 
@@ -164,6 +175,7 @@ pub fn emit(report: Report, args: &OutputArgs) -> anyhow::Result<ExitCode> {
             path: None,
         });
     }
+    check_destinations(&formats, args.output.as_deref())?;
     if formats.iter().filter(|f| f.path.is_none()).count() > 1 {
         bail!(
             "only one --format can go to {}; give the others a file, as in `--format sarif=report.sarif`",
@@ -185,8 +197,7 @@ pub fn emit(report: Report, args: &OutputArgs) -> anyhow::Result<ExitCode> {
     } = report;
     let mut applied = None;
     if let Some(path) = &args.baseline {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("reading baseline {}", path.display()))?;
+        let text = crate::baseline_cmd::read(path)?;
         let baseline = Baseline::parse(&text)
             .with_context(|| format!("reading baseline {}", path.display()))?;
         applied = Some(baseline.apply(&mut diagnostics));
@@ -218,6 +229,13 @@ pub fn emit(report: Report, args: &OutputArgs) -> anyhow::Result<ExitCode> {
 
     for spec in &formats {
         let destination = spec.path.as_ref().or(args.output.as_ref());
+        if args.statistics && spec.path.is_none() {
+            write(
+                destination.map(PathBuf::as_path),
+                &compact::statistics(&report),
+            )?;
+            continue;
+        }
         let text = match spec.format {
             Format::Human => {
                 let to_terminal = destination.is_none() && std::io::stdout().is_terminal();
@@ -246,6 +264,8 @@ pub fn emit(report: Report, args: &OutputArgs) -> anyhow::Result<ExitCode> {
             Format::Sarif => sarif::render(&report, &context),
             Format::Junit => junit::render(&report, &context),
             Format::Github => github::render(&report, &context),
+            Format::Compact => compact::render(&report, &context),
+            Format::Html => html::render(&report, &context),
         };
         write(destination.map(PathBuf::as_path), &text)?;
     }
@@ -257,12 +277,55 @@ pub fn emit(report: Report, args: &OutputArgs) -> anyhow::Result<ExitCode> {
     }
     let threshold = args.fail_on().severity();
     if report.fails(threshold) {
-        if !args.quiet {
-            eprintln!("plimsoll: {}", failing_line(&report, args.fail_on()));
-        }
+        // Even with `--quiet`: a failing exit always says why.
+        eprintln!("plimsoll: {}", failing_line(&report, args.fail_on()));
         Ok(ExitCode::from(1))
     } else {
         Ok(ExitCode::SUCCESS)
+    }
+}
+
+/// Two outputs naming one file would overwrite each other: an error, not a silent loss.
+fn check_destinations(formats: &[FormatSpec], output: Option<&Path>) -> anyhow::Result<()> {
+    let mut seen: Vec<(PathBuf, &Path)> = Vec::new();
+    let named = formats.iter().filter_map(|f| {
+        f.path
+            .as_deref()
+            .or(if f.path.is_none() { output } else { None })
+    });
+    for path in named {
+        let key = comparable(path);
+        if let Some((_, first)) = seen.iter().find(|(k, _)| *k == key) {
+            if *first == path {
+                bail!(
+                    "two outputs are written to {}; give each --format its own file",
+                    path.display()
+                );
+            }
+            bail!(
+                "two outputs are written to one file ({} and {}); give each --format its own file",
+                first.display(),
+                path.display()
+            );
+        }
+        seen.push((key, path));
+    }
+    Ok(())
+}
+
+/// A path made absolute and normalized (its folder resolved when it exists), for comparison.
+fn comparable(path: &Path) -> PathBuf {
+    let absolute = std::env::current_dir()
+        .map(|cwd| cwd.join(path))
+        .unwrap_or_else(|_| path.to_path_buf());
+    if let Ok(canonical) = absolute.canonicalize() {
+        return canonical;
+    }
+    match (absolute.parent(), absolute.file_name()) {
+        (Some(parent), Some(name)) => parent
+            .canonicalize()
+            .map_or_else(|_| absolute.clone(), |p| p.join(name)),
+        _ => absolute,
     }
 }
 

@@ -1,0 +1,63 @@
+//! The code each fuzz target runs on one input. The same file is compiled into the stable
+//! test `tests/hostile_input.rs`, which runs every seed input through it, so that a machine
+//! without a nightly toolchain still checks what the fuzzers found.
+
+use std::cell::RefCell;
+
+use plimsoll_core::{Discovery, LoadOptions};
+use plimsoll_engine::{Config, Engine, Input};
+use plimsoll_policy::{PolicyOptions, PolicySetBuilder};
+
+/// The YAML loader on one file: values, spans, secrets, diagnostics.
+pub fn yaml_loader(data: &[u8]) {
+    let file = plimsoll_core::load_bytes(
+        "fuzz.yaml",
+        data.to_vec(),
+        Discovery::Explicit,
+        &LoadOptions::default(),
+    );
+    for d in &file.diagnostics {
+        if let Some(location) = &d.location {
+            let _ = location.source.line_col(location.span.start as usize);
+        }
+    }
+    let _ = file.source.masked();
+}
+
+thread_local! {
+    static ENGINE: RefCell<Option<Engine>> = const { RefCell::new(None) };
+}
+
+/// The whole lint of one file, through an engine built once per thread.
+pub fn lint_file(data: &[u8]) {
+    ENGINE.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        if slot.is_none() {
+            *slot = Engine::new(Config::default()).ok();
+        }
+        if let Some(engine) = slot.as_ref() {
+            let input = Input::Text {
+                name: "fuzz.yaml".to_owned(),
+                bytes: data.to_vec(),
+            };
+            let _ = engine.lint(&[input]);
+        }
+    });
+}
+
+/// The configuration file reader.
+pub fn config_reader(data: &[u8]) {
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = plimsoll_engine::config::parse(".plimsoll.yaml", text.to_owned());
+    }
+}
+
+/// Loading (parsing and compiling) one Rego module.
+pub fn rego_policy(data: &[u8]) {
+    if let Ok(text) = std::str::from_utf8(data) {
+        let mut builder = PolicySetBuilder::new(PolicyOptions::default());
+        if builder.add_module("fuzz.rego", text).is_ok() {
+            let _ = builder.build();
+        }
+    }
+}
