@@ -174,7 +174,10 @@ fn builtin_explanation(id: &str) -> Option<&'static str> {
             "A Rego policy failed at run time for this object (for example a type error). The other policies and objects are still evaluated."
         }
         "policy-time-limit" => "A Rego policy exceeded its evaluation time for this object.",
-        _ => return None,
+        "rejected-kind" => {
+            "An object of a kind named by `--reject` (kubeconform's flag): it is left out of the run and reported."
+        }
+        _ => return plimsoll_engine::schema::api_server_check_doc(id),
     })
 }
 
