@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
+use plimsoll_core::Severity;
 use plimsoll_engine::config;
 
 #[derive(Args, Debug)]
@@ -17,16 +18,35 @@ pub struct RulesArgs {
 
 /// `plimsoll rules`: every built-in rule, one line each.
 pub fn rules(args: RulesArgs) -> anyhow::Result<ExitCode> {
+    // The built-in rules, then the ids of the other stages (always on; `rules:` and
+    // `--disable` accept them too).
+    let rows: Vec<(&str, &str, &str, bool, &str)> = plimsoll_rules::all_rules()
+        .map(|r| {
+            (
+                r.id,
+                r.category.as_str(),
+                r.default_severity.as_str(),
+                r.default_enabled,
+                r.summary(),
+            )
+        })
+        .chain(
+            STAGE_RULES
+                .iter()
+                .map(|r| (r.id, r.category, r.severity.as_str(), true, r.summary())),
+        )
+        .collect();
     let mut out = String::new();
     if args.json {
-        let list: Vec<serde_json::Value> = plimsoll_rules::all_rules()
-            .map(|r| {
+        let list: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|(id, category, severity, enabled, summary)| {
                 serde_json::json!({
-                    "id": r.id,
-                    "category": r.category.as_str(),
-                    "severity": r.default_severity.as_str(),
-                    "enabledByDefault": r.default_enabled,
-                    "summary": r.summary(),
+                    "id": id,
+                    "category": category,
+                    "severity": severity,
+                    "enabledByDefault": enabled,
+                    "summary": summary,
                 })
             })
             .collect();
@@ -38,15 +58,11 @@ pub fn rules(args: RulesArgs) -> anyhow::Result<ExitCode> {
             "{:<38} {:<12} {:<8} {:<8} SUMMARY",
             "RULE", "CATEGORY", "SEVERITY", "DEFAULT"
         );
-        for r in plimsoll_rules::all_rules() {
+        for (id, category, severity, enabled, summary) in &rows {
             let _ = writeln!(
                 out,
-                "{:<38} {:<12} {:<8} {:<8} {}",
-                r.id,
-                r.category.as_str(),
-                r.default_severity.as_str(),
-                if r.default_enabled { "on" } else { "opt-in" },
-                r.summary()
+                "{id:<38} {category:<12} {severity:<8} {:<8} {summary}",
+                if *enabled { "on" } else { "opt-in" },
             );
         }
     }
@@ -70,8 +86,8 @@ pub fn explain(args: ExplainArgs) -> anyhow::Result<ExitCode> {
         print!("# {}\n\n{}", info.id, info.docs());
         return Ok(ExitCode::SUCCESS);
     }
-    if let Some(text) = builtin_explanation(&args.rule) {
-        println!("# {}\n\n{text}", args.rule);
+    if let Some(stage) = stage_rule(&args.rule) {
+        println!("# {}\n\n{}", stage.id, stage.text);
         return Ok(ExitCode::SUCCESS);
     }
     if !args.policy.is_empty() {
@@ -113,72 +129,250 @@ pub fn explain(args: ExplainArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Short documentation of the findings that come from reading files, schemas and suppressions.
-fn builtin_explanation(id: &str) -> Option<&'static str> {
-    Some(match id {
-        "yaml-syntax" => {
-            "The file is not valid YAML at this position. The rest of the document is not checked; the next document (after a `---` line) is."
+/// A finding of the loader, schema, suppression or policy stage: not a rule of the registry,
+/// but an id that `rules:`, `--disable` and suppressions accept like one.
+pub struct StageRule {
+    pub id: &'static str,
+    pub category: &'static str,
+    pub severity: Severity,
+    /// The documentation; its first sentence is the summary.
+    pub text: &'static str,
+}
+
+impl StageRule {
+    /// The first sentence of the documentation.
+    pub fn summary(&self) -> &'static str {
+        match self.text.find(". ") {
+            Some(end) => &self.text[..=end],
+            None => self.text,
         }
-        "yaml-duplicate-key" => {
-            "A key appears twice in one mapping. The API server rejects duplicate fields (strict field validation), and other tools silently keep only the last value. Remove one of the entries."
+    }
+}
+
+macro_rules! stage {
+    ($id:literal, $category:literal, $severity:ident, $text:expr) => {
+        StageRule {
+            id: $id,
+            category: $category,
+            severity: Severity::$severity,
+            text: $text,
         }
-        "yaml-invalid-value" => {
-            "A value that JSON cannot carry (`.inf`, `.nan`), a core tag whose content does not fit (`!!int abc`), or a merge key `<<` whose value is not a mapping. Kubernetes reads YAML as JSON, so the API server rejects these."
-        }
-        "yaml-invalid-key" => {
-            "A mapping or a sequence used as a mapping key. Kubernetes objects are JSON, whose keys are strings."
-        }
-        "yaml-alias-limit" => {
-            "Aliases in the document expand to more than 1,000,000 nodes (a \"billion laughs\" document). The document is not checked; the others are."
-        }
-        "invalid-document" => {
-            "A YAML document (or `List` item) is a sequence or a scalar, not a Kubernetes object."
-        }
-        "missing-api-version" => {
-            "The object has no `apiVersion`, or it is not a non-empty string. The API server needs it to know the object's schema."
-        }
-        "missing-kind" => "The object has no `kind`, or it is not a non-empty string.",
-        "missing-name" => "The object has neither `metadata.name` nor `metadata.generateName`.",
-        "file-not-utf8" => "The file is not valid UTF-8; Kubernetes reads manifests as UTF-8.",
-        "file-too-large" => {
-            "The file is larger than `--max-file-size` (`maxFileSize`), so it was not read."
-        }
-        "not-kubernetes" => {
-            "A file named on the command line holds no Kubernetes object (no document with `apiVersion` and `kind`). Files found by walking a folder are skipped silently instead."
-        }
-        "schema-invalid" => {
-            "A value does not fit the OpenAPI schema of its kind for the target Kubernetes version (`--kubernetes-version`): a wrong type, a value out of range (32- and 64-bit integers), a malformed quantity, base64 or date, or a value outside an enum (custom resources). The message names the field as `kubectl explain` does."
-        }
-        "schema-unknown-field" => {
-            "A field the schema of the kind does not declare. `kubectl apply` rejects unknown fields since Kubernetes 1.25 (strict field validation); `--strict=false` reports them as warnings. The help suggests the closest known field."
-        }
-        "schema-missing-required" => {
-            "A field the schema requires is absent, such as a Deployment's `spec.selector` or a container's `name`. The finding points at the mapping that lacks it."
-        }
-        "unknown-kind" => {
-            "No schema is known for this `apiVersion` and `kind`: not a built-in kind of the target version, not defined by a CustomResourceDefinition among the inputs or `--crds`, not found in `--schema-location`. Lower it with `rules: {unknown-kind: {severity: warning}}` in .plimsoll.yaml, or add the CRD."
-        }
-        "deprecated-api-version" => {
-            "The `apiVersion` of this kind is deprecated in the target Kubernetes version and will be removed; the message names the release that removes it and the replacement to use."
-        }
-        "removed-api-version" => {
-            "The `apiVersion` of this kind is no longer served by the target Kubernetes version; the API server rejects the object. The help names the replacement."
-        }
-        "unused-suppression" => {
-            "A suppression (annotation or `# plimsoll-ignore` comment) silences nothing, or names a rule that does not exist. Remove it, or correct the rule id."
-        }
-        "expired-suppression" => {
-            "A suppression's `until=` date has passed: it no longer silences anything. Fix the findings, or extend the date."
-        }
-        "policy-error" => {
-            "A Rego policy failed at run time for this object (for example a type error). The other policies and objects are still evaluated."
-        }
-        "policy-time-limit" => "A Rego policy exceeded its evaluation time for this object.",
-        "rejected-kind" => {
-            "An object of a kind named by `--reject` (kubeconform's flag): it is left out of the run and reported."
-        }
-        _ => return plimsoll_engine::schema::api_server_check_doc(id),
-    })
+    };
+}
+
+/// The ids of the loader, schema, suppression and policy stages, in the order `plimsoll rules`
+/// lists them (after the built-in rules).
+pub const STAGE_RULES: &[StageRule] = &[
+    stage!(
+        "yaml-syntax",
+        "loader",
+        Error,
+        "The file is not valid YAML at this position. The rest of the document is not checked; the next document (after a `---` line) is."
+    ),
+    stage!(
+        "yaml-duplicate-key",
+        "loader",
+        Error,
+        "A key appears twice in one mapping. The API server rejects duplicate fields (strict field validation), and other tools silently keep only the last value. Remove one of the entries."
+    ),
+    stage!(
+        "yaml-invalid-value",
+        "loader",
+        Error,
+        "A value that JSON cannot carry (`.inf`, `.nan`), a core tag whose content does not fit (`!!int abc`), or a merge key `<<` whose value is not a mapping. Kubernetes reads YAML as JSON, so the API server rejects these."
+    ),
+    stage!(
+        "yaml-invalid-key",
+        "loader",
+        Error,
+        "A mapping or a sequence used as a mapping key. Kubernetes objects are JSON, whose keys are strings."
+    ),
+    stage!(
+        "yaml-alias-limit",
+        "loader",
+        Error,
+        "Aliases in the document expand to more than 1,000,000 nodes (a \"billion laughs\" document). The document is not checked; the others are."
+    ),
+    stage!(
+        "invalid-document",
+        "loader",
+        Error,
+        "A YAML document (or `List` item) is a sequence or a scalar, not a Kubernetes object."
+    ),
+    stage!(
+        "missing-api-version",
+        "loader",
+        Error,
+        "The object has no `apiVersion`, or it is not a non-empty string. The API server needs it to know the object's schema."
+    ),
+    stage!(
+        "missing-kind",
+        "loader",
+        Error,
+        "The object has no `kind`, or it is not a non-empty string."
+    ),
+    stage!(
+        "missing-name",
+        "loader",
+        Error,
+        "The object has neither `metadata.name` nor `metadata.generateName`."
+    ),
+    stage!(
+        "file-not-utf8",
+        "loader",
+        Error,
+        "The file is not valid UTF-8; Kubernetes reads manifests as UTF-8."
+    ),
+    stage!(
+        "file-too-large",
+        "loader",
+        Error,
+        "The file is larger than `--max-file-size` (`maxFileSize`), so it was not read."
+    ),
+    stage!(
+        "not-kubernetes",
+        "loader",
+        Warning,
+        "A file named on the command line holds no Kubernetes object (no document with `apiVersion` and `kind`). Files found by walking a folder are skipped silently instead."
+    ),
+    stage!(
+        "schema-invalid",
+        "schema",
+        Error,
+        "A value does not fit the OpenAPI schema of its kind for the target Kubernetes version (`--kubernetes-version`): a wrong type, a value out of range (32- and 64-bit integers), a malformed quantity, base64 or date, or a value outside an enum (custom resources). The message names the field as `kubectl explain` does."
+    ),
+    stage!(
+        "schema-unknown-field",
+        "schema",
+        Error,
+        "A field the schema of the kind does not declare. `kubectl apply` rejects unknown fields since Kubernetes 1.25 (strict field validation); `--strict=false` reports them as warnings. The help suggests the closest known field."
+    ),
+    stage!(
+        "schema-missing-required",
+        "schema",
+        Error,
+        "A field the schema requires is absent, such as a Deployment's `spec.selector` or a container's `name`. The finding points at the mapping that lacks it."
+    ),
+    stage!(
+        "unknown-kind",
+        "schema",
+        Error,
+        "No schema is known for this `apiVersion` and `kind`: not a built-in kind of the target version, not defined by a CustomResourceDefinition among the inputs or `--crds`, not found in `--schema-location`. For custom resources whose CRD is not at hand, choose one: give the CRD (`--crds DIR`); give a schema location, a folder of JSON schemas in kubeconform's layout (`--schema-location 'schemas/{{ .Group }}/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json'`); lower the finding with `rules: {unknown-kind: {severity: warning}}` in .plimsoll.yaml; or turn it off with `--disable unknown-kind`."
+    ),
+    stage!(
+        "deprecated-api-version",
+        "schema",
+        Warning,
+        "The `apiVersion` of this kind is deprecated in the target Kubernetes version and will be removed; the message names the release that removes it and the replacement to use."
+    ),
+    stage!(
+        "removed-api-version",
+        "schema",
+        Error,
+        "The `apiVersion` of this kind is no longer served by the target Kubernetes version; the API server rejects the object. The help names the replacement."
+    ),
+    stage!(
+        "schema-validation-rule",
+        "schema",
+        Error,
+        "A custom resource breaks a CEL rule (`x-kubernetes-validations`) of its CustomResourceDefinition, evaluated offline as the API server does on create: the message is the rule's `message` (or its evaluated `messageExpression`), the finding points at the rule's `fieldPath` or at the field that carries the rule, and the help shows the rule. Rules that read `oldSelf` are skipped (there is no old object) unless `optionalOldSelf: true`. Also reported on the CRD itself, at the rule's line, when a rule does not compile, and on the resource when a rule fails at run time or its estimated cost exceeds the budget. See docs/cel.md."
+    ),
+    stage!(
+        "admission-policy",
+        "policy",
+        Error,
+        "A ValidatingAdmissionPolicy (from the inputs or a `--policy` folder), through one of its bindings, rejects the CREATE request of this object: a validation's expression is false. The severity follows the binding's `validationActions`: Deny is an error, Warn a warning, Audit an info. The message names the policy and the binding; the finding points at the field the expression reads (`object.spec.replicas`) when the object has it. See docs/cel.md."
+    ),
+    stage!(
+        "admission-policy-error",
+        "policy",
+        Error,
+        "A ValidatingAdmissionPolicy cannot be used: an expression does not compile (reported on the policy, which is then left out), or fails on this object while the policy's `failurePolicy` is `Fail` (with `Ignore`, the failure is silent, as in the API server)."
+    ),
+    stage!(
+        "admission-audit-annotation",
+        "policy",
+        Info,
+        "The value of an `auditAnnotations` entry of a ValidatingAdmissionPolicy for this object, as the API server would record it in the audit log."
+    ),
+    stage!(
+        "schema-invalid-port",
+        "schema",
+        Error,
+        plimsoll_engine::schema::API_SERVER_CHECKS[0].doc
+    ),
+    stage!(
+        "schema-duplicate-name",
+        "schema",
+        Error,
+        plimsoll_engine::schema::API_SERVER_CHECKS[1].doc
+    ),
+    stage!(
+        "schema-unknown-volume",
+        "schema",
+        Error,
+        plimsoll_engine::schema::API_SERVER_CHECKS[2].doc
+    ),
+    stage!(
+        "schema-probe-handler",
+        "schema",
+        Error,
+        plimsoll_engine::schema::API_SERVER_CHECKS[3].doc
+    ),
+    stage!(
+        "schema-restart-policy",
+        "schema",
+        Error,
+        plimsoll_engine::schema::API_SERVER_CHECKS[4].doc
+    ),
+    stage!(
+        "schema-invalid-value",
+        "schema",
+        Error,
+        plimsoll_engine::schema::API_SERVER_CHECKS[5].doc
+    ),
+    stage!(
+        "rejected-kind",
+        "loader",
+        Error,
+        "An object of a kind named by `--reject` (kubeconform's flag): it is left out of the run and reported."
+    ),
+    stage!(
+        "unused-suppression",
+        "suppression",
+        Info,
+        "A suppression (annotation or `# plimsoll-ignore` comment) silences nothing, or names a rule that does not exist. Remove it, or correct the rule id."
+    ),
+    stage!(
+        "expired-suppression",
+        "suppression",
+        Warning,
+        "A suppression's `until=` date has passed: it no longer silences anything. Fix the findings, or extend the date."
+    ),
+    stage!(
+        "policy-error",
+        "policy",
+        Error,
+        "A Rego policy failed at run time for this object (for example a type error). The other policies and objects are still evaluated."
+    ),
+    stage!(
+        "policy-time-limit",
+        "policy",
+        Error,
+        "A Rego policy exceeded its evaluation time for this object."
+    ),
+];
+
+pub fn stage_rule(id: &str) -> Option<&'static StageRule> {
+    STAGE_RULES.iter().find(|r| r.id == id)
+}
+
+/// The one-line summary of a built-in rule or stage id.
+pub fn summary(id: &str) -> Option<&'static str> {
+    match plimsoll_rules::rule_info(id) {
+        Some(info) => Some(info.summary()),
+        None => stage_rule(id).map(StageRule::summary),
+    }
 }
 
 #[derive(Args, Debug)]
@@ -257,5 +451,50 @@ pub fn policy(command: PolicyCommand) -> anyhow::Result<ExitCode> {
 /// `plimsoll config-schema`: the JSON Schema of `.plimsoll.yaml`.
 pub fn config_schema() -> anyhow::Result<ExitCode> {
     print!("{}", config::json_schema());
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Args, Debug)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// `plimsoll completions SHELL`: a completion script generated from the argument definitions.
+pub fn completions(args: CompletionsArgs) -> anyhow::Result<ExitCode> {
+    let mut command = <crate::args::Cli as clap::CommandFactory>::command();
+    let mut out = Vec::new();
+    clap_complete::generate(args.shell, &mut command, "plimsoll", &mut out);
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    // A closed pipe (`plimsoll completions bash | head`) is not an error worth reporting.
+    let _ = stdout.write_all(&out).and_then(|()| stdout.flush());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `plimsoll man`: the manual page, with a section per subcommand, from the argument definitions.
+pub fn man() -> anyhow::Result<ExitCode> {
+    let command = <crate::args::Cli as clap::CommandFactory>::command();
+    let mut out = Vec::new();
+    clap_mangen::Man::new(command.clone())
+        .render(&mut out)
+        .context("rendering the manual page")?;
+    for sub in command.get_subcommands().filter(|s| !s.is_hide_set()) {
+        // A one-shot command: the names live until the process exits.
+        let name: &'static str = format!("plimsoll-{}", sub.get_name()).leak();
+        let bin_name: &'static str = format!("plimsoll {}", sub.get_name()).leak();
+        let sub = sub.clone().name(name).bin_name(bin_name);
+        out.extend_from_slice(
+            b".\\\" ------------------------------------------------------------\n",
+        );
+        clap_mangen::Man::new(sub)
+            .title(name)
+            .render(&mut out)
+            .context("rendering the manual page")?;
+    }
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(&out).and_then(|()| stdout.flush());
     Ok(ExitCode::SUCCESS)
 }

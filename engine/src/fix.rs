@@ -425,7 +425,12 @@ spec:
             "missing-memory-limit",
             "missing-memory-request",
         ] {
-            fixed(POD, rule, Safety::Unsafe);
+            // A container without any `resources` gets one `missing-resources` finding instead.
+            let pod = POD.replace(
+                "      securityContext:\n",
+                "      resources:\n        requests: {}\n      securityContext:\n",
+            );
+            fixed(&pod, rule, Safety::Unsafe);
         }
         let no_context = POD.replace("      securityContext:\n        runAsNonRoot: true\n", "");
         let out = fixed(&no_context, "run-as-root", Safety::Unsafe);

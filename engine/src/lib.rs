@@ -346,8 +346,11 @@ impl Engine {
         let (policies, policy_context) = if config.policies.is_empty() {
             (None, Vec::new())
         } else {
-            let (set, context) =
-                policies::read(&config.policies, config.policy.clone())?.build()?;
+            let inputs = policies::read(&config.policies, config.policy.clone())?;
+            // Gatekeeper templates whose only engine is CEL run as admission policies.
+            let mut admission = vap::from_gatekeeper(&inputs.gatekeeper);
+            let (set, mut context) = inputs.build()?;
+            context.append(&mut admission);
             (Some(set), context)
         };
         let schemas = if config.skip_schemas {

@@ -21,6 +21,21 @@ use plimsoll_core::{Diagnostic, Location, Object, Severity, Source, Span};
 use plimsoll_rules::Tool;
 use serde_json::Value;
 
+/// The per-field resource rules; `missing-resources` stands for all of them when a container
+/// sets no `resources` at all, so a suppression of any of them silences it too.
+const RESOURCE_FIELD_RULES: &[&str] = &[
+    "missing-cpu-request",
+    "missing-memory-request",
+    "missing-cpu-limit",
+    "missing-memory-limit",
+    "missing-ephemeral-storage-limit",
+];
+
+/// Whether a suppression naming `named` silences a finding of `rule`.
+fn covers_rule(named: &str, rule: &str) -> bool {
+    named == rule || rule == "missing-resources" && RESOURCE_FIELD_RULES.contains(&named)
+}
+
 /// What the suppression stage needs to know about rule ids.
 pub struct RuleNames<'a> {
     /// Whether an id names a rule this run knows (built-in, schema, loader or policy).
@@ -76,7 +91,7 @@ pub fn apply(
                     continue;
                 }
             }
-            if s.rules.iter().any(|r| r == "*" || *r == d.rule) {
+            if s.rules.iter().any(|r| r == "*" || covers_rule(r, &d.rule)) {
                 s.used = true;
                 silenced = true;
             }

@@ -34,5 +34,5 @@ pub use config::{
 pub use docs::{rule_markdown, rules_markdown_index};
 pub use equivalent::{Tool, equivalent_rule, equivalent_rules};
 pub use info::{Category, RuleInfo};
-pub use registry::{all_rules, rule_info};
+pub use registry::{PROFILES, all_rules, in_profile, rule_info};
 pub use set::RuleSet;

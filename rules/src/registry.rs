@@ -110,6 +110,37 @@ static RULES: &[Registered] = &[
     rule!(rbac::rbac_create_pods),
 ];
 
+/// The named sets of rules (`--profile`, `profile:`), from the fewest to every rule.
+pub const PROFILES: &[&str] = &["minimal", "default", "strict", "all"];
+
+/// Opt-in rules that `strict` leaves off too: conventions more than problems (a team's
+/// namespace and priority-class habits, a pull policy most registries make moot).
+const NOT_STRICT: &[&str] = &[
+    "missing-namespace",
+    "image-pull-policy-not-always",
+    "missing-priority-class",
+    "nodeport-service",
+];
+
+/// Whether a rule belongs to a profile; `None` for an unknown profile name.
+///
+/// - `minimal`: the rules on by default whose findings are errors (objects the API server
+///   rejects, or that are unsafe whatever the team's conventions);
+/// - `default`: the rules on by default;
+/// - `strict`: every rule but a few conventions ([`NOT_STRICT`]);
+/// - `all`: every rule.
+pub fn in_profile(profile: &str, info: &RuleInfo) -> Option<bool> {
+    Some(match profile {
+        "minimal" => {
+            info.default_enabled && info.default_severity == plimsoll_core::Severity::Error
+        }
+        "default" => info.default_enabled,
+        "strict" => info.default_enabled || !NOT_STRICT.contains(&info.id),
+        "all" => true,
+        _ => return None,
+    })
+}
+
 pub(crate) fn entries() -> &'static [Registered] {
     RULES
 }

@@ -42,7 +42,9 @@ impl RepoPaths {
     /// `None` for names that are not files on disk (`<stdin>`, editor buffers).
     pub fn file(&self, name: &str) -> Option<FileRef> {
         let path = self.cwd.join(name);
-        if !path.is_file() {
+        // `<stdin>` and editor buffers are not files; a name given with `--stdin-filename` is
+        // placed where it would be, even when no such file exists.
+        if !path.is_file() && (name.is_empty() || name.starts_with('<')) {
             return None;
         }
         // Canonicalize so that symlinked temp folders and `..` compare equal to the root.
