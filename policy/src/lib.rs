@@ -60,6 +60,7 @@
 //!   ([`PolicyOptions::time_limit`], enforced by regorus's execution timer)
 //!   yields [`RULE_TIME_LIMIT`] and stops that object's evaluation.
 
+mod compat;
 mod gatekeeper;
 mod rego;
 mod results;

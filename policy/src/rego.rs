@@ -21,6 +21,7 @@ const OFFLINE_BUILTINS: &[&str] = &["http.send", "net.lookup_ip_addr"];
 pub(crate) fn new_engine() -> Engine {
     let mut engine = Engine::new();
     // Extensions are looked up before builtins, so these replace regorus's own.
+    let _ = engine.add_extension("sprintf".to_owned(), 2, Box::new(crate::compat::sprintf));
     let _ = engine.add_extension(
         "numbers.range".to_owned(),
         2,
@@ -145,6 +146,8 @@ pub(crate) fn parse_module(
     version: RegoVersion,
 ) -> Result<Module, PolicyError> {
     check_nesting(location, text)?;
+    // OPA accepts a few constructs regorus reads differently; repaired in place, lines kept.
+    let text = &*crate::compat::rewrite(text);
     let attempt = |syntax: Syntax| -> Result<Module, PolicyError> {
         let mut engine = new_engine();
         engine.set_rego_v0(syntax == Syntax::V0);

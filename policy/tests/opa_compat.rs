@@ -1,0 +1,57 @@
+//! Rego that OPA accepts and regorus reads differently runs here as OPA runs it: the policy
+//! source is repaired before it is parsed and `sprintf` behaves as Go's does.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::*;
+use plimsoll_policy::PolicyOptions;
+use serde_json::json;
+
+fn messages(modules: &[(&str, &str)], object: serde_json::Value) -> Vec<String> {
+    let set = build(PolicyOptions::default(), modules);
+    let mut evaluator = set.evaluator();
+    let mut found: Vec<String> = evaluator
+        .evaluate(&object)
+        .into_iter()
+        .map(|f| format!("{}: {}", f.rule, f.message))
+        .collect();
+    found.sort();
+    found
+}
+
+fn deployment() -> serde_json::Value {
+    json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"}, "spec": {"replicas": 3}})
+}
+
+#[test]
+fn a_rule_with_several_bodies_fires_for_each_body() {
+    let policy = "package main\n\ndeny[msg] {\n  input.kind == \"Pod\"\n  msg := \"a pod\"\n} {\n  input.kind == \"Deployment\"\n  msg := \"a deployment\"\n}\n";
+    assert_eq!(
+        messages(&[("multi.rego", policy)], deployment()),
+        vec!["main.deny: a deployment"]
+    );
+    let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}});
+    assert_eq!(
+        messages(&[("multi.rego", policy)], pod),
+        vec!["main.deny: a pod"]
+    );
+}
+
+#[test]
+fn sprintf_with_too_few_arguments_prints_missing_as_opa_does() {
+    let policy = "package main\n\ndeny[msg] {\n  msg := sprintf(\"%v has %v replicas and %v\", [input.kind, input.spec.replicas])\n}\n";
+    assert_eq!(
+        messages(&[("sprintf.rego", policy)], deployment()),
+        vec!["main.deny: Deployment has 3 replicas and %!v(MISSING)"]
+    );
+}
+
+#[test]
+fn a_line_that_starts_with_a_parenthesis_is_a_new_expression() {
+    let policy = "package main\n\ndeny[msg] {\n  spec := input.spec\n  (spec.replicas > 1)\n  msg := \"replicated\"\n}\n";
+    assert_eq!(
+        messages(&[("paren.rego", policy)], deployment()),
+        vec!["main.deny: replicated"]
+    );
+}
