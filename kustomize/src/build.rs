@@ -84,6 +84,7 @@ pub(crate) struct Builder<'a> {
     kustomizations: Vec<PathBuf>,
     stack: Vec<PathBuf>,
     vars: Vec<Var>,
+    root_source: Option<Arc<Source>>,
 }
 
 fn display(path: &Path) -> String {
@@ -99,6 +100,7 @@ impl<'a> Builder<'a> {
             kustomizations: Vec::new(),
             stack: Vec::new(),
             vars: Vec::new(),
+            root_source: None,
         }
     }
 
@@ -119,6 +121,7 @@ impl<'a> Builder<'a> {
             files: self.files.into_iter().collect(),
             kustomizations: self.kustomizations,
             failed,
+            source: self.root_source,
         }
     }
 
@@ -140,6 +143,7 @@ impl<'a> Builder<'a> {
 
     fn root(&mut self, dir: &Path) -> Step<Vec<Object>> {
         let kust = self.load_kust(dir, None)?;
+        self.root_source = Some(kust.object.source.clone());
         if kust.component {
             return Err(self.error(
                 Some(kust.key_loc("/kind")),
@@ -967,7 +971,14 @@ impl<'a> Builder<'a> {
                 if let Some(slot) = select::get_path_mut(&mut res.value, &at) {
                     *slot = Value::String(new);
                 }
-                res.set_origin(at, kust.set(&format!("/images/{i}"), "images"));
+                // The field that changed the image: the tag or digest when the entry sets one.
+                let entry = &entries[i];
+                let field = ["digest", "newTag", "newName"]
+                    .into_iter()
+                    .find(|f| entry.get(*f).is_some())
+                    .map(|f| format!("/images/{i}/{f}"))
+                    .unwrap_or_else(|| format!("/images/{i}"));
+                res.set_origin(at, kust.set(&field, "images"));
             }
         }
     }

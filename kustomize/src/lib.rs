@@ -25,7 +25,9 @@ mod sha256;
 
 use std::path::{Component, Path, PathBuf};
 
-use plimsoll_core::{Diagnostic, Object};
+use std::sync::Arc;
+
+use plimsoll_core::{Diagnostic, Object, Source};
 
 pub use emit::to_yaml;
 
@@ -64,6 +66,8 @@ pub struct Build {
     pub kustomizations: Vec<PathBuf>,
     /// True when kustomize would fail on this tree.
     pub failed: bool,
+    /// The root kustomization file, as read (when it could be read).
+    pub source: Option<Arc<Source>>,
 }
 
 /// Builds the kustomization in `dir`.

@@ -128,8 +128,11 @@ impl Merge<'_> {
                 ));
             }
             (dest, patch) => {
-                *dest = strip(patch);
-                self.set.push((path.clone(), pointer.clone()));
+                // A value the patch repeats (a merge key) keeps its origin.
+                if dest != patch {
+                    *dest = strip(patch);
+                    self.set.push((path.clone(), pointer.clone()));
+                }
             }
         }
     }
