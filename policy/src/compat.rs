@@ -30,6 +30,115 @@ enum Last {
     Other,
 }
 
+/// Hoists the arguments of a negated call out of the negation, on the same line:
+/// `not f(a, input.x)` becomes `__plimsoll_arg1 := input.x; not f(a, __plimsoll_arg1)`. OPA
+/// evaluates a call's arguments before the negation, so an undefined argument makes the whole
+/// body undefined (nothing is reported); regorus evaluates them inside it, where an undefined
+/// argument makes the call undefined and `not` true. Only a `not` that starts a line and a
+/// call that ends it are rewritten; literals and plain variables stay where they are.
+fn hoist_negated_arguments(text: &str) -> Option<String> {
+    let mut changed = false;
+    let mut counter = 0usize;
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        match hoist_line(line, &mut counter) {
+            Some(fixed) => {
+                out.push_str(&fixed);
+                changed = true;
+            }
+            None => out.push_str(line),
+        }
+    }
+    changed.then_some(out)
+}
+
+fn hoist_line(line: &str, counter: &mut usize) -> Option<String> {
+    let body = line.trim_end_matches(['\n', '\r']);
+    let ending = &line[body.len()..];
+    let indent = &body[..body.len() - body.trim_start().len()];
+    let rest = body.trim_start().strip_prefix("not ")?.trim_start();
+    let name_end = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))?;
+    let (name, call) = rest.split_at(name_end);
+    if name.is_empty() || !call.starts_with('(') {
+        return None;
+    }
+    let arguments = split_call(call)?;
+    let mut lets = String::new();
+    let mut kept = Vec::with_capacity(arguments.len());
+    for argument in arguments {
+        let argument = argument.trim();
+        if is_plain(argument) {
+            kept.push(argument.to_owned());
+        } else {
+            *counter += 1;
+            let var = format!("__plimsoll_arg{counter}");
+            let _ = write!(lets, "{var} := {argument}; ");
+            kept.push(var);
+        }
+    }
+    if lets.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "{indent}{lets}not {name}({}){ending}",
+        kept.join(", ")
+    ))
+}
+
+/// The arguments of a call written `(a, b, …)` that ends the line (a trailing comment aside);
+/// `None` when the parentheses do not close at its end.
+fn split_call(call: &str) -> Option<Vec<&str>> {
+    let bytes = call.as_bytes();
+    let mut depth = 0usize;
+    let mut arguments = Vec::new();
+    let mut start = 1;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' | b'`' => {
+                i = skip_string(bytes, i);
+                continue;
+            }
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    let tail = call[i + 1..].trim();
+                    if !(tail.is_empty() || tail.starts_with('#')) {
+                        return None;
+                    }
+                    let last = call[start..i].trim();
+                    if !last.is_empty() || !arguments.is_empty() {
+                        arguments.push(&call[start..i]);
+                    }
+                    return Some(arguments);
+                }
+            }
+            b',' if depth == 1 => {
+                arguments.push(&call[start..i]);
+                start = i + 1;
+            }
+            b'#' => return None,
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// A literal or a plain variable: evaluating it cannot be undefined.
+fn is_plain(argument: &str) -> bool {
+    let is_identifier = argument
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && argument.chars().next().is_some_and(|c| !c.is_ascii_digit());
+    is_identifier
+        || argument.parse::<f64>().is_ok()
+        || (argument.starts_with('"')
+            && argument.ends_with('"')
+            && !argument[1..argument.len() - 1].contains('"'))
+}
+
 /// On the bracket stack: a `{` at the top level that opens a literal (a rule's value), not a body.
 const LITERAL: u8 = b'o';
 
@@ -144,7 +253,10 @@ pub fn rewrite(text: &str) -> Cow<'_, str> {
         i += 1;
     }
     if edits.is_empty() {
-        return Cow::Borrowed(text);
+        return match hoist_negated_arguments(text) {
+            Some(fixed) => Cow::Owned(fixed),
+            None => Cow::Borrowed(text),
+        };
     }
     let mut out = String::with_capacity(text.len() + edits.len() * 16);
     let mut from = 0;
@@ -155,7 +267,10 @@ pub fn rewrite(text: &str) -> Cow<'_, str> {
         from = at;
     }
     out.push_str(&text[from..]);
-    Cow::Owned(out)
+    match hoist_negated_arguments(&out) {
+        Some(fixed) => Cow::Owned(fixed),
+        None => Cow::Owned(out),
+    }
 }
 
 /// The position just after the string literal that starts at `start`.
@@ -472,6 +587,15 @@ mod tests {
         assert_eq!(
             fixed,
             "package p\n\ndeny[msg] {\n  x := input.spec\n ;(x.replicas > 1)\n  msg := f(\n    (1 + 2)\n  )\n}\n"
+        );
+    }
+
+    #[test]
+    fn arguments_of_a_negated_call_are_evaluated_outside_the_negation() {
+        let text = "package p\n\ndeny[msg] {\n  not f(1, \"a\", x, input.params.y) # why\n  not g(x)\n  msg := \"m\"\n}\n";
+        assert_eq!(
+            rewrite(text),
+            "package p\n\ndeny[msg] {\n  __plimsoll_arg1 := input.params.y; not f(1, \"a\", x, __plimsoll_arg1)\n  not g(x)\n  msg := \"m\"\n}\n"
         );
     }
 

@@ -55,3 +55,17 @@ fn a_line_that_starts_with_a_parenthesis_is_a_new_expression() {
         vec!["main.deny: replicated"]
     );
 }
+
+#[test]
+fn an_undefined_argument_of_a_negated_call_leaves_the_rule_undefined() {
+    let policy = "package main\n\nsame(a, b) {\n  a == b\n}\n\ndeny[msg] {\n  not same(1, input.spec.missing)\n  msg := \"different\"\n}\n";
+    assert_eq!(
+        messages(&[("not.rego", policy)], deployment()),
+        Vec::<String>::new()
+    );
+    let defined = "package main\n\nsame(a, b) {\n  a == b\n}\n\ndeny[msg] {\n  not same(1, input.spec.replicas)\n  msg := \"different\"\n}\n";
+    assert_eq!(
+        messages(&[("not.rego", defined)], deployment()),
+        vec!["main.deny: different"]
+    );
+}
