@@ -383,7 +383,14 @@ impl Engine {
     pub fn policy_warnings(&self) -> Vec<String> {
         self.policies
             .as_ref()
-            .map(|p| p.warnings().iter().map(ToString::to_string).collect())
+            .map(|p| {
+                p.warnings()
+                    .iter()
+                    .map(ToString::to_string)
+                    // Templates whose only engine is CEL run as admission policies here.
+                    .filter(|w| !vap::is_cel_only_warning(w))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 

@@ -32,6 +32,9 @@ pub struct PolicyInputs {
     /// Kubernetes objects found among the policy files that are neither templates nor
     /// constraints (Namespaces, say): context for `data.inventory` and `namespaceSelector`.
     pub context: Vec<serde_json::Value>,
+    /// Gatekeeper templates and constraints, for those whose only engine is CEL
+    /// (`crate::vap::from_gatekeeper`).
+    pub gatekeeper: Vec<serde_json::Value>,
 }
 
 /// The largest policy or data file read.
@@ -42,6 +45,7 @@ pub fn read(paths: &[PathBuf], options: PolicyOptions) -> Result<PolicyInputs, E
     let mut builder = PolicySetBuilder::new(options);
     let mut yaml_files = Vec::new();
     let mut context = Vec::new();
+    let mut gatekeeper = Vec::new();
     let mut problems = Vec::new();
     for root in paths {
         for path in policy_files(root)? {
@@ -79,6 +83,7 @@ pub fn read(paths: &[PathBuf], options: PolicyOptions) -> Result<PolicyInputs, E
             }
             for document in &stream.documents {
                 if builder.add_object(&document.value, &name) {
+                    gatekeeper.push(document.value.clone());
                     continue;
                 }
                 let is_object = ["apiVersion", "kind"].iter().all(|k| {
@@ -107,6 +112,7 @@ pub fn read(paths: &[PathBuf], options: PolicyOptions) -> Result<PolicyInputs, E
         builder,
         yaml: yaml_files,
         context,
+        gatekeeper,
     })
 }
 
@@ -117,6 +123,7 @@ impl PolicyInputs {
             builder,
             yaml,
             context,
+            ..
         } = self;
         let set = builder.build().map_err(|errors| {
             EngineError::Policy(errors.iter().map(|e| describe(e, &yaml)).collect())

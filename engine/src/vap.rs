@@ -496,6 +496,11 @@ pub fn evaluate(objects: &[Object], extra: &[Json], user: &UserInfo) -> Vec<Diag
         let names = Names {
             policy: policy.name(),
             binding: binding.name(),
+            constraint: policy
+                .value
+                .pointer("/metadata/annotations")
+                .and_then(|a| a.get(FROM_GATEKEEPER))
+                .and_then(Json::as_str),
             severity,
         };
         for object in objects {
@@ -558,6 +563,8 @@ pub fn evaluate(objects: &[Object], extra: &[Json], user: &UserInfo) -> Vec<Diag
 struct Names<'a> {
     policy: &'a str,
     binding: &'a str,
+    /// The Gatekeeper constraint the policy was made from.
+    constraint: Option<&'a str>,
     severity: Severity,
 }
 
@@ -586,10 +593,16 @@ impl Names<'_> {
             rule,
             severity,
             pointer,
-            format!(
-                "{message} (ValidatingAdmissionPolicy `{}`, binding `{}`)",
-                self.policy, self.binding
-            ),
+            match self.constraint {
+                Some(constraint) => format!(
+                    "{message} (ConstraintTemplate `{}`, constraint `{constraint}`)",
+                    self.policy.split('/').next().unwrap_or(self.policy)
+                ),
+                None => format!(
+                    "{message} (ValidatingAdmissionPolicy `{}`, binding `{}`)",
+                    self.policy, self.binding
+                ),
+            },
         );
         d.help = help;
         let mut extra = serde_json::Map::new();
@@ -702,6 +715,144 @@ fn check_one(
             Err(error) => out.extend(failed(&format!("audit annotation `{key}`"), expr, error)),
         }
     }
+}
+
+/// Marks an admission policy made from a Gatekeeper template and constraint: findings name
+/// them instead (the annotation's value is the constraint, `Kind/name`).
+const FROM_GATEKEEPER: &str = "plimsoll.dev/gatekeeper-constraint";
+
+/// The policy crate's warning that a template (or a constraint of one) has only CEL, which
+/// [`from_gatekeeper`] makes moot.
+pub fn is_cel_only_warning(warning: &str) -> bool {
+    warning.contains("its only engine is CEL") || warning.contains("its template only has CEL")
+}
+
+/// Gatekeeper `ConstraintTemplate`s whose only engine is CEL (`K8sNativeValidation`), with
+/// their constraints, as admission policies and bindings, the way Gatekeeper turns them into
+/// ValidatingAdmissionPolicies: one policy and one binding per constraint, the constraint's
+/// `spec.parameters` as `variables.params`, its `spec.match` as match constraints
+/// (`kinds`, `namespaces`, `excludedNamespaces`, `labelSelector`, `namespaceSelector`) and
+/// its `enforcementAction` as the binding's action (`deny`, `warn`, `dryrun` → Audit).
+pub fn from_gatekeeper(values: &[Json]) -> Vec<Json> {
+    let mut templates: HashMap<&str, (&str, &Json)> = HashMap::new();
+    for value in values {
+        if str_at(value, "/kind") != Some("ConstraintTemplate") {
+            continue;
+        }
+        let Some(targets) = value.pointer("/spec/targets").and_then(Json::as_array) else {
+            continue;
+        };
+        let codes: Vec<&Json> = targets
+            .iter()
+            .filter_map(|t| t.get("code").and_then(Json::as_array))
+            .flatten()
+            .collect();
+        let has_rego = targets.iter().any(|t| t.get("rego").is_some())
+            || codes.iter().any(|c| str_at(c, "/engine") == Some("Rego"));
+        let cel = codes
+            .iter()
+            .find(|c| str_at(c, "/engine") == Some("K8sNativeValidation"))
+            .and_then(|c| c.get("source"));
+        if let (false, Some(cel), Some(kind)) =
+            (has_rego, cel, str_at(value, "/spec/crd/spec/names/kind"))
+        {
+            templates.insert(kind, (str_at(value, "/metadata/name").unwrap_or(kind), cel));
+        }
+    }
+    let mut out = Vec::new();
+    for constraint in values {
+        let Some(kind) = str_at(constraint, "/kind") else {
+            continue;
+        };
+        let Some((template, source)) = templates.get(kind) else {
+            continue;
+        };
+        let name = str_at(constraint, "/metadata/name").unwrap_or("<unnamed>");
+        let id = format!("{kind}/{name}");
+        let policy_name = format!("{template}/{name}");
+        let parameters = constraint
+            .pointer("/spec/parameters")
+            .cloned()
+            .unwrap_or(Json::Null);
+        // JSON is a CEL literal: the parameters become the expression of `variables.params`.
+        let mut variables = vec![json!({"name": "params", "expression": parameters.to_string()})];
+        if let Some(Json::Array(more)) = source.get("variables") {
+            variables.extend(more.iter().cloned());
+        }
+        let m = constraint.pointer("/spec/match");
+        let mut rules = Vec::new();
+        match m.and_then(|m| m.get("kinds")).and_then(Json::as_array) {
+            Some(kinds) => {
+                for entry in kinds {
+                    let groups = entry.get("apiGroups").cloned().unwrap_or(json!(["*"]));
+                    let kinds: Vec<&str> = entry
+                        .get("kinds")
+                        .and_then(Json::as_array)
+                        .map(|k| k.iter().filter_map(Json::as_str).collect())
+                        .unwrap_or_default();
+                    let resources: Vec<String> = if kinds.is_empty() || kinds.contains(&"*") {
+                        vec!["*".into()]
+                    } else {
+                        RESOURCES
+                            .iter()
+                            .filter(|(_, k, _, _)| kinds.contains(k))
+                            .map(|(_, _, r, _)| (*r).to_owned())
+                            .collect()
+                    };
+                    rules.push(json!({"apiGroups": groups, "apiVersions": ["*"],
+                        "operations": ["CREATE", "UPDATE"], "resources": resources}));
+                }
+            }
+            None => rules.push(json!({"apiGroups": ["*"], "apiVersions": ["*"],
+                "operations": ["CREATE", "UPDATE"], "resources": ["*"]})),
+        }
+        let mut namespace_selector = m
+            .and_then(|m| m.get("namespaceSelector"))
+            .cloned()
+            .unwrap_or_else(|| json!({}));
+        for (key, operator) in [("namespaces", "In"), ("excludedNamespaces", "NotIn")] {
+            if let Some(Json::Array(names)) = m.and_then(|m| m.get(key)) {
+                if let Json::Object(selector) = &mut namespace_selector {
+                    let expressions = selector
+                        .entry("matchExpressions")
+                        .or_insert_with(|| json!([]));
+                    if let Json::Array(list) = expressions {
+                        list.push(json!({"key": "kubernetes.io/metadata.name",
+                            "operator": operator, "values": names}));
+                    }
+                }
+            }
+        }
+        let action = match str_at(constraint, "/spec/enforcementAction").unwrap_or("deny") {
+            "warn" => "Warn",
+            "dryrun" => "Audit",
+            _ => "Deny",
+        };
+        let mut spec = json!({
+            "failurePolicy": source.get("failurePolicy").cloned().unwrap_or(json!("Fail")),
+            "matchConstraints": {
+                "resourceRules": rules,
+                "namespaceSelector": namespace_selector,
+                "objectSelector": m.and_then(|m| m.get("labelSelector")).cloned().unwrap_or_else(|| json!({})),
+            },
+            "variables": variables,
+            "validations": source.get("validations").cloned().unwrap_or(json!([])),
+        });
+        if let Some(conditions) = source.get("matchConditions") {
+            spec["matchConditions"] = conditions.clone();
+        }
+        let metadata = json!({"name": policy_name, "annotations": {FROM_GATEKEEPER: id}});
+        out.push(
+            json!({"apiVersion": format!("{GROUP}/v1"), "kind": "ValidatingAdmissionPolicy",
+            "metadata": metadata, "spec": spec}),
+        );
+        out.push(
+            json!({"apiVersion": format!("{GROUP}/v1"), "kind": "ValidatingAdmissionPolicyBinding",
+            "metadata": metadata,
+            "spec": {"policyName": policy_name, "validationActions": [action]}}),
+        );
+    }
+    out
 }
 
 /// The deepest field of the object that the expression's first `object.a.b…` path reaches.

@@ -111,3 +111,17 @@ fn admission_policies_from_policy_folders() {
     insta::assert_snapshot!("policy-folder", text);
     assert!(text.starts_with("Warning admission-policy: images must not use the latest tag"));
 }
+
+#[test]
+fn gatekeeper_templates_with_only_cel_run_as_admission_policies() {
+    let folder = root().join("fixtures/cel/gatekeeper");
+    let mut config = only_schema_and_cel(config());
+    config.policies = vec![folder.join("policies")];
+    let engine = plimsoll_engine::Engine::new(config).unwrap();
+    assert_eq!(engine.policy_warnings(), Vec::<String>::new());
+    let mut config = only_schema_and_cel(crate::config());
+    config.policies = vec![folder.join("policies")];
+    let text = render(&[folder.join("manifests")], config);
+    insta::assert_snapshot!("gatekeeper-cel", text);
+    assert_eq!(text.matches("admission-policy:").count(), 1, "{text}");
+}
