@@ -3,7 +3,8 @@
 //! Built-in kinds: `Pod` (`/spec`); `Deployment`, `StatefulSet`, `DaemonSet`, `ReplicaSet`,
 //! `ReplicationController`, `Job` (`/spec/template/spec`); `CronJob`
 //! (`/spec/jobTemplate/spec/template/spec`); and the custom workloads Argo Rollouts
-//! `Rollout`, Knative `Service`, KEDA `ScaledJob` and OpenKruise `CloneSet`. The configuration
+//! `Rollout`, Knative `Service` and `Configuration`, KEDA `ScaledJob`, OpenKruise `CloneSet`,
+//! `StatefulSet` and `DaemonSet`, and OpenShift `DeploymentConfig`. The configuration
 //! adds more (`podTemplatePaths`). The metadata of a template is the sibling of its spec
 //! (`…/template/metadata`); for a bare Pod it is the object's own `/metadata`.
 
@@ -33,6 +34,20 @@ const BUILT_IN: &[(&str, &str, &str)] = &[
         "/spec/jobTemplate/spec/template/spec",
     ),
     ("apps.kruise.io", "CloneSet", "/spec/template/spec"),
+    ("apps.kruise.io", "StatefulSet", "/spec/template/spec"),
+    ("apps.kruise.io", "DaemonSet", "/spec/template/spec"),
+    (
+        "apps.openshift.io",
+        "DeploymentConfig",
+        "/spec/template/spec",
+    ),
+    // OpenShift 3 served DeploymentConfig in the core group (`apiVersion: v1`).
+    ("", "DeploymentConfig", "/spec/template/spec"),
+    (
+        "serving.knative.dev",
+        "Configuration",
+        "/spec/template/spec",
+    ),
 ];
 
 /// The compiled table of kinds that carry a pod template.

@@ -108,6 +108,14 @@ static RULES: &[Registered] = &[
     rule!(rbac::rbac_pod_exec),
     rule!(rbac::rbac_secrets_access),
     rule!(rbac::rbac_create_pods),
+    rule!(security::privileged_ports),
+    rule!(security::run_as_group_root),
+    rule!(security::env_from_secret),
+    rule!(metadata::deprecated_service_account_field),
+    rule!(reliability::pdb_missing_budget),
+    rule!(reliability::probe_on_udp_port),
+    rule!(reliability::hpa_min_replicas),
+    rule!(networking::ingress_missing_tls),
 ];
 
 /// The named sets of rules (`--profile`, `profile:`), from the fewest to every rule.

@@ -256,6 +256,7 @@ pub fn is_replicated_kind(kind: &str) -> bool {
             | "StatefulSet"
             | "ReplicaSet"
             | "ReplicationController"
+            | "DeploymentConfig"
             | "Rollout"
             | "CloneSet"
     )

@@ -1,6 +1,7 @@
 //! Rules about Services, Ingresses and NetworkPolicies.
 
 pub(crate) mod ingress_backend_not_found;
+pub(crate) mod ingress_missing_tls;
 pub(crate) mod missing_network_policy;
 pub(crate) mod network_policy_selects_nothing;
 pub(crate) mod nodeport_out_of_range;

@@ -91,7 +91,8 @@ pub(crate) fn build(options: Options) -> Result<Box<dyn Check>, String> {
                 let Some(node_port) = port.get("nodePort").and_then(Value::as_i64) else {
                     continue;
                 };
-                if node_port != 0 && !(low..=high).contains(&node_port) {
+                // Outside 1-65535 the API server's own check (`schema-invalid-port`) says it.
+                if (1..=65535).contains(&node_port) && !(low..=high).contains(&node_port) {
                     out.push(
                     cx.diag(
                         &format!("/spec/ports/{i}/nodePort"),

@@ -2,6 +2,7 @@
 
 pub(crate) mod cronjob_missing_deadline;
 pub(crate) mod hpa_conflicts_with_replicas;
+pub(crate) mod hpa_min_replicas;
 pub(crate) mod hpa_target_not_found;
 pub(crate) mod identical_liveness_readiness_probe;
 pub(crate) mod image_pull_policy_not_always;
@@ -14,7 +15,9 @@ pub(crate) mod missing_priority_class;
 pub(crate) mod missing_readiness_probe;
 pub(crate) mod missing_topology_spread;
 pub(crate) mod pdb_blocks_eviction;
+pub(crate) mod pdb_missing_budget;
 pub(crate) mod pdb_selects_nothing;
+pub(crate) mod probe_on_udp_port;
 pub(crate) mod probe_port_not_exposed;
 pub(crate) mod single_replica;
 pub(crate) mod statefulset_missing_service_name;

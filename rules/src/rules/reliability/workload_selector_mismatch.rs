@@ -8,7 +8,8 @@ declare_rule! {
     /// For Deployments, StatefulSets, DaemonSets, ReplicaSets, Argo Rollouts and OpenKruise
     /// CloneSets, checks that `spec.selector` (`matchLabels` and `matchExpressions`) matches
     /// `spec.template.metadata.labels`, and that it is not empty. For ReplicationControllers
-    /// the `selector` map, when set, must match; for Jobs only a `manualSelector` is checked
+    /// and OpenShift DeploymentConfigs the `selector` map, when set, must match; for Jobs only
+    /// a `manualSelector` is checked
     /// (otherwise the API server generates it).
     ///
     /// ## Why is this bad?
@@ -93,7 +94,8 @@ fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
             }
             label_selector_matches(selector, labels)
         }
-        "ReplicationController" => selector
+        // Both select with a plain map of labels.
+        "ReplicationController" | "DeploymentConfig" => selector
             .as_object()
             .filter(|s| !s.is_empty())
             .map(|s| crate::util::map_selector_matches(s, labels)),
