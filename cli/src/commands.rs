@@ -399,7 +399,8 @@ pub fn init(args: InitArgs) -> anyhow::Result<ExitCode> {
 
 #[derive(Subcommand, Debug)]
 pub enum PolicyCommand {
-    /// Run the `test_*` rules of Rego policies, as `opa test` and `conftest verify` do.
+    /// Run the `test_*` rules of Rego policies, as `opa test` and `conftest verify` do, and the
+    /// admission-policy tests of `kyverno-test.yaml` files.
     Test(PolicyTestArgs),
 }
 
@@ -437,8 +438,22 @@ pub fn policy(command: PolicyCommand) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    if outcomes.is_empty() {
-        eprintln!("plimsoll: no test_* rules found");
+    // Admission policies: `kyverno-test.yaml` files (docs/cel.md).
+    let admission = plimsoll_engine::vap_test::run_tests(&args.paths)?;
+    for outcome in &admission {
+        if outcome.passed() {
+            passed += 1;
+            println!("PASS {} ({})", outcome.name, outcome.actual);
+        } else {
+            failed += 1;
+            println!(
+                "FAIL {}: expected {}, got {}",
+                outcome.name, outcome.expected, outcome.actual
+            );
+        }
+    }
+    if outcomes.is_empty() && admission.is_empty() {
+        eprintln!("plimsoll: no test_* rules or kyverno-test.yaml files found");
     }
     println!("{passed} passed, {failed} failed");
     Ok(if failed > 0 {

@@ -19,6 +19,7 @@ pub mod policies;
 pub mod schema;
 pub mod suppress;
 pub mod vap;
+pub mod vap_test;
 mod vap_resources;
 pub mod workspace;
 

@@ -125,3 +125,41 @@ fn gatekeeper_templates_with_only_cel_run_as_admission_policies() {
     insta::assert_snapshot!("gatekeeper-cel", text);
     assert_eq!(text.matches("admission-policy:").count(), 1, "{text}");
 }
+
+#[test]
+fn admission_policy_tests_in_the_kyverno_layout() {
+    let outcomes =
+        plimsoll_engine::vap_test::run_tests(&[root().join("fixtures/cel/policy-test")]).unwrap();
+    let summary: Vec<(String, String, bool)> = outcomes
+        .iter()
+        .map(|o| {
+            let name = o.name.rsplit(": ").next().unwrap_or_default().to_owned();
+            (name, o.actual.clone(), o.passed())
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            (
+                "replica-limits Deployment/too-many".into(),
+                "fail".into(),
+                true
+            ),
+            (
+                "replica-limits Deployment/just-right".into(),
+                "pass".into(),
+                true
+            ),
+            (
+                "replica-limits Deployment/shop/small".into(),
+                "pass".into(),
+                true
+            ),
+            (
+                "replica-limits StatefulSet/database".into(),
+                "pass".into(),
+                true
+            ),
+        ]
+    );
+}
