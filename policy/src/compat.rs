@@ -30,6 +30,172 @@ enum Last {
     Other,
 }
 
+/// One token of the renaming pass: an identifier, `:=`, a bracket, `|`, `;`, `.`, or a line end.
+#[derive(Clone, Copy, Debug)]
+struct Token {
+    start: usize,
+    end: usize,
+    kind: u8,
+}
+
+const IDENT: u8 = b'a';
+const DECLARE: u8 = b'=';
+const NEWLINE: u8 = b'\n';
+
+fn tokens(text: &str) -> Vec<Token> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        let start = i;
+        match c {
+            b'"' | b'`' => {
+                i = skip_string(bytes, i);
+                out.push(Token {
+                    start,
+                    end: i,
+                    kind: b'"',
+                });
+                continue;
+            }
+            b'#' => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            b':' if bytes.get(i + 1) == Some(&b'=') => {
+                out.push(Token {
+                    start,
+                    end: i + 2,
+                    kind: DECLARE,
+                });
+                i += 2;
+                continue;
+            }
+            c if c.is_ascii_alphabetic() || c == b'_' => {
+                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+                    i += 1;
+                }
+                out.push(Token {
+                    start,
+                    end: i,
+                    kind: IDENT,
+                });
+                continue;
+            }
+            b'[' | b']' | b'{' | b'}' | b'(' | b')' | b'|' | b';' | b'.' | b',' | b':' | b'\n' => {
+                out.push(Token {
+                    start,
+                    end: i + 1,
+                    kind: c,
+                });
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Inside a comprehension, `x := …` declares a new `x` for the rest of the comprehension, even
+/// when the enclosing body has an `x` that the comprehension used before that point (OPA reads
+/// the earlier uses as the outer `x`); regorus rejects the use before the declaration. The
+/// declared variable and its later uses (and the comprehension's head) are renamed, which is
+/// what OPA's compiler does with local variables.
+fn rename_shadowed_in_comprehensions(text: &str) -> Option<String> {
+    let tokens = tokens(text);
+    // Open brackets: (token index, position of `|` when the bracket is a comprehension).
+    let mut stack: Vec<(usize, Option<usize>)> = Vec::new();
+    let mut renames: Vec<(usize, usize, String)> = Vec::new();
+    let mut counter = 0usize;
+    for (t, token) in tokens.iter().enumerate() {
+        match token.kind {
+            b'[' | b'{' | b'(' => stack.push((t, None)),
+            b'|' => {
+                let nested = stack.len() > 1;
+                if let Some(top) = stack.last_mut() {
+                    if top.1.is_none() && tokens[top.0].kind != b'(' && nested {
+                        top.1 = Some(t);
+                    }
+                }
+            }
+            b']' | b'}' | b')' => {
+                let Some((open, bar)) = stack.pop() else {
+                    continue;
+                };
+                let Some(bar) = bar else { continue };
+                collect_renames(text, &tokens, open, bar, t, &mut counter, &mut renames);
+            }
+            _ => {}
+        }
+    }
+    if renames.is_empty() {
+        return None;
+    }
+    renames.sort_by_key(|r| r.0);
+    renames.dedup_by_key(|r| r.0);
+    let mut out = String::with_capacity(text.len() + renames.len() * 12);
+    let mut from = 0;
+    for (start, end, name) in renames {
+        if start < from {
+            continue;
+        }
+        out.push_str(&text[from..start]);
+        out.push_str(&name);
+        from = end;
+    }
+    out.push_str(&text[from..]);
+    Some(out)
+}
+
+fn collect_renames(
+    text: &str,
+    tokens: &[Token],
+    open: usize,
+    bar: usize,
+    close: usize,
+    counter: &mut usize,
+    renames: &mut Vec<(usize, usize, String)>,
+) {
+    let name = |t: &Token| &text[t.start..t.end];
+    // A variable, not a field after `.` nor an object key before `:`.
+    let is_variable = |i: usize| {
+        tokens[i].kind == IDENT
+            && (i == 0 || tokens[i - 1].kind != b'.')
+            && tokens.get(i + 1).is_none_or(|n| n.kind != b':')
+    };
+    let mut depth = 0usize;
+    for i in bar + 1..close {
+        match tokens[i].kind {
+            b'[' | b'{' | b'(' => depth += 1,
+            b']' | b'}' | b')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        let declares = depth == 0
+            && tokens[i].kind == IDENT
+            && tokens.get(i + 1).is_some_and(|n| n.kind == DECLARE)
+            && matches!(tokens[i - 1].kind, b'|' | b';' | NEWLINE);
+        if !declares {
+            continue;
+        }
+        let var = name(&tokens[i]);
+        let used_before = (bar + 1..i).any(|j| is_variable(j) && name(&tokens[j]) == var);
+        if !used_before {
+            continue;
+        }
+        *counter += 1;
+        let fresh = format!("__plimsoll_{var}{counter}");
+        let head = open + 1..bar;
+        for j in head.chain(i..close) {
+            if is_variable(j) && name(&tokens[j]) == var {
+                renames.push((tokens[j].start, tokens[j].end, fresh.clone()));
+            }
+        }
+    }
+}
+
 /// Hoists the arguments of a negated call out of the negation, on the same line:
 /// `not f(a, input.x)` becomes `__plimsoll_arg1 := input.x; not f(a, __plimsoll_arg1)`. OPA
 /// evaluates a call's arguments before the negation, so an undefined argument makes the whole
@@ -253,9 +419,11 @@ pub fn rewrite(text: &str) -> Cow<'_, str> {
         i += 1;
     }
     if edits.is_empty() {
-        return match hoist_negated_arguments(text) {
-            Some(fixed) => Cow::Owned(fixed),
-            None => Cow::Borrowed(text),
+        let renamed = rename_shadowed_in_comprehensions(text);
+        let current = renamed.as_deref().unwrap_or(text);
+        return match (hoist_negated_arguments(current), renamed) {
+            (Some(fixed), _) | (None, Some(fixed)) => Cow::Owned(fixed),
+            (None, None) => Cow::Borrowed(text),
         };
     }
     let mut out = String::with_capacity(text.len() + edits.len() * 16);
@@ -267,6 +435,7 @@ pub fn rewrite(text: &str) -> Cow<'_, str> {
         from = at;
     }
     out.push_str(&text[from..]);
+    let out = rename_shadowed_in_comprehensions(&out).unwrap_or(out);
     match hoist_negated_arguments(&out) {
         Some(fixed) => Cow::Owned(fixed),
         None => Cow::Owned(out),
@@ -597,6 +766,17 @@ mod tests {
             rewrite(text),
             "package p\n\ndeny[msg] {\n  __plimsoll_arg1 := input.params.y; not f(1, \"a\", x, __plimsoll_arg1)\n  not g(x)\n  msg := \"m\"\n}\n"
         );
+    }
+
+    #[test]
+    fn a_declaration_in_a_comprehension_shadows_the_outer_variable_from_there_on() {
+        let text = "package p\n\ndeny[msg] {\n  name := input.name\n  seen := [name | some i; input.items[i].name == name; name := input.items[i].id]\n  msg := name\n}\n";
+        assert_eq!(
+            rewrite(text),
+            "package p\n\ndeny[msg] {\n  name := input.name\n  seen := [__plimsoll_name1 | some i; input.items[i].name == name; __plimsoll_name1 := input.items[i].id]\n  msg := name\n}\n"
+        );
+        let plain = "package p\n\nx := [y | some i; y := input[i]]\n";
+        assert!(matches!(rewrite(plain), Cow::Borrowed(_)));
     }
 
     #[test]

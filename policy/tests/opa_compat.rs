@@ -69,3 +69,14 @@ fn an_undefined_argument_of_a_negated_call_leaves_the_rule_undefined() {
         vec!["main.deny: different"]
     );
 }
+
+#[test]
+fn a_comprehension_may_redeclare_an_outer_variable() {
+    let policy = "package main\n\ndeny[msg] {\n  name := input.metadata.name\n  same := [name | some i; input.items[i].name == name; name := input.items[i].id]\n  count(same) > 1\n  msg := sprintf(\"%s is there %d times\", [name, count(same)])\n}\n";
+    let object = json!({"apiVersion": "v1", "kind": "List", "metadata": {"name": "a"},
+        "items": [{"name": "a", "id": 1}, {"name": "b", "id": 2}, {"name": "a", "id": 3}]});
+    assert_eq!(
+        messages(&[("combine.rego", policy)], object),
+        vec!["main.deny: a is there 2 times"]
+    );
+}
