@@ -128,7 +128,15 @@ pub(crate) fn validate(
     let mut out = Out { object, findings };
     if let Some((pointer, restart)) = pod_spec(api_version, kind) {
         if let Some(spec) = object.pointer(pointer).filter(|s| s.is_object()) {
-            check_pod_spec(&mut out, spec, pointer);
+            // A StatefulSet's claim templates become volumes of its pods.
+            let claims: Vec<&str> = object
+                .pointer("/spec/volumeClaimTemplates")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|c| c.pointer("/metadata/name").and_then(Value::as_str))
+                .collect();
+            check_pod_spec(&mut out, spec, pointer, &claims);
             if let Some(allowed) = restart {
                 check_restart_policy(&mut out, spec, pointer, kind, allowed);
             }
@@ -171,10 +179,11 @@ fn name_of(value: &Value) -> Option<&str> {
         .filter(|n| !n.is_empty())
 }
 
-fn check_pod_spec(out: &mut Out<'_>, spec: &Value, base: &str) {
+fn check_pod_spec(out: &mut Out<'_>, spec: &Value, base: &str, claims: &[&str]) {
     let mut container_names = HashSet::new();
     let volumes: HashSet<&str> = items(spec, "volumes")
         .filter_map(|(_, v)| name_of(v))
+        .chain(claims.iter().copied())
         .collect();
     let mut volume_names = HashSet::new();
     for (i, volume) in items(spec, "volumes") {

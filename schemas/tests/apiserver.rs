@@ -201,3 +201,19 @@ fn custom_resources_are_defaulted_before_validation() {
     let verdict = catalog.validate(&gateway);
     assert!(verdict.is_valid(), "{:?}", verdict.findings);
 }
+
+#[test]
+fn a_statefulsets_claim_templates_are_volumes_of_its_pods() {
+    let object = json!({"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "db"},
+        "spec": {"serviceName": "db", "selector": {"matchLabels": {"a": "b"}},
+            "template": {"metadata": {"labels": {"a": "b"}}, "spec": {"containers": [{"name": "db", "image": "x",
+                "volumeMounts": [{"name": "data", "mountPath": "/d"}, {"name": "logs", "mountPath": "/l"}]}]}},
+            "volumeClaimTemplates": [{"metadata": {"name": "data"}}]}});
+    assert_eq!(
+        rules(&object),
+        vec![(
+            "schema-unknown-volume",
+            "/spec/template/spec/containers/0/volumeMounts/1/name".into()
+        )]
+    );
+}
