@@ -220,6 +220,9 @@ impl CheckArgs {
             ignore_filename_patterns: self.ignore_filename_pattern.clone(),
             ..Config::default()
         };
+        if let Some(user) = &file.admission_user {
+            config.admission_user = user.clone();
+        }
         if let Some(size) = self.max_file_size.or(file.max_file_size) {
             config.load.max_file_size = size;
         }

@@ -54,6 +54,9 @@ pub struct ConfigFile {
     /// Folders (or files) of Rego policies and their data, like `--policy`.
     #[serde(default, deserialize_with = "null_as_empty")]
     pub policies: Vec<PathBuf>,
+    /// The user of the CREATE requests that ValidatingAdmissionPolicies see
+    /// (`request.userInfo`; default: plimsoll, in the group system:authenticated).
+    pub admission_user: Option<crate::vap::UserInfo>,
     /// Rego packages whose rules are evaluated (default: main).
     #[serde(default, deserialize_with = "null_as_empty")]
     pub namespaces: Vec<String>,

@@ -71,6 +71,8 @@ pub struct Config {
     /// Folders and files of Rego policies, data, Gatekeeper templates and constraints.
     pub policies: Vec<PathBuf>,
     pub policy: plimsoll_policy::PolicyOptions,
+    /// The user of the CREATE requests that admission policies see.
+    pub admission_user: vap::UserInfo,
     /// The date suppressions with `until=` are compared with (`YYYY-MM-DD`); default: today.
     pub today: Option<String>,
     /// The Kubernetes version to validate against (default: the newest bundled).
@@ -106,6 +108,7 @@ impl Default for Config {
             report_only: None,
             rules: plimsoll_rules::RulesConfig::default(),
             policies: Vec::new(),
+            admission_user: vap::UserInfo::default(),
             policy: plimsoll_policy::PolicyOptions::default(),
             today: None,
             kubernetes_version: None,
@@ -585,7 +588,7 @@ impl Engine {
         diagnostics.extend(vap::evaluate(
             &objects,
             &self.policy_context,
-            &vap::UserInfo::default(),
+            &self.config.admission_user,
         ));
         let policies_done = Instant::now();
         timings.policies = policies_done - cross_done;

@@ -44,10 +44,14 @@ const VARIABLES: &[&str] = &[
     "authorizer",
 ];
 
-/// Who the offline CREATE request comes from.
-#[derive(Clone, Debug)]
+/// Who the offline CREATE request comes from (`request.userInfo`); `admissionUser` in
+/// `.plimsoll.yaml`.
+#[derive(Clone, Debug, serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, default)]
 pub struct UserInfo {
+    /// `request.userInfo.username` (default: plimsoll).
     pub username: String,
+    /// `request.userInfo.groups` (default: system:authenticated).
     pub groups: Vec<String>,
 }
 

@@ -163,3 +163,17 @@ fn admission_policy_tests_in_the_kyverno_layout() {
         ]
     );
 }
+
+#[test]
+fn the_request_user_comes_from_the_configuration() {
+    let path = root().join("fixtures/cel/vap-basic.yaml");
+    let default = render(std::slice::from_ref(&path), only_schema_and_cel(config()));
+    assert!(default.contains("admission-policy:"), "{default}");
+    // The policy's match condition leaves out system users.
+    let mut config = only_schema_and_cel(config());
+    config.admission_user = plimsoll_engine::vap::UserInfo {
+        username: "system:serviceaccount:ci:deployer".into(),
+        groups: vec!["system:serviceaccounts".into()],
+    };
+    assert_eq!(render(&[path], config), "");
+}
