@@ -204,6 +204,8 @@ struct RenderInfo {
     chart_label: String,
     /// Objects by identity: their value and the template trace.
     objects: HashMap<ObjectRef, (Value, Arc<Traced>, Arc<TemplateFile>)>,
+    /// Identities this render defines more than once.
+    duplicates: std::collections::HashSet<ObjectRef>,
     /// `--set` entries and values files (lowest precedence first) of this render.
     sets: Vec<String>,
     set_source: Arc<Source>,
@@ -373,6 +375,7 @@ impl RenderInfo {
             chart_path: chart.path.clone(),
             chart_label: chart.name.clone(),
             objects: HashMap::new(),
+            duplicates: std::collections::HashSet::new(),
             sets,
             set_source,
             values,
@@ -500,10 +503,12 @@ fn load_render(
             tree,
             chain: chain.clone(),
         }));
-        info.objects.insert(
-            object.identity(),
-            (object.value.clone(), Arc::new(traced), template),
-        );
+        let identity = object.identity();
+        if info.objects.contains_key(&identity) {
+            info.duplicates.insert(identity.clone());
+        }
+        info.objects
+            .insert(identity, (object.value.clone(), Arc::new(traced), template));
     }
     file
 }
@@ -889,6 +894,15 @@ impl Renders {
                 out.push(d);
                 continue;
             };
+            // Renders of a chart are alternatives, not objects applied together: the same
+            // object in two of them is not a duplicate.
+            if d.rule == "duplicate-object"
+                && d.object
+                    .as_ref()
+                    .is_some_and(|o| !self.renders[index].duplicates.contains(o))
+            {
+                continue;
+            }
             let key = MergeKey::of(&d);
             if let Some((_, renders)) = merged.get_mut(&key) {
                 if !renders.contains(&index) {

@@ -56,6 +56,8 @@ struct Node {
     children: Vec<usize>,
     /// Whether a control action sits among this node's children (a `range`, an `if`).
     conditional: bool,
+    /// Whether a `range` sits among this node's children: its items may repeat.
+    repeats: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -175,11 +177,17 @@ impl Template {
             match kind {
                 LineKind::Blank => {}
                 LineKind::Control => {
-                    // A `range` or an `if` among the children of every open node: their
-                    // items may repeat or be left out.
-                    for &open in &stack {
-                        self.nodes[open].conditional = true;
-                    }
+                    // A `range` or an `if` among the children of the node it is indented
+                    // under: its items may repeat or be left out.
+                    let repeats = self.actions_on(number).any(|a| a.text.starts_with("range"));
+                    let owner = stack
+                        .iter()
+                        .rev()
+                        .copied()
+                        .find(|&open| open == stack[0] || self.nodes[open].col < indent)
+                        .unwrap_or(0);
+                    self.nodes[owner].conditional = true;
+                    self.nodes[owner].repeats |= repeats;
                 }
                 LineKind::Producer => {
                     let col = self.nindent(number).unwrap_or(indent);
@@ -192,6 +200,7 @@ impl Template {
                         literal: None,
                         children: Vec::new(),
                         conditional: false,
+                        repeats: false,
                     };
                     self.attach(&stack, node);
                 }
@@ -219,6 +228,7 @@ impl Template {
                             literal: None,
                             children: Vec::new(),
                             conditional: false,
+                            repeats: false,
                         };
                         let id = self.attach(&stack, node);
                         stack.push(id);
@@ -246,6 +256,7 @@ impl Template {
                                 literal,
                                 children: Vec::new(),
                                 conditional: false,
+                                repeats: false,
                             };
                             let id = self.attach(&stack, node);
                             stack.push(id);
@@ -337,6 +348,12 @@ impl Template {
         if self.documents.len() < 2 {
             return Some(0);
         }
+        let with_content: Vec<usize> = (0..self.documents.len())
+            .filter(|&d| !self.nodes[self.documents[d]].children.is_empty())
+            .collect();
+        if let [one] = with_content.as_slice() {
+            return Some(*one);
+        }
         let kind = value.get("kind").and_then(Value::as_str);
         let matching: Vec<usize> = (0..self.documents.len())
             .filter(|&d| {
@@ -391,7 +408,10 @@ impl Template {
 
     /// The origin of the child `key` of `node`.
     fn step(&self, node: usize, key: &str, value: &Value, parent: &Trace) -> Traced {
-        if let Some(child) = self.child_entry(node, key) {
+        if let Some(child) = self
+            .child_entry(node, key)
+            .or_else(|| self.branch_entry(node, key, value))
+        {
             let line = Trace::Line(self.nodes[child].line);
             if self.nodes[child].inline_action && self.nodes[child].children.is_empty() {
                 // `key: {{ toYaml … }}`: the whole value comes from this line.
@@ -426,6 +446,37 @@ impl Template {
         }
     }
 
+    /// For a key written in several branches of an `if`: the branch whose literals the
+    /// rendered value holds, when exactly one holds the most and none contradicts it.
+    fn branch_entry(&self, node: usize, key: &str, value: &Value) -> Option<usize> {
+        let candidates: Vec<usize> = self.nodes[node]
+            .children
+            .iter()
+            .copied()
+            .filter(|&c| matches!(&self.nodes[c].kind, NodeKind::Entry(Some(k)) if k == key))
+            .collect();
+        if candidates.len() < 2 {
+            return None;
+        }
+        let scores: Vec<(usize, usize)> = candidates
+            .iter()
+            .filter_map(|&c| {
+                let n = &self.nodes[c];
+                match &n.literal {
+                    Some(literal) => (scalar_text(value).as_deref() == Some(literal.as_str()))
+                        .then_some((c, 1000)),
+                    None => Some((c, self.resemblance(c, value))),
+                }
+            })
+            .collect();
+        let best = scores.iter().map(|(_, s)| *s).max()?;
+        let mut top = scores.iter().filter(|(_, s)| *s == best && best > 0);
+        match (top.next(), top.next()) {
+            (Some((c, _)), None) => Some(*c),
+            _ => None,
+        }
+    }
+
     fn child_entry(&self, node: usize, key: &str) -> Option<usize> {
         let mut found = self.nodes[node]
             .children
@@ -455,7 +506,8 @@ impl Template {
             .iter()
             .filter(|&&c| self.nodes[c].kind != NodeKind::Item)
             .count();
-        if producers == 0 && !n.conditional && template_items.len() == items.len() {
+        // Each item written once (no `range`), and as many as the template has: in order.
+        if producers == 0 && !n.repeats && template_items.len() == items.len() {
             return template_items
                 .into_iter()
                 .map(|i| Some(Step::Node(i)))
@@ -472,24 +524,35 @@ impl Template {
                 .map(|_| Some(Step::Node(template_items[0])))
                 .collect();
         }
-        // Several candidates: the one whose literal fields agree with the item, if unique;
-        // else the only one none of whose literals disagrees.
+        // Several candidates: the one whose literal fields and keys agree best with the
+        // item, if unique; else the only one that nothing rules out. Items are written in
+        // template order, so a choice that goes back is dropped.
+        let mut last = 0;
         items
             .iter()
             .map(|item| {
                 let scores: Vec<(usize, usize)> = template_items
                     .iter()
-                    .filter_map(|&c| self.agreement(c, item).map(|s| (c, s)))
+                    .enumerate()
+                    .filter(|(position, _)| *position >= last)
+                    .filter_map(|(_, &c)| self.agreement(c, item).map(|s| (c, s)))
                     .collect();
-                if let [(only, _)] = scores.as_slice() {
-                    return Some(Step::Node(*only));
-                }
-                let best = scores.iter().map(|(_, s)| *s).max().unwrap_or(0);
-                let mut top = scores.iter().filter(|(_, s)| *s == best && best > 0);
-                match (top.next(), top.next()) {
-                    (Some((c, _)), None) => Some(Step::Node(*c)),
-                    _ => None,
-                }
+                let chosen = if let [(only, _)] = scores.as_slice() {
+                    Some(*only)
+                } else {
+                    let best = scores.iter().map(|(_, s)| *s).max().unwrap_or(0);
+                    let mut top = scores.iter().filter(|(_, s)| *s == best && best > 0);
+                    match (top.next(), top.next()) {
+                        (Some((c, _)), None) => Some(*c),
+                        _ => None,
+                    }
+                };
+                let chosen = chosen?;
+                last = template_items
+                    .iter()
+                    .position(|&c| c == chosen)
+                    .unwrap_or(last);
+                Some(Step::Node(chosen))
             })
             .collect()
     }
@@ -506,12 +569,73 @@ impl Template {
             let c = &self.nodes[c];
             if let (NodeKind::Entry(Some(key)), Some(literal)) = (&c.kind, &c.literal) {
                 match value.get(key).and_then(scalar_text) {
-                    Some(text) if text == *literal => score += 1,
+                    Some(text) if text == *literal => score += 4,
                     _ => return None,
                 }
             }
         }
+        score += self.resemblance(item, value);
+        // Keys: each one the template item spells out counts; one it lacks rules it out,
+        // unless a block of the item can have written it.
+        if let Value::Object(map) = value {
+            let open = n.children.iter().any(|&c| {
+                matches!(
+                    self.nodes[c].kind,
+                    NodeKind::Producer | NodeKind::Entry(None)
+                )
+            });
+            for key in map.keys() {
+                let spelled = n
+                    .children
+                    .iter()
+                    .any(|&c| matches!(&self.nodes[c].kind, NodeKind::Entry(Some(k)) if k == key));
+                if spelled {
+                    score += 1;
+                } else if !open {
+                    return None;
+                }
+            }
+        }
         Some(score)
+    }
+}
+
+impl Template {
+    /// How many literal scalars below a template node the rendered value holds at the same
+    /// place (`- --storage.path=/data` in `args`, `name: POD_IP` in an `env` item).
+    fn resemblance(&self, node: usize, value: &Value) -> usize {
+        let mut score = 0;
+        for &c in &self.nodes[node].children {
+            let child = &self.nodes[c];
+            match (&child.kind, value) {
+                (NodeKind::Entry(Some(key)), Value::Object(map)) => {
+                    if let Some(v) = map.get(key) {
+                        if let Some(literal) = &child.literal {
+                            score += usize::from(scalar_text(v).as_deref() == Some(literal));
+                        } else if !child.children.is_empty() {
+                            score += self.resemblance(c, v);
+                        }
+                    }
+                }
+                (NodeKind::Item, Value::Array(items)) => {
+                    if let Some(literal) = &child.literal {
+                        score += usize::from(
+                            items
+                                .iter()
+                                .any(|i| scalar_text(i).as_deref() == Some(literal)),
+                        );
+                    } else if !child.children.is_empty() {
+                        score += items
+                            .iter()
+                            .map(|i| self.resemblance(c, i))
+                            .max()
+                            .unwrap_or(0);
+                    }
+                }
+                _ => {}
+            }
+        }
+        score
     }
 }
 
@@ -546,6 +670,7 @@ fn root(line: usize) -> Node {
         literal: None,
         children: Vec::new(),
         conditional: false,
+        repeats: false,
     }
 }
 
