@@ -165,6 +165,7 @@ impl<'a> Builder<'a> {
         }
         fix_name_references(&mut resources);
         self.resolve_vars(&kust, &mut resources)?;
+        self.build_metadata(&kust, &mut resources);
         self.sort(&kust, &mut resources);
         Ok(resources
             .into_iter()
@@ -1107,6 +1108,59 @@ impl<'a> Builder<'a> {
         Ok(())
     }
 
+    /// `buildMetadata: [originAnnotations]`: each object says where it came from, as kustomize
+    /// writes it (`config.kubernetes.io/origin`), with paths relative to the root.
+    fn build_metadata(&mut self, kust: &Kust, resources: &mut [Res]) {
+        let options: Vec<&str> = kust
+            .list("buildMetadata")
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        for (i, option) in options.iter().enumerate() {
+            if *option != "originAnnotations" {
+                self.warn(
+                    kust.loc(&format!("/buildMetadata/{i}")),
+                    format!("`buildMetadata: {option}` is not supported by plimsoll's build; the output leaves it out"),
+                    None,
+                );
+            }
+        }
+        if !options.contains(&"originAnnotations") {
+            return;
+        }
+        let origin = OriginTree::Set {
+            location: kust.loc("/buildMetadata"),
+            note: Some(format!("buildMetadata in {}", kust.label).into()),
+        };
+        for res in resources.iter_mut() {
+            let file = relative(&kust.dir, Path::new(res.base.source.name()));
+            let text = if res.generated {
+                format!(
+                    "configuredIn: {file}\nconfiguredBy:\n  apiVersion: builtin\n  kind: {}Generator\n",
+                    res.kind()
+                )
+            } else {
+                format!("path: {file}\n")
+            };
+            let Some(meta) = res.value.get_mut("metadata").and_then(Value::as_object_mut) else {
+                continue;
+            };
+            let annotations = meta
+                .entry("annotations")
+                .or_insert_with(|| Value::Object(Map::new()));
+            if let Value::Object(annotations) = annotations {
+                annotations.insert(
+                    "config.kubernetes.io/origin".to_owned(),
+                    Value::String(text),
+                );
+                res.set_origin(
+                    path(&["metadata", "annotations", "config.kubernetes.io/origin"]),
+                    origin.clone(),
+                );
+            }
+        }
+    }
+
     fn collect_vars(&mut self, kust: &Kust) {
         for entry in kust.list("vars") {
             let text = |p: &str| entry.pointer(p).and_then(Value::as_str).map(str::to_owned);
@@ -1562,6 +1616,26 @@ fn wrapped_base64(bytes: &[u8]) -> String {
         out.push('\n');
     }
     out
+}
+
+/// `file` relative to the folder `base` (both cleaned), with `..` where it lies outside.
+fn relative(base: &Path, file: &Path) -> String {
+    let base: Vec<_> = base
+        .components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .collect();
+    let file: Vec<_> = file
+        .components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .collect();
+    let common = base.iter().zip(&file).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<String> = vec!["..".to_owned(); base.len() - common];
+    parts.extend(
+        file[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    parts.join("/")
 }
 
 fn path(parts: &[&str]) -> Vec<String> {
