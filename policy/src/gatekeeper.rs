@@ -80,6 +80,9 @@ struct Template {
     engine: Engine,
     title: Option<String>,
     description: Option<String>,
+    /// The template's `spec.crd.spec.validation.openAPIV3Schema`: what its constraints'
+    /// `spec.parameters` must satisfy (the API server rejects a constraint that does not).
+    parameters: Option<std::sync::Arc<jsonschema::Validator>>,
 }
 
 #[derive(Clone, Debug)]
@@ -302,6 +305,7 @@ pub(crate) fn build(
             engine,
             title: annotation("metadata.gatekeeper.sh/title"),
             description: annotation("description"),
+            parameters: parameters_schema(origin, name, value, warnings),
         });
     }
 
@@ -364,6 +368,25 @@ pub(crate) fn build(
             },
             None => regorus::Value::new_object(),
         };
+        if let Some(schema) = &out.templates[template].parameters {
+            let empty = Json::Object(serde_json::Map::new());
+            let given = value["spec"].get("parameters").unwrap_or(&empty);
+            let before = errors.len();
+            for problem in schema.iter_errors(given) {
+                let path = problem.instance_path().as_str().to_owned();
+                errors.push(error(
+                    origin,
+                    Some(&format!("/spec/parameters{path}")),
+                    format!(
+                        "constraint {id}: spec.parameters{} does not match the schema of its ConstraintTemplate: {problem}",
+                        path.replace('/', ".")
+                    ),
+                ));
+            }
+            if errors.len() > before {
+                continue;
+            }
+        }
         out.constraints.push(Constraint {
             id,
             template,
@@ -374,6 +397,32 @@ pub(crate) fn build(
         });
     }
     out
+}
+
+/// Compiles a template's parameter schema; a schema that does not compile is a warning and
+/// leaves parameters unchecked.
+fn parameters_schema(
+    origin: &str,
+    name: &str,
+    template: &Json,
+    warnings: &mut Vec<PolicyError>,
+) -> Option<std::sync::Arc<jsonschema::Validator>> {
+    let pointer = "/spec/crd/spec/validation/openAPIV3Schema";
+    let schema = template.pointer(pointer)?;
+    match jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft4)
+        .build(schema)
+    {
+        Ok(validator) => Some(std::sync::Arc::new(validator)),
+        Err(problem) => {
+            warnings.push(error(
+                origin,
+                Some(pointer),
+                format!("ConstraintTemplate {name}: its parameter schema does not compile ({problem}); parameters are not checked"),
+            ));
+            None
+        }
+    }
 }
 
 /// What matching needs to know about an object.

@@ -347,3 +347,51 @@ fn runtime_errors_in_templates_are_findings() {
     let many = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"}, "spec": {"replicas": 5}});
     assert_eq!(evaluator.evaluate(&many)[0].message, "too many");
 }
+
+#[test]
+fn constraint_parameters_must_match_the_template_schema() {
+    let template = json!({
+        "apiVersion": "templates.gatekeeper.sh/v1",
+        "kind": "ConstraintTemplate",
+        "metadata": {"name": "k8srequiredlabels"},
+        "spec": {
+            "crd": {"spec": {
+                "names": {"kind": "K8sRequiredLabels"},
+                "validation": {"openAPIV3Schema": {"type": "object", "properties": {
+                    "labels": {"type": "array", "items": {"type": "string"}}}}},
+            }},
+            "targets": [{"target": "admission.k8s.gatekeeper.sh", "rego": "package k8srequiredlabels\n\nviolation[{\"msg\": \"x\"}] {\n  false\n}\n"}],
+        },
+    });
+    let constraint = |name: &str, parameters: Value| {
+        json!({"apiVersion": "constraints.gatekeeper.sh/v1beta1", "kind": "K8sRequiredLabels",
+            "metadata": {"name": name}, "spec": {"parameters": parameters}})
+    };
+    let mut builder = PolicySetBuilder::new(PolicyOptions::default());
+    builder.add_object(&template, "templates.yaml");
+    builder.add_object(
+        &constraint("good", json!({"labels": ["owner"]})),
+        "constraints.yaml",
+    );
+    builder.add_object(
+        &constraint("bad", json!({"labels": "owner"})),
+        "constraints.yaml",
+    );
+    let errors = builder.build().unwrap_err();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    let message = errors[0].to_string();
+    assert!(
+        message.contains("constraint K8sRequiredLabels/bad"),
+        "{message}"
+    );
+    assert!(message.contains("spec.parameters.labels"), "{message}");
+    match &errors[0] {
+        PolicyError::Gatekeeper {
+            origin, pointer, ..
+        } => {
+            assert_eq!(origin, "constraints.yaml");
+            assert_eq!(pointer.as_deref(), Some("/spec/parameters/labels"));
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+}
