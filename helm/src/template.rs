@@ -971,6 +971,46 @@ spec:
     }
 
     #[test]
+    fn branches_and_dynamic_items_are_told_apart_by_their_literals() {
+        let text = r#"apiVersion: apps/v1
+{{- if .Values.sts }}
+kind: StatefulSet
+{{- else }}
+kind: Deployment
+{{- end }}
+spec:
+  template:
+    spec:
+      containers:
+        {{- if .Values.reloader }}
+        - name: {{ .Chart.Name }}-reload
+          args:
+            - --watched-dir=/etc/config
+        {{- end }}
+        - name: {{ .Chart.Name }}
+          args:
+            - --storage.path=/data
+        {{- with .Values.extraContainers }}
+        {{- toYaml . | nindent 8 }}
+        {{- end }}
+"#;
+        let template = Template::new(text);
+        let rendered = json!({"apiVersion": "apps/v1", "kind": "Deployment", "spec": {"template": {"spec": {
+            "containers": [{"name": "app", "args": ["--storage.path=/data"]}]}}}});
+        let traced = template.trace(0, &rendered);
+        assert_eq!(line(&traced, "/kind"), Some(5));
+        assert_eq!(
+            line(&traced, "/spec/template/spec/containers/0/args/0"),
+            Some(18)
+        );
+        // Two items that nothing tells apart: no line rather than a wrong one.
+        let rendered = json!({"apiVersion": "apps/v1", "kind": "Deployment", "spec": {"template": {"spec": {
+            "containers": [{"name": "a"}, {"name": "b"}]}}}});
+        let traced = template.trace(0, &rendered);
+        assert_eq!(line(&traced, "/spec/template/spec/containers/0/name"), None);
+    }
+
+    #[test]
     fn block_scalars_and_comments_are_not_structure() {
         let text = "kind: ConfigMap\ndata:\n  script: |\n    name: not-a-key\n  {{/* a\n  comment */}}\n  other: {{ .Values.x | quote }}\n";
         let template = Template::new(text);
