@@ -116,6 +116,10 @@ static RULES: &[Registered] = &[
     rule!(reliability::probe_on_udp_port),
     rule!(reliability::hpa_min_replicas),
     rule!(networking::ingress_missing_tls),
+    rule!(resources::missing_ephemeral_storage_request),
+    rule!(security::writable_host_mount),
+    rule!(security::missing_seccomp_profile),
+    rule!(security::linux_hardening),
 ];
 
 /// The named sets of rules (`--profile`, `profile:`), from the fewest to every rule.

@@ -3,6 +3,7 @@
 pub(crate) mod missing_cpu_limit;
 pub(crate) mod missing_cpu_request;
 pub(crate) mod missing_ephemeral_storage_limit;
+pub(crate) mod missing_ephemeral_storage_request;
 pub(crate) mod missing_memory_limit;
 pub(crate) mod missing_memory_request;
 pub(crate) mod missing_resources;

@@ -10,6 +10,8 @@ pub(crate) mod host_network;
 pub(crate) mod host_path_volume;
 pub(crate) mod host_pid;
 pub(crate) mod host_port;
+pub(crate) mod linux_hardening;
+pub(crate) mod missing_seccomp_profile;
 pub(crate) mod privilege_escalation_allowed;
 pub(crate) mod privileged_container;
 pub(crate) mod privileged_ports;
@@ -22,6 +24,7 @@ pub(crate) mod ssh_port_exposed;
 pub(crate) mod unsafe_proc_mount;
 pub(crate) mod unsafe_sysctl;
 pub(crate) mod windows_host_process;
+pub(crate) mod writable_host_mount;
 pub(crate) mod writable_root_filesystem;
 
 use crate::rules::*;
