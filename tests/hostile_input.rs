@@ -458,3 +458,130 @@ fn fuzz_targets_run_over_their_seeds() {
         fuzz_targets::lint_file(&std::fs::read(path).unwrap());
     }
 }
+
+const FORMATS: &[&str] = &["human", "json", "sarif", "junit", "github"];
+
+/// Every secret of `fixtures/hostile/secrets/` contains `kiwi7`, or is the base64 of a
+/// text that starts with it (`a2l3aTdw`).
+fn leaks(output: &str) -> bool {
+    output.contains("kiwi7") || output.contains("a2l3aTdw")
+}
+
+#[test]
+fn secrets_never_reach_any_output() {
+    let dir = workspace().join("fixtures/hostile/secrets");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert!(names.len() >= 13, "{names:?}");
+    for name in &names {
+        let path = format!("fixtures/hostile/secrets/{name}");
+        let mut found = false;
+        for format in FORMATS {
+            let run = plimsoll(&workspace(), &["lint", &path, "--format", format]);
+            assert!(
+                run.code == 0 || run.code == 1,
+                "{name} {format}: {}",
+                run.stderr
+            );
+            assert!(
+                !leaks(&run.stdout) && !leaks(&run.stderr),
+                "{name} {format}:\n{}{}",
+                run.stdout,
+                run.stderr
+            );
+            found |= run.code == 1;
+        }
+        // Each fixture has a finding, so that its snippet and message were rendered.
+        assert!(found, "{name} has no finding");
+    }
+    // A baseline records pointers and messages: no secret there either.
+    let out = tempfile::tempdir().unwrap();
+    let baseline = out.path().join("baseline.json");
+    let run = plimsoll(
+        &workspace(),
+        &[
+            "baseline",
+            baseline.to_str().unwrap(),
+            "fixtures/hostile/secrets",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!leaks(&std::fs::read_to_string(&baseline).unwrap()));
+}
+
+#[test]
+fn policy_messages_are_scrubbed_of_secret_values() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "secret.yaml",
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\ndata:\n  password: a2l3aTdwYXNzLXJlZ28=\nstringData:\n  token: kiwi7pass-token\n",
+    );
+    write(
+        dir.path(),
+        "policy/p.rego",
+        "package main\n\ndeny contains msg if {\n  input.kind == \"Secret\"\n  msg := sprintf(\"data %v, decoded %v, token %v\", [input.data.password, base64.decode(input.data.password), input.stringData.token])\n}\n",
+    );
+    for format in FORMATS {
+        let run = plimsoll(
+            dir.path(),
+            &[
+                "lint",
+                "secret.yaml",
+                "--policy",
+                "policy",
+                "--format",
+                format,
+            ],
+        );
+        assert_eq!(run.code, 1, "{format}: {}", run.stderr);
+        assert!(run.stdout.contains("data ****"), "{format}: {}", run.stdout);
+        assert!(!leaks(&run.stdout), "{format}: {}", run.stdout);
+    }
+    // Policy authors can ask for the raw text.
+    let run = plimsoll(
+        dir.path(),
+        &[
+            "lint",
+            "secret.yaml",
+            "--policy",
+            "policy",
+            "--policy-raw-messages",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(
+        run.stdout.contains("decoded kiwi7pass-rego"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn sensitive_env_names_and_url_credentials_are_masked() {
+    for name in [
+        "DB_PASS",
+        "PASSPHRASE",
+        "STRIPE_KEY",
+        "JWT",
+        "BEARER",
+        "COOKIE_SALT",
+        "DATABASE_URL",
+        "db-password",
+    ] {
+        assert!(plimsoll_core::is_sensitive_name(name), "{name}");
+    }
+    for name in ["PORT", "LOG_LEVEL", "KEYBOARD", "COMPASS_MODE"] {
+        assert!(!plimsoll_core::is_sensitive_name(name), "{name}");
+    }
+    assert!(plimsoll_core::load::has_url_credentials(
+        "postgres://app:pw@db:5432/app"
+    ));
+    assert!(!plimsoll_core::load::has_url_credentials(
+        "https://example.com/a@b"
+    ));
+}

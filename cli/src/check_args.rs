@@ -116,6 +116,10 @@ pub struct CheckArgs {
     #[arg(long, help_heading = "Policies")]
     pub combine: bool,
 
+    /// Keep Secret values in policy messages (by default each is replaced by `****`).
+    #[arg(long, help_heading = "Policies")]
+    pub policy_raw_messages: bool,
+
     /// A values file for every chart rendered, after the chart's own (repeatable; the last wins).
     #[arg(
         long = "values",
@@ -239,6 +243,7 @@ impl CheckArgs {
         }
         config.policy.all_namespaces = self.all_namespaces || file.all_namespaces.unwrap_or(false);
         config.policy.combine = self.combine || file.combine.unwrap_or(false);
+        config.raw_policy_messages = self.policy_raw_messages;
         config.kustomize = !self.no_kustomize;
         config.helm = plimsoll_engine::helm::HelmConfig {
             enabled: !self.no_helm && file.helm.enabled.unwrap_or(true),

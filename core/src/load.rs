@@ -65,6 +65,7 @@ pub fn load_bytes(
             let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
             let relevant = discovery == Discovery::Explicit || looks_like_manifest(&text);
             let source = Source::new(name, text);
+            source.set_redactions(crate::yaml::secrets::raw_secret_spans(source.text()));
             let d = Diagnostic::new(
                 "file-not-utf8",
                 Severity::Error,
@@ -164,7 +165,8 @@ pub fn load_text(
             diagnostics.clear();
         }
     }
-    let mut redactions = Vec::new();
+    // From the text first: a Secret that did not become an object still hides its data.
+    let mut redactions = crate::yaml::secrets::raw_secret_spans(source.text());
     for object in &objects {
         secret_spans(object, &mut redactions);
     }
@@ -617,12 +619,15 @@ pub fn json_type(value: &Value) -> &'static str {
     }
 }
 
-/// Whether a name (of an env var, a key) suggests that its value is a secret.
+/// Whether a name (of an env var, a key) suggests that its value is a secret: it contains
+/// one of a list of words (`password`, `passphrase`, `secret`, `token`, `credential`, `jwt`,
+/// `bearer`, `database_url`…), or one of its words (split at `_`, `-`, `.`) is `pass`, `pwd`,
+/// `salt`, `auth`, `creds`, `dsn`, or its last word is `key` (`*_KEY`).
 pub fn is_sensitive_name(name: &str) -> bool {
     const WORDS: &[&str] = &[
         "password",
         "passwd",
-        "pwd",
+        "passphrase",
         "secret",
         "token",
         "apikey",
@@ -635,15 +640,47 @@ pub fn is_sensitive_name(name: &str) -> bool {
         "access_key",
         "accesskey",
         "access-key",
+        "jwt",
+        "bearer",
+        "database_url",
+        "database-url",
+        "databaseurl",
+        "db_url",
+        "connection_string",
+        "connectionstring",
     ];
+    const PARTS: &[&str] = &["pass", "pwd", "salt", "auth", "creds", "dsn"];
     let lower = name.to_ascii_lowercase();
-    WORDS.iter().any(|w| lower.contains(w))
+    if WORDS.iter().any(|w| lower.contains(w)) {
+        return true;
+    }
+    let parts: Vec<&str> = lower
+        .split(['_', '-', '.'])
+        .filter(|p| !p.is_empty())
+        .collect();
+    parts.iter().any(|p| PARTS.contains(p)) || (parts.len() > 1 && parts.last() == Some(&"key"))
+}
+
+/// Whether a value holds credentials inside a URL (`scheme://user:password@host`).
+pub fn has_url_credentials(value: &str) -> bool {
+    value.match_indices("://").any(|(at, _)| {
+        let rest = &value[at + 3..];
+        let authority = rest.split(['/', '?', '#', ' ']).next().unwrap_or("");
+        authority
+            .rsplit_once('@')
+            .is_some_and(|(user_info, _)| user_info.contains(':'))
+    })
 }
 
 /// The spans of values that must never be shown: a Secret's `data` and `stringData`, and
 /// literal values of env vars with sensitive names.
 fn secret_spans(object: &Object, out: &mut Vec<Span>) {
     if object.kind() == "Secret" {
+        // `kubectl apply` copies the whole Secret, data included, into this annotation.
+        let annotation = "/metadata/annotations/kubectl.kubernetes.io~1last-applied-configuration";
+        if let Some(found) = object.find(annotation) {
+            out.push(found.value);
+        }
         for field in ["data", "stringData"] {
             if let Some(found) = object.find(&format!("/{field}")) {
                 let tree = &object.tree;
@@ -670,7 +707,11 @@ fn sensitive_env(tree: &SpanTree, node: NodeId, value: &Value, out: &mut Vec<Spa
                             let sensitive = var
                                 .get("name")
                                 .and_then(Value::as_str)
-                                .is_some_and(is_sensitive_name);
+                                .is_some_and(is_sensitive_name)
+                                || var
+                                    .get("value")
+                                    .and_then(Value::as_str)
+                                    .is_some_and(has_url_credentials);
                             if sensitive && var.get("value").is_some() {
                                 if let Some(found) = tree.lookup(var_entry.node, var, "/value") {
                                     out.push(found.value);

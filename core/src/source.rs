@@ -254,6 +254,117 @@ impl Source {
     }
 }
 
+/// Masked texts shorter than this are not looked for in messages: they would match
+/// everywhere (`1`, `on`) and tell nothing.
+const MIN_SECRET: usize = 4;
+
+impl Source {
+    /// The secret texts of this file as a message could quote them: the text of each masked
+    /// span without quotes, its lines, its `key: value` halves, the strings inside it, and the
+    /// base64 decoding of each. Longest first, so that a longer secret is replaced whole.
+    pub fn secret_texts(&self) -> Vec<String> {
+        use base64::Engine as _;
+        let mut out = Vec::new();
+        let push = |piece: &str, out: &mut Vec<String>| {
+            let piece = piece.trim().trim_matches(['"', '\'']).trim();
+            if piece.chars().count() < MIN_SECRET {
+                return;
+            }
+            out.push(piece.to_owned());
+            let decoded = base64::engine::general_purpose::STANDARD.decode(piece);
+            if let Ok(Ok(text)) = decoded.map(String::from_utf8) {
+                if text.chars().count() >= MIN_SECRET {
+                    out.push(text.trim().to_owned());
+                }
+            }
+        };
+        for span in self.redactions() {
+            let raw = self.slice(*span);
+            push(raw, &mut out);
+            for line in raw.lines() {
+                push(line, &mut out);
+                if let Some((key, value)) = line.split_once(": ") {
+                    push(key, &mut out);
+                    push(value, &mut out);
+                }
+            }
+            for (i, piece) in raw.split('"').enumerate() {
+                if i % 2 == 1 {
+                    push(piece, &mut out);
+                }
+            }
+        }
+        out.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+        out.dedup();
+        out
+    }
+}
+
+/// `text` with every occurrence of a secret replaced by `****`; `None` when none occurs.
+pub fn scrub(text: &str, secrets: &[String]) -> Option<String> {
+    let mut out: Option<String> = None;
+    for secret in secrets {
+        let current = out.as_deref().unwrap_or(text);
+        if memchr::memmem::find(current.as_bytes(), secret.as_bytes()).is_some() {
+            out = Some(current.replace(secret.as_str(), "****"));
+        }
+    }
+    out
+}
+
+/// Replaces, in the message, help, note and pointer of each diagnostic, the secret texts of
+/// its own file, and `run_secrets` (the secrets of the whole run) in those of `everywhere`.
+pub fn scrub_diagnostics<'d>(
+    diagnostics: impl IntoIterator<Item = &'d mut crate::Diagnostic>,
+    run_secrets: &[String],
+    everywhere: impl Fn(&crate::Diagnostic) -> bool,
+) {
+    let mut cache: std::collections::HashMap<*const Source, Vec<String>> =
+        std::collections::HashMap::new();
+    for d in diagnostics {
+        let own: &[String] = match &d.location {
+            Some(location) if !location.source.redactions().is_empty() => cache
+                .entry(Arc::as_ptr(&location.source))
+                .or_insert_with(|| location.source.secret_texts()),
+            _ => &[],
+        };
+        let all = everywhere(d);
+        for secrets in [own, if all { run_secrets } else { &[] }] {
+            if secrets.is_empty() {
+                continue;
+            }
+            let fields = [
+                Some(&mut d.message),
+                d.help.as_mut(),
+                d.note.as_mut(),
+                d.pointer.as_mut(),
+            ];
+            for field in fields.into_iter().flatten() {
+                if let Some(clean) = scrub(field, secrets) {
+                    *field = clean;
+                }
+            }
+            for related in &mut d.related {
+                if let Some(clean) = scrub(&related.message, secrets) {
+                    related.message = clean;
+                }
+            }
+        }
+    }
+}
+
+/// The secret texts of every source of a run.
+pub fn run_secrets<'a>(sources: impl IntoIterator<Item = &'a Arc<Source>>) -> Vec<String> {
+    let mut out: Vec<String> = sources
+        .into_iter()
+        .filter(|s| !s.redactions().is_empty())
+        .flat_map(|s| s.secret_texts())
+        .collect();
+    out.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+    out.dedup();
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -294,5 +405,22 @@ mod tests {
         assert_eq!(read_limited(endless, 1000).unwrap(), None);
         assert_eq!(read_limited(&b"abc"[..], 3).unwrap(), Some(b"abc".to_vec()));
         assert_eq!(read_limited(&b"abcd"[..], 3).unwrap(), None);
+    }
+
+    #[test]
+    fn secret_texts_are_scrubbed_from_messages() {
+        let s = Source::new(
+            "t.yaml",
+            "data:\n  k: aHVudGVyMg==\n  j: \"s3cr3t-value\"\n",
+        );
+        s.set_redactions(vec![Span::new(11, 23), Span::new(29, 43)]);
+        let secrets = s.secret_texts();
+        assert!(secrets.contains(&"hunter2".to_owned()), "{secrets:?}");
+        assert!(secrets.contains(&"s3cr3t-value".to_owned()), "{secrets:?}");
+        assert_eq!(
+            scrub("label `s3cr3t-value` (hunter2, aHVudGVyMg==)", &secrets).as_deref(),
+            Some("label `****` (****, ****)")
+        );
+        assert_eq!(scrub("nothing here", &secrets), None);
     }
 }

@@ -13,14 +13,15 @@ pub mod baseline;
 pub mod config;
 pub mod discover;
 pub mod fix;
+pub mod gator_test;
 pub mod helm;
 pub mod kustomize;
 pub mod policies;
 pub mod schema;
 pub mod suppress;
 pub mod vap;
-pub mod vap_test;
 mod vap_resources;
+pub mod vap_test;
 pub mod workspace;
 
 use std::collections::HashSet;
@@ -73,6 +74,9 @@ pub struct Config {
     pub policy: plimsoll_policy::PolicyOptions,
     /// The user of the CREATE requests that admission policies see.
     pub admission_user: vap::UserInfo,
+    /// Policy messages keep the Secret values they quote (by default every Secret value the
+    /// run holds is replaced by `****` in them).
+    pub raw_policy_messages: bool,
     /// The date suppressions with `until=` are compared with (`YYYY-MM-DD`); default: today.
     pub today: Option<String>,
     /// The Kubernetes version to validate against (default: the newest bundled).
@@ -110,6 +114,7 @@ impl Default for Config {
             policies: Vec::new(),
             admission_user: vap::UserInfo::default(),
             policy: plimsoll_policy::PolicyOptions::default(),
+            raw_policy_messages: false,
             today: None,
             kubernetes_version: None,
             strict: true,
@@ -582,8 +587,18 @@ impl Engine {
         }
         let cross_done = Instant::now();
         timings.cross_rules = cross_done - start;
+        // The rule ids of policy findings left as they are (`--policy-raw-messages`).
+        let mut raw_ids: HashSet<String> = HashSet::new();
         if let Some(policies) = &self.policies {
-            diagnostics.extend(self.evaluate_policies(policies, &objects));
+            let mut found = self.evaluate_policies(policies, &objects);
+            if self.config.raw_policy_messages {
+                raw_ids.extend(found.iter().map(|d| d.rule.to_string()));
+            } else {
+                // A policy may quote any object's values, decoded or not.
+                let secrets = plimsoll_core::source::run_secrets(&sources);
+                plimsoll_core::source::scrub_diagnostics(&mut found, &secrets, |_| true);
+            }
+            diagnostics.extend(found);
         }
         diagnostics.extend(vap::evaluate(
             &objects,
@@ -606,6 +621,14 @@ impl Engine {
                 })
             });
         }
+        // No message quotes a value that is masked in its file (a secret aliased into a label).
+        plimsoll_core::source::scrub_diagnostics(
+            diagnostics
+                .iter_mut()
+                .filter(|d| !raw_ids.contains(d.rule.as_ref())),
+            &[],
+            |_| false,
+        );
         plimsoll_core::sort_diagnostics(&mut diagnostics);
         let position: std::collections::HashMap<*const Source, usize> = sources
             .iter()
@@ -851,6 +874,7 @@ pub const CROSS_OBJECT_RULES: &[&str] = &[
     "missing-namespace",
     "missing-network-policy",
     "missing-pod-disruption-budget",
+    "network-policy-peer-selects-nothing",
     "network-policy-selects-nothing",
     "pdb-blocks-eviction",
     "pdb-selects-nothing",

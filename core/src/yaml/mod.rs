@@ -7,6 +7,7 @@
 //! restarts at the next `---` line, so one broken document does not hide the others.
 
 pub mod resolve;
+pub mod secrets;
 pub mod tree;
 
 use std::collections::HashMap;

@@ -1,0 +1,260 @@
+//! Secret values found in the raw text, for documents no object could be built from (a
+//! syntax error, a broken `apiVersion`, a misspelt `stringdata:`, a duplicate `data:`).
+//!
+//! The loader masks the values of well-formed Secrets from their objects; this scan works on
+//! lines alone, so that a Secret that does not parse still never shows its data. In a
+//! document that says `kind: Secret` (any case, YAML or JSON), it masks the values under
+//! every top-level key that contains `data` (`data`, `stringData`, `stringdata`…), the value
+//! of a `last-applied-configuration` annotation, and any JSON `"…data…": {…}` member.
+
+use crate::source::Span;
+
+/// The spans of the raw text to mask.
+pub fn raw_secret_spans(text: &str) -> Vec<Span> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for end in document_ends(text) {
+        let doc = &text[start..end];
+        if says_secret(doc) {
+            block_values(doc, start, &mut out);
+            json_members(doc, start, &mut out);
+        }
+        start = end;
+    }
+    out
+}
+
+/// The offsets where documents end: each `---` line, and the end of the text.
+fn document_ends(text: &str) -> Vec<usize> {
+    let mut ends = Vec::new();
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        if at > 0
+            && line.starts_with("---")
+            && matches!(
+                line.as_bytes().get(3),
+                None | Some(b' ' | b'\n' | b'\r' | b'\t')
+            )
+        {
+            ends.push(at);
+        }
+        at += line.len();
+    }
+    ends.push(text.len());
+    ends
+}
+
+/// Whether a document says `kind: Secret`, in YAML or JSON, in any case.
+fn says_secret(doc: &str) -> bool {
+    let lower = doc.to_ascii_lowercase();
+    let bytes = lower.as_bytes();
+    memchr::memmem::find_iter(bytes, b"kind").any(|at| {
+        let mut i = at + 4;
+        let skip = |i: &mut usize, set: &[u8]| {
+            while bytes.get(*i).is_some_and(|b| set.contains(b)) {
+                *i += 1;
+            }
+        };
+        skip(&mut i, b"\"' \t");
+        if bytes.get(i) != Some(&b':') {
+            return false;
+        }
+        i += 1;
+        skip(&mut i, b"\"' \t");
+        bytes[i..].starts_with(b"secret")
+            && !bytes
+                .get(i + 6)
+                .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_')
+    })
+}
+
+fn indent(line: &str) -> usize {
+    line.len() - line.trim_start_matches([' ', '\t']).len()
+}
+
+/// The key of a `key: value` line (quotes removed) and the offset just past its colon.
+fn key_of(line: &str) -> Option<(&str, usize)> {
+    let trimmed = line.trim_start_matches([' ', '\t', '-']);
+    let lead = line.len() - trimmed.len();
+    let colon = trimmed
+        .char_indices()
+        .find(|&(i, c)| {
+            c == ':'
+                && matches!(
+                    trimmed.as_bytes().get(i + 1),
+                    None | Some(b' ' | b'\t' | b'\n' | b'\r')
+                )
+        })?
+        .0;
+    let key = trimmed[..colon].trim().trim_matches(['"', '\'']);
+    (!key.is_empty() && !key.starts_with('#')).then_some((key, lead + colon + 1))
+}
+
+fn is_data_key(key: &str) -> bool {
+    let lower = key.to_ascii_lowercase();
+    lower.contains("data") && !lower.contains("metadata")
+}
+
+fn is_last_applied(key: &str) -> bool {
+    key.ends_with("last-applied-configuration")
+}
+
+/// Masks `line[from..]` (without its line break) when it holds anything.
+fn mask_rest(line: &str, line_start: usize, from: usize, out: &mut Vec<Span>) {
+    let rest = &line[from.min(line.len())..];
+    let content = rest.trim_end_matches(['\n', '\r']);
+    let lead = content.len() - content.trim_start().len();
+    if content.trim().is_empty() || content.trim_start().starts_with('#') {
+        return;
+    }
+    let start = line_start + from + lead;
+    out.push(Span::new(start, line_start + from + content.len()));
+}
+
+/// YAML block style: values under top-level `…data…:` keys and the last-applied annotation.
+fn block_values(doc: &str, base: usize, out: &mut Vec<Span>) {
+    // Inside a masked block: the indentation of its key, and of its first-level entries.
+    let mut inside: Option<(usize, Option<usize>)> = None;
+    let mut at = base;
+    for line in doc.split_inclusive('\n') {
+        let line_start = at;
+        at += line.len();
+        let body = line.trim_end_matches(['\n', '\r']);
+        if body.trim().is_empty() || body.trim_start().starts_with('#') {
+            continue;
+        }
+        let depth = indent(body);
+        if let Some((key_indent, entries)) = inside {
+            if depth > key_indent {
+                let entries = entries.unwrap_or(depth);
+                inside = Some((key_indent, Some(entries)));
+                match key_of(body) {
+                    // A first-level entry keeps its key visible.
+                    Some((_, colon)) if depth == entries => {
+                        mask_rest(line, line_start, colon, out);
+                    }
+                    _ => mask_rest(line, line_start, depth, out),
+                }
+                continue;
+            }
+            inside = None;
+        }
+        let Some((key, colon)) = key_of(body) else {
+            continue;
+        };
+        if (depth == 0 && is_data_key(key)) || is_last_applied(key) {
+            mask_rest(line, line_start, colon, out);
+            inside = Some((depth, None));
+        }
+    }
+}
+
+/// JSON style: the value of every `"…data…":` member and of the last-applied annotation.
+fn json_members(doc: &str, base: usize, out: &mut Vec<Span>) {
+    let bytes = doc.as_bytes();
+    let mut i = 0;
+    while let Some(found) = memchr::memchr(b'"', &bytes[i..]) {
+        let open = i + found;
+        let Some(len) = memchr::memchr(b'"', &bytes[open + 1..]) else {
+            return;
+        };
+        let close = open + 1 + len;
+        let key = &doc[open + 1..close];
+        i = close + 1;
+        let mut j = i;
+        while bytes.get(j).is_some_and(|b| *b == b' ' || *b == b'\t') {
+            j += 1;
+        }
+        if bytes.get(j) != Some(&b':') || !(is_data_key(key) || is_last_applied(key)) {
+            continue;
+        }
+        j += 1;
+        while bytes.get(j).is_some_and(u8::is_ascii_whitespace) {
+            j += 1;
+        }
+        let end = value_end(bytes, j);
+        if end > j {
+            out.push(Span::new(base + j, base + end));
+        }
+        i = end.max(i);
+    }
+}
+
+/// The end of the JSON value starting at `at`: its matching bracket, or the end of a string
+/// or scalar; the end of the document when brackets do not balance.
+fn value_end(bytes: &[u8], at: usize) -> usize {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut i = at;
+    while let Some(&b) = bytes.get(i) {
+        if in_string {
+            match b {
+                b'\\' => i += 1,
+                b'"' => {
+                    in_string = false;
+                    if depth == 0 {
+                        return i + 1;
+                    }
+                }
+                _ => {}
+            }
+        } else {
+            match b {
+                b'"' => in_string = true,
+                b'{' | b'[' => depth += 1,
+                b'}' | b']' if depth == 0 => return i,
+                b'}' | b']' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return i + 1;
+                    }
+                }
+                b',' | b'\n' if depth == 0 => return i,
+                _ => {}
+            }
+        }
+        i += 1;
+    }
+    bytes.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn masked(text: &str) -> String {
+        let source = crate::source::Source::new("t.yaml", text);
+        source.set_redactions(raw_secret_spans(text));
+        source.redacted(0..text.len())
+    }
+
+    #[test]
+    fn broken_secrets_are_masked_from_the_text() {
+        // A syntax error (an unterminated quote) and a misspelt, duplicated data block.
+        let text = "apiVersion: v1\nkind: secret\nmetadata:\n  name: s\nstringdata:\n  password: \"hunter2\n  token: abc\n    def\ndata: c2VjcmV0\ndata:\n  k: dmFsdWU=\ntype: Opaque\n";
+        let out = masked(text);
+        for secret in ["hunter2", "abc", "def", "c2VjcmV0", "dmFsdWU="] {
+            assert!(!out.contains(secret), "{secret}: {out}");
+        }
+        assert!(out.contains("  password: ********"), "{out}");
+        assert!(out.contains("type: Opaque"), "{out}");
+        assert!(out.contains("name: s"), "{out}");
+    }
+
+    #[test]
+    fn json_and_annotations_are_masked() {
+        let text = "{\"apiVersion\": \"v1\", \"kind\": \"Secret\", \"metadata\": {\"name\": \"s\"}, \"data\": {\"a\": \"c2VjcmV0\"}, \"type\": \"Opaque\"}\n---\nkind: Secret\nmetadata:\n  annotations:\n    kubectl.kubernetes.io/last-applied-configuration: |\n      {\"data\":{\"a\":\"aHVudGVyMg==\"}}\n  name: t\n";
+        let out = masked(text);
+        assert!(!out.contains("c2VjcmV0"), "{out}");
+        assert!(!out.contains("aHVudGVyMg=="), "{out}");
+        assert!(out.contains("\"type\": \"Opaque\""), "{out}");
+        assert!(out.contains("name: t"), "{out}");
+    }
+
+    #[test]
+    fn other_kinds_are_left_alone() {
+        let text =
+            "kind: ConfigMap\ndata:\n  a: visible\n---\nkind: SecretStore\ndata:\n  b: visible\n";
+        assert!(raw_secret_spans(text).is_empty());
+    }
+}
