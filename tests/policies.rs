@@ -180,3 +180,52 @@ fn a_policy_that_does_not_compile_stops_the_run_with_its_position() {
     assert_eq!(code, 2);
     assert!(stderr.contains("bad.rego:"), "{stderr}");
 }
+
+#[test]
+fn gatekeeper_suites_run_as_gator_verify_runs_them() {
+    let (stdout, _, code) = plimsoll(&workspace(), &["policy", "test", "fixtures/policies/gator"]);
+    assert_eq!(code, 0, "{stdout}");
+    for case in [
+        "owner-label/labelled",
+        "owner-label/unlabelled",
+        "owner-label/admission-review",
+        "parameters-of-the-wrong-type (invalid constraint)",
+    ] {
+        assert!(
+            stdout.contains(&format!(
+                "PASS fixtures/policies/gator/required-labels/suite.yaml: {case}"
+            )),
+            "{case}: {stdout}"
+        );
+    }
+    assert!(
+        stdout.trim_end().ends_with("4 passed, 0 failed"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_failing_gatekeeper_case_says_what_was_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = workspace().join("fixtures/policies/gator/required-labels");
+    for file in [
+        "template.yaml",
+        "samples/constraint.yaml",
+        "samples/disallowed.yaml",
+    ] {
+        let name = Path::new(file).file_name().unwrap();
+        std::fs::copy(fixtures.join(file), dir.path().join(name)).unwrap();
+    }
+    std::fs::write(
+        dir.path().join("suite.yaml"),
+        "apiVersion: test.gatekeeper.sh/v1alpha1\nkind: Suite\ntests:\n- name: t\n  template: template.yaml\n  constraint: constraint.yaml\n  cases:\n  - name: expects-none\n    object: disallowed.yaml\n    assertions:\n    - violations: no\n",
+    )
+    .unwrap();
+    let (stdout, _, code) = plimsoll(dir.path(), &["policy", "test", "."]);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(
+        stdout.contains("FAIL ./suite.yaml: t/expects-none: got 1 violations but want none"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("0 passed, 1 failed"), "{stdout}");
+}

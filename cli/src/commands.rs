@@ -14,19 +14,35 @@ pub struct RulesArgs {
     /// Print the list as JSON.
     #[arg(long)]
     pub json: bool,
+
+    /// Say which rules are on in this profile (minimal, default, strict, all) instead of by default.
+    #[arg(long, value_name = "PROFILE")]
+    pub profile: Option<String>,
 }
 
 /// `plimsoll rules`: every built-in rule, one line each.
 pub fn rules(args: RulesArgs) -> anyhow::Result<ExitCode> {
     // The built-in rules, then the ids of the other stages (always on; `rules:` and
     // `--disable` accept them too).
+    if let Some(profile) = &args.profile {
+        if !plimsoll_rules::PROFILES.contains(&profile.as_str()) {
+            bail!(
+                "unknown profile `{profile}` (expected one of: {})",
+                plimsoll_rules::PROFILES.join(", ")
+            );
+        }
+    }
+    let enabled = |r: &plimsoll_rules::RuleInfo| match &args.profile {
+        Some(profile) => plimsoll_rules::in_profile(profile, r).unwrap_or(r.default_enabled),
+        None => r.default_enabled,
+    };
     let rows: Vec<(&str, &str, &str, bool, &str)> = plimsoll_rules::all_rules()
         .map(|r| {
             (
                 r.id,
                 r.category.as_str(),
                 r.default_severity.as_str(),
-                r.default_enabled,
+                enabled(r),
                 r.summary(),
             )
         })
@@ -399,8 +415,9 @@ pub fn init(args: InitArgs) -> anyhow::Result<ExitCode> {
 
 #[derive(Subcommand, Debug)]
 pub enum PolicyCommand {
-    /// Run the `test_*` rules of Rego policies, as `opa test` and `conftest verify` do, and the
-    /// admission-policy tests of `kyverno-test.yaml` files.
+    /// Run the `test_*` rules of Rego policies, as `opa test` and `conftest verify` do, the
+    /// admission-policy tests of `kyverno-test.yaml` files, and Gatekeeper `Suite` files as
+    /// `gator verify` does.
     Test(PolicyTestArgs),
 }
 
@@ -452,8 +469,25 @@ pub fn policy(command: PolicyCommand) -> anyhow::Result<ExitCode> {
             );
         }
     }
-    if outcomes.is_empty() && admission.is_empty() {
-        eprintln!("plimsoll: no test_* rules or kyverno-test.yaml files found");
+    // Gatekeeper `Suite` files, as `gator verify` runs them.
+    let gator = plimsoll_engine::gator_test::run_tests(&args.paths)?;
+    for outcome in &gator {
+        match (&outcome.failure, outcome.skipped) {
+            (_, true) => println!("SKIP {}", outcome.name),
+            (None, false) => {
+                passed += 1;
+                println!("PASS {}", outcome.name);
+            }
+            (Some(why), false) => {
+                failed += 1;
+                println!("FAIL {}: {why}", outcome.name);
+            }
+        }
+    }
+    if outcomes.is_empty() && admission.is_empty() && gator.is_empty() {
+        eprintln!(
+            "plimsoll: no test_* rules, kyverno-test.yaml files or Gatekeeper Suite files found"
+        );
     }
     println!("{passed} passed, {failed} failed");
     Ok(if failed > 0 {
