@@ -875,6 +875,7 @@ pub const CROSS_OBJECT_RULES: &[&str] = &[
     "missing-network-policy",
     "missing-pod-disruption-budget",
     "network-policy-peer-selects-nothing",
+    "network-policy-peer-selects-nothing",
     "network-policy-selects-nothing",
     "pdb-blocks-eviction",
     "pdb-selects-nothing",

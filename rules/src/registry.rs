@@ -120,6 +120,7 @@ static RULES: &[Registered] = &[
     rule!(security::writable_host_mount),
     rule!(security::missing_seccomp_profile),
     rule!(security::linux_hardening),
+    rule!(networking::network_policy_peer_selects_nothing),
 ];
 
 /// The named sets of rules (`--profile`, `profile:`), from the fewest to every rule.

@@ -3,6 +3,7 @@
 pub(crate) mod ingress_backend_not_found;
 pub(crate) mod ingress_missing_tls;
 pub(crate) mod missing_network_policy;
+pub(crate) mod network_policy_peer_selects_nothing;
 pub(crate) mod network_policy_selects_nothing;
 pub(crate) mod nodeport_out_of_range;
 pub(crate) mod nodeport_service;
