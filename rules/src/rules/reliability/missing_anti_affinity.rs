@@ -1,5 +1,6 @@
+use crate::pod::PodSpec;
 use crate::rules::*;
-use crate::util::has_several_replicas;
+use crate::util::{has_several_replicas, label_selector_matches};
 
 declare_rule! {
     /// A replicated workload does not ask for its pods to be spread across nodes.
@@ -8,8 +9,11 @@ declare_rule! {
     /// Flags Deployments, StatefulSets, ReplicaSets, ReplicationControllers, Rollouts and
     /// CloneSets with two or more replicas whose pod template has neither a
     /// `podAntiAffinity` rule nor a `topologySpreadConstraints` entry over
-    /// `kubernetes.io/hostname`. kube-linter's `no-anti-affinity` asks the same with two
-    /// replicas; topology spread is accepted as the modern equivalent.
+    /// `kubernetes.io/hostname`. An anti-affinity term counts only when it selects the
+    /// workload's own pods (its `labelSelector` matches the template's labels, its
+    /// `namespaces`, if listed, include the workload's): otherwise it spreads nothing and is
+    /// reported as such. kube-linter's `no-anti-affinity` asks the same with two replicas;
+    /// topology spread is accepted as the modern equivalent.
     ///
     /// ## Why is this bad?
     /// The scheduler may put every replica on the same node; losing that node loses the
@@ -80,10 +84,18 @@ fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
     if !has_several_replicas(cx.object) {
         return;
     }
-    if pod
-        .get("/affinity/podAntiAffinity")
-        .is_some_and(|a| a.as_object().is_some_and(|m| !m.is_empty()))
-    {
+    let terms = anti_affinity_terms(pod);
+    if terms.iter().any(|t| selects_own_pods(cx, pod, t)) {
+        return;
+    }
+    if !terms.is_empty() {
+        out.push(
+            cx.diag(
+                &pod.at("/affinity/podAntiAffinity"),
+                "the podAntiAffinity terms of the pod template select none of its own pods, so they keep no replicas apart",
+            )
+            .with_help("make a term's `labelSelector` match the template's labels (and its `namespaces`, if set, include the workload's)"),
+        );
         return;
     }
     let spread_by_host = pod
@@ -101,4 +113,44 @@ fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
         cx.missing_in_pod(pod, "/affinity/podAntiAffinity", "the pod template does not keep replicas off the same node")
             .with_help("add a `podAntiAffinity` term on `kubernetes.io/hostname` that selects the workload's own pods"),
     );
+}
+
+/// The pod affinity terms of `podAntiAffinity`, required and preferred.
+fn anti_affinity_terms<'o>(pod: &PodSpec<'o>) -> Vec<&'o Value> {
+    let mut terms: Vec<&Value> = Vec::new();
+    let list = |pointer: &str| {
+        pod.get(pointer)
+            .and_then(Value::as_array)
+            .map(|a| a.iter().collect::<Vec<_>>())
+            .unwrap_or_default()
+    };
+    terms.extend(list(
+        "/affinity/podAntiAffinity/requiredDuringSchedulingIgnoredDuringExecution",
+    ));
+    terms.extend(
+        list("/affinity/podAntiAffinity/preferredDuringSchedulingIgnoredDuringExecution")
+            .into_iter()
+            .filter_map(|weighted| weighted.get("podAffinityTerm")),
+    );
+    terms
+}
+
+/// Whether a term selects the workload's own pods: its `labelSelector` matches the template's
+/// labels, and its `namespaces`, when listed, include the workload's namespace (a
+/// `namespaceSelector` cannot be judged here and is taken as including it).
+fn selects_own_pods(cx: &Ctx<'_, '_>, pod: &PodSpec<'_>, term: &Value) -> bool {
+    let Some(selector) = term.get("labelSelector").filter(|s| !s.is_null()) else {
+        return false;
+    };
+    if label_selector_matches(selector, pod.labels()) != Some(true) {
+        return false;
+    }
+    let listed: Vec<&str> = term
+        .get("namespaces")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    listed.is_empty() || cx.object.namespace().is_none_or(|ns| listed.contains(&ns))
 }
