@@ -879,6 +879,7 @@ pub const CROSS_OBJECT_RULES: &[&str] = &[
     "network-policy-selects-nothing",
     "pdb-blocks-eviction",
     "pdb-selects-nothing",
+    "service-account-not-found",
     "service-selector-matches-nothing",
     "service-target-port-not-found",
 ];

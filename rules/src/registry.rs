@@ -121,6 +121,7 @@ static RULES: &[Registered] = &[
     rule!(security::missing_seccomp_profile),
     rule!(security::linux_hardening),
     rule!(networking::network_policy_peer_selects_nothing),
+    rule!(security::service_account_not_found),
 ];
 
 /// The named sets of rules (`--profile`, `profile:`), from the fewest to every rule.

@@ -20,6 +20,7 @@ pub(crate) mod run_as_root;
 pub(crate) mod seccomp_unconfined;
 pub(crate) mod secret_in_env_literal;
 pub(crate) mod sensitive_host_path;
+pub(crate) mod service_account_not_found;
 pub(crate) mod ssh_port_exposed;
 pub(crate) mod unsafe_proc_mount;
 pub(crate) mod unsafe_sysctl;
