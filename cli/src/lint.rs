@@ -60,7 +60,8 @@ pub fn run(mut args: LintArgs) -> anyhow::Result<ExitCode> {
             .paths
             .iter()
             .all(|p| p.as_os_str() == "-" || p.is_file());
-    if only_files && !args.partial.no_context {
+    let with_context = only_files && !args.partial.no_context;
+    if with_context {
         let mut folders: Vec<PathBuf> = Vec::new();
         for file in &named {
             let parent = match file.parent() {
@@ -103,7 +104,26 @@ pub fn run(mut args: LintArgs) -> anyhow::Result<ExitCode> {
     for warning in engine.policy_warnings() {
         eprintln!("plimsoll: warning: {warning}");
     }
-    let report = engine.lint(&inputs)?;
+    let mut report = engine.lint(&inputs)?;
+    if with_context {
+        // The summary counts the files reported, not the context read around them.
+        let mut names: std::collections::HashSet<String> = named
+            .iter()
+            .map(|p| plimsoll_engine::discover::display_name(p))
+            .collect();
+        names.insert(match &args.check.stdin_filename {
+            Some(name) => plimsoll_engine::discover::display_name(name),
+            None => "<stdin>".to_owned(),
+        });
+        let (sources, checked): (Vec<_>, Vec<_>) = std::mem::take(&mut report.sources)
+            .into_iter()
+            .zip(std::mem::take(&mut report.checked))
+            .filter(|(source, _)| names.contains(source.name()))
+            .unzip();
+        report.objects = checked.iter().map(Vec::len).sum();
+        report.sources = sources;
+        report.checked = checked;
+    }
     if std::env::var_os("PLIMSOLL_TIMINGS").is_some() {
         for (stage, time) in &report.timings {
             eprintln!(

@@ -261,11 +261,11 @@ impl Catalog {
                 for error in validator.iter_errors(object) {
                     context.findings(&error, &mut findings);
                 }
-                if let Some(rules) = self.crds.get(&key).and_then(|c| c.rules.as_deref()) {
-                    crate::crd::check_rules(rules, object, &mut findings);
-                }
                 if matches!(compiled.origin, SchemaOrigin::Builtin { .. }) {
                     crate::apiserver::validate(object, api_version, kind, &mut findings);
+                }
+                if let Some(rules) = self.crds.get(&key).and_then(|c| c.rules.as_deref()) {
+                    crate::crd::check_rules(rules, object, &mut findings);
                 }
             }
             Err(reason) => findings.push(SchemaFinding {
@@ -508,7 +508,7 @@ impl Catalog {
                 .filter_map(|k| k.strip_prefix(prefix.as_str()))
                 .collect();
             message::closest(kind, &kinds).map(|k| format!("did you mean `{k}`?")).or_else(|| {
-                Some("add the CustomResourceDefinition of this kind to the inputs, or a schema folder that holds its schema".to_owned())
+                Some("add the CustomResourceDefinition of this kind to the inputs (or `--crds DIR`), or a `--schema-location` that holds its schema; to accept custom resources without one, lower this finding (`rules: {unknown-kind: {severity: warning}}`) or turn it off (`--disable unknown-kind`)".to_owned())
             })
         };
         SchemaFinding {
