@@ -21,7 +21,7 @@ failures=0
 count() {
     local rule=$1
     shift
-    "$binary" lint --no-config --only duplicate-object --kubernetes-version 1.34 --format json "$@" \
+    "$binary" lint --no-config --no-context --only duplicate-object --kubernetes-version 1.34 --format json "$@" \
         | python3 -c 'import json,sys; r=sys.argv[1]; print(sum(1 for d in json.load(sys.stdin)["diagnostics"] if d["rule"]==r))' "$rule"
 }
 
@@ -56,12 +56,16 @@ expect "admission policy from a --policy folder" 1 \
 
 # Exit codes: a Warn binding alone does not fail the run; a Deny binding does.
 status=0
-"$binary" lint --no-config --quiet --only duplicate-object --policy fixtures/cel/policy-folder/policies \
+"$binary" lint --no-config --no-context --quiet --only duplicate-object --policy fixtures/cel/policy-folder/policies \
     fixtures/cel/policy-folder/manifests >/dev/null || status=$?
 expect "exit code with a Warn binding" 0 "$status"
 status=0
-"$binary" lint --no-config --quiet --only duplicate-object fixtures/cel/vap-params.yaml >/dev/null || status=$?
+"$binary" lint --no-config --no-context --quiet --only duplicate-object fixtures/cel/vap-params.yaml >/dev/null || status=$?
 expect "exit code with a Deny binding" 1 "$status"
+
+# plimsoll policy test: admission-policy tests in the kyverno-test.yaml layout.
+summary=$("$binary" policy test fixtures/cel/policy-test | tail -n 1)
+expect "policy test on kyverno-test.yaml" "4 passed, 0 failed" "$summary"
 
 if [ "$failures" -ne 0 ]; then
     echo "cel: $failures check(s) failed"

@@ -141,22 +141,22 @@ fn admission_policy_tests_in_the_kyverno_layout() {
         summary,
         vec![
             (
-                "replica-limits Deployment/too-many".into(),
+                "test-replica-limits Deployment/too-many".into(),
                 "fail".into(),
                 true
             ),
             (
-                "replica-limits Deployment/just-right".into(),
+                "test-replica-limits Deployment/just-right".into(),
                 "pass".into(),
                 true
             ),
             (
-                "replica-limits Deployment/shop/small".into(),
+                "test-replica-limits Deployment/shop/small".into(),
                 "pass".into(),
                 true
             ),
             (
-                "replica-limits StatefulSet/database".into(),
+                "test-replica-limits StatefulSet/database".into(),
                 "pass".into(),
                 true
             ),
