@@ -87,8 +87,8 @@ fn the_pre_commit_recipe_names_a_hook_that_exists() {
         assert!(hooks.contains(&format!("- id: {id}\n")), "no hook `{id}`");
     }
     // The hook runs the command the recipe documents.
-    assert!(hooks.contains("entry: plimsoll lint\n"));
-    assert!(doc.contains("plimsoll lint --fail-on error deploy/web.yaml"));
+    assert!(hooks.contains("entry: plimsoll lint --ignore-non-kubernetes\n"));
+    assert!(doc.contains("plimsoll lint --ignore-non-kubernetes --fail-on error deploy/web.yaml"));
 }
 
 #[test]

@@ -679,3 +679,28 @@ fn every_rule_id_has_a_page_and_the_generated_pages_are_current() {
         "stale pages (run UPDATE_DOCS=1 cargo test --test everyday): {stale:?}"
     );
 }
+
+/// The README's rule counts are those of `plimsoll rules`.
+#[test]
+fn the_readme_counts_the_rules_that_exist() {
+    let root = workspace();
+    let run = plimsoll(&root, &["rules", "--json"]);
+    let rules: Vec<Value> = serde_json::from_str(&run.stdout).unwrap();
+    let rules: Vec<&Value> = rules
+        .iter()
+        .filter(|r| {
+            !["loader", "schema", "suppression", "policy"]
+                .contains(&r["category"].as_str().unwrap())
+        })
+        .collect();
+    let on = rules
+        .iter()
+        .filter(|r| r["enabledByDefault"] == true)
+        .count();
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let claim = format!(
+        "**Runs {} built-in rules** ({on} on by default)",
+        rules.len()
+    );
+    assert!(readme.contains(&claim), "README.md should say: {claim}");
+}
