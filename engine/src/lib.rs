@@ -882,6 +882,7 @@ pub const CROSS_OBJECT_RULES: &[&str] = &[
     "service-account-not-found",
     "service-selector-matches-nothing",
     "service-target-port-not-found",
+    "statefulset-service-mismatch",
 ];
 
 /// Kinds whose content (beyond identity and metadata) no rule across objects reads, and that

@@ -122,6 +122,7 @@ static RULES: &[Registered] = &[
     rule!(security::linux_hardening),
     rule!(networking::network_policy_peer_selects_nothing),
     rule!(security::service_account_not_found),
+    rule!(reliability::statefulset_service_mismatch),
 ];
 
 /// The named sets of rules (`--profile`, `profile:`), from the fewest to every rule.
