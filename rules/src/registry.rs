@@ -123,6 +123,7 @@ static RULES: &[Registered] = &[
     rule!(networking::network_policy_peer_selects_nothing),
     rule!(security::service_account_not_found),
     rule!(reliability::statefulset_service_mismatch),
+    rule!(reliability::topology_spread_selects_other_pods),
 ];
 
 /// The named sets of rules (`--profile`, `profile:`), from the fewest to every rule.

@@ -22,6 +22,7 @@ pub(crate) mod probe_port_not_exposed;
 pub(crate) mod single_replica;
 pub(crate) mod statefulset_missing_service_name;
 pub(crate) mod statefulset_service_mismatch;
+pub(crate) mod topology_spread_selects_other_pods;
 pub(crate) mod workload_selector_mismatch;
 
 use crate::rules::*;
