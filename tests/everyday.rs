@@ -704,3 +704,60 @@ fn the_readme_counts_the_rules_that_exist() {
     );
     assert!(readme.contains(&claim), "README.md should say: {claim}");
 }
+
+/// The other linters' check names that suppressions understand resolve in `explain` too.
+#[test]
+fn explain_knows_the_peers_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = plimsoll(dir.path(), &["explain", "latest-tag"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.starts_with(
+            "`latest-tag` is kube-linter's name for `latest-image-tag`.\n\n# latest-image-tag\n"
+        ),
+        "{}",
+        run.stdout
+    );
+    let run = plimsoll(dir.path(), &["explain", "container-resources"]);
+    assert_eq!(run.code, 0);
+    assert!(
+        run.stdout.contains("kube-score's name for"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("# missing-cpu-request"));
+}
+
+/// Configuration mistakes name the file, line and column, once, with what to do.
+#[test]
+fn configuration_errors_say_where_and_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "d.yaml", DEPLOYMENT);
+    write(
+        dir.path(),
+        "rules.yaml",
+        "failOn: error\nrules:\n  nosuch: {enabled: true}\n",
+    );
+    let run = plimsoll(dir.path(), &["lint", "d.yaml", "--config", "rules.yaml"]);
+    assert_eq!(run.code, 2);
+    assert_eq!(
+        run.stderr.trim_end(),
+        "plimsoll: error: rules.yaml:3:3: unknown rule `nosuch` under `rules:` (`plimsoll rules` lists them)"
+    );
+    let run = plimsoll(
+        dir.path(),
+        &["lint", "d.yaml", "--no-config", "--disable", "nosuch"],
+    );
+    assert_eq!(run.code, 2);
+    assert_eq!(
+        run.stderr.matches("unknown rule `nosuch`").count(),
+        1,
+        "{}",
+        run.stderr
+    );
+    write(dir.path(), "version.yaml", "kubernetesVersion: 1.30\n");
+    let run = plimsoll(dir.path(), &["lint", "d.yaml", "--config", "version.yaml"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("version.yaml:1:20:"), "{}", run.stderr);
+    assert!(run.stderr.contains("quote the version"), "{}", run.stderr);
+}

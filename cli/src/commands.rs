@@ -133,6 +133,37 @@ pub fn explain(args: ExplainArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::SUCCESS);
         }
     }
+    // Another linter's name for the same check (kube-linter's `latest-tag`).
+    for tool in [
+        plimsoll_rules::Tool::KubeLinter,
+        plimsoll_rules::Tool::Polaris,
+        plimsoll_rules::Tool::KubeScore,
+    ] {
+        let ids = plimsoll_rules::equivalent_rules(tool, &args.rule);
+        if ids.is_empty() {
+            continue;
+        }
+        let names: Vec<String> = ids.iter().map(|id| format!("`{id}`")).collect();
+        let mut out = format!(
+            "`{}` is {}'s name for {}.\n\n",
+            args.rule,
+            tool.as_str(),
+            names.join(", ")
+        );
+        for id in ids {
+            if let Some(info) = plimsoll_rules::rule_info(id) {
+                let _ = write!(out, "# {}\n\n{}\n", info.id, info.docs());
+            }
+        }
+        let text = format!("{}\n", out.trim_end_matches('\n'));
+        use std::io::Write as _;
+        let mut stdout = std::io::stdout().lock();
+        // A closed pipe (`plimsoll explain latest-tag | head`) is not an error worth reporting.
+        let _ = stdout
+            .write_all(text.as_bytes())
+            .and_then(|()| stdout.flush());
+        return Ok(ExitCode::SUCCESS);
+    }
     let similar = plimsoll_rules::all_rules()
         .map(|r| r.id)
         .find(|id| id.contains(args.rule.as_str()) || args.rule.contains(id));

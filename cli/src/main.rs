@@ -35,7 +35,17 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("plimsoll: error: {error:#}");
+            // Each cause once: a wrapper that repeats its source's text adds nothing.
+            let mut message = String::new();
+            for cause in error.chain().map(ToString::to_string) {
+                if !message.contains(&cause) {
+                    if !message.is_empty() {
+                        message.push_str(": ");
+                    }
+                    message.push_str(&cause);
+                }
+            }
+            eprintln!("plimsoll: error: {message}");
             ExitCode::from(2)
         }
     }

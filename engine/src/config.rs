@@ -227,7 +227,25 @@ pub fn parse(name: &str, text: String) -> Result<ConfigFile, ConfigError> {
     }
     let value = document.value.clone();
     match serde_path_to_error::deserialize::<_, ConfigFile>(value) {
-        Ok(config) => Ok(config),
+        Ok(config) => {
+            // An unknown rule id is shown at its key, with the file and line.
+            for id in config.rules.keys() {
+                if plimsoll_rules::rule_info(id).is_none() && !crate::is_builtin_id(id) {
+                    let pointer = format!("/rules/{}", plimsoll_core::yaml::escape_token(id));
+                    let (found, _) =
+                        stream
+                            .tree
+                            .lookup_nearest(document.root, &document.value, &pointer);
+                    let offset = found.key.unwrap_or(found.value).start;
+                    return Err(at(
+                        &source,
+                        offset as usize,
+                        format!("unknown rule `{id}` under `rules:` (`plimsoll rules` lists them)"),
+                    ));
+                }
+            }
+            Ok(config)
+        }
         Err(error) => {
             let pointer = to_pointer(error.path());
             let (found, exact) =
@@ -243,6 +261,12 @@ pub fn parse(name: &str, text: String) -> Result<ConfigFile, ConfigError> {
             // serde names the field that failed only through the path.
             if !pointer.is_empty() {
                 message = format!("`{}`: {message}", error.path());
+            }
+            // YAML reads `1.33` as a number; the version is text.
+            if pointer == "/kubernetesVersion" && message.contains("expected a string") {
+                message.push_str(
+                    "; quote the version (`kubernetesVersion: \"1.33\"`): unquoted, YAML reads it as a number",
+                );
             }
             Err(at(&source, offset as usize, message))
         }
