@@ -124,6 +124,7 @@ static RULES: &[Registered] = &[
     rule!(security::service_account_not_found),
     rule!(reliability::statefulset_service_mismatch),
     rule!(reliability::topology_spread_selects_other_pods),
+    rule!(reliability::deployment_strategy),
 ];
 
 /// The named sets of rules (`--profile`, `profile:`), from the fewest to every rule.

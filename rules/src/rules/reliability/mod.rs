@@ -1,6 +1,7 @@
 //! Rules about probes, images, selectors and availability: whether the workload keeps running.
 
 pub(crate) mod cronjob_missing_deadline;
+pub(crate) mod deployment_strategy;
 pub(crate) mod hpa_conflicts_with_replicas;
 pub(crate) mod hpa_min_replicas;
 pub(crate) mod hpa_target_not_found;
