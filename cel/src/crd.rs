@@ -10,7 +10,7 @@ use std::sync::Arc;
 use serde_json::Value as Json;
 
 use crate::value::{embedded, typed};
-use crate::{Activation, EvalError, Expr, compile};
+use crate::{Activation, EvalError, Expr, Scope, compile};
 
 /// The compiled rules of one structural schema, or nothing when it has none.
 #[derive(Debug)]
@@ -274,20 +274,25 @@ fn visit(
     out: &mut Vec<Violation>,
 ) {
     if !node.rules.is_empty() {
-        let this = typed(value, Some(schema), resource);
         let mut activation = Activation::new();
-        activation.set("self", this);
-        for rule in &node.rules {
-            if rule.transition {
-                if !rule.optional_old_self {
-                    continue;
+        activation.set("self", typed(value, Some(schema), resource));
+        activation.scope(|scope| {
+            let mut old_self = false;
+            for rule in &node.rules {
+                if rule.transition {
+                    if !rule.optional_old_self {
+                        continue;
+                    }
+                    if !old_self {
+                        scope.set("oldSelf", crate::optional_none());
+                        old_self = true;
+                    }
                 }
-                activation.set("oldSelf", crate::optional_none());
+                if let Some(violation) = evaluate(rule, scope, value, pointer) {
+                    out.push(violation);
+                }
             }
-            if let Some(violation) = evaluate(rule, &activation, value, pointer) {
-                out.push(violation);
-            }
-        }
+        });
     }
     let len = pointer.len();
     match value {
@@ -326,12 +331,7 @@ fn visit(
     }
 }
 
-fn evaluate(
-    rule: &Rule,
-    activation: &Activation,
-    value: &Json,
-    pointer: &str,
-) -> Option<Violation> {
+fn evaluate(rule: &Rule, scope: &Scope<'_>, value: &Json, pointer: &str) -> Option<Violation> {
     let violation = |message: String, error: bool| Violation {
         pointer: field_pointer(rule, value, pointer),
         message,
@@ -342,13 +342,13 @@ fn evaluate(
             .unwrap_or_else(|| "FieldValueInvalid".to_owned()),
         error,
     };
-    match rule.expr.eval_bool(activation) {
+    match rule.expr.eval_bool_in(scope) {
         Ok(true) => None,
         Ok(false) => {
             let from_expression = rule
                 .message_expr
                 .as_ref()
-                .and_then(|m| m.eval_string(activation).ok())
+                .and_then(|m| m.eval_string_in(scope).ok())
                 .filter(|m| !m.trim().is_empty());
             let message = from_expression
                 .or_else(|| rule.message.clone())

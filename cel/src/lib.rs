@@ -169,34 +169,38 @@ impl Expr {
     }
 
     /// Evaluate with the variables of `activation`, unless the estimated cost over them
-    /// exceeds [`COST_LIMIT`].
+    /// exceeds [`COST_LIMIT`]. To evaluate several expressions over the same variables,
+    /// [`Activation::scope`] converts them once.
     pub fn eval(&self, activation: &Activation) -> Result<Value, EvalError> {
-        let estimate = self.shape.estimate(activation.size);
+        activation.scope(|scope| self.eval_in(scope))
+    }
+
+    /// Evaluate in a scope made by [`Activation::scope`].
+    pub fn eval_in(&self, scope: &Scope<'_>) -> Result<Value, EvalError> {
+        let estimate = self.shape.estimate(scope.size);
         if estimate > COST_LIMIT {
             return Err(EvalError::CostExceeded {
                 estimate,
                 limit: COST_LIMIT,
             });
         }
-        ROOT.with(|root| {
-            let mut scope = root.new_inner_scope();
-            for (name, value) in &activation.variables {
-                scope.add_variable_from_value(name.as_str(), value.clone());
-            }
-            let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                Value::resolve(&self.program, &scope)
-            }));
-            match run {
-                Ok(Ok(value)) => Ok(value),
-                Ok(Err(error)) => Err(EvalError::Runtime(error.to_string())),
-                Err(_) => Err(EvalError::Runtime("the evaluation failed".into())),
-            }
-        })
+        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            Value::resolve(&self.program, &scope.context)
+        }));
+        match run {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(error)) => Err(EvalError::Runtime(error.to_string())),
+            Err(_) => Err(EvalError::Runtime("the evaluation failed".into())),
+        }
     }
 
     /// Evaluate to a boolean: anything else is a runtime error.
     pub fn eval_bool(&self, activation: &Activation) -> Result<bool, EvalError> {
-        match self.eval(activation)? {
+        activation.scope(|scope| self.eval_bool_in(scope))
+    }
+
+    pub fn eval_bool_in(&self, scope: &Scope<'_>) -> Result<bool, EvalError> {
+        match self.eval_in(scope)? {
             Value::Bool(b) => Ok(b),
             other => Err(EvalError::Runtime(format!(
                 "the expression gave {}, not a bool",
@@ -207,13 +211,32 @@ impl Expr {
 
     /// Evaluate to a string (a `messageExpression`).
     pub fn eval_string(&self, activation: &Activation) -> Result<String, EvalError> {
-        match self.eval(activation)? {
+        activation.scope(|scope| self.eval_string_in(scope))
+    }
+
+    pub fn eval_string_in(&self, scope: &Scope<'_>) -> Result<String, EvalError> {
+        match self.eval_in(scope)? {
             Value::String(s) => Ok(s.as_str().to_owned()),
             other => Err(EvalError::Runtime(format!(
                 "the expression gave {}, not a string",
                 other.type_of()
             ))),
         }
+    }
+}
+
+/// The variables of an activation, converted once into the interpreter's own values, for
+/// several evaluations.
+pub struct Scope<'a> {
+    context: cel::Context<'a>,
+    size: u64,
+}
+
+impl Scope<'_> {
+    /// Add (or replace) a variable.
+    pub fn set(&mut self, name: &str, value: Value) {
+        self.size = self.size.saturating_add(cost::size_of(&value));
+        self.context.add_variable_from_value(name, value);
     }
 }
 
@@ -315,6 +338,22 @@ impl Activation {
     /// Add a variable converted from JSON.
     pub fn set_json(&mut self, name: &str, value: &serde_json::Value) -> &mut Activation {
         self.set(name, to_value(value))
+    }
+
+    /// Run `f` with these variables converted once into a [`Scope`].
+    pub fn scope<R>(&self, f: impl FnOnce(&mut Scope<'_>) -> R) -> R {
+        ROOT.with(|root| {
+            let mut scope = Scope {
+                context: root.new_inner_scope(),
+                size: self.size,
+            };
+            for (name, value) in &self.variables {
+                scope
+                    .context
+                    .add_variable_from_value(name.as_str(), value.clone());
+            }
+            f(&mut scope)
+        })
     }
 
     pub fn get(&self, name: &str) -> Option<&Value> {

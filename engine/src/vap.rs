@@ -21,6 +21,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use rayon::prelude::*;
+
 use plimsoll_cel::{Activation, EvalError, Expr, Value};
 use plimsoll_core::{Diagnostic, Object, Severity};
 use serde_json::{Value as Json, json};
@@ -507,35 +509,40 @@ pub fn evaluate(objects: &[Object], extra: &[Json], user: &UserInfo) -> Vec<Diag
                 .and_then(Json::as_str),
             severity,
         };
-        for object in objects {
-            let group = object.group();
-            let version = object
-                .api_version()
-                .rsplit_once('/')
-                .map_or(object.api_version(), |(_, v)| v);
-            let Some((resource, namespaced)) =
-                resources.get(&(group.to_owned(), object.kind().to_owned()))
-            else {
-                continue;
-            };
-            let target = Target {
-                object,
-                group,
-                version,
-                resource: resource.clone(),
-                namespaced: *namespaced,
-            };
-            if !resources_match(
-                policy.value.pointer("/spec/matchConstraints"),
-                &target,
-                &run,
-            ) || !resources_match(binding.value.pointer("/spec/matchResources"), &target, &run)
-            {
-                continue;
-            }
-            let params = params(policy.value, binding.value, &target, &run);
-            let sets: Vec<Option<&Json>> =
-                match &params {
+        let per_object: Vec<Diagnostic> = objects
+            .par_iter()
+            .flat_map_iter(|object| {
+                let mut out = Vec::new();
+                let group = object.group();
+                let version = object
+                    .api_version()
+                    .rsplit_once('/')
+                    .map_or(object.api_version(), |(_, v)| v);
+                let Some((resource, namespaced)) =
+                    resources.get(&(group.to_owned(), object.kind().to_owned()))
+                else {
+                    return out;
+                };
+                let target = Target {
+                    object,
+                    group,
+                    version,
+                    resource: resource.clone(),
+                    namespaced: *namespaced,
+                };
+                if !resources_match(
+                    policy.value.pointer("/spec/matchConstraints"),
+                    &target,
+                    &run,
+                ) || !resources_match(
+                    binding.value.pointer("/spec/matchResources"),
+                    &target,
+                    &run,
+                ) {
+                    return out;
+                }
+                let params = params(policy.value, binding.value, &target, &run);
+                let sets: Vec<Option<&Json>> = match &params {
                     None => vec![None],
                     Some(found) if found.is_empty() => {
                         let action = binding
@@ -552,14 +559,17 @@ pub fn evaluate(objects: &[Object], extra: &[Json], user: &UserInfo) -> Vec<Diag
                             None,
                         ));
                         }
-                        continue;
+                        return out;
                     }
                     Some(found) => found.iter().map(|p| Some(*p)).collect(),
                 };
-            for param in sets {
-                check_one(compiled, &target, &run, param, user, &names, &mut out);
-            }
-        }
+                for param in sets {
+                    check_one(compiled, &target, &run, param, user, &names, &mut out);
+                }
+                out
+            })
+            .collect();
+        out.extend(per_object);
     }
     out
 }
@@ -651,74 +661,78 @@ fn check_one(
             )
         })
     };
-    for (name, condition) in &compiled.match_conditions {
-        match condition.eval_bool(&activation) {
-            Ok(true) => {}
-            Ok(false) => return,
-            Err(error) => {
-                out.extend(failed(
-                    &format!("matchCondition `{name}`"),
-                    condition,
-                    error,
-                ));
-                return;
+    activation.scope(|scope| {
+        for (name, condition) in &compiled.match_conditions {
+            match condition.eval_bool_in(scope) {
+                Ok(true) => {}
+                Ok(false) => return,
+                Err(error) => {
+                    out.extend(failed(
+                        &format!("matchCondition `{name}`"),
+                        condition,
+                        error,
+                    ));
+                    return;
+                }
             }
         }
-    }
-    let mut variables = Vec::new();
-    for (name, expr) in &compiled.variables {
-        activation.set(
-            "variables",
-            plimsoll_cel::value::from_entries(variables.clone()),
-        );
-        match expr.eval(&activation) {
-            Ok(value) => variables.push((name.clone(), value)),
-            Err(error) => {
-                out.extend(failed(&format!("variable `{name}`"), expr, error));
-                return;
+        let mut variables = Vec::new();
+        for (name, expr) in &compiled.variables {
+            scope.set(
+                "variables",
+                plimsoll_cel::value::from_entries(variables.clone()),
+            );
+            match expr.eval_in(scope) {
+                Ok(value) => variables.push((name.clone(), value)),
+                Err(error) => {
+                    out.extend(failed(&format!("variable `{name}`"), expr, error));
+                    return;
+                }
             }
         }
-    }
-    activation.set("variables", plimsoll_cel::value::from_entries(variables));
-    for validation in &compiled.validations {
-        match validation.expr.eval_bool(&activation) {
-            Ok(true) => {}
-            Ok(false) => {
-                let message = validation
-                    .message_expr
-                    .as_ref()
-                    .and_then(|m| m.eval_string(&activation).ok())
-                    .filter(|m| !m.trim().is_empty())
-                    .or_else(|| validation.message.clone())
-                    .unwrap_or_else(|| format!("failed expression: {}", validation.expr.source()));
-                let reason = validation.reason.as_deref().unwrap_or("Invalid");
-                out.push(names.finding(
+        scope.set("variables", plimsoll_cel::value::from_entries(variables));
+        for validation in &compiled.validations {
+            match validation.expr.eval_bool_in(scope) {
+                Ok(true) => {}
+                Ok(false) => {
+                    let message = validation
+                        .message_expr
+                        .as_ref()
+                        .and_then(|m| m.eval_string_in(scope).ok())
+                        .filter(|m| !m.trim().is_empty())
+                        .or_else(|| validation.message.clone())
+                        .unwrap_or_else(|| {
+                            format!("failed expression: {}", validation.expr.source())
+                        });
+                    let reason = validation.reason.as_deref().unwrap_or("Invalid");
+                    out.push(names.finding(
+                        object,
+                        RULE,
+                        &field_named(validation.expr.source(), &object.value),
+                        message,
+                        Some(format!(
+                            "expression: `{}` ({reason})",
+                            validation.expr.source()
+                        )),
+                    ));
+                }
+                Err(error) => out.extend(failed("a validation", &validation.expr, error)),
+            }
+        }
+        for (key, expr) in &compiled.audits {
+            match expr.eval_in(scope) {
+                Ok(Value::String(value)) => out.push(names.finding(
                     object,
-                    RULE,
-                    &field_named(validation.expr.source(), &object.value),
-                    message,
-                    Some(format!(
-                        "expression: `{}` ({reason})",
-                        validation.expr.source()
-                    )),
-                ));
+                    RULE_AUDIT,
+                    "",
+                    format!("audit annotation `{}/{key}`: {value}", names.policy),
+                    None,
+                )),
+                Ok(_) => {}
+                Err(error) => out.extend(failed(&format!("audit annotation `{key}`"), expr, error)),
             }
-            Err(error) => out.extend(failed("a validation", &validation.expr, error)),
         }
-    }
-    for (key, expr) in &compiled.audits {
-        match expr.eval(&activation) {
-            Ok(Value::String(value)) => out.push(names.finding(
-                object,
-                RULE_AUDIT,
-                "",
-                format!("audit annotation `{}/{key}`: {value}", names.policy),
-                None,
-            )),
-            Ok(_) => {}
-            Err(error) => out.extend(failed(&format!("audit annotation `{key}`"), expr, error)),
-        }
-    }
+    });
 }
 
 /// Marks an admission policy made from a Gatekeeper template and constraint: findings name
