@@ -303,7 +303,7 @@ pub fn render_all(
         .into_par_iter()
         .map(|r| {
             let chart = &charts[r.chart];
-            let mut info = RenderInfo::new(chart, &r, config);
+            let mut info = RenderInfo::new(chart, &r);
             match r.outcome {
                 Ok(text) => {
                     let file = load_render(chart, &r.label, text, load, &mut info);
@@ -345,7 +345,7 @@ pub fn render_all(
 }
 
 impl RenderInfo {
-    fn new(chart: &Chart, rendered: &Rendered, config: &HelmConfig) -> RenderInfo {
+    fn new(chart: &Chart, rendered: &Rendered) -> RenderInfo {
         let sets = rendered.render.set.clone();
         let set_source = Source::new("--set", sets.join("\n"));
         let mut values = Vec::new();
@@ -369,7 +369,6 @@ impl RenderInfo {
                 ));
             }
         }
-        let _ = config;
         RenderInfo {
             label: rendered.label.clone(),
             chart_path: chart.path.clone(),

@@ -376,7 +376,7 @@ impl Template {
         match value {
             Value::Object(map) => {
                 for (key, child) in map {
-                    children.push((key.clone(), self.step(node, key, child, &trace)));
+                    children.push((key.clone(), self.step(node, key, child)));
                 }
             }
             Value::Array(items) => {
@@ -407,7 +407,7 @@ impl Template {
     }
 
     /// The origin of the child `key` of `node`.
-    fn step(&self, node: usize, key: &str, value: &Value, parent: &Trace) -> Traced {
+    fn step(&self, node: usize, key: &str, value: &Value) -> Traced {
         if let Some(child) = self
             .child_entry(node, key)
             .or_else(|| self.branch_entry(node, key, value))
@@ -419,7 +419,6 @@ impl Template {
             }
             return self.trace_node(Some(child), value, line);
         }
-        let _ = parent;
         match self.writer(node) {
             Some(Step::Line(line)) => block(Trace::Line(line)),
             Some(Step::Node(_)) | None => block(Trace::Unknown),

@@ -1,0 +1,120 @@
+//! `plimsoll lint CHART` end to end: the flags, exit codes, and the render labels and values keys
+//! in the machine formats. With `PLIMSOLL_HELM` unset, the runs must say that helm is missing.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod ci_support;
+
+use ci_support::{plimsoll, workspace};
+
+fn helm() -> String {
+    std::env::var("PLIMSOLL_HELM").unwrap_or_else(|_| "/nonexistent/helm".to_owned())
+}
+
+fn has_helm() -> bool {
+    std::env::var_os("PLIMSOLL_HELM").is_some()
+}
+
+#[test]
+fn a_chart_in_json_and_sarif_names_its_renders_and_values_keys() {
+    let dir = workspace();
+    let helm = helm();
+    let json = plimsoll(
+        &dir,
+        &[
+            "lint",
+            "fixtures/helm/shop",
+            "--no-config",
+            "--helm",
+            &helm,
+            "--set",
+            "replicaCount=1",
+            "--enable",
+            "single-replica",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(json.code, 1, "{}", json.stderr);
+    let report: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let diagnostics = report["diagnostics"].as_array().unwrap();
+    if !has_helm() {
+        assert_eq!(diagnostics.len(), 1, "{}", json.stdout);
+        assert_eq!(diagnostics[0]["rule"], "helm-not-found");
+        assert_eq!(diagnostics[0]["file"], "fixtures/helm/shop/Chart.yaml");
+        return;
+    }
+    let replicas = diagnostics
+        .iter()
+        .find(|d| d["rule"] == "single-replica" && d["object"]["kind"] == "Deployment")
+        .expect("single-replica on the Deployment");
+    assert_eq!(
+        replicas["file"],
+        "fixtures/helm/shop/templates/deployment.yaml"
+    );
+    assert_eq!(replicas["start"]["line"], 8);
+    let related = replicas["related"].as_array().unwrap();
+    assert!(
+        related
+            .iter()
+            .any(|r| r["message"] == "`replicaCount` set here" && r["file"] == "--set"),
+        "{related:?}"
+    );
+    assert!(
+        related
+            .iter()
+            .any(|r| r["message"] == "rendered by helm as shop@default"),
+        "{related:?}"
+    );
+    let sarif = plimsoll(
+        &dir,
+        &[
+            "lint",
+            "fixtures/helm/shop",
+            "--no-config",
+            "--helm",
+            &helm,
+            "--format",
+            "sarif",
+        ],
+    );
+    let log: serde_json::Value = serde_json::from_str(&sarif.stdout).unwrap();
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    let tag = results
+        .iter()
+        .find(|r| {
+            r["ruleId"] == "latest-image-tag"
+                && r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                    == "fixtures/helm/shop/templates/deployment.yaml"
+        })
+        .expect("latest-image-tag in the template");
+    let related = tag["relatedLocations"].as_array().unwrap();
+    assert_eq!(
+        related[0]["physicalLocation"]["artifactLocation"]["uri"],
+        "fixtures/helm/shop/values.yaml"
+    );
+    assert_eq!(related[0]["physicalLocation"]["region"]["startLine"], 5);
+}
+
+#[test]
+fn no_helm_leaves_charts_out_and_a_missing_helm_says_what_to_do() {
+    let dir = workspace();
+    let run = plimsoll(
+        &dir,
+        &["lint", "fixtures/helm/shop", "--no-config", "--no-helm"],
+    );
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let run = plimsoll(
+        &dir,
+        &[
+            "lint",
+            "fixtures/helm/shop",
+            "--no-config",
+            "--helm",
+            "/nonexistent/helm",
+        ],
+    );
+    assert_eq!(run.code, 1);
+    assert!(run.stdout.contains("helm-not-found"), "{}", run.stdout);
+    assert!(run.stdout.contains("helm template shop"), "{}", run.stdout);
+}
