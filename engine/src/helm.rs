@@ -1001,7 +1001,11 @@ impl Renders {
         for (line, base) in lines {
             let base = base.min(existing);
             for action in t.actions_on(line) {
-                for path in values::references(&action.text) {
+                let mut paths = values::references(&action.text);
+                if let Some(dot) = &action.dot {
+                    paths.extend(values::dot_references(&action.text, dot));
+                }
+                for path in paths {
                     let mut full = path.clone();
                     full.extend(tokens[base..existing].iter().cloned());
                     if let Some((location, full, rank)) =

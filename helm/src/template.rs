@@ -28,6 +28,8 @@ pub struct Action {
     pub end: usize,
     pub kind: ActionKind,
     pub text: String,
+    /// The `.Values` path that `.` stands for here, inside `{{ with .Values.a.b }}`.
+    pub dot: Option<Vec<String>>,
 }
 
 /// The kind of a template line, once its actions are masked.
@@ -714,6 +716,9 @@ pub fn mask(text: &str) -> (String, Vec<Action>) {
     let mut out = String::with_capacity(text.len());
     let mut actions = Vec::new();
     let mut at = 0;
+    // What `.` is in each open block: a `.Values` path inside `with`, unknown inside `range`
+    // and `define`, unchanged inside `if`.
+    let mut dots: Vec<Option<Vec<String>>> = Vec::new();
     while let Some(open) = text[at..].find("{{").map(|i| at + i) {
         out.push_str(&text[at..open]);
         let inner_start = open + 2;
@@ -749,11 +754,39 @@ pub fn mask(text: &str) -> (String, Vec<Action>) {
                 out.push(MASK);
             }
         }
+        let dot = dots.last().cloned().flatten();
+        let first = body.split_whitespace().next().unwrap_or("");
+        match first {
+            "if" => dots.push(dot.clone()),
+            "with" => dots.push(
+                body.split_whitespace()
+                    .nth(1)
+                    .and_then(|arg| crate::values::references(arg).into_iter().next())
+                    .filter(|_| {
+                        body.split_whitespace().nth(1).is_some_and(|a| {
+                            a.starts_with(".Values.") || a.starts_with("$.Values.")
+                        })
+                    }),
+            ),
+            "range" | "define" | "block" => dots.push(None),
+            "end" => {
+                dots.pop();
+            }
+            // `{{ else }}` of a `with`: `.` is the outer one again.
+            "else" => {
+                let outer = dots.len().checked_sub(2).and_then(|i| dots[i].clone());
+                if let Some(top) = dots.last_mut() {
+                    *top = outer;
+                }
+            }
+            _ => {}
+        }
         actions.push(Action {
             start: open,
             end,
             kind,
             text: body.to_owned(),
+            dot: if first == "with" { None } else { dot },
         });
         at = end;
     }
@@ -1018,6 +1051,15 @@ spec:
         let traced = template.trace(0, &rendered);
         assert_eq!(line(&traced, "/data/script"), Some(3));
         assert_eq!(line(&traced, "/data/other"), Some(7));
+    }
+
+    #[test]
+    fn with_blocks_say_what_the_dot_is() {
+        let (_, actions) = mask(
+            "{{- with .Values.podSecurityContext }}\n{{- toYaml . | nindent 8 }}\n{{- end }}\n{{ toYaml . }}\n",
+        );
+        assert_eq!(actions[1].dot, Some(vec!["podSecurityContext".to_owned()]));
+        assert_eq!(actions[3].dot, None);
     }
 
     #[test]

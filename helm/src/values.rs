@@ -33,6 +33,33 @@ pub fn references(action: &str) -> Vec<Vec<String>> {
     out
 }
 
+/// The paths an action reads through `.` when `.` is the values path `dot` (inside
+/// `{{ with .Values.a }}`: `toYaml .` reads `a`, `.b` reads `a.b`).
+pub fn dot_references(action: &str, dot: &[String]) -> Vec<Vec<String>> {
+    let mut out = Vec::new();
+    for token in action.split(|c: char| c.is_whitespace() || c == '(' || c == ')' || c == '|') {
+        if token == "." {
+            out.push(dot.to_vec());
+        } else if let Some(fields) = token.strip_prefix('.') {
+            if fields.starts_with(|c: char| c.is_alphabetic())
+                && fields
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
+            {
+                let mut path = dot.to_vec();
+                path.extend(
+                    fields
+                        .split('.')
+                        .filter(|f| !f.is_empty())
+                        .map(str::to_owned),
+                );
+                out.push(path);
+            }
+        }
+    }
+    out
+}
+
 /// A values file, read once with the positions of its keys.
 pub struct ValuesFile {
     pub name: String,
@@ -195,6 +222,15 @@ mod tests {
             vec![path("resources")]
         );
         assert_eq!(references("$x.Values.a"), Vec::<Vec<String>>::new());
+        let dot = path("podSecurityContext");
+        assert_eq!(
+            dot_references("toYaml . | nindent 8", &dot),
+            vec![dot.clone()]
+        );
+        assert_eq!(
+            dot_references(".runAsUser | quote", &dot),
+            vec![path("podSecurityContext.runAsUser")]
+        );
     }
 
     #[test]
