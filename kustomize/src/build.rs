@@ -572,7 +572,7 @@ impl<'a> Builder<'a> {
                             "a JSON 6902 patch needs a `target`".to_owned(),
                         ));
                     };
-                    self.json_patch(kust, &pointer, resources, target, &doc)?;
+                    self.json_patch(kust, &pointer, resources, target, &doc, "PatchTransformer")?;
                 } else if let Some(target) = &target {
                     let mut hit = false;
                     for res in resources.iter_mut().filter(|r| target.matches(r)) {
@@ -626,7 +626,14 @@ impl<'a> Builder<'a> {
             };
             let target = self.selector(kust, &format!("{pointer}/target"), target)?;
             for doc in self.patch_docs(kust, &pointer, entry)? {
-                self.json_patch(kust, &pointer, resources, &target, &doc)?;
+                self.json_patch(
+                    kust,
+                    &pointer,
+                    resources,
+                    &target,
+                    &doc,
+                    "PatchJson6902Transformer",
+                )?;
             }
         }
         self.replicas(kust, resources);
@@ -712,6 +719,7 @@ impl<'a> Builder<'a> {
         resources: &mut [Res],
         target: &Selector,
         doc: &PatchDoc,
+        transformer: &'static str,
     ) -> Step<()> {
         let Some(ops) = doc.object.value.as_array() else {
             return Err(self.error(
@@ -720,8 +728,19 @@ impl<'a> Builder<'a> {
             ));
         };
         let mut hit = false;
+        let touches_annotations = ops.iter().any(|op| {
+            ["path", "from"].iter().any(|k| {
+                matches!(
+                    op.get(*k).and_then(Value::as_str),
+                    Some("/metadata/annotations" | "/metadata")
+                )
+            })
+        });
         for res in resources.iter_mut().filter(|r| target.matches(r)) {
             hit = true;
+            if touches_annotations {
+                res.configured_by = Some((kust.object.source.name().to_owned(), transformer));
+            }
             for (i, op) in ops.iter().enumerate() {
                 match merge::json6902(&mut res.value, op) {
                     Ok(Some(path)) => {
@@ -1134,7 +1153,12 @@ impl<'a> Builder<'a> {
         };
         for res in resources.iter_mut() {
             let file = relative(&kust.dir, Path::new(res.base.source.name()));
-            let text = if res.generated {
+            let text = if let Some((configured_in, kind)) = &res.configured_by {
+                format!(
+                    "configuredIn: {}\nconfiguredBy:\n  apiVersion: builtin\n  kind: {kind}\n",
+                    relative(&kust.dir, Path::new(configured_in))
+                )
+            } else if res.generated {
                 format!(
                     "configuredIn: {file}\nconfiguredBy:\n  apiVersion: builtin\n  kind: {}Generator\n",
                     res.kind()
@@ -1566,6 +1590,8 @@ fn apply_smp(res: &mut Res, doc: &PatchDoc) -> Result<(), String> {
 fn merge_generated(existing: &mut Res, new: Res, replace: bool) {
     let take = |v: &Value, key: &str| v.get(key).cloned();
     if replace {
+        existing.base = new.base.clone();
+        existing.root_origin = new.root_origin.clone();
         for key in ["data", "binaryData"] {
             if let Some(map) = existing.value.as_object_mut() {
                 map.shift_remove(key);

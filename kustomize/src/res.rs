@@ -22,6 +22,10 @@ pub(crate) struct Res {
     /// A generated ConfigMap or Secret whose name takes a content hash at the end.
     pub hash: bool,
     pub generated: bool,
+    /// A transformer kustomize names as the object's origin instead of its file (it does so
+    /// when a JSON patch replaces the annotations where it keeps the file): the
+    /// kustomization file and the transformer's kind.
+    pub configured_by: Option<(String, &'static str)>,
     /// The kustomizations that brought the resource in, innermost first.
     pub chain: Vec<Arc<str>>,
 }
@@ -41,6 +45,7 @@ impl Res {
             suffixes: Vec::new(),
             hash: false,
             generated: false,
+            configured_by: None,
             chain: Vec::new(),
         }
     }
