@@ -59,6 +59,12 @@ for target in $targets; do
         config_reader) seed "$target" yaml yml ;;
         *) seed "$target" yaml yml json ;;
     esac
+    if ! cargo +nightly fuzz build --fuzz-dir "$root/fuzz" "$target" >"$work/$target.log" 2>&1; then
+        echo "fuzz: $target does not build"
+        tail -20 "$work/$target.log"
+        status=1
+        continue
+    fi
     echo "fuzz: $target for ${seconds}s over $(ls "$work/$target" | wc -l) seeds"
     if ! cargo +nightly fuzz run --fuzz-dir "$root/fuzz" "$target" "$work/$target" -- \
         -max_total_time="$seconds" -jobs=1 -rss_limit_mb=2048 -timeout=20 \

@@ -585,3 +585,22 @@ fn sensitive_env_names_and_url_credentials_are_masked() {
         "https://example.com/a@b"
     ));
 }
+
+#[test]
+fn a_misspelt_api_version_is_not_a_silent_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "deploy.yaml",
+        "apiVerison: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n        image: nginx:latest\n        securityContext:\n          privileged: true\n",
+    );
+    for target in ["deploy.yaml", "."] {
+        let run = plimsoll(dir.path(), &["lint", target, "--format", "json"]);
+        assert_eq!(run.code, 1, "{target}: {}", run.stderr);
+        assert!(
+            rules(&run).contains(&"missing-api-version".to_owned()),
+            "{target}: {}",
+            run.stdout
+        );
+    }
+}

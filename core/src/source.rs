@@ -84,6 +84,9 @@ pub struct Source {
     name: String,
     text: String,
     line_starts: Vec<u32>,
+    /// Whether the text is ASCII: then a column is a byte difference, not a count of
+    /// characters (findings on one long minified line stay linear).
+    ascii: bool,
     redactions: OnceLock<Vec<Span>>,
 }
 
@@ -95,6 +98,7 @@ impl Source {
         line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| clamp_u32(i + 1)));
         Arc::new(Source {
             name: name.into(),
+            ascii: text.is_ascii(),
             text,
             line_starts,
             redactions: OnceLock::new(),
@@ -157,7 +161,11 @@ impl Source {
         let offset = self.floor_char_boundary(offset.min(self.text.len()));
         let line = self.line_index(offset);
         let start = self.line_starts[line] as usize;
-        let column = self.text[start..offset].chars().count() + 1;
+        let column = if self.ascii {
+            offset - start + 1
+        } else {
+            self.text[start..offset].chars().count() + 1
+        };
         LineCol {
             line: clamp_u32(line + 1),
             column: clamp_u32(column),
@@ -169,7 +177,11 @@ impl Source {
         let offset = self.floor_char_boundary(offset.min(self.text.len()));
         let line = self.line_index(offset);
         let start = self.line_starts[line] as usize;
-        let column: usize = self.text[start..offset].chars().map(char::len_utf16).sum();
+        let column: usize = if self.ascii {
+            offset - start
+        } else {
+            self.text[start..offset].chars().map(char::len_utf16).sum()
+        };
         (clamp_u32(line), clamp_u32(column))
     }
 
