@@ -875,7 +875,6 @@ pub const CROSS_OBJECT_RULES: &[&str] = &[
     "missing-network-policy",
     "missing-pod-disruption-budget",
     "network-policy-peer-selects-nothing",
-    "network-policy-peer-selects-nothing",
     "network-policy-selects-nothing",
     "pdb-blocks-eviction",
     "pdb-selects-nothing",
