@@ -11,9 +11,10 @@ use crate::{PolicyError, RegoVersion, SourceLocation};
 /// The most numbers `numbers.range` and `numbers.range_step` may produce: regorus
 /// allocates the whole array before any time limit can stop it.
 pub const MAX_RANGE: u64 = 1_000_000;
-/// How deep brackets may nest in a policy: parsing time grows exponentially with the nesting
-/// of array literals, and a parse cannot be interrupted once started.
-pub const MAX_BRACKET_DEPTH: usize = 16;
+/// How deep `[` and `{` may nest in a policy: parsing time grows exponentially with their
+/// nesting (array, set and object literals, comprehensions), and a parse cannot be
+/// interrupted once started. Parentheses are cheap and not counted.
+pub const MAX_BRACKET_DEPTH: usize = 12;
 /// Builtins regorus knows but that cannot work here: policies are evaluated offline.
 const OFFLINE_BUILTINS: &[&str] = &["http.send", "net.lookup_ip_addr"];
 
@@ -95,7 +96,7 @@ pub(crate) fn check_nesting(location: &SourceLocation, text: &str) -> Result<(),
             (Some(_), _) => {}
             (None, '"' | '`') => quote = Some(c),
             (None, '#') => quote = Some('\n'),
-            (None, '[' | '{' | '(') => {
+            (None, '[' | '{') => {
                 depth += 1;
                 if depth > MAX_BRACKET_DEPTH {
                     let mut location = location.clone();
@@ -104,12 +105,12 @@ pub(crate) fn check_nesting(location: &SourceLocation, text: &str) -> Result<(),
                     return Err(PolicyError::Compile {
                         location,
                         message: format!(
-                            "brackets nest more than {MAX_BRACKET_DEPTH} levels deep here; plimsoll does not parse such policies (parsing time grows exponentially with nesting)"
+                            "`[` and `{{` nest more than {MAX_BRACKET_DEPTH} levels deep here; plimsoll does not parse such policies (parsing time grows exponentially with their nesting)"
                         ),
                     });
                 }
             }
-            (None, ']' | '}' | ')') => depth = depth.saturating_sub(1),
+            (None, ']' | '}') => depth = depth.saturating_sub(1),
             (None, _) => {}
         }
     }
