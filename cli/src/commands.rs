@@ -62,6 +62,7 @@ pub fn rules(args: RulesArgs) -> anyhow::Result<ExitCode> {
                     "category": category,
                     "severity": severity,
                     "enabledByDefault": enabled,
+                    "admission": plimsoll_engine::admission::runs_at_admission(id),
                     "summary": summary,
                 })
             })
@@ -71,14 +72,21 @@ pub fn rules(args: RulesArgs) -> anyhow::Result<ExitCode> {
     } else {
         let _ = writeln!(
             out,
-            "{:<38} {:<12} {:<8} {:<8} SUMMARY",
-            "RULE", "CATEGORY", "SEVERITY", "DEFAULT"
+            "{:<38} {:<12} {:<8} {:<8} {:<9} SUMMARY",
+            "RULE", "CATEGORY", "SEVERITY", "DEFAULT", "ADMISSION"
         );
+        // ADMISSION: whether `plimsoll webhook` runs the rule (rules across objects need
+        // the other objects, which admission does not have).
         for (id, category, severity, enabled, summary) in &rows {
             let _ = writeln!(
                 out,
-                "{id:<38} {category:<12} {severity:<8} {:<8} {summary}",
+                "{id:<38} {category:<12} {severity:<8} {:<8} {:<9} {summary}",
                 if *enabled { "on" } else { "opt-in" },
+                if plimsoll_engine::admission::runs_at_admission(id) {
+                    "yes"
+                } else {
+                    "no"
+                },
             );
         }
     }
@@ -238,7 +246,13 @@ pub const STAGE_RULES: &[StageRule] = &[
         "yaml-alias-limit",
         "loader",
         Error,
-        "Aliases in the document expand to more than 1,000,000 nodes (a \"billion laughs\" document). The document is not checked; the others are."
+        "Aliases in the document expand to more than 1,000,000 nodes (a \"billion laughs\" document), or aliases in the whole file to more than 4,000,000. The document is not checked; the others are."
+    ),
+    stage!(
+        "yaml-depth-limit",
+        "loader",
+        Error,
+        "Collections in the document nest deeper than `--max-depth` (`maxDepth`, default 1,000) levels. Kubernetes objects nest a few dozen levels at most, so such a document is made to crash parsers; it is not checked, the others are."
     ),
     stage!(
         "invalid-document",

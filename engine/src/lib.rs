@@ -781,6 +781,7 @@ pub fn is_builtin_id(id: &str) -> bool {
         "yaml-invalid-value",
         "yaml-invalid-key",
         "yaml-alias-limit",
+        "yaml-depth-limit",
         "invalid-document",
         "missing-api-version",
         "missing-kind",
