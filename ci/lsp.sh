@@ -39,7 +39,7 @@ echo "== pytest-lsp: initialize, open, change, diagnostics, hover, completion, d
 python3 -m venv "$work/venv"
 "$work/venv/bin/pip" install --quiet pytest-lsp pytest-asyncio
 PLIMSOLL_BINARY="$binary" PLIMSOLL_LSP_ROOT="$root" \
-  "$work/venv/bin/python" -m pytest -q -s -p no:cacheprovider "$here/lsp/test_client.py"
+  "$work/venv/bin/python" -m pytest -q -s -p no:cacheprovider -o asyncio_default_fixture_loop_scope=function "$here/lsp/test_client.py"
 
 nvim=${PLIMSOLL_NVIM:-$(command -v nvim || true)}
 if [[ -z "$nvim" ]]; then

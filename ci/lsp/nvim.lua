@@ -9,7 +9,7 @@ local client = vim.lsp.start_client({ name = "plimsoll", cmd = { binary, "lsp" }
 vim.lsp.buf_attach_client(buf, client)
 local found = vim.wait(20000, function()
   for _, d in ipairs(vim.diagnostic.get(buf)) do
-    if d.code == "latest-image-tag" then return true end
+    if d.code == "latest-image-tag" or (d.message or ""):find(":latest", 1, true) then return true end
   end
   return false
 end, 100)

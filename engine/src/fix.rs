@@ -102,6 +102,15 @@ pub fn fixes(
             Safety::Unsafe,
             set(object, pointer, "[\"ALL\"]"),
         ),
+        "missing-resources" if pointer.ends_with("/resources") => fix(
+            "Add a `resources` skeleton (adjust the values)",
+            Safety::Unsafe,
+            set(
+                object,
+                pointer,
+                "{requests: {cpu: 100m, memory: 128Mi}, limits: {cpu: 500m, memory: 256Mi}}",
+            ),
+        ),
         "missing-cpu-limit"
         | "missing-cpu-request"
         | "missing-memory-limit"
@@ -270,6 +279,19 @@ pub fn set(object: &Object, pointer: &str, yaml: &str) -> Option<Vec<Edit>> {
             let end = object.find(&parent)?.value.end as usize;
             (column, end_of_content(source, end))
         }
+        Value::Object(_) if !parent.is_empty() => {
+            // An empty mapping (`{}`): filled in place, in flow style.
+            let span = object.find(&parent)?.value;
+            if source.slice(span).trim() != "{}" {
+                return None;
+            }
+            let mut text = yaml.to_owned();
+            for token in missing.iter().rev() {
+                let name = token.replace("~1", "/").replace("~0", "~");
+                text = format!("{{{name}: {text}}}");
+            }
+            return Some(vec![Edit { span, text }]);
+        }
         Value::Null if !parent.is_empty() => {
             // `key:` with nothing after it: the new entries go below, two columns deeper.
             let found = object.find(&parent)?;
@@ -421,17 +443,30 @@ spec:
         for rule in [
             "writable-root-filesystem",
             "capabilities-not-dropped",
-            "missing-cpu-limit",
-            "missing-memory-limit",
-            "missing-memory-request",
+            "missing-resources",
         ] {
-            // A container without any `resources` gets one `missing-resources` finding instead.
-            let pod = POD.replace(
-                "      securityContext:\n",
-                "      resources:\n        requests: {}\n      securityContext:\n",
-            );
-            fixed(&pod, rule, Safety::Unsafe);
+            fixed(POD, rule, Safety::Unsafe);
         }
+        // A container with some resources: each missing value is added where it belongs.
+        let some = POD.replace(
+            "      securityContext:\n",
+            "      resources:\n        requests:\n          cpu: 100m\n      securityContext:\n",
+        );
+        for rule in ["missing-cpu-limit", "missing-memory-limit"] {
+            fixed(&some, rule, Safety::Unsafe);
+        }
+        let out = fixed(&some, "missing-memory-request", Safety::Unsafe);
+        assert!(
+            out.contains("        requests:\n          cpu: 100m\n          memory: 256Mi\n"),
+            "{out}"
+        );
+        // An empty flow mapping is filled in place.
+        let empty = POD.replace(
+            "      securityContext:\n",
+            "      resources:\n        requests: {}\n      securityContext:\n",
+        );
+        let out = fixed(&empty, "missing-memory-request", Safety::Unsafe);
+        assert!(out.contains("        requests: {memory: 256Mi}\n"), "{out}");
         let no_context = POD.replace("      securityContext:\n        runAsNonRoot: true\n", "");
         let out = fixed(&no_context, "run-as-root", Safety::Unsafe);
         assert!(

@@ -36,6 +36,8 @@ pub struct Workspace {
     files: BTreeMap<PathBuf, FileState>,
     /// The schema catalog with the workspace's CRDs, once there are any.
     catalog: Option<plimsoll_schemas::Catalog>,
+    /// The files the last walk of the roots found.
+    walked: std::collections::HashSet<PathBuf>,
 }
 
 /// The engine configuration a `.plimsoll.yaml` describes, as `plimsoll lint` reads it with no
@@ -76,6 +78,7 @@ impl Workspace {
             buffers: HashMap::new(),
             files: BTreeMap::new(),
             catalog: None,
+            walked: std::collections::HashSet::new(),
         }
     }
 
@@ -99,8 +102,9 @@ impl Workspace {
                 paths.push(candidate.path);
             }
         }
+        self.walked = paths.iter().cloned().collect();
         for path in self.buffers.keys() {
-            if !paths.contains(path) {
+            if !self.walked.contains(path) {
                 paths.push(path.clone());
             }
         }
@@ -233,6 +237,9 @@ impl Workspace {
 
     /// Whether walking the roots would find this file.
     fn is_walked(&self, path: &Path) -> bool {
+        if self.walked.contains(path) {
+            return true;
+        }
         let Some(root) = self.roots.iter().find(|r| path.starts_with(r)) else {
             return false;
         };

@@ -403,7 +403,30 @@ pub fn references(ws: &Workspace, path: &Path, position: lsp::Position) -> Vec<l
         return Vec::new();
     };
     let mut out = Vec::new();
-    for (p, other) in ws.objects() {
+    // The workspace keeps RBAC bindings slimmed (identity and metadata): their files are
+    // read again in full.
+    let mut reread = Vec::new();
+    for p in ws.paths() {
+        let bindings = ws
+            .objects_of(p)
+            .iter()
+            .any(|o| matches!(o.kind(), "RoleBinding" | "ClusterRoleBinding"));
+        if let (true, Some(source)) = (bindings, ws.source(p)) {
+            let file = plimsoll_core::load_bytes(
+                source.name(),
+                source.text().as_bytes().to_vec(),
+                plimsoll_core::Discovery::Walked,
+                &ws.engine().config().load,
+            );
+            reread.extend(file.objects.into_iter().map(|o| (p.to_path_buf(), o)));
+        }
+    }
+    let slimmed = |o: &Object| matches!(o.kind(), "RoleBinding" | "ClusterRoleBinding");
+    let all = ws
+        .objects()
+        .filter(|(_, o)| !slimmed(o))
+        .chain(reread.iter().map(|(p, o)| (p.as_path(), o)));
+    for (p, other) in all {
         for (pointer, target) in references_of(other) {
             if matches(object, &target) {
                 if let (Some(uri), Some(span)) = (convert::uri_of(p), other.value_span(&pointer)) {

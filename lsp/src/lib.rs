@@ -20,6 +20,11 @@ pub use server::run;
 /// Runs the server on standard input and output until the client says `exit`.
 pub fn run_stdio() -> Result<(), String> {
     let (connection, io_threads) = lsp_server::Connection::stdio();
-    run(connection).map_err(|e| e.to_string())?;
-    io_threads.join().map_err(|e| e.to_string())
+    let result = run(connection).map_err(|e| e.to_string());
+    // A client that goes away without `exit` (an editor closed) ends the session as well.
+    let _ = io_threads.join();
+    match result {
+        Err(e) if e.contains("disconnected") => Ok(()),
+        other => other,
+    }
 }

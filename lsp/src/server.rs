@@ -40,6 +40,13 @@ struct Server<'c> {
     pull: bool,
     dirty: bool,
     shutdown: bool,
+    /// When the first change not yet checked arrived (`PLIMSOLL_TIMINGS=1` logs the time from
+    /// there to the findings being published).
+    changed_at: Option<std::time::Instant>,
+    timings: bool,
+    /// Documents opened or changed since the last push: they get diagnostics even when
+    /// their findings did not change, so that the client knows they are current.
+    touched: HashSet<PathBuf>,
 }
 
 fn capabilities(pull: bool) -> lsp::ServerCapabilities {
@@ -122,6 +129,9 @@ pub fn run(connection: Connection) -> Result<(), Error> {
         pull,
         dirty: true,
         shutdown: false,
+        changed_at: None,
+        timings: std::env::var_os("PLIMSOLL_TIMINGS").is_some(),
+        touched: HashSet::new(),
     };
     if watch {
         server.watch_files()?;
@@ -269,6 +279,9 @@ impl Server<'_> {
                             return Ok(());
                         }
                         let method = notification.method.clone();
+                        if self.changed_at.is_none() && method.starts_with("textDocument/did") {
+                            self.changed_at = Some(std::time::Instant::now());
+                        }
                         if let Err(panic) = std::panic::catch_unwind(AssertUnwindSafe(|| {
                             self.notification(notification)
                         })) {
@@ -342,6 +355,7 @@ impl Server<'_> {
         self.dirty = false;
         self.findings = self.workspace.diagnostics();
         if self.pull {
+            self.touched.clear();
             return Ok(());
         }
         let mut now: HashMap<PathBuf, Vec<lsp::Diagnostic>> = self
@@ -367,11 +381,13 @@ impl Server<'_> {
         let mut changed: Vec<(PathBuf, Vec<lsp::Diagnostic>)> = now
             .into_iter()
             .filter(|(path, list)| match self.pushed.get(path) {
+                _ if self.touched.contains(path) => true,
                 Some(before) => before != list,
                 None => !list.is_empty() || self.open.contains_key(path),
             })
             .collect();
         changed.sort_by(|a, b| a.0.cmp(&b.0));
+        self.touched.clear();
         for (path, list) in changed {
             if let Some(uri) = convert::uri_of(&path) {
                 self.notify(
@@ -385,6 +401,18 @@ impl Server<'_> {
             }
             self.pushed.insert(path, list);
         }
+        if let (true, Some(at)) = (self.timings, self.changed_at.take()) {
+            self.notify(
+                lsp::notification::LogMessage::METHOD,
+                lsp::LogMessageParams {
+                    typ: lsp::MessageType::INFO,
+                    message: format!(
+                        "plimsoll: checked in {:.2} ms",
+                        at.elapsed().as_secs_f64() * 1000.0
+                    ),
+                },
+            )?;
+        }
         Ok(())
     }
 
@@ -394,6 +422,7 @@ impl Server<'_> {
             DidOpenTextDocument::METHOD => {
                 if let Ok(p) = serde_json::from_value::<lsp::DidOpenTextDocumentParams>(n.params) {
                     if let Some(path) = convert::path_of(&p.text_document.uri) {
+                        self.touched.insert(path.clone());
                         self.open.insert(path.clone(), p.text_document.text.clone());
                         self.workspace.set_buffer(path, p.text_document.text);
                         self.dirty = true;
@@ -412,6 +441,7 @@ impl Server<'_> {
                     for change in p.content_changes {
                         text = apply_change(&text, change);
                     }
+                    self.touched.insert(path.clone());
                     self.open.insert(path.clone(), text.clone());
                     self.workspace.set_buffer(path, text);
                     self.dirty = true;

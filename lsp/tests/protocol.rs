@@ -70,6 +70,18 @@ spec:
                 size: {type: string, enum: [small, large]}
 ";
 
+const RBAC: &str = "apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: runner
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: Role
+  name: reader
+subjects:
+  - {kind: ServiceAccount, name: runner}
+";
+
 impl Client {
     fn start(root: &Path, capabilities: Value) -> Client {
         let (server, conn) = Connection::memory();
@@ -162,6 +174,7 @@ fn workspace() -> (tempfile::TempDir, std::path::PathBuf) {
     std::fs::write(root.join("deploy.yaml"), DEPLOYMENT).unwrap();
     std::fs::write(root.join("others.yaml"), OTHERS).unwrap();
     std::fs::write(root.join("crd.yaml"), CRD).unwrap();
+    std::fs::write(root.join("rbac.yaml"), RBAC).unwrap();
     (dir, root)
 }
 
@@ -373,6 +386,27 @@ fn definition_and_references() {
     // serviceAccountName -> the ServiceAccount.
     let found = client.request("textDocument/definition", at(&uri, 11, 28));
     assert_eq!(found[0]["range"]["start"]["line"], 10);
+    // From the ServiceAccount to the Deployment and the RoleBinding that name it.
+    let found = client.request("textDocument/references", at(&others, 10, 8));
+    let lines: Vec<(String, u64)> = found
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            let file = l["uri"]
+                .as_str()
+                .unwrap()
+                .rsplit('/')
+                .next()
+                .unwrap()
+                .to_owned();
+            (file, l["range"]["start"]["line"].as_u64().unwrap())
+        })
+        .collect();
+    assert_eq!(
+        lines,
+        [("deploy.yaml".to_owned(), 11), ("rbac.yaml".to_owned(), 9)]
+    );
     // From the ConfigMap to who uses it.
     let found = client.request("textDocument/references", at(&others, 3, 8));
     assert_eq!(found[0]["uri"], uri.as_str());
