@@ -351,3 +351,58 @@ fn build_problems_are_diagnostics_at_their_kustomization_line() {
         )]
     );
 }
+
+#[test]
+fn a_baseline_holds_across_overlays() {
+    let dir = tempfile::tempdir().unwrap();
+    tree(dir.path());
+    let only = ["--only", "missing-liveness-probe"];
+    let run = plimsoll(
+        dir.path(),
+        &[
+            &["baseline", "baseline.json", "overlays/prod"][..],
+            &only[..],
+        ]
+        .concat(),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // The staging overlay names the Deployment differently: the finding at the base line is
+    // the same finding, so the baseline covers it.
+    let run = plimsoll(
+        dir.path(),
+        &[
+            &["lint", "overlays/staging", "--baseline", "baseline.json"][..],
+            &only[..],
+            &["--format", "json"][..],
+        ]
+        .concat(),
+    );
+    let report = json(&run);
+    let found: Vec<&Value> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["rule"] == "missing-liveness-probe")
+        .collect();
+    assert!(found.is_empty(), "{report}");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // Without the baseline the finding is there, with the object as the base file has it.
+    let run = plimsoll(
+        dir.path(),
+        &[
+            &["lint", "overlays/staging", "--format", "json"][..],
+            &only[..],
+        ]
+        .concat(),
+    );
+    let report = json(&run);
+    let d = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["rule"] == "missing-liveness-probe")
+        .unwrap();
+    assert_eq!(d["object"]["name"], "staging-web");
+    assert_eq!(d["extra"]["kustomizeOrigin"]["name"], "web");
+    assert_eq!(d["extra"]["kustomizeOrigin"]["file"], "base/deploy.yaml");
+}

@@ -29,7 +29,26 @@ pub enum BaselineError {
 /// A stable, 32-hex-digit identity of a finding.
 pub fn fingerprint(diagnostic: &Diagnostic) -> String {
     let mut parts: Vec<&str> = vec!["plimsoll-finding/1", &diagnostic.rule];
+    // A finding on a kustomize build: the object as its file has it, not the names overlays
+    // give it, so that adding an overlay keeps fingerprints.
+    let origin = diagnostic
+        .extra
+        .as_ref()
+        .and_then(|e| e.get(crate::kustomize::ORIGIN_KEY));
+    let text = |key: &str| {
+        origin
+            .and_then(|o| o.get(key))
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or("")
+    };
     match &diagnostic.object {
+        Some(_) if origin.is_some() => {
+            parts.push("origin");
+            parts.push(text("file"));
+            parts.push(text("kind"));
+            parts.push(text("namespace"));
+            parts.push(text("name"));
+        }
         Some(object) => {
             parts.push("object");
             parts.push(api_group(&object.api_version));

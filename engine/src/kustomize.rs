@@ -27,6 +27,20 @@ pub const UNUSED_COMPONENT: &str = "kustomize-unused-component";
 /// The rule id of a kustomization used only by others (said once, as info).
 pub const BUILT_THROUGH: &str = "kustomize-built-through";
 
+/// The key under a finding's `extra` that holds the built object as its file has it.
+pub const ORIGIN_KEY: &str = "kustomizeOrigin";
+
+/// The object a built object was read from, when it was read from a file.
+fn read_from(tree: &plimsoll_core::OriginTree) -> Option<&Arc<plimsoll_core::Object>> {
+    match tree {
+        plimsoll_core::OriginTree::From { object, pointer } if pointer.is_empty() => Some(object),
+        plimsoll_core::OriginTree::Mixed {
+            base: Some(base), ..
+        } => read_from(base),
+        _ => None,
+    }
+}
+
 /// The build's file reader for the command line: the disk.
 pub struct DiskFs;
 
@@ -245,6 +259,28 @@ impl Trees {
             let mut matching: Vec<&Arc<Provenance>> = provenances.iter().filter(here).collect();
             if matching.is_empty() {
                 matching = provenances.iter().collect();
+            }
+            // The object as its file has it (before prefixes, suffixes, hashes and namespaces):
+            // baselines use it, so that adding an overlay does not change a fingerprint.
+            if let Some(original) = matching.first().and_then(|p| read_from(&p.tree)) {
+                let identity = original.identity();
+                let mut origin = serde_json::Map::new();
+                origin.insert(
+                    "file".into(),
+                    Value::String(original.source.name().to_owned()),
+                );
+                origin.insert("kind".into(), Value::String(identity.kind));
+                origin.insert(
+                    "namespace".into(),
+                    identity.namespace.map_or(Value::Null, Value::String),
+                );
+                origin.insert(
+                    "name".into(),
+                    identity.name.map_or(Value::Null, Value::String),
+                );
+                d.extra
+                    .get_or_insert_with(Default::default)
+                    .insert(ORIGIN_KEY.into(), Value::Object(origin));
             }
             for p in matching {
                 if let Some(resolved) = p.tree.resolve(&pointer, false) {
