@@ -119,6 +119,13 @@ impl SourceCode for SnippetText {
         } else {
             source.line_col(from).column as usize - 1
         };
+        // A span may end inside a character (a replacement character in a file that is not
+        // UTF-8): widen to whole characters.
+        let from = floor_boundary(text, from);
+        let mut to = to.max(from);
+        while to < text.len() && !text.is_char_boundary(to) {
+            to += 1;
+        }
         let data = text.get(from..to).ok_or(MietteError::OutOfBounds)?;
         Ok(Box::new(MietteSpanContents::new(
             data.as_bytes(),
