@@ -406,3 +406,37 @@ fn a_baseline_holds_across_overlays() {
     assert_eq!(d["extra"]["kustomizeOrigin"]["name"], "web");
     assert_eq!(d["extra"]["kustomizeOrigin"]["file"], "base/deploy.yaml");
 }
+
+#[test]
+fn a_comment_in_a_base_silences_the_finding_in_every_build() {
+    let dir = tempfile::tempdir().unwrap();
+    tree(dir.path());
+    write(
+        dir.path(),
+        "base/deploy.yaml",
+        &DEPLOY.replace(
+            "      containers:\n",
+            "      containers: # plimsoll-ignore missing-liveness-probe -- probed by the mesh\n",
+        ),
+    );
+    let run = plimsoll(
+        dir.path(),
+        &[
+            "lint",
+            ".",
+            "--only",
+            "missing-liveness-probe",
+            "--format",
+            "json",
+        ],
+    );
+    let report = json(&run);
+    let rules: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["rule"].as_str().unwrap())
+        .filter(|r| !r.starts_with("kustomize-"))
+        .collect();
+    assert!(rules.is_empty(), "{report}");
+}

@@ -765,8 +765,20 @@ impl Engine {
             suppress::apply(source, &file_objects, &mut list, &names, &today);
             out.extend(list);
         }
-        for (_, rest) in by_source {
-            out.extend(rest);
+        // Files reached only through the origins of built objects (a kustomize base): their
+        // comments and the annotations of the objects built from them apply too.
+        let mut rest: Vec<(*const Source, Vec<Diagnostic>)> = by_source.into_iter().collect();
+        rest.sort_by_key(|(_, list)| list.first().map(|d| d.sort_key().0.to_owned()));
+        for (key, mut list) in rest {
+            let source = list
+                .iter()
+                .find_map(|d| d.location.as_ref())
+                .map(|l| l.source.clone());
+            let file_objects = objects_by_source.remove(&key).unwrap_or_default();
+            if let (Some(source), false) = (source, file_objects.is_empty()) {
+                suppress::apply(&source, &file_objects, &mut list, &names, &today);
+            }
+            out.extend(list);
         }
         out
     }
