@@ -701,26 +701,24 @@ fn sensitive_env(tree: &SpanTree, node: NodeId, value: &Value, out: &mut Vec<Spa
     match value {
         Value::Object(map) => {
             for (entry, (key, child)) in tree.children(node).iter().zip(map) {
-                if key == "env" {
-                    if let Value::Array(vars) = child {
-                        for (var_entry, var) in tree.children(entry.node).iter().zip(vars) {
-                            let sensitive = var
-                                .get("name")
+                if key == "env"
+                    && let Value::Array(vars) = child
+                {
+                    for (var_entry, var) in tree.children(entry.node).iter().zip(vars) {
+                        let sensitive = var
+                            .get("name")
+                            .and_then(Value::as_str)
+                            .is_some_and(is_sensitive_name)
+                            || var
+                                .get("value")
                                 .and_then(Value::as_str)
-                                .is_some_and(is_sensitive_name)
-                                || var
-                                    .get("value")
-                                    .and_then(Value::as_str)
-                                    .is_some_and(has_url_credentials);
-                            if sensitive && var.get("value").is_some() {
-                                if let Some(found) = tree.lookup(var_entry.node, var, "/value") {
-                                    out.push(found.value);
-                                }
-                                // A duplicate `value:` leaves the first one in the text.
-                                out.extend(
-                                    tree.shadowed(var_entry.node).map(|e| tree.span(e.node)),
-                                );
+                                .is_some_and(has_url_credentials);
+                        if sensitive && var.get("value").is_some() {
+                            if let Some(found) = tree.lookup(var_entry.node, var, "/value") {
+                                out.push(found.value);
                             }
+                            // A duplicate `value:` leaves the first one in the text.
+                            out.extend(tree.shadowed(var_entry.node).map(|e| tree.span(e.node)));
                         }
                     }
                 }

@@ -284,10 +284,10 @@ impl Source {
             }
             out.push(piece.to_owned());
             let decoded = base64::engine::general_purpose::STANDARD.decode(piece);
-            if let Ok(Ok(text)) = decoded.map(String::from_utf8) {
-                if text.chars().count() >= MIN_SECRET {
-                    out.push(text.trim().to_owned());
-                }
+            if let Ok(Ok(text)) = decoded.map(String::from_utf8)
+                && text.chars().count() >= MIN_SECRET
+            {
+                out.push(text.trim().to_owned());
             }
         };
         for span in self.redactions() {

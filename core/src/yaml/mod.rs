@@ -309,15 +309,16 @@ fn parse_chunk(
                 builder.root = None;
             }
             Event::DocumentEnd => {
-                if let Some(root) = builder.root.take() {
-                    if !builder.abandoned && !root.value.is_null() {
-                        builder.stream.documents.push(Document {
-                            value: root.value,
-                            root: root.node,
-                            span: root.span,
-                            index: *doc_index,
-                        });
-                    }
+                if let Some(root) = builder.root.take()
+                    && !builder.abandoned
+                    && !root.value.is_null()
+                {
+                    builder.stream.documents.push(Document {
+                        value: root.value,
+                        root: root.node,
+                        span: root.span,
+                        index: *doc_index,
+                    });
                 }
                 *doc_index += 1;
             }
