@@ -805,26 +805,23 @@ impl<'a> Builder<'a> {
                     res.set_origin(path(&["metadata", "namespace"]), origin.clone());
                 }
             }
-            if kind == "RoleBinding" || kind == "ClusterRoleBinding" {
-                if let Some(Value::Array(subjects)) = res.value.get_mut("subjects") {
-                    let mut set = Vec::new();
-                    for (i, subject) in subjects.iter_mut().enumerate() {
-                        if subject.get("name").and_then(Value::as_str) == Some("default") {
-                            if let Some(map) = subject.as_object_mut() {
-                                map.insert(
-                                    "namespace".to_owned(),
-                                    Value::String(namespace.to_owned()),
-                                );
-                                set.push(i);
-                            }
-                        }
+            if (kind == "RoleBinding" || kind == "ClusterRoleBinding")
+                && let Some(Value::Array(subjects)) = res.value.get_mut("subjects")
+            {
+                let mut set = Vec::new();
+                for (i, subject) in subjects.iter_mut().enumerate() {
+                    if subject.get("name").and_then(Value::as_str) == Some("default")
+                        && let Some(map) = subject.as_object_mut()
+                    {
+                        map.insert("namespace".to_owned(), Value::String(namespace.to_owned()));
+                        set.push(i);
                     }
-                    for i in set {
-                        res.set_origin(
-                            vec!["subjects".into(), i.to_string(), "namespace".into()],
-                            origin.clone(),
-                        );
-                    }
+                }
+                for i in set {
+                    res.set_origin(
+                        vec!["subjects".into(), i.to_string(), "namespace".into()],
+                        origin.clone(),
+                    );
                 }
             }
             let extra: &[&str] = match kind.as_str() {
@@ -841,11 +838,11 @@ impl<'a> Builder<'a> {
             };
             if let Some((last, parent)) = extra.split_last() {
                 let tokens: Vec<String> = parent.iter().map(|s| (*s).to_owned()).collect();
-                if let Some(Value::Object(map)) = select::get_path_mut(&mut res.value, &tokens) {
-                    if map.contains_key(*last) {
-                        map.insert((*last).to_owned(), Value::String(namespace.to_owned()));
-                        res.set_origin(path(extra), origin.clone());
-                    }
+                if let Some(Value::Object(map)) = select::get_path_mut(&mut res.value, &tokens)
+                    && map.contains_key(*last)
+                {
+                    map.insert((*last).to_owned(), Value::String(namespace.to_owned()));
+                    res.set_origin(path(extra), origin.clone());
                 }
             }
         }
@@ -1599,26 +1596,25 @@ fn merge_generated(existing: &mut Res, new: Res, replace: bool) {
         }
     }
     for key in ["data", "binaryData"] {
-        if let Some(Value::Object(pairs)) = take(&new.value, key) {
-            if let Some(map) = existing.value.as_object_mut() {
-                let target = map.entry(key).or_insert_with(|| Value::Object(Map::new()));
-                if let Value::Object(target) = target {
-                    for (k, v) in pairs {
-                        target.insert(k, v);
-                    }
+        if let Some(Value::Object(pairs)) = take(&new.value, key)
+            && let Some(map) = existing.value.as_object_mut()
+        {
+            let target = map.entry(key).or_insert_with(|| Value::Object(Map::new()));
+            if let Value::Object(target) = target {
+                for (k, v) in pairs {
+                    target.insert(k, v);
                 }
             }
         }
     }
     for key in ["labels", "annotations"] {
         if let Some(Value::Object(pairs)) = new.value.pointer(&format!("/metadata/{key}")).cloned()
+            && let Some(Value::Object(meta)) = existing.value.get_mut("metadata")
         {
-            if let Some(Value::Object(meta)) = existing.value.get_mut("metadata") {
-                let target = meta.entry(key).or_insert_with(|| Value::Object(Map::new()));
-                if let Value::Object(target) = target {
-                    for (k, v) in pairs {
-                        target.insert(k, v);
-                    }
+            let target = meta.entry(key).or_insert_with(|| Value::Object(Map::new()));
+            if let Value::Object(target) = target {
+                for (k, v) in pairs {
+                    target.insert(k, v);
                 }
             }
         }
@@ -1784,16 +1780,16 @@ fn visit_images(value: &mut Value, path: &mut Vec<String>, f: &mut dyn FnMut(&[S
         Value::Object(map) => {
             for (key, child) in map.iter_mut() {
                 path.push(key.clone());
-                if matches!(key.as_str(), "containers" | "initContainers") {
-                    if let Value::Array(items) = child {
-                        for (i, item) in items.iter_mut().enumerate() {
-                            if let Some(Value::String(image)) = item.get("image") {
-                                path.push(i.to_string());
-                                path.push("image".to_owned());
-                                f(path, image);
-                                path.pop();
-                                path.pop();
-                            }
+                if matches!(key.as_str(), "containers" | "initContainers")
+                    && let Value::Array(items) = child
+                {
+                    for (i, item) in items.iter_mut().enumerate() {
+                        if let Some(Value::String(image)) = item.get("image") {
+                            path.push(i.to_string());
+                            path.push("image".to_owned());
+                            f(path, image);
+                            path.pop();
+                            path.pop();
                         }
                     }
                 }
@@ -1997,10 +1993,10 @@ fn fix_name_references(resources: &mut [Res]) {
                             }
                         }
                         Value::Object(map) => {
-                            if let Some(k) = map.get("kind").and_then(Value::as_str) {
-                                if k != row.kind {
-                                    continue;
-                                }
+                            if let Some(k) = map.get("kind").and_then(Value::as_str)
+                                && k != row.kind
+                            {
+                                continue;
                             }
                             let Some(name) = map.get("name").and_then(Value::as_str) else {
                                 continue;
@@ -2019,12 +2015,11 @@ fn fix_name_references(resources: &mut [Res]) {
                                     select::get_path_mut(&mut resources[referrer].value, &at)
                                 {
                                     slot.insert("name".into(), Value::String(new));
-                                    if let Some(ns) = new_ns {
-                                        if slot.contains_key("namespace")
-                                            || row.kind == "ServiceAccount"
-                                        {
-                                            slot.insert("namespace".into(), Value::String(ns));
-                                        }
+                                    if let Some(ns) = new_ns
+                                        && (slot.contains_key("namespace")
+                                            || row.kind == "ServiceAccount")
+                                    {
+                                        slot.insert("namespace".into(), Value::String(ns));
                                     }
                                 }
                             }

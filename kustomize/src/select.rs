@@ -58,10 +58,11 @@ impl Selector {
         {
             return false;
         }
-        if let Some(name) = &self.name {
-            if !name.is_match(res.original_name()) && !name.is_match(res.name()) {
-                return false;
-            }
+        if let Some(name) = &self.name
+            && !name.is_match(res.original_name())
+            && !name.is_match(res.name())
+        {
+            return false;
         }
         if let Some(ns) = &self.namespace {
             let original = res.original_namespace().unwrap_or("default");
