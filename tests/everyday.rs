@@ -516,6 +516,27 @@ fn one_finding_for_a_container_without_resources() {
             .iter()
             .any(|r| r.starts_with("missing-cpu") || r.starts_with("missing-memory"))
     );
+    // Turned off, the per-field rules report as usual.
+    let rules = rules_of(&plimsoll(
+        dir.path(),
+        &[
+            "lint",
+            "d.yaml",
+            "--no-config",
+            "--format",
+            "json",
+            "--disable",
+            "missing-resources",
+        ],
+    ));
+    assert!(
+        rules.contains(&"missing-memory-limit".to_owned()),
+        "{rules:?}"
+    );
+    assert!(
+        rules.contains(&"missing-cpu-request".to_owned()),
+        "{rules:?}"
+    );
     // A suppression of a per-field rule silences it, and is used.
     let suppressed = DEPLOYMENT.replace(
         "        - name: web\n",

@@ -24,13 +24,13 @@ pub struct RulesArgs {
 pub fn rules(args: RulesArgs) -> anyhow::Result<ExitCode> {
     // The built-in rules, then the ids of the other stages (always on; `rules:` and
     // `--disable` accept them too).
-    if let Some(profile) = &args.profile {
-        if !plimsoll_rules::PROFILES.contains(&profile.as_str()) {
-            bail!(
-                "unknown profile `{profile}` (expected one of: {})",
-                plimsoll_rules::PROFILES.join(", ")
-            );
-        }
+    if let Some(profile) = &args.profile
+        && !plimsoll_rules::PROFILES.contains(&profile.as_str())
+    {
+        bail!(
+            "unknown profile `{profile}` (expected one of: {})",
+            plimsoll_rules::PROFILES.join(", ")
+        );
     }
     let enabled = |r: &plimsoll_rules::RuleInfo| match &args.profile {
         Some(profile) => plimsoll_rules::in_profile(profile, r).unwrap_or(r.default_enabled),

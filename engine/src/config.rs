@@ -187,10 +187,10 @@ pub fn read(path: &Path) -> Result<ConfigFile, ConfigError> {
             }
         }
     }
-    if let Some(b) = &mut config.baseline {
-        if b.is_relative() {
-            *b = base.join(&*b);
-        }
+    if let Some(b) = &mut config.baseline
+        && b.is_relative()
+    {
+        *b = base.join(&*b);
     }
     Ok(config)
 }

@@ -86,10 +86,10 @@ pub fn apply(
             if s.expired || !covers {
                 continue;
             }
-            if let Some(object) = &s.object {
-                if d.object.as_ref() != Some(object) {
-                    continue;
-                }
+            if let Some(object) = &s.object
+                && d.object.as_ref() != Some(object)
+            {
+                continue;
             }
             if s.rules.iter().any(|r| r == "*" || covers_rule(r, &d.rule)) {
                 s.used = true;

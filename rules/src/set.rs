@@ -227,6 +227,21 @@ impl RuleSet {
             };
             rule.check.check(&cx, &mut out);
         }
+        // One `missing-resources` finding stands for the per-field ones on a container
+        // without any `resources`; when it does not run, they are reported as usual.
+        let whole: Vec<String> = out
+            .iter()
+            .filter(|d| d.rule == "missing-resources")
+            .filter_map(|d| d.pointer.as_ref().map(|p| format!("{p}/")))
+            .collect();
+        if !whole.is_empty() {
+            out.retain(|d| {
+                !crate::rules::resources::FIELD_RULES.contains(&d.rule.as_ref())
+                    || d.pointer
+                        .as_ref()
+                        .is_none_or(|p| !whole.iter().any(|w| p.starts_with(w.as_str())))
+            });
+        }
         out
     }
 }

@@ -270,10 +270,10 @@ pub fn emit(report: Report, args: &OutputArgs) -> anyhow::Result<ExitCode> {
         write(destination.map(PathBuf::as_path), &text)?;
     }
 
-    if !args.quiet {
-        if let (Some(path), Some(applied)) = (&args.baseline, &applied) {
-            eprintln!("plimsoll: {}", baseline_line(path, applied));
-        }
+    if !args.quiet
+        && let (Some(path), Some(applied)) = (&args.baseline, &applied)
+    {
+        eprintln!("plimsoll: {}", baseline_line(path, applied));
     }
     let threshold = args.fail_on().severity();
     if report.fails(threshold) {

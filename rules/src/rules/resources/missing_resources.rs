@@ -5,10 +5,11 @@ declare_rule! {
     ///
     /// ## What it does
     /// Flags main and init containers with no `resources` (absent, `null` or `{}`): one finding
-    /// per container, in place of one finding per missing request and limit. The per-field
-    /// rules (`missing-cpu-request`, `missing-memory-request`, `missing-memory-limit`,
-    /// `missing-cpu-limit`, `missing-ephemeral-storage-limit`) stay silent on such a container,
-    /// and a suppression of any of them silences this rule too. This is a deliberate
+    /// per container, in place of one finding per missing request and limit. Where it fires,
+    /// the per-field rules (`missing-cpu-request`, `missing-memory-request`,
+    /// `missing-memory-limit`, `missing-cpu-limit`, `missing-ephemeral-storage-limit`) stay
+    /// silent on that container (turned off, they report as usual), and a suppression of any
+    /// of them silences this rule too. This is a deliberate
     /// difference from kube-linter, Polaris and kube-score, which report every missing field.
     ///
     /// ## Why is this bad?

@@ -24,10 +24,6 @@ fn report_missing(
 ) {
     let Some(pod) = cx.pod else { return };
     for c in pod.regular_containers() {
-        // `missing-resources` reports a container without any resources, once.
-        if has_no_resources(&c) {
-            continue;
-        }
         let set = |s: &str| {
             c.get(&format!("/resources/{s}/{resource}"))
                 .is_some_and(|v| !v.is_null())
@@ -45,6 +41,16 @@ fn report_missing(
         );
     }
 }
+
+/// The per-field rules that `missing-resources` stands for on a container without any
+/// `resources`: where it fires, their findings are dropped ([`crate::RuleSet::check`]).
+pub(crate) const FIELD_RULES: &[&str] = &[
+    "missing-cpu-request",
+    "missing-memory-request",
+    "missing-memory-limit",
+    "missing-cpu-limit",
+    "missing-ephemeral-storage-limit",
+];
 
 /// Whether a container has no `resources` at all: absent, `null` or `{}`.
 fn has_no_resources(c: &crate::pod::Container<'_>) -> bool {
