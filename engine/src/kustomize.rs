@@ -283,15 +283,15 @@ impl Trees {
                     .insert(ORIGIN_KEY.into(), Value::Object(origin));
             }
             for p in matching {
-                if let Some(resolved) = p.tree.resolve(&pointer, false) {
-                    if let Some(note) = resolved.note {
-                        let message = format!("set by {note}");
-                        if !d.related.iter().any(|r| r.message == message) {
-                            d.related.push(Related {
-                                message,
-                                location: Some(resolved.location),
-                            });
-                        }
+                if let Some(resolved) = p.tree.resolve(&pointer, false)
+                    && let Some(note) = resolved.note
+                {
+                    let message = format!("set by {note}");
+                    if !d.related.iter().any(|r| r.message == message) {
+                        d.related.push(Related {
+                            message,
+                            location: Some(resolved.location),
+                        });
                     }
                 }
                 let chain: Vec<&str> = p.chain.iter().map(|c| &**c).collect();
