@@ -18,9 +18,14 @@ load=target/release/examples/webhook-load
 work=$(mktemp -d)
 trap 'kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
 
+# A CA and a leaf it signs: rustls (the generator) refuses a CA certificate as a server's.
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
-    -subj "/CN=localhost" -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
-    -keyout "$work/tls.key" -out "$work/tls.crt" 2>/dev/null
+    -subj "/CN=plimsoll bench CA" -keyout "$work/ca.key" -out "$work/ca.crt" 2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=localhost" \
+    -keyout "$work/tls.key" -out "$work/tls.csr" 2>/dev/null
+printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n' >"$work/ext"
+openssl x509 -req -in "$work/tls.csr" -CA "$work/ca.crt" -CAkey "$work/ca.key" -CAcreateserial \
+    -days 2 -extfile "$work/ext" -out "$work/tls.crt" 2>/dev/null
 python3 - "$work/body.json" <<'PY'
 import json, sys
 deployment = {
@@ -49,7 +54,7 @@ run() {
         2>"$work/server.log" &
     server=$!
     for _ in $(seq 100); do
-        curl -sf --cacert "$work/tls.crt" https://localhost:18443/readyz >/dev/null 2>&1 && break
+        curl -sf --cacert "$work/ca.crt" https://localhost:18443/readyz >/dev/null 2>&1 && break
         sleep 0.1
     done
     local ticks=$(getconf CLK_TCK)
@@ -58,7 +63,7 @@ run() {
     ( while kill -0 "$server" 2>/dev/null; do awk '/VmRSS/{print $2}' /proc/$server/status 2>/dev/null; sleep 5; done ) >"$work/rss" &
     local sampler=$!
     echo "== $rate requests/s for $seconds s, $malformed% malformed"
-    taskset -c 1 "$load" 127.0.0.1:18443 "$work/tls.crt" "$work/body.json" "$rate" "$seconds" "$malformed" || echo "(errors above)"
+    taskset -c 1 "$load" 127.0.0.1:18443 "$work/ca.crt" "$work/body.json" "$rate" "$seconds" "$malformed" || echo "(errors above)"
     local cpu1=$(awk '{print $14+$15}' /proc/$server/stat)
     local rss1=$(awk '/VmRSS/{print $2}' /proc/$server/status)
     local hwm=$(awk '/VmHWM/{print $2}' /proc/$server/status)

@@ -150,7 +150,10 @@ async fn main() {
                 let mut ok = false;
                 for _attempt in 0..2 {
                     if stream.is_none() {
-                        stream = connect(addr, &tls).await.ok();
+                        match connect(addr, &tls).await {
+                            Ok(s) => stream = Some(s),
+                            Err(error) => eprintln!("connecting: {error}"),
+                        }
                     }
                     let Some(s) = stream.as_mut() else { continue };
                     match exchange(s, payload, &mut buf).await {
@@ -162,7 +165,10 @@ async fn main() {
                             };
                             break;
                         }
-                        Err(_) => stream = None,
+                        Err(error) => {
+                            eprintln!("exchange: {error}");
+                            stream = None;
+                        }
                     }
                 }
                 let micros = due.elapsed().as_micros() as u64;
