@@ -136,6 +136,8 @@ pub fn run(connection: Connection) -> Result<(), Error> {
     if watch {
         server.watch_files()?;
     }
+    // The workspace's findings, before the client asks for anything.
+    server.refresh_findings()?;
     server.serve()
 }
 

@@ -190,7 +190,17 @@ fn diagnostics_follow_open_change_and_close() {
     let (_dir, root) = workspace();
     let mut client = Client::start(&root, json!({}));
     let uri = url(&root.join("deploy.yaml"));
-    // Files on disk get their findings at start-up, before any is opened.
+    // Files on disk get their findings at start-up, before any is opened or asked for.
+    let first = loop {
+        match client.conn.receiver.recv().unwrap() {
+            Message::Notification(n) if n.method == "textDocument/publishDiagnostics" => {
+                client.notes.push(n.clone());
+                break n;
+            }
+            _ => {}
+        }
+    };
+    assert!(first.params["uri"].as_str().unwrap().starts_with("file://"));
     let at_start = client.pushed(&uri);
     assert!(codes(&at_start).contains(&"latest-image-tag".to_owned()));
     open(&client, &uri, DEPLOYMENT);
