@@ -163,14 +163,12 @@ pub fn suppressions(diagnostic: &Diagnostic, object: Option<&Object>) -> Vec<Fix
         safety: Safety::Safe,
         edits: vec![comment],
     });
-    if let Some(object) = object {
-        if let Some(edits) = annotation(object, rule) {
-            out.push(Fix {
-                title: format!("Suppress `{rule}` for this object (annotation)"),
-                safety: Safety::Safe,
-                edits,
-            });
-        }
+    if let Some(edits) = object.and_then(|o| annotation(o, rule)) {
+        out.push(Fix {
+            title: format!("Suppress `{rule}` for this object (annotation)"),
+            safety: Safety::Safe,
+            edits,
+        });
     }
     out
 }

@@ -320,10 +320,8 @@ impl Workspace {
                 .location
                 .as_ref()
                 .and_then(|l| paths.get(&Arc::as_ptr(&l.source)));
-            if let Some(path) = path {
-                if let Some(list) = by_path.get_mut(*path) {
-                    list.push(d);
-                }
+            if let Some(list) = path.and_then(|p| by_path.get_mut(*p)) {
+                list.push(d);
             }
         }
         by_path

@@ -63,27 +63,26 @@ pub fn hover(
     }
     let object = object_at(ws.objects_of(path), offset)?;
     let pointer = object.pointer_at(offset);
-    if !pointer.is_empty() {
-        if let Some(info) = ws
+    if !pointer.is_empty()
+        && let Some(info) = ws
             .catalog()
             .and_then(|c| c.field(object.api_version(), object.kind(), &pointer))
-        {
-            let mut text = format!("**{}**", dotted(&pointer));
-            if let Some(t) = &info.type_name {
-                text.push_str(&format!(" `{t}`"));
-            }
-            if info.required {
-                text.push_str(" (required)");
-            }
-            text.push_str(&format!("\n\n{} {}", object.api_version(), object.kind()));
-            if let Some(description) = &info.description {
-                text.push_str(&format!("\n\n{description}"));
-            }
-            if !info.enum_values.is_empty() {
-                text.push_str(&format!("\n\nOne of: `{}`", info.enum_values.join("`, `")));
-            }
-            parts.insert(0, text);
+    {
+        let mut text = format!("**{}**", dotted(&pointer));
+        if let Some(t) = &info.type_name {
+            text.push_str(&format!(" `{t}`"));
         }
+        if info.required {
+            text.push_str(" (required)");
+        }
+        text.push_str(&format!("\n\n{} {}", object.api_version(), object.kind()));
+        if let Some(description) = &info.description {
+            text.push_str(&format!("\n\n{description}"));
+        }
+        if !info.enum_values.is_empty() {
+            text.push_str(&format!("\n\nOne of: `{}`", info.enum_values.join("`, `")));
+        }
+        parts.insert(0, text);
     }
     if parts.is_empty() {
         return None;
@@ -428,13 +427,13 @@ pub fn references(ws: &Workspace, path: &Path, position: lsp::Position) -> Vec<l
         .chain(reread.iter().map(|(p, o)| (p.as_path(), o)));
     for (p, other) in all {
         for (pointer, target) in references_of(other) {
-            if matches(object, &target) {
-                if let (Some(uri), Some(span)) = (convert::uri_of(p), other.value_span(&pointer)) {
-                    out.push(lsp::Location {
-                        uri,
-                        range: convert::range(&other.source, span),
-                    });
-                }
+            if matches(object, &target)
+                && let (Some(uri), Some(span)) = (convert::uri_of(p), other.value_span(&pointer))
+            {
+                out.push(lsp::Location {
+                    uri,
+                    range: convert::range(&other.source, span),
+                });
             }
         }
     }

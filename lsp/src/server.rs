@@ -422,13 +422,13 @@ impl Server<'_> {
         use lsp::notification::*;
         match n.method.as_str() {
             DidOpenTextDocument::METHOD => {
-                if let Ok(p) = serde_json::from_value::<lsp::DidOpenTextDocumentParams>(n.params) {
-                    if let Some(path) = convert::path_of(&p.text_document.uri) {
-                        self.touched.insert(path.clone());
-                        self.open.insert(path.clone(), p.text_document.text.clone());
-                        self.workspace.set_buffer(path, p.text_document.text);
-                        self.dirty = true;
-                    }
+                if let Ok(p) = serde_json::from_value::<lsp::DidOpenTextDocumentParams>(n.params)
+                    && let Some(path) = convert::path_of(&p.text_document.uri)
+                {
+                    self.touched.insert(path.clone());
+                    self.open.insert(path.clone(), p.text_document.text.clone());
+                    self.workspace.set_buffer(path, p.text_document.text);
+                    self.dirty = true;
                 }
             }
             DidChangeTextDocument::METHOD => {
@@ -450,24 +450,24 @@ impl Server<'_> {
                 }
             }
             DidSaveTextDocument::METHOD => {
-                if let Ok(p) = serde_json::from_value::<lsp::DidSaveTextDocumentParams>(n.params) {
-                    if let Some(path) = convert::path_of(&p.text_document.uri) {
-                        if is_config(&path) {
-                            self.reload();
-                        } else {
-                            self.workspace.refresh(&path);
-                        }
-                        self.dirty = true;
+                if let Ok(p) = serde_json::from_value::<lsp::DidSaveTextDocumentParams>(n.params)
+                    && let Some(path) = convert::path_of(&p.text_document.uri)
+                {
+                    if is_config(&path) {
+                        self.reload();
+                    } else {
+                        self.workspace.refresh(&path);
                     }
+                    self.dirty = true;
                 }
             }
             DidCloseTextDocument::METHOD => {
-                if let Ok(p) = serde_json::from_value::<lsp::DidCloseTextDocumentParams>(n.params) {
-                    if let Some(path) = convert::path_of(&p.text_document.uri) {
-                        self.open.remove(&path);
-                        self.workspace.close_buffer(&path);
-                        self.dirty = true;
-                    }
+                if let Ok(p) = serde_json::from_value::<lsp::DidCloseTextDocumentParams>(n.params)
+                    && let Some(path) = convert::path_of(&p.text_document.uri)
+                {
+                    self.open.remove(&path);
+                    self.workspace.close_buffer(&path);
+                    self.dirty = true;
                 }
             }
             DidChangeWatchedFiles::METHOD => {
@@ -493,12 +493,12 @@ impl Server<'_> {
                 if let Ok(p) = serde_json::from_value::<lsp::DidChangeConfigurationParams>(n.params)
                 {
                     let settings = p.settings.get("plimsoll").cloned().unwrap_or(p.settings);
-                    if let Ok(options) = serde_json::from_value::<Options>(settings) {
-                        if options.kubernetes_version.is_some() || options.config_path.is_some() {
-                            self.options = options;
-                            self.reload();
-                            self.dirty = true;
-                        }
+                    if let Ok(options) = serde_json::from_value::<Options>(settings)
+                        && (options.kubernetes_version.is_some() || options.config_path.is_some())
+                    {
+                        self.options = options;
+                        self.reload();
+                        self.dirty = true;
                     }
                 }
             }
@@ -598,10 +598,10 @@ impl Server<'_> {
                     .get(&path)
                     .map(|l| l.iter().filter_map(convert::diagnostic).collect())
                     .unwrap_or_default();
-                if let Some((config, problem)) = &self.config_problem {
-                    if *config == path {
-                        items.push(problem.clone());
-                    }
+                if let Some((config, problem)) = &self.config_problem
+                    && *config == path
+                {
+                    items.push(problem.clone());
                 }
                 Ok(json(&lsp::DocumentDiagnosticReportResult::Report(
                     lsp::DocumentDiagnosticReport::Full(lsp::RelatedFullDocumentDiagnosticReport {
