@@ -94,6 +94,8 @@ def wait_diagnostics(for_uri=None):
 start = time.perf_counter()
 request("initialize", {"processId": None, "rootUri": corpus.as_uri(), "capabilities": {}})
 notify("initialized", {})
+# A request that needs the workspace read (servers that push only after a first message).
+send({"jsonrpc": "2.0", "id": 0, "method": "workspace/symbol", "params": {"query": "-"}})
 wait_diagnostics()
 first = time.perf_counter() - start
 server_times.clear()
