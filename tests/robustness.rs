@@ -118,7 +118,9 @@ fn garbled_fixtures_never_crash_any_stage_or_format() {
             .display()
             .to_string(),
     );
-    for format in ["human", "compact", "json", "sarif", "junit", "github", "html"] {
+    for format in [
+        "human", "compact", "json", "sarif", "junit", "github", "html",
+    ] {
         let output = Command::new(env!("CARGO_BIN_EXE_plimsoll"))
             .current_dir(dir.path())
             .args(&args)

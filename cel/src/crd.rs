@@ -199,16 +199,16 @@ fn compile_rule(rule: &Json, pointer: &str) -> Result<Rule, RuleProblem> {
         None => None,
     };
     let reason = rule.get("reason").and_then(Json::as_str).map(str::to_owned);
-    if let Some(reason) = &reason {
-        if !REASONS.contains(&reason.as_str()) {
-            return Err(problem(
-                "/reason",
-                format!(
-                    "unsupported reason `{reason}`; use one of {}",
-                    REASONS.join(", ")
-                ),
-            ));
-        }
+    if let Some(reason) = &reason
+        && !REASONS.contains(&reason.as_str())
+    {
+        return Err(problem(
+            "/reason",
+            format!(
+                "unsupported reason `{reason}`; use one of {}",
+                REASONS.join(", ")
+            ),
+        ));
     }
     let field_path = match rule.get("fieldPath").and_then(Json::as_str) {
         Some(path) => Some(parse_field_path(path).ok_or_else(|| {

@@ -21,10 +21,9 @@ fn collect(dir: &Path, out: &mut Vec<(String, String)>) {
         } else if path
             .extension()
             .is_some_and(|e| e == "yaml" || e == "yml" || e == "json")
+            && let Ok(text) = std::fs::read_to_string(&path)
         {
-            if let Ok(text) = std::fs::read_to_string(&path) {
-                out.push((path.display().to_string(), text));
-            }
+            out.push((path.display().to_string(), text));
         }
     }
 }

@@ -85,10 +85,10 @@ impl OriginTree {
                         None => (rest, ""),
                     };
                     let token = unescape(token);
-                    if let Some((_, child)) = children.iter().find(|(k, _)| *k == token) {
-                        if let Some(found) = child.resolve(tail, at_key) {
-                            return Some(found);
-                        }
+                    if let Some((_, child)) = children.iter().find(|(k, _)| *k == token)
+                        && let Some(found) = child.resolve(tail, at_key)
+                    {
+                        return Some(found);
                     }
                 }
                 base.as_ref()?.resolve(pointer, at_key)

@@ -32,10 +32,10 @@ pub fn compile_globs(globs: &[String]) -> Result<GlobSet, EngineError> {
         })?;
         builder.add(compiled);
         // `vendor/**` should also exclude the folder `vendor` itself, and `*.json` files at any depth.
-        if !glob.contains('/') {
-            if let Ok(deep) = Glob::new(&format!("**/{glob}")) {
-                builder.add(deep);
-            }
+        if !glob.contains('/')
+            && let Ok(deep) = Glob::new(&format!("**/{glob}"))
+        {
+            builder.add(deep);
         }
     }
     builder.build().map_err(|e| EngineError::Glob {

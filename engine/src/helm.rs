@@ -119,10 +119,9 @@ pub fn find(
             if file.file_name().and_then(|n| n.to_str()) == Some(plimsoll_helm::chart::CHART_FILE)
                 && entry.file_type().is_some_and(|t| t.is_file())
                 && !crate::discover::is_excluded(exclude, path, file)
+                && let Some(dir) = file.parent()
             {
-                if let Some(dir) = file.parent() {
-                    found.push(dir.to_path_buf());
-                }
+                found.push(dir.to_path_buf());
             }
         }
     }
@@ -1010,10 +1009,9 @@ impl Renders {
                     full.extend(tokens[base..existing].iter().cloned());
                     if let Some((location, full, rank)) =
                         render.values_origin(&template.name, full, at)
+                        && best.as_ref().is_none_or(|(b, _, _)| rank < *b)
                     {
-                        if best.as_ref().is_none_or(|(b, _, _)| rank < *b) {
-                            best = Some((rank, location, full));
-                        }
+                        best = Some((rank, location, full));
                     }
                 }
             }
@@ -1109,10 +1107,11 @@ pub struct HelmRender {
 impl HelmSection {
     /// Makes relative chart and values paths relative to the configuration file's folder.
     pub fn resolve(&mut self, base: &Path) {
-        if let Some(binary) = &mut self.binary {
-            if binary.components().count() > 1 && binary.is_relative() {
-                *binary = base.join(&*binary);
-            }
+        if let Some(binary) = &mut self.binary
+            && binary.components().count() > 1
+            && binary.is_relative()
+        {
+            *binary = base.join(&*binary);
         }
         let charts = std::mem::take(&mut self.charts);
         for (path, mut chart) in charts {

@@ -288,10 +288,10 @@ fn selector_matches(selector: Option<&Json>, labels: &serde_json::Map<String, Js
         return true;
     };
     let label = |k: &str| labels.get(k).and_then(Json::as_str);
-    if let Some(Json::Object(wanted)) = selector.get("matchLabels") {
-        if wanted.iter().any(|(k, v)| label(k) != v.as_str()) {
-            return false;
-        }
+    if let Some(Json::Object(wanted)) = selector.get("matchLabels")
+        && wanted.iter().any(|(k, v)| label(k) != v.as_str())
+    {
+        return false;
     }
     if let Some(Json::Array(expressions)) = selector.get("matchExpressions") {
         for e in expressions {
@@ -829,15 +829,15 @@ pub fn from_gatekeeper(values: &[Json]) -> Vec<Json> {
             .cloned()
             .unwrap_or_else(|| json!({}));
         for (key, operator) in [("namespaces", "In"), ("excludedNamespaces", "NotIn")] {
-            if let Some(Json::Array(names)) = m.and_then(|m| m.get(key)) {
-                if let Json::Object(selector) = &mut namespace_selector {
-                    let expressions = selector
-                        .entry("matchExpressions")
-                        .or_insert_with(|| json!([]));
-                    if let Json::Array(list) = expressions {
-                        list.push(json!({"key": "kubernetes.io/metadata.name",
+            if let Some(Json::Array(names)) = m.and_then(|m| m.get(key))
+                && let Json::Object(selector) = &mut namespace_selector
+            {
+                let expressions = selector
+                    .entry("matchExpressions")
+                    .or_insert_with(|| json!([]));
+                if let Json::Array(list) = expressions {
+                    list.push(json!({"key": "kubernetes.io/metadata.name",
                             "operator": operator, "values": names}));
-                    }
                 }
             }
         }

@@ -46,11 +46,11 @@ fn render(report: &Report) -> String {
             format!("{}:{}:{}", clean(l.file()), p.line, p.column)
         });
         let _ = writeln!(out, "{} {} {at}\n  {}", d.severity, d.rule, d.message);
-        if let Some(l) = &d.location {
-            if !l.source.text().is_empty() {
-                let line = l.source.line_index(l.span.start as usize);
-                let _ = writeln!(out, "  | {}", l.source.line_text(line).trim_end());
-            }
+        if let Some(l) = &d.location
+            && !l.source.text().is_empty()
+        {
+            let line = l.source.line_index(l.span.start as usize);
+            let _ = writeln!(out, "  | {}", l.source.line_text(line).trim_end());
         }
         if let Some(note) = &d.note {
             let _ = writeln!(out, "  note: {}", note.replace('\n', " / "));

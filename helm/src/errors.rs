@@ -131,10 +131,10 @@ fn template_error(body: &str) -> Option<HelmError> {
 /// Shortens `executing "x" at <.Values.a>: error calling include: …` to what matters.
 fn tidy(message: &str) -> String {
     let mut m = message.trim().to_owned();
-    if let Some(rest) = m.strip_prefix("executing \"") {
-        if let Some(at) = rest.find("\" at <") {
-            m = format!("at <{}", &rest[at + 6..]);
-        }
+    if let Some(rest) = m.strip_prefix("executing \"")
+        && let Some(at) = rest.find("\" at <")
+    {
+        m = format!("at <{}", &rest[at + 6..]);
     }
     m
 }

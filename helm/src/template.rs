@@ -269,15 +269,14 @@ impl Template {
                         }
                         None => {
                             // A scalar item (`- value`) or a continuation: the item holds it.
-                            if let Some(&top) = stack.last() {
-                                if self.nodes[top].kind == NodeKind::Item
-                                    && self.nodes[top].line == number
-                                {
-                                    let inline = body.contains(MASK);
-                                    self.nodes[top].inline_action = inline;
-                                    if !inline {
-                                        self.nodes[top].literal = Some(unquote(body).to_owned());
-                                    }
+                            if let Some(&top) = stack.last()
+                                && self.nodes[top].kind == NodeKind::Item
+                                && self.nodes[top].line == number
+                            {
+                                let inline = body.contains(MASK);
+                                self.nodes[top].inline_action = inline;
+                                if !inline {
+                                    self.nodes[top].literal = Some(unquote(body).to_owned());
                                 }
                             }
                         }

@@ -40,21 +40,20 @@ pub fn dot_references(action: &str, dot: &[String]) -> Vec<Vec<String>> {
     for token in action.split(|c: char| c.is_whitespace() || c == '(' || c == ')' || c == '|') {
         if token == "." {
             out.push(dot.to_vec());
-        } else if let Some(fields) = token.strip_prefix('.') {
-            if fields.starts_with(|c: char| c.is_alphabetic())
-                && fields
-                    .chars()
-                    .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
-            {
-                let mut path = dot.to_vec();
-                path.extend(
-                    fields
-                        .split('.')
-                        .filter(|f| !f.is_empty())
-                        .map(str::to_owned),
-                );
-                out.push(path);
-            }
+        } else if let Some(fields) = token.strip_prefix('.')
+            && fields.starts_with(|c: char| c.is_alphabetic())
+            && fields
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
+        {
+            let mut path = dot.to_vec();
+            path.extend(
+                fields
+                    .split('.')
+                    .filter(|f| !f.is_empty())
+                    .map(str::to_owned),
+            );
+            out.push(path);
         }
     }
     out

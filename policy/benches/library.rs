@@ -26,7 +26,7 @@ fn add_dir(builder: &mut PolicySetBuilder, dir: &Path) {
 
 fn object(i: usize) -> Value {
     let name = format!("app-{i}");
-    let image = if i % 3 == 0 {
+    let image = if i.is_multiple_of(3) {
         "nginx:latest".to_owned()
     } else {
         format!("registry.example/app:{i}")
@@ -38,7 +38,7 @@ fn object(i: usize) -> Value {
         }
         1 => {
             json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": "shop"},
-            "spec": {"containers": [{"name": "app", "image": image, "securityContext": {"privileged": i % 7 == 0}}]}})
+            "spec": {"containers": [{"name": "app", "image": image, "securityContext": {"privileged": i.is_multiple_of(7)}}]}})
         }
         _ => {
             json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name, "namespace": "shop", "labels": {"app": name}},
@@ -46,7 +46,7 @@ fn object(i: usize) -> Value {
                 "spec": {"containers": [
                     {"name": "app", "image": image, "ports": [{"containerPort": 8080}],
                      "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "256Mi"}}},
-                    {"name": "sidecar", "image": "registry.example/proxy:1.2", "securityContext": {"privileged": i % 5 == 0}}]}}}})
+                    {"name": "sidecar", "image": "registry.example/proxy:1.2", "securityContext": {"privileged": i.is_multiple_of(5)}}]}}}})
         }
     }
 }

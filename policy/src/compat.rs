@@ -115,10 +115,12 @@ fn rename_shadowed_in_comprehensions(text: &str) -> Option<String> {
             b'[' | b'{' | b'(' => stack.push((t, None)),
             b'|' => {
                 let nested = stack.len() > 1;
-                if let Some(top) = stack.last_mut() {
-                    if top.1.is_none() && tokens[top.0].kind != b'(' && nested {
-                        top.1 = Some(t);
-                    }
+                if let Some(top) = stack.last_mut()
+                    && top.1.is_none()
+                    && tokens[top.0].kind != b'('
+                    && nested
+                {
+                    top.1 = Some(t);
                 }
             }
             b']' | b'}' | b')' => {

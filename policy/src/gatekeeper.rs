@@ -800,10 +800,10 @@ impl Match {
             (Scope::Cluster, Some(_)) | (Scope::Namespaced, None) => return false,
             _ => {}
         }
-        if let Some(pattern) = &self.name {
-            if !glob_match(pattern, object.name) {
-                return false;
-            }
+        if let Some(pattern) = &self.name
+            && !glob_match(pattern, object.name)
+        {
+            return false;
         }
         // Namespace criteria apply to namespaced objects and to Namespaces
         // themselves (by their own name); other cluster-scoped objects pass.
@@ -813,10 +813,10 @@ impl Match {
             None => None,
         };
         if let Some(namespace) = namespace {
-            if let Some(list) = &self.namespaces {
-                if !list.iter().any(|p| glob_match(p, namespace)) {
-                    return false;
-                }
+            if let Some(list) = &self.namespaces
+                && !list.iter().any(|p| glob_match(p, namespace))
+            {
+                return false;
             }
             if self
                 .excluded_namespaces
@@ -837,10 +837,10 @@ impl Match {
                 }
             }
         }
-        if let Some(selector) = &self.label_selector {
-            if !selector.matches(&object.labels) {
-                return false;
-            }
+        if let Some(selector) = &self.label_selector
+            && !selector.matches(&object.labels)
+        {
+            return false;
         }
         true
     }

@@ -488,10 +488,10 @@ fn rule_kind(name: &str) -> Option<(PolicySeverity, Option<&str>)> {
         if name == prefix {
             return Some((severity, None));
         }
-        if let Some(rest) = name.strip_prefix(prefix).and_then(|r| r.strip_prefix('_')) {
-            if !rest.is_empty() {
-                return Some((severity, Some(rest)));
-            }
+        if let Some(rest) = name.strip_prefix(prefix).and_then(|r| r.strip_prefix('_'))
+            && !rest.is_empty()
+        {
+            return Some((severity, Some(rest)));
         }
     }
     None
@@ -549,10 +549,11 @@ fn select_namespaces(
                 .find(|r| r.query == rego::rule_path(&module_facts.package, &head.name))
             {
                 // A rule defined several times: the first METADATA block wins.
-                if existing.title.is_none() && existing.description.is_none() {
-                    if let Some(metadata) = metadata {
-                        apply_metadata(existing, metadata);
-                    }
+                if existing.title.is_none()
+                    && existing.description.is_none()
+                    && let Some(metadata) = metadata
+                {
+                    apply_metadata(existing, metadata);
                 }
                 continue;
             }

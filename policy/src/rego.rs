@@ -361,11 +361,11 @@ fn first_span(expr: &Json) -> (u32, u32) {
 fn collect_calls(node: &Json, out: &mut Vec<(String, u32, u32)>) {
     match node {
         Json::Object(map) => {
-            if let Some(call) = map.get("Call") {
-                if let Some(name) = ref_components(&call["fcn"]) {
-                    let (line, column) = first_span(&call["fcn"]);
-                    out.push((name.join("."), line, column));
-                }
+            if let Some(call) = map.get("Call")
+                && let Some(name) = ref_components(&call["fcn"])
+            {
+                let (line, column) = first_span(&call["fcn"]);
+                out.push((name.join("."), line, column));
             }
             for value in map.values() {
                 collect_calls(value, out);

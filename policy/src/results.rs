@@ -49,12 +49,12 @@ fn push_one(item: &Json, rule: &RuleRef<'_>, out: &mut Vec<PolicyFinding>) {
                 None => rule.fallback_message.to_owned(),
             };
             for key in ["path", "_loc"] {
-                if let Some(location) = fields.get(key) {
-                    if let Some(pointer) = location_pointer(location) {
-                        finding.pointer = Some(pointer);
-                        fields.remove(key);
-                        break;
-                    }
+                if let Some(location) = fields.get(key)
+                    && let Some(pointer) = location_pointer(location)
+                {
+                    finding.pointer = Some(pointer);
+                    fields.remove(key);
+                    break;
                 }
             }
             finding.extra = fields;
@@ -103,11 +103,11 @@ pub(crate) fn path_to_pointer(path: &str) -> Option<String> {
     // Results sometimes spell the path from the document root.
     let mut rest = path.strip_prefix('$').unwrap_or(path);
     for prefix in ["input.review.object", "input"] {
-        if let Some(after) = rest.strip_prefix(prefix) {
-            if after.is_empty() || after.starts_with('.') || after.starts_with('[') {
-                rest = after;
-                break;
-            }
+        if let Some(after) = rest.strip_prefix(prefix)
+            && (after.is_empty() || after.starts_with('.') || after.starts_with('['))
+        {
+            rest = after;
+            break;
         }
     }
     let mut out = String::new();

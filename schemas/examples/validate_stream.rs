@@ -28,10 +28,10 @@ fn main() {
         .map(|line| serde_json::from_str(&line).unwrap_or(Value::Null))
         .collect();
     for document in &documents {
-        if document.get("kind").and_then(Value::as_str) == Some("CustomResourceDefinition") {
-            if let Err(e) = catalog.add_crd(document) {
-                eprintln!("{e}");
-            }
+        if document.get("kind").and_then(Value::as_str) == Some("CustomResourceDefinition")
+            && let Err(e) = catalog.add_crd(document)
+        {
+            eprintln!("{e}");
         }
     }
     let stdout = std::io::stdout();

@@ -126,20 +126,20 @@ pub(crate) fn validate(
     findings: &mut Vec<SchemaFinding>,
 ) {
     let mut out = Out { object, findings };
-    if let Some((pointer, restart)) = pod_spec(api_version, kind) {
-        if let Some(spec) = object.pointer(pointer).filter(|s| s.is_object()) {
-            // A StatefulSet's claim templates become volumes of its pods.
-            let claims: Vec<&str> = object
-                .pointer("/spec/volumeClaimTemplates")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(|c| c.pointer("/metadata/name").and_then(Value::as_str))
-                .collect();
-            check_pod_spec(&mut out, spec, pointer, &claims);
-            if let Some(allowed) = restart {
-                check_restart_policy(&mut out, spec, pointer, kind, allowed);
-            }
+    if let Some((pointer, restart)) = pod_spec(api_version, kind)
+        && let Some(spec) = object.pointer(pointer).filter(|s| s.is_object())
+    {
+        // A StatefulSet's claim templates become volumes of its pods.
+        let claims: Vec<&str> = object
+            .pointer("/spec/volumeClaimTemplates")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|c| c.pointer("/metadata/name").and_then(Value::as_str))
+            .collect();
+        check_pod_spec(&mut out, spec, pointer, &claims);
+        if let Some(allowed) = restart {
+            check_restart_policy(&mut out, spec, pointer, kind, allowed);
         }
     }
     let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
@@ -148,16 +148,17 @@ pub(crate) fn validate(
         ("autoscaling", "HorizontalPodAutoscaler") => check_hpa(&mut out),
         _ => {}
     }
-    if let Some(replicas) = object.pointer("/spec/replicas").and_then(Value::as_i64) {
-        if replicas < 0 && pod_spec(api_version, kind).is_some() {
-            let field = out.field("/spec/replicas");
-            out.push(
-                INVALID_VALUE,
-                "/spec/replicas".into(),
-                format!("`{field}` must not be negative, got {replicas}"),
-                None,
-            );
-        }
+    if let Some(replicas) = object.pointer("/spec/replicas").and_then(Value::as_i64)
+        && replicas < 0
+        && pod_spec(api_version, kind).is_some()
+    {
+        let field = out.field("/spec/replicas");
+        out.push(
+            INVALID_VALUE,
+            "/spec/replicas".into(),
+            format!("`{field}` must not be negative, got {replicas}"),
+            None,
+        );
     }
 }
 
@@ -187,33 +188,35 @@ fn check_pod_spec(out: &mut Out<'_>, spec: &Value, base: &str, claims: &[&str]) 
         .collect();
     let mut volume_names = HashSet::new();
     for (i, volume) in items(spec, "volumes") {
-        if let Some(name) = name_of(volume) {
-            if !volume_names.insert(name) {
-                let pointer = format!("{base}/volumes/{i}/name");
-                let field = out.field(&pointer);
-                out.push(
-                    DUPLICATE_NAME,
-                    pointer,
-                    format!("`{field}`: the volume name `{name}` is used twice"),
-                    Some("give each volume of the pod its own name"),
-                );
-            }
+        if let Some(name) = name_of(volume)
+            && !volume_names.insert(name)
+        {
+            let pointer = format!("{base}/volumes/{i}/name");
+            let field = out.field(&pointer);
+            out.push(
+                DUPLICATE_NAME,
+                pointer,
+                format!("`{field}`: the volume name `{name}` is used twice"),
+                Some("give each volume of the pod its own name"),
+            );
         }
     }
     for list in CONTAINER_LISTS {
         for (i, container) in items(spec, list) {
             let at = format!("{base}/{list}/{i}");
-            if let Some(name) = name_of(container) {
-                if !container_names.insert(name) {
-                    let pointer = format!("{at}/name");
-                    let field = out.field(&pointer);
-                    out.push(
-                        DUPLICATE_NAME,
-                        pointer,
-                        format!("`{field}`: the container name `{name}` is used twice in the pod"),
-                        Some("give each container, init container and ephemeral container its own name"),
-                    );
-                }
+            if let Some(name) = name_of(container)
+                && !container_names.insert(name)
+            {
+                let pointer = format!("{at}/name");
+                let field = out.field(&pointer);
+                out.push(
+                    DUPLICATE_NAME,
+                    pointer,
+                    format!("`{field}`: the container name `{name}` is used twice in the pod"),
+                    Some(
+                        "give each container, init container and ephemeral container its own name",
+                    ),
+                );
             }
             check_container_ports(out, container, &at);
             check_mounts(out, container, &at, &volumes);
@@ -222,17 +225,17 @@ fn check_pod_spec(out: &mut Out<'_>, spec: &Value, base: &str, claims: &[&str]) 
     }
     for (i, constraint) in items(spec, "topologySpreadConstraints") {
         for key in ["maxSkew", "minDomains"] {
-            if let Some(n) = constraint.get(key).and_then(Value::as_i64) {
-                if n < 1 {
-                    let pointer = format!("{base}/topologySpreadConstraints/{i}/{key}");
-                    let field = out.field(&pointer);
-                    out.push(
-                        INVALID_VALUE,
-                        pointer,
-                        format!("`{field}` must be at least 1, got {n}"),
-                        None,
-                    );
-                }
+            if let Some(n) = constraint.get(key).and_then(Value::as_i64)
+                && n < 1
+            {
+                let pointer = format!("{base}/topologySpreadConstraints/{i}/{key}");
+                let field = out.field(&pointer);
+                out.push(
+                    INVALID_VALUE,
+                    pointer,
+                    format!("`{field}` must be at least 1, got {n}"),
+                    None,
+                );
             }
         }
     }
@@ -519,19 +522,19 @@ fn check_hpa(out: &mut Out<'_>) {
             None,
         );
     }
-    if let Some(m) = max {
-        if m < 1 || m < min.unwrap_or(1) {
-            let field = out.field("/spec/maxReplicas");
-            out.push(
-                INVALID_VALUE,
-                "/spec/maxReplicas".into(),
-                format!(
-                    "`{field}` must be at least 1 and at least `minReplicas` ({}), got {m}",
-                    min.unwrap_or(1)
-                ),
-                None,
-            );
-        }
+    if let Some(m) = max
+        && (m < 1 || m < min.unwrap_or(1))
+    {
+        let field = out.field("/spec/maxReplicas");
+        out.push(
+            INVALID_VALUE,
+            "/spec/maxReplicas".into(),
+            format!(
+                "`{field}` must be at least 1 and at least `minReplicas` ({}), got {m}",
+                min.unwrap_or(1)
+            ),
+            None,
+        );
     }
 }
 

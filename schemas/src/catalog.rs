@@ -527,10 +527,10 @@ impl Catalog {
     /// The version to move to: the table's replacement when this release
     /// serves it, otherwise the newest version of the kind this release serves.
     fn replacement(&self, entry: &crate::Deprecation) -> Option<String> {
-        if let Some(r) = entry.replacement {
-            if self.data.has_kind(&format!("{r}/{}", entry.kind)) {
-                return Some(r.to_owned());
-            }
+        if let Some(r) = entry.replacement
+            && self.data.has_kind(&format!("{r}/{}", entry.kind))
+        {
+            return Some(r.to_owned());
         }
         let group = entry.api_version.rsplit_once('/').map(|(g, _)| g);
         let mut served: Vec<&str> = self

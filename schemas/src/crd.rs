@@ -209,13 +209,13 @@ fn convert_node(node: &Value, in_junctor: bool) -> Value {
         == Some(true)
     {
         // Generated CRDs spell it out as `anyOf: [{type: integer}, {type: string}]` too.
-        if let Some(Value::Array(branches)) = map.get("anyOf") {
-            if branches.iter().all(|b| {
+        if let Some(Value::Array(branches)) = map.get("anyOf")
+            && branches.iter().all(|b| {
                 b.as_object()
                     .is_some_and(|o| o.len() == 1 && o.contains_key("type"))
-            }) {
-                map.remove("anyOf");
-            }
+            })
+        {
+            map.remove("anyOf");
         }
         if let Value::Object(replacement) = formats::int_or_string_schema(nullable) {
             map.extend(replacement);
@@ -231,10 +231,10 @@ fn convert_node(node: &Value, in_junctor: bool) -> Value {
             }
             _ => {}
         }
-        if let Some(Value::Array(values)) = map.get_mut("enum") {
-            if !values.contains(&Value::Null) {
-                values.push(Value::Null);
-            }
+        if let Some(Value::Array(values)) = map.get_mut("enum")
+            && !values.contains(&Value::Null)
+        {
+            values.push(Value::Null);
         }
     }
     if map

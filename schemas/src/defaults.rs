@@ -40,10 +40,8 @@ fn apply_depth(schema: &Value, value: &mut Value, depth: usize) {
                         Some(Value::Null) => !nullable,
                         Some(_) => false,
                     };
-                    if unset {
-                        if let Some(default) = property.get("default") {
-                            map.insert(name.clone(), default.clone());
-                        }
+                    if unset && let Some(default) = property.get("default") {
+                        map.insert(name.clone(), default.clone());
                     }
                     if let Some(child) = map.get_mut(name) {
                         apply_depth(property, child, depth + 1);

@@ -60,10 +60,10 @@ impl<'a> Walker<'a> {
         if let Some(prop) = schema.get("properties").and_then(|p| p.get(segment)) {
             return Some((prop, format!("{base}/properties/{}", escape(segment))));
         }
-        if let Some(items) = schema.get("items").filter(|i| i.is_object()) {
-            if segment.parse::<usize>().is_ok() {
-                return Some((items, format!("{base}/items")));
-            }
+        if let Some(items) = schema.get("items").filter(|i| i.is_object())
+            && segment.parse::<usize>().is_ok()
+        {
+            return Some((items, format!("{base}/items")));
         }
         if let Some(extra) = schema.get("additionalProperties").filter(|a| a.is_object()) {
             return Some((extra, format!("{base}/additionalProperties")));

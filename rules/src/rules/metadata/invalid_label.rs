@@ -67,22 +67,22 @@ fn check_labels(cx: &Ctx<'_, '_>, meta_pointer: &str, out: &mut Vec<Diagnostic>)
                     ),
             );
         }
-        if let Some(text) = value.as_str() {
-            if let Some(error) = label_name_error(text, true) {
-                out.push(
+        if let Some(text) = value.as_str()
+            && let Some(error) = label_name_error(text, true)
+        {
+            out.push(
                     cx.diag(&at, format!("the value `{text}` of label `{key}` is invalid: {error}"))
                         .with_help("use at most 63 letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit"),
                 );
-            }
         }
     }
 }
 
 fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
     check_labels(cx, "/metadata", out);
-    if let Some(pod) = cx.pod {
-        if pod.meta_pointer != "/metadata" {
-            check_labels(cx, &pod.meta_pointer, out);
-        }
+    if let Some(pod) = cx.pod
+        && pod.meta_pointer != "/metadata"
+    {
+        check_labels(cx, &pod.meta_pointer, out);
     }
 }
