@@ -90,26 +90,11 @@ fn suite_files(root: &Path, out: &mut Vec<PathBuf>) -> Result<(), EngineError> {
         }
         return Ok(());
     }
-    for entry in ignore::WalkBuilder::new(root)
-        .hidden(true)
-        .require_git(false)
-        .build()
-    {
-        let entry = entry.map_err(|e| EngineError::Walk {
-            path: root.to_path_buf(),
-            message: e.to_string(),
-        })?;
-        let path = entry.path();
-        if entry.file_type().is_some_and(|t| t.is_file()) && is_yaml(path) {
-            // Only files that can hold a Suite are parsed.
-            let Ok(text) = std::fs::read_to_string(path) else {
-                continue;
-            };
-            if text.contains("test.gatekeeper.sh") {
-                out.push(path.to_path_buf());
-            }
-        }
-    }
+    // Only files that can hold a Suite are parsed.
+    out.extend(crate::policies::files_under(root, |path| {
+        is_yaml(path)
+            && std::fs::read_to_string(path).is_ok_and(|text| text.contains("test.gatekeeper.sh"))
+    })?);
     Ok(())
 }
 

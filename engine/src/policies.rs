@@ -147,6 +147,22 @@ fn policy_files(root: &Path) -> Result<Vec<PathBuf>, EngineError> {
     if !meta.is_dir() {
         return Ok(vec![root.to_path_buf()]);
     }
+    let mut files = files_under(root, |path| {
+        path.extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| matches!(e, "rego" | "json" | "yaml" | "yml"))
+    })?;
+    files.sort();
+    Ok(files)
+}
+
+/// The files under `root` (hidden entries left out, `.gitignore` honoured even outside git)
+/// that `wanted` keeps, in walking order: policy folders and the test layouts of
+/// `plimsoll policy test` are walked alike.
+pub(crate) fn files_under(
+    root: &Path,
+    wanted: impl Fn(&Path) -> bool,
+) -> Result<Vec<PathBuf>, EngineError> {
     let mut files = Vec::new();
     for entry in ignore::WalkBuilder::new(root)
         .hidden(true)
@@ -157,16 +173,10 @@ fn policy_files(root: &Path) -> Result<Vec<PathBuf>, EngineError> {
             path: root.to_path_buf(),
             message: e.to_string(),
         })?;
-        let path = entry.path();
-        let wanted = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| matches!(e, "rego" | "json" | "yaml" | "yml"));
-        if wanted && entry.file_type().is_some_and(|t| t.is_file()) {
-            files.push(path.to_path_buf());
+        if entry.file_type().is_some_and(|t| t.is_file()) && wanted(entry.path()) {
+            files.push(entry.path().to_path_buf());
         }
     }
-    files.sort();
     Ok(files)
 }
 

@@ -48,21 +48,9 @@ fn test_files(root: &Path, out: &mut Vec<PathBuf>) -> Result<(), EngineError> {
         }
         return Ok(());
     }
-    for entry in ignore::WalkBuilder::new(root)
-        .hidden(true)
-        .require_git(false)
-        .build()
-    {
-        let entry = entry.map_err(|e| EngineError::Walk {
-            path: root.to_path_buf(),
-            message: e.to_string(),
-        })?;
-        if entry.file_name() == "kyverno-test.yaml"
-            && entry.file_type().is_some_and(|t| t.is_file())
-        {
-            out.push(entry.path().to_path_buf());
-        }
-    }
+    out.extend(crate::policies::files_under(root, |path| {
+        path.file_name().is_some_and(|n| n == "kyverno-test.yaml")
+    })?);
     Ok(())
 }
 
