@@ -118,3 +118,36 @@ fn no_helm_leaves_charts_out_and_a_missing_helm_says_what_to_do() {
     assert!(run.stdout.contains("helm-not-found"), "{}", run.stdout);
     assert!(run.stdout.contains("helm template shop"), "{}", run.stdout);
 }
+
+/// Every id of the Helm stage has a page in `plimsoll explain` and in docs/rules.
+#[test]
+fn every_helm_id_is_explained() {
+    let dir = workspace();
+    for id in [
+        "helm-not-found",
+        "helm-template-error",
+        "helm-values-schema",
+        "helm-missing-dependencies",
+        "helm-render-error",
+    ] {
+        let run = plimsoll(&dir, &["explain", id]);
+        assert_eq!(run.code, 0, "{id}: {}", run.stderr);
+        assert!(
+            run.stdout.starts_with(&format!("# {id}\n\n")),
+            "{}",
+            run.stdout
+        );
+        assert!(
+            dir.join("docs/rules").join(format!("{id}.md")).is_file(),
+            "{id}: no page"
+        );
+    }
+    let run = plimsoll(&dir, &["explain", "helm-missing-dependencies"]);
+    assert!(
+        run.stdout.contains("helm dependency build"),
+        "{}",
+        run.stdout
+    );
+    let run = plimsoll(&dir, &["rules"]);
+    assert!(run.stdout.contains("helm-values-schema"), "{}", run.stdout);
+}

@@ -422,6 +422,36 @@ pub const STAGE_RULES: &[StageRule] = &[
         Error,
         "A Rego policy exceeded its evaluation time for this object."
     ),
+    stage!(
+        "helm-not-found",
+        "loader",
+        Error,
+        "A Helm chart is among the inputs, but there is no `helm` binary to render it with: `helm` is not on `PATH`, or the one named by `--helm PATH` (`helm.binary`) cannot be run. The chart is not checked; the finding sits on its `Chart.yaml`. Install Helm 3 or 4, or render the chart yourself and pipe it in (`helm template RELEASE CHART | plimsoll lint -`); `--no-helm` leaves charts out instead."
+    ),
+    stage!(
+        "helm-template-error",
+        "loader",
+        Error,
+        "`helm template` failed in one of the chart's templates (a parse error, an execution error, a nil pointer, a `required` or `fail` call), or a template renders text that is not YAML. The render yields no objects; the finding sits on the template file and line helm names. Fix the template, or the values it reads."
+    ),
+    stage!(
+        "helm-values-schema",
+        "loader",
+        Error,
+        "The values of a render break the chart's `values.schema.json`. Helm then renders nothing for that render, so its objects are not checked; the other renders of the chart still are. The finding sits on the values key (or the `--set` entry) that set the value, else on `values.schema.json`. Correct the value, or the schema."
+    ),
+    stage!(
+        "helm-missing-dependencies",
+        "loader",
+        Error,
+        "The chart lists dependencies in `Chart.yaml` that are not in its `charts/` folder, so helm cannot render it. Run `helm dependency build` in the chart's folder first."
+    ),
+    stage!(
+        "helm-render-error",
+        "loader",
+        Error,
+        "`helm template` failed for a reason that is not in a template, the values schema or the dependencies (an unreadable chart, a values file that is not YAML, a bad `--set`). The chart's render yields no objects; the finding sits on `Chart.yaml` with helm's message."
+    ),
 ];
 
 pub fn stage_rule(id: &str) -> Option<&'static StageRule> {
