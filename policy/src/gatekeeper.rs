@@ -12,7 +12,7 @@ use crate::rego::{self, Module};
 use crate::results::{self, RuleRef};
 use crate::{
     Budget, EvalFailure, PolicyError, PolicyFinding, PolicyOptions, PolicyRuleInfo, PolicySeverity,
-    RegoVersion, SourceLocation,
+    RegoVersion, ReviewContext, ReviewOperation, SourceLocation,
 };
 
 const TEMPLATE_GROUP: &str = "templates.gatekeeper.sh/";
@@ -556,6 +556,7 @@ impl Gatekeeper {
         &mut self,
         object: &Json,
         input: &regorus::Value,
+        context: Option<&ReviewContext<'_>>,
         budget: &Budget,
         out: &mut Vec<PolicyFinding>,
     ) {
@@ -563,7 +564,26 @@ impl Gatekeeper {
             return;
         }
         let facts = ObjectFacts::of(object, &self.default_namespace);
-        let review = review(&facts, input);
+        let mut review_value = None;
+        for constraint in &self.constraints {
+            if !constraint.matcher.matches(&facts, &self.namespace_labels) {
+                continue;
+            }
+            review_value = match review(&facts, input, context) {
+                Ok(review) => Some(review),
+                Err(message) => {
+                    out.push(
+                        budget.failure_finding(EvalFailure::Error(message), "reading the review"),
+                    );
+                    return;
+                }
+            };
+            break;
+        }
+        // No constraint covers the object: nothing to evaluate.
+        let Some(review) = review_value else {
+            return;
+        };
         for constraint in &self.constraints {
             if !constraint.matcher.matches(&facts, &self.namespace_labels) {
                 continue;
@@ -618,8 +638,14 @@ fn insert_path(root: &mut Json, path: &[&str], value: Json) {
     *node = value;
 }
 
-/// `input.review` for an object being created.
-fn review(facts: &ObjectFacts<'_>, object: &regorus::Value) -> regorus::Value {
+/// `input.review` as Gatekeeper gives it: for an object being created when there is no
+/// context (files), else for the context's operation. For a `DELETE`, `object` is the deleted
+/// object, which is also `oldObject`.
+fn review(
+    facts: &ObjectFacts<'_>,
+    object: &regorus::Value,
+    context: Option<&ReviewContext<'_>>,
+) -> Result<regorus::Value, String> {
     let mut kind = BTreeMap::new();
     kind.insert(
         regorus::Value::from("group"),
@@ -645,12 +671,38 @@ fn review(facts: &ObjectFacts<'_>, object: &regorus::Value) -> regorus::Value {
             regorus::Value::from(namespace),
         );
     }
+    let given = context.is_some();
+    let context = context.copied().unwrap_or_default();
     review.insert(
         regorus::Value::from("operation"),
-        regorus::Value::from("CREATE"),
+        regorus::Value::from(context.operation.as_str()),
     );
     review.insert(regorus::Value::from("object"), object.clone());
-    regorus::Value::from(review)
+    let old = match context.operation {
+        ReviewOperation::Create => None,
+        ReviewOperation::Update => context
+            .old_object
+            .filter(|o| !o.is_null())
+            .map(crate::to_regorus)
+            .transpose()?,
+        ReviewOperation::Delete => Some(object.clone()),
+    };
+    if let Some(old) = old {
+        review.insert(regorus::Value::from("oldObject"), old);
+    }
+    if let Some(user) = context.user_info.filter(|u| !u.is_null()) {
+        review.insert(regorus::Value::from("userInfo"), crate::to_regorus(user)?);
+    }
+    if given {
+        review.insert(
+            regorus::Value::from("dryRun"),
+            regorus::Value::from(context.dry_run),
+        );
+    }
+    if let Some(uid) = context.uid {
+        review.insert(regorus::Value::from("uid"), regorus::Value::from(uid));
+    }
+    Ok(regorus::Value::from(review))
 }
 
 #[derive(Clone, Debug, Default)]

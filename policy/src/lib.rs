@@ -775,11 +775,59 @@ impl Budget {
     }
 }
 
+/// The operation of an admission request.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ReviewOperation {
+    #[default]
+    Create,
+    Update,
+    Delete,
+}
+
+impl ReviewOperation {
+    /// The name admission gives it (`CREATE`, `UPDATE`, `DELETE`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReviewOperation::Create => "CREATE",
+            ReviewOperation::Update => "UPDATE",
+            ReviewOperation::Delete => "DELETE",
+        }
+    }
+}
+
+/// What an admission request says besides its object: what Gatekeeper policies read in
+/// `input.review` (`operation`, `oldObject`, `userInfo`, `dryRun`, `uid`). Without one, a
+/// review is a `CREATE`, as for files.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ReviewContext<'a> {
+    pub operation: ReviewOperation,
+    /// The object before an `UPDATE`, or the one being deleted.
+    pub old_object: Option<&'a Json>,
+    /// The request's `userInfo` as sent (`username`, `uid`, `groups`, `extra`).
+    pub user_info: Option<&'a Json>,
+    pub dry_run: bool,
+    pub uid: Option<&'a str>,
+}
+
 impl Evaluator {
     /// Evaluates the policies for one object: conftest rules (unless in
     /// `combine` mode) and every constraint whose `spec.match` selects it.
     pub fn evaluate(&mut self, object: &Json) -> Vec<PolicyFinding> {
+        self.evaluate_review(object, None)
+    }
+
+    /// [`Self::evaluate`] for an admission request: Gatekeeper constraints get `input.review`
+    /// with the context's operation, `oldObject`, `userInfo`, `dryRun` and `uid`. conftest
+    /// rules get the object as `input`, as always. A `DELETE` is checked by the Gatekeeper
+    /// constraints whose match covers the deleted object alone, with that object as both
+    /// `object` and `oldObject` (as Gatekeeper does); `object` is then the deleted object.
+    pub fn evaluate_review(
+        &mut self,
+        object: &Json,
+        context: Option<&ReviewContext<'_>>,
+    ) -> Vec<PolicyFinding> {
         let budget = Budget::new(self.shared.options.time_limit);
+        let delete = context.is_some_and(|c| c.operation == ReviewOperation::Delete);
         let mut out = Vec::new();
         let input = match to_regorus(object) {
             Ok(input) => input,
@@ -789,11 +837,12 @@ impl Evaluator {
             }
         };
         let mut stopped = false;
-        if !self.shared.options.combine {
+        if !self.shared.options.combine && !delete {
             stopped = self.conftest(input.clone(), &budget, &mut out);
         }
         if !stopped {
-            self.gatekeeper.evaluate(object, &input, &budget, &mut out);
+            self.gatekeeper
+                .evaluate(object, &input, context, &budget, &mut out);
         }
         out
     }

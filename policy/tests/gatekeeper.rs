@@ -3,7 +3,10 @@
 mod common;
 
 use common::*;
-use plimsoll_policy::{PolicyError, PolicyOptions, PolicySet, PolicySetBuilder, PolicySeverity};
+use plimsoll_policy::{
+    PolicyError, PolicyOptions, PolicySet, PolicySetBuilder, PolicySeverity, ReviewContext,
+    ReviewOperation,
+};
 use serde_json::{Value, json};
 
 /// The Gatekeeper fixtures, with the Namespace objects as inventory.
@@ -394,4 +397,157 @@ fn constraint_parameters_must_match_the_template_schema() {
         }
         other => panic!("unexpected {other:?}"),
     }
+}
+
+/// A template that reports each field of `input.review` it reads, for Deployments only.
+fn review_echo_set() -> PolicySet {
+    let rego = r#"package k8sreviewecho
+
+violation[{"msg": msg}] {
+  msg := sprintf("operation=%s", [input.review.operation])
+}
+
+violation[{"msg": msg}] {
+  msg := sprintf("object=%s", [input.review.object.metadata.labels.v])
+}
+
+violation[{"msg": msg}] {
+  msg := sprintf("old=%s", [input.review.oldObject.metadata.labels.v])
+}
+
+violation[{"msg": msg}] {
+  msg := sprintf("user=%s groups=%v", [input.review.userInfo.username, input.review.userInfo.groups])
+}
+
+violation[{"msg": msg}] {
+  msg := sprintf("dryRun=%v", [input.review.dryRun])
+}
+
+violation[{"msg": msg}] {
+  msg := sprintf("uid=%s name=%s namespace=%s kind=%s", [input.review.uid, input.review.name, input.review.namespace, input.review.kind.kind])
+}
+"#;
+    let template = json!({
+        "apiVersion": "templates.gatekeeper.sh/v1",
+        "kind": "ConstraintTemplate",
+        "metadata": {"name": "k8sreviewecho"},
+        "spec": {
+            "crd": {"spec": {"names": {"kind": "K8sReviewEcho"}}},
+            "targets": [{"target": "admission.k8s.gatekeeper.sh", "rego": rego}],
+        },
+    });
+    let constraint = json!({
+        "apiVersion": "constraints.gatekeeper.sh/v1beta1",
+        "kind": "K8sReviewEcho",
+        "metadata": {"name": "echo"},
+        "spec": {"match": {"kinds": [{"apiGroups": ["apps"], "kinds": ["Deployment"]}]}},
+    });
+    let mut builder = PolicySetBuilder::new(PolicyOptions::default());
+    assert!(builder.add_object(&template, "templates.yaml"));
+    assert!(builder.add_object(&constraint, "constraints.yaml"));
+    builder.build().unwrap()
+}
+
+fn messages(findings: &[plimsoll_policy::PolicyFinding]) -> Vec<&str> {
+    let mut out: Vec<&str> = findings.iter().map(|f| f.message.as_str()).collect();
+    out.sort_unstable();
+    out
+}
+
+#[test]
+fn review_context_reaches_the_template() {
+    let set = review_echo_set();
+    let mut evaluator = set.evaluator();
+    let new = deployment("web", "shop", json!({"v": "new"}), "nginx:1.27");
+    let old = deployment("web", "shop", json!({"v": "old"}), "nginx:1.27");
+    let user = json!({"username": "alice", "uid": "1", "groups": ["devs"]});
+
+    // Files (no context): a CREATE with no oldObject, userInfo, dryRun or uid, as before.
+    assert_eq!(
+        messages(&evaluator.evaluate(&new)),
+        vec!["object=new", "operation=CREATE"]
+    );
+
+    // An UPDATE: the old object, the user, dry-run and the request's uid.
+    let update = ReviewContext {
+        operation: ReviewOperation::Update,
+        old_object: Some(&old),
+        user_info: Some(&user),
+        dry_run: true,
+        uid: Some("u-1"),
+    };
+    assert_eq!(
+        messages(&evaluator.evaluate_review(&new, Some(&update))),
+        vec![
+            "dryRun=true",
+            "object=new",
+            "old=old",
+            "operation=UPDATE",
+            "uid=u-1 name=web namespace=shop kind=Deployment",
+            "user=alice groups=[\"devs\"]",
+        ]
+    );
+
+    // A DELETE: the deleted object is both object and oldObject.
+    let delete = ReviewContext {
+        operation: ReviewOperation::Delete,
+        old_object: Some(&old),
+        user_info: Some(&user),
+        dry_run: false,
+        uid: Some("u-2"),
+    };
+    assert_eq!(
+        messages(&evaluator.evaluate_review(&old, Some(&delete))),
+        vec![
+            "dryRun=false",
+            "object=old",
+            "old=old",
+            "operation=DELETE",
+            "uid=u-2 name=web namespace=shop kind=Deployment",
+            "user=alice groups=[\"devs\"]",
+        ]
+    );
+
+    // A DELETE of an object no constraint covers is not evaluated.
+    let config_map = json!({"apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": "c", "namespace": "shop", "labels": {"v": "old"}}});
+    assert!(
+        evaluator
+            .evaluate_review(&config_map, Some(&delete))
+            .is_empty()
+    );
+}
+
+#[test]
+fn conftest_rules_do_not_review_deletes() {
+    let mut builder = PolicySetBuilder::new(PolicyOptions::default());
+    builder
+        .add_module(
+            "deny.rego",
+            "package main\n\ndeny[msg] {\n  msg := sprintf(\"kind %s\", [input.kind])\n}\n",
+        )
+        .unwrap();
+    let set = builder.build().unwrap();
+    let mut evaluator = set.evaluator();
+    let object = deployment("web", "shop", json!({}), "nginx:1.27");
+    assert_eq!(
+        messages(&evaluator.evaluate(&object)),
+        vec!["kind Deployment"]
+    );
+    let update = ReviewContext {
+        operation: ReviewOperation::Update,
+        old_object: Some(&object),
+        ..ReviewContext::default()
+    };
+    // conftest rules get the object as `input`, at admission too.
+    assert_eq!(
+        messages(&evaluator.evaluate_review(&object, Some(&update))),
+        vec!["kind Deployment"]
+    );
+    let delete = ReviewContext {
+        operation: ReviewOperation::Delete,
+        old_object: Some(&object),
+        ..ReviewContext::default()
+    };
+    assert!(evaluator.evaluate_review(&object, Some(&delete)).is_empty());
 }
