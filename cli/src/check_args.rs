@@ -53,6 +53,10 @@ pub struct CheckArgs {
     #[arg(long, value_name = "TEMPLATE", help_heading = "Schemas")]
     pub schema_location: Vec<String>,
 
+    /// Never fetch schema locations that are URLs: read them from the schema cache only.
+    #[arg(long, help_heading = "Schemas")]
+    pub offline: bool,
+
     /// Leave objects of these kinds out of the run: `Secret` or `v1/Secret`, comma-separated (repeatable).
     #[arg(
         long,
@@ -199,6 +203,7 @@ impl CheckArgs {
             strict: self.strict.or(file.strict).unwrap_or(true),
             crds,
             schema_locations,
+            offline: self.offline || file.offline.unwrap_or(false),
             rules: plimsoll_rules::RulesConfig {
                 rules: profile_rules(self.profile.as_ref().or(file.profile.as_ref()), &file)?,
                 enable: self

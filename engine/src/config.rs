@@ -70,6 +70,8 @@ pub struct ConfigFile {
     /// Schema location templates, kubeconform style.
     #[serde(default, deserialize_with = "null_as_empty")]
     pub schema_locations: Vec<String>,
+    /// Read schema locations that are URLs from the cache only, never the network.
+    pub offline: Option<bool>,
     /// A baseline file: findings recorded in it are not reported.
     pub baseline: Option<PathBuf>,
     /// How Helm charts are rendered: the helm binary, and the renders of each chart.

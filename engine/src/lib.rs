@@ -12,6 +12,7 @@ pub mod admission;
 pub mod baseline;
 pub mod config;
 pub mod discover;
+pub mod fetch;
 pub mod fix;
 pub mod gator_test;
 pub mod helm;
@@ -87,6 +88,8 @@ pub struct Config {
     pub crds: Vec<PathBuf>,
     /// kubeconform-style schema location templates.
     pub schema_locations: Vec<String>,
+    /// Read schema locations that are URLs from the cache only, never the network.
+    pub offline: bool,
     /// Leave schema validation out (the loader's and the rules' findings remain).
     pub skip_schemas: bool,
     /// How Helm charts are rendered (`helm:`, `--helm`, `--values`, `--no-helm`).
@@ -120,6 +123,7 @@ impl Default for Config {
             strict: true,
             crds: Vec::new(),
             schema_locations: Vec::new(),
+            offline: false,
             skip_schemas: false,
             helm: helm::HelmConfig::default(),
             kustomize: true,
@@ -370,6 +374,7 @@ impl Engine {
                 config.strict,
                 &config.schema_locations,
                 &config.crds,
+                config.offline,
             )?)
         };
         Ok(Engine {
@@ -386,6 +391,12 @@ impl Engine {
 
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// The bundled schemas of the run's Kubernetes version (`None` with schemas off); fixes
+    /// use it to tell whether an apiVersion successor accepts the same fields.
+    pub fn catalog(&self) -> Option<&plimsoll_schemas::Catalog> {
+        self.schemas.as_ref().map(|s| s.base())
     }
 
     /// Warnings about the policies themselves (CEL-only templates, unknown namespaces).

@@ -6,6 +6,7 @@
 //! added, so that a custom resource is validated by the CRDs of its own run, in any file order.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use plimsoll_core::{Diagnostic, LoadOptions, Object, Severity};
 use plimsoll_schemas::{Catalog, Level, SchemaFinding, rule};
@@ -16,6 +17,8 @@ use crate::EngineError;
 pub struct SchemaStage {
     base: Catalog,
     strict: bool,
+    /// The reader of schema locations that are URLs, when there are any.
+    fetcher: Option<Arc<crate::fetch::SchemaFetcher>>,
     /// Problems found in the `--crds` folders, reported with every run.
     pub startup: Vec<Diagnostic>,
 }
@@ -106,6 +109,7 @@ impl SchemaStage {
         strict: bool,
         locations: &[String],
         crds: &[PathBuf],
+        offline: bool,
     ) -> Result<SchemaStage, EngineError> {
         let version = version.unwrap_or(plimsoll_schemas::default_version());
         let mut base = Catalog::new(version).map_err(|e| EngineError::Schema(e.to_string()))?;
@@ -113,6 +117,16 @@ impl SchemaStage {
         for template in locations {
             base.add_schema_location(template)
                 .map_err(|e| EngineError::Schema(e.to_string()))?;
+        }
+        let fetcher = locations.iter().any(|l| crate::fetch::is_url(l)).then(|| {
+            Arc::new(crate::fetch::SchemaFetcher::new(
+                crate::fetch::default_cache_dir(),
+                offline,
+            ))
+        });
+        if let Some(fetcher) = &fetcher {
+            let reader = Arc::clone(fetcher);
+            base.set_schema_reader(move |path| reader.read(path));
         }
         let mut startup = Vec::new();
         if !crds.is_empty() {
@@ -139,6 +153,7 @@ impl SchemaStage {
         Ok(SchemaStage {
             base,
             strict,
+            fetcher,
             startup,
         })
     }
@@ -198,6 +213,23 @@ impl SchemaStage {
             object.diagnostic(finding.rule, severity, &finding.pointer, finding.message)
         };
         d.help = finding.help;
+        if finding.rule == rule::UNKNOWN_KIND
+            && let Some(fetcher) = &self.fetcher
+        {
+            // Why the schema-location URLs gave no schema (--offline, or a failed fetch).
+            let notes: Vec<String> = self
+                .base
+                .schema_location_targets(object.api_version(), object.kind())
+                .iter()
+                .filter_map(|p| p.to_str())
+                .filter_map(|url| fetcher.note(url).map(|n| format!("{url}: {n}")))
+                .collect();
+            if !notes.is_empty() {
+                let help = d.help.take().unwrap_or_default();
+                let sep = if help.is_empty() { "" } else { "; " };
+                d.help = Some(format!("{help}{sep}schema location {}", notes.join("; ")));
+            }
+        }
         d
     }
 }

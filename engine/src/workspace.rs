@@ -50,6 +50,7 @@ pub fn config_from_file(file: &ConfigFile) -> Config {
         strict: file.strict.unwrap_or(true),
         crds: file.crds.clone(),
         schema_locations: file.schema_locations.clone(),
+        offline: file.offline.unwrap_or(false),
         rules: plimsoll_rules::RulesConfig {
             rules: file.rules.clone(),
             pod_template_paths: file.pod_template_paths.clone(),

@@ -169,14 +169,24 @@ impl Catalog {
         Ok(findings)
     }
 
-    /// Add a schema-location template (kubeconform's syntax, local paths
-    /// only), consulted in order for kinds that are neither built in nor
+    /// Add a schema-location template (kubeconform's syntax: a local path,
+    /// or an `http://`/`https://` URL that the reader must know how to read:
+    /// the default reader reads files only), consulted in order for kinds that are neither built in nor
     /// defined by an added CRD. A template without `{{ … }}` is a folder in
     /// the default layout `{{ .ResourceKind }}{{ .KindSuffix }}.json`.
     pub fn add_schema_location(&mut self, template: &str) -> Result<(), SchemaError> {
         self.locations.push(Template::parse(template)?);
         self.clear_missing();
         Ok(())
+    }
+
+    /// The files (or URLs) the schema-location templates name for
+    /// `(api_version, kind)`, in the order they are consulted. No I/O.
+    pub fn schema_location_targets(&self, api_version: &str, kind: &str) -> Vec<PathBuf> {
+        self.locations
+            .iter()
+            .map(|t| t.path(api_version, kind, self.data.version, self.strict))
+            .collect()
     }
 
     /// Replace the function that reads schema-location files (default:
@@ -461,7 +471,7 @@ impl Catalog {
                         .with_retriever(FileRetriever {
                             reader: Arc::clone(&self.reader),
                         })
-                        .with_base_uri(format!("file://{}", absolute(&path).display()))
+                        .with_base_uri(base_uri(&path))
                         .build(&schema)
                         .map_err(|e| e.to_string());
                     (validator, Some(schema))
@@ -615,6 +625,18 @@ fn absolute(path: &Path) -> PathBuf {
     std::path::absolute(path).unwrap_or_else(|_| path.to_owned())
 }
 
+/// The URL of a schema-location file, the one its `$ref`s are resolved against.
+fn base_uri(path: &Path) -> String {
+    match path.to_str() {
+        Some(url) if is_url(url) => url.to_owned(),
+        _ => format!("file://{}", absolute(path).display()),
+    }
+}
+
+fn is_url(text: &str) -> bool {
+    text.starts_with("http://") || text.starts_with("https://")
+}
+
 /// Resolves `$ref`s of schema files to sibling files through the catalog's reader.
 struct FileRetriever {
     reader: Arc<SchemaReader>,
@@ -625,10 +647,12 @@ impl jsonschema::Retrieve for FileRetriever {
         &self,
         uri: &jsonschema::Uri<String>,
     ) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
-        if uri.scheme().as_str() != "file" {
-            return Err(format!("not a local schema: {uri}").into());
-        }
-        let path = PathBuf::from(uri.path().as_str());
+        // A schema read from a URL names its siblings by URL: the reader reads those too.
+        let path = match uri.scheme().as_str() {
+            "file" => PathBuf::from(uri.path().as_str()),
+            "http" | "https" => PathBuf::from(uri.as_str()),
+            _ => return Err(format!("not a schema file or URL: {uri}").into()),
+        };
         match (self.reader)(&path)? {
             Some(text) => Ok(serde_json::from_str(&text)?),
             None => Err(format!("no schema file {}", path.display()).into()),

@@ -5,7 +5,9 @@ use std::path::PathBuf;
 
 use crate::SchemaError;
 
-/// A checked `--schema-location` template for local folders.
+/// A checked `--schema-location` template: a local folder or file, or an
+/// `http://`/`https://` URL, which renders to a "path" holding the URL (the
+/// catalog's reader decides how to read it).
 #[derive(Debug, Clone)]
 pub(crate) struct Template {
     text: String,
@@ -26,9 +28,13 @@ impl Template {
             template: text.to_owned(),
             reason,
         };
-        if text.contains("://") && !text.starts_with("file://") {
+        if text.contains("://")
+            && !["file://", "http://", "https://"]
+                .iter()
+                .any(|scheme| text.starts_with(scheme))
+        {
             return Err(fail(
-                "only local folders are supported (no network access)".into(),
+                "only local folders and http:// or https:// URLs are supported".into(),
             ));
         }
         let mut rest = text;
@@ -150,7 +156,17 @@ mod tests {
             t.path("example.com/v1", "Widget", "1.33", true),
             PathBuf::from("/one/schema.json")
         );
-        assert!(Template::parse("https://example.com/{{ .ResourceKind }}.json").is_err());
+        let t = Template::parse(
+            "https://example.com/{{ .Group }}/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json",
+        )
+        .unwrap();
+        assert_eq!(
+            t.path("cert-manager.io/v1", "Certificate", "1.33", true)
+                .to_str()
+                .unwrap(),
+            "https://example.com/cert-manager.io/certificate_v1.json"
+        );
+        assert!(Template::parse("ftp://example.com/{{ .ResourceKind }}.json").is_err());
         assert!(Template::parse("/x/{{ .Nope }}.json").is_err());
     }
 }

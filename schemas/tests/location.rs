@@ -100,10 +100,42 @@ fn unreadable_or_broken_files_are_reported_on_the_object() {
 }
 
 #[test]
-fn remote_templates_are_refused() {
+fn templates_of_other_schemes_are_refused() {
     let mut catalog = Catalog::new("1.37").unwrap();
     let err = catalog
-        .add_schema_location("https://example.com/{{ .ResourceKind }}.json")
+        .add_schema_location("ftp://example.com/{{ .ResourceKind }}.json")
         .unwrap_err();
     assert!(matches!(err, SchemaError::SchemaLocation { .. }));
+}
+
+#[test]
+fn url_templates_are_read_through_the_reader() {
+    let mut catalog = Catalog::new("1.37").unwrap();
+    catalog
+        .add_schema_location(
+            "https://example.com/{{ .Group }}/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json",
+        )
+        .unwrap();
+    catalog.set_schema_reader(|path| {
+        assert_eq!(
+            path.to_str(),
+            Some("https://example.com/example.com/widget_v1.json")
+        );
+        Ok(Some(
+            r#"{"type":"object","properties":{"spec":{"type":"object","properties":{"size":{"type":"integer"}}}}}"#
+                .to_owned(),
+        ))
+    });
+    let object = serde_json::json!({
+        "apiVersion": "example.com/v1", "kind": "Widget",
+        "metadata": {"name": "w"}, "spec": {"size": "big"}
+    });
+    let verdict = catalog.validate(&object);
+    assert_eq!(verdict.findings.len(), 1, "{:?}", verdict.findings);
+    assert_eq!(
+        catalog.schema_location_targets("example.com/v1", "Widget"),
+        vec![std::path::PathBuf::from(
+            "https://example.com/example.com/widget_v1.json"
+        )]
+    );
 }
