@@ -18,6 +18,8 @@ use serde::Deserialize;
 
 use crate::Engine;
 
+pub use plimsoll_policy::{ReviewContext, ReviewOperation};
+
 /// The name given to the in-memory document of an admitted object.
 const NAME: &str = "<admission>";
 
@@ -95,6 +97,22 @@ impl Engine {
         object: &serde_json::Value,
         policies: Option<&mut AdmissionPolicies>,
     ) -> Vec<Diagnostic> {
+        self.admit_review(object, policies, None)
+    }
+
+    /// [`Engine::admit`] for an admission request: Gatekeeper policies get `input.review` with
+    /// the request's operation, `oldObject`, `userInfo`, `dryRun` and `uid` (without a context,
+    /// a `CREATE`, as [`Engine::admit`]). For a `DELETE`, `object` is the deleted object (the
+    /// request's `oldObject`): only the Gatekeeper constraints whose match covers it review it;
+    /// schemas, built-in rules and conftest policies are about what is created or changed and
+    /// do not run.
+    pub fn admit_review(
+        &self,
+        object: &serde_json::Value,
+        policies: Option<&mut AdmissionPolicies>,
+        context: Option<&ReviewContext<'_>>,
+    ) -> Vec<Diagnostic> {
+        let delete = context.is_some_and(|c| c.operation == ReviewOperation::Delete);
         let bytes = match serde_json::to_vec(object) {
             Ok(bytes) => bytes,
             Err(error) => {
@@ -108,19 +126,24 @@ impl Engine {
         let file = plimsoll_core::load_bytes(NAME, bytes, Discovery::Explicit, &self.config.load);
         let mut diagnostics = file.diagnostics;
         let objects = file.objects;
-        if let Some(schemas) = &self.schemas {
+        if let Some(schemas) = &self.schemas
+            && !delete
+        {
             let mut catalog = None;
             schemas.catalog_with(objects.iter(), &mut catalog, &mut diagnostics);
             diagnostics.extend(schemas.validate(catalog.as_ref(), &objects));
         }
-        if let Some(rules) = &self.local_rules {
+        if delete {
+            // What the loader says about the deleted object is not the request's concern.
+            diagnostics.clear();
+        } else if let Some(rules) = &self.local_rules {
             diagnostics.extend(rules.check(&objects));
         }
         if let Some(AdmissionPolicies(evaluator)) = policies {
             for object in &objects {
                 diagnostics.extend(
                     evaluator
-                        .evaluate(&object.value)
+                        .evaluate_review(&object.value, context)
                         .into_iter()
                         .map(|finding| crate::policies::diagnostic(object, finding)),
                 );

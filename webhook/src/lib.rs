@@ -34,7 +34,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum_server::tls_rustls::RustlsConfig;
 use plimsoll_core::Severity;
-use plimsoll_engine::admission::{AdmissionPolicies, OnTimeout, WebhookConfig};
+use plimsoll_engine::admission::{
+    AdmissionPolicies, OnTimeout, ReviewContext, ReviewOperation, WebhookConfig,
+};
 use plimsoll_engine::config::{self, ConfigFile};
 use plimsoll_engine::{Config, Engine};
 
@@ -96,6 +98,8 @@ struct Compiled {
     webhook: WebhookConfig,
     /// Policy evaluators ready for reuse, one taken per review.
     evaluators: Mutex<Vec<AdmissionPolicies>>,
+    /// Whether policies are configured: a DELETE is reviewed only by them.
+    has_policies: bool,
 }
 
 impl Compiled {
@@ -127,6 +131,8 @@ impl Compiled {
         }
         engine_config.policy.all_namespaces = file.all_namespaces.unwrap_or(false);
         let engine = Engine::new(engine_config)?;
+        let first = engine.admission_policies();
+        let has_policies = first.is_some();
         Ok(Compiled {
             engine,
             rules: decide::Rules {
@@ -135,15 +141,36 @@ impl Compiled {
                 enforcement: file.webhook.enforcement.clone(),
             },
             webhook: file.webhook,
-            evaluators: Mutex::new(Vec::new()),
+            evaluators: Mutex::new(first.into_iter().collect()),
+            has_policies,
         })
     }
 
-    /// Runs the engine over the object a review is about.
-    fn check(&self, object: &serde_json::Value) -> Vec<plimsoll_core::Diagnostic> {
+    /// Runs the engine over the object a review is about: `object`, or for a DELETE
+    /// `oldObject`, with the request as Gatekeeper policies read it in `input.review`.
+    fn check(&self, request: &Request) -> Vec<plimsoll_core::Diagnostic> {
+        let operation = match request.operation {
+            Operation::Update => ReviewOperation::Update,
+            Operation::Delete => ReviewOperation::Delete,
+            Operation::Create | Operation::Connect => ReviewOperation::Create,
+        };
+        let object = if operation == ReviewOperation::Delete {
+            &request.old_object
+        } else {
+            &request.object
+        };
+        let context = ReviewContext {
+            operation,
+            old_object: Some(&request.old_object).filter(|o| o.is_object()),
+            user_info: Some(&request.user_info).filter(|u| u.is_object()),
+            dry_run: request.dry_run,
+            uid: Some(request.uid.as_str()),
+        };
         let taken = self.evaluators.lock().ok().and_then(|mut pool| pool.pop());
         let mut evaluator = taken.or_else(|| self.engine.admission_policies());
-        let found = self.engine.admit(object, evaluator.as_mut());
+        let found = self
+            .engine
+            .admit_review(object, evaluator.as_mut(), Some(&context));
         if let (Some(evaluator), Ok(mut pool)) = (evaluator, self.evaluators.lock()) {
             pool.push(evaluator);
         }
@@ -376,9 +403,15 @@ async fn validate(State(shared): State<Arc<Shared>>, body: Body) -> Response {
     drop(bytes);
     let compiled = shared.compiled();
     let request = Arc::new(request);
-    // A DELETE or CONNECT has no new object to check: a manifest's rules are about what is
-    // created or changed.
-    if matches!(request.operation, Operation::Delete | Operation::Connect) {
+    // A CONNECT has no object to check. A DELETE has no new one: a manifest's rules are about
+    // what is created or changed; only policies (the Gatekeeper constraints whose match
+    // covers the deleted object) review it.
+    let deleted = request.operation == Operation::Delete
+        && compiled.has_policies
+        && request.old_object.is_object();
+    if request.operation == Operation::Connect
+        || (request.operation == Operation::Delete && !deleted)
+    {
         return answer(
             &shared,
             &request,
@@ -400,7 +433,7 @@ async fn validate(State(shared): State<Arc<Shared>>, body: Body) -> Response {
         let compiled = Arc::clone(&compiled);
         let request = Arc::clone(&request);
         tokio::task::spawn_blocking(move || {
-            let found = compiled.check(&request.object);
+            let found = compiled.check(&request);
             decide::decide(&compiled.rules, &found)
         })
     };

@@ -51,6 +51,8 @@ pub struct Request {
     pub operation: Operation,
     pub username: Option<String>,
     pub groups: Vec<String>,
+    /// `request.userInfo` as sent (`null` when absent), for the policies that read it.
+    pub user_info: Value,
     pub dry_run: bool,
     /// The object under review (`null` for DELETE and CONNECT).
     pub object: Value,
@@ -140,6 +142,7 @@ pub fn parse(body: &[u8]) -> Result<Request, BadRequest> {
         ),
         _ => (None, Vec::new()),
     };
+    let user_info = request.get("userInfo").cloned().unwrap_or(Value::Null);
     let object = request.remove("object").unwrap_or(Value::Null);
     let old_object = request.remove("oldObject").unwrap_or(Value::Null);
     match operation {
@@ -166,6 +169,7 @@ pub fn parse(body: &[u8]) -> Result<Request, BadRequest> {
         operation,
         username,
         groups,
+        user_info,
         dry_run: request.get("dryRun").and_then(Value::as_bool) == Some(true),
         object,
         old_object,

@@ -120,8 +120,11 @@ async fn reviews_are_allowed_denied_and_warned() {
     let answer = post(addr, &tls, &update).await.json();
     assert_eq!(answer["response"]["allowed"], true);
 
-    // DELETE of a bad object is allowed: rules are about what is created or changed.
-    let answer = post(addr, &tls, &review("u-delete", "DELETE", &bad, None))
+    // DELETE of a bad object is allowed: rules are about what is created or changed, and
+    // the Gatekeeper constraint that covers it (required labels) finds its labels.
+    let mut deleted = bad.clone();
+    deleted["metadata"]["labels"] = good_deployment()["metadata"]["labels"].clone();
+    let answer = post(addr, &tls, &review("u-delete", "DELETE", &deleted, None))
         .await
         .json();
     assert_eq!(answer["response"]["allowed"], true);
@@ -147,7 +150,9 @@ async fn reviews_are_allowed_denied_and_warned() {
         "{text}"
     );
     assert!(
-        text.contains("plimsoll_webhook_decisions_total{decision=\"skipped\"} 1"),
+        // The DELETE was reviewed by the Gatekeeper constraint that covers it: allowed.
+        text.contains("plimsoll_webhook_decisions_total{decision=\"allowed\"} 4")
+            && !text.contains("decision=\"skipped\""),
         "{text}"
     );
     assert!(
@@ -398,4 +403,158 @@ async fn configuration_and_certificate_reload() {
     }
     assert!(switched, "the new certificate was not served");
     assert!(request(addr, &tls, "GET", "/healthz", b"").await.is_err());
+}
+
+/// Gatekeeper templates that read `input.review` as admission gives it.
+const REVIEW_TEMPLATES: &str = r#"apiVersion: templates.gatekeeper.sh/v1
+kind: ConstraintTemplate
+metadata:
+  name: k8simmutablereplicas
+spec:
+  crd:
+    spec:
+      names:
+        kind: K8sImmutableReplicas
+  targets:
+    - target: admission.k8s.gatekeeper.sh
+      rego: |
+        package k8simmutablereplicas
+
+        violation[{"msg": msg}] {
+          input.review.operation == "UPDATE"
+          old := input.review.oldObject.spec.replicas
+          new := input.review.object.spec.replicas
+          old != new
+          msg := sprintf("replicas of %s may not change (%v to %v) by %s", [input.review.name, old, new, input.review.userInfo.username])
+        }
+---
+apiVersion: templates.gatekeeper.sh/v1
+kind: ConstraintTemplate
+metadata:
+  name: k8sprotected
+spec:
+  crd:
+    spec:
+      names:
+        kind: K8sProtected
+  targets:
+    - target: admission.k8s.gatekeeper.sh
+      rego: |
+        package k8sprotected
+
+        violation[{"msg": msg}] {
+          input.review.operation == "DELETE"
+          input.review.object.metadata.labels.protected == "true"
+          msg := sprintf("%s/%s is protected from deletion", [input.review.namespace, input.review.object.metadata.name])
+        }
+---
+apiVersion: constraints.gatekeeper.sh/v1beta1
+kind: K8sImmutableReplicas
+metadata:
+  name: fixed-replicas
+spec:
+  match:
+    kinds:
+      - apiGroups: ["apps"]
+        kinds: ["Deployment"]
+---
+apiVersion: constraints.gatekeeper.sh/v1beta1
+kind: K8sProtected
+metadata:
+  name: protected
+spec:
+  match:
+    kinds:
+      - apiGroups: ["apps"]
+        kinds: ["Deployment"]
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gatekeeper_policies_read_the_review_of_updates_and_deletes() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = Pki::new(dir.path());
+    let policies = dir.path().join("review-policies.yaml");
+    std::fs::write(&policies, REVIEW_TEMPLATES).unwrap();
+    let mut options = options(&pki);
+    options.policies = vec![policies];
+    let (addr, _metrics, _task) = start(options, never()).await;
+    let tls = connector(&pki);
+
+    // CREATE: nothing to compare, allowed.
+    let answer = post(
+        addr,
+        &tls,
+        &review("u-create", "CREATE", &good_deployment(), None),
+    )
+    .await
+    .json();
+    assert_eq!(answer["response"]["allowed"], true, "{answer}");
+
+    // UPDATE that changes replicas: the template compares oldObject with object.
+    let old = good_deployment();
+    let mut new = good_deployment();
+    new["spec"]["replicas"] = json!(5);
+    let answer = post(addr, &tls, &review("u-scale", "UPDATE", &new, Some(&old)))
+        .await
+        .json();
+    assert_eq!(answer["response"]["uid"], "u-scale");
+    assert_eq!(answer["response"]["allowed"], false, "{answer}");
+    let message = answer["response"]["status"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("K8sImmutableReplicas/fixed-replicas"),
+        "{message}"
+    );
+    assert!(
+        message.contains("replicas of web may not change (3 to 5) by alice"),
+        "{message}"
+    );
+
+    // UPDATE that keeps replicas: allowed.
+    let mut relabelled = good_deployment();
+    relabelled["metadata"]["labels"]["tier"] = json!("front");
+    let answer = post(
+        addr,
+        &tls,
+        &review("u-relabel", "UPDATE", &relabelled, Some(&old)),
+    )
+    .await
+    .json();
+    assert_eq!(answer["response"]["allowed"], true, "{answer}");
+
+    // DELETE of a protected Deployment: the template sees operation DELETE and the
+    // deleted object (the request's oldObject) as object.
+    let mut protected = good_deployment();
+    protected["metadata"]["labels"]["protected"] = json!("true");
+    let answer = post(addr, &tls, &review("u-del", "DELETE", &protected, None))
+        .await
+        .json();
+    assert_eq!(answer["response"]["uid"], "u-del");
+    assert_eq!(answer["response"]["allowed"], false, "{answer}");
+    let message = answer["response"]["status"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("shop/web is protected from deletion"),
+        "{message}"
+    );
+
+    // A dry-run DELETE is reviewed the same way.
+    let mut dry = review("u-del-dry", "DELETE", &protected, None);
+    dry["request"]["dryRun"] = json!(true);
+    let answer = post(addr, &tls, &dry).await.json();
+    assert_eq!(answer["response"]["allowed"], false, "{answer}");
+
+    // DELETE of an unprotected Deployment, and of a kind no constraint covers: allowed.
+    let answer = post(
+        addr,
+        &tls,
+        &review("u-del-ok", "DELETE", &good_deployment(), None),
+    )
+    .await
+    .json();
+    assert_eq!(answer["response"]["allowed"], true, "{answer}");
+    let config_map = json!({"apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": "c", "namespace": "shop", "labels": {"protected": "true"}}});
+    let answer = post(addr, &tls, &review("u-del-cm", "DELETE", &config_map, None))
+        .await
+        .json();
+    assert_eq!(answer["response"]["allowed"], true, "{answer}");
 }
