@@ -151,3 +151,62 @@ fn every_helm_id_is_explained() {
     let run = plimsoll(&dir, &["rules"]);
     assert!(run.stdout.contains("helm-values-schema"), "{}", run.stdout);
 }
+
+/// A chart of the test's own, in a temporary folder.
+fn chart(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, text) in files {
+        let path = dir.path().join("app").join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    dir
+}
+
+const CHART_YAML: &str = "apiVersion: v2\nname: app\nversion: 0.1.0\n";
+
+/// The terminal shows the values lines that set a value under the template's, with the values of
+/// sensitive keys masked.
+#[test]
+fn the_human_output_shows_the_values_snippet_with_secrets_masked() {
+    let dir = chart(&[
+        ("Chart.yaml", CHART_YAML),
+        (
+            "values.yaml",
+            "db:\n  password: hunter2\n  image: postgres:latest\ntokenSidecar:\n  image: busybox:latest\n",
+        ),
+        (
+            "templates/pod.yaml",
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: app\nspec:\n  containers:\n    - name: db\n      image: {{ .Values.db.image }}\n    - name: sidecar\n      image: {{ .Values.tokenSidecar.image }}\n",
+        ),
+    ]);
+    let run = plimsoll(
+        dir.path(),
+        &[
+            "lint",
+            "app",
+            "--no-config",
+            "--only",
+            "latest-image-tag",
+            "--helm",
+            &helm(),
+            "--set",
+            "db.password=s3cr3t",
+        ],
+    );
+    assert_eq!(run.code, if has_helm() { 0 } else { 1 }, "{}", run.stderr);
+    if !has_helm() {
+        assert!(run.stdout.contains("helm-not-found"), "{}", run.stdout);
+        return;
+    }
+    let out = &run.stdout;
+    assert!(out.contains("☞ `db.image` set here"), "{out}");
+    assert!(out.contains("╭─[app/values.yaml:3:3]"), "{out}");
+    assert!(out.contains("│   image: postgres:latest"), "{out}");
+    // The line above, in context, is a password: masked.
+    assert!(out.contains("│   password: *******\n"), "{out}");
+    // Everything under a key named like a token is masked too.
+    assert!(out.contains("☞ `tokenSidecar.image` set here"), "{out}");
+    assert!(out.contains("│   image: **************\n"), "{out}");
+    assert!(!out.contains("hunter2") && !out.contains("s3cr3t"), "{out}");
+}

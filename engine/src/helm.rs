@@ -347,25 +347,20 @@ impl RenderInfo {
     fn new(chart: &Chart, rendered: &Rendered) -> RenderInfo {
         let sets = rendered.render.set.clone();
         let set_source = Source::new("--set", sets.join("\n"));
+        set_source.set_redactions(values::sensitive_set_spans(set_source.text()));
         let mut values = Vec::new();
         if !chart.packaged {
             let chart_values = chart.path.join("values.yaml");
             if let Ok(text) = std::fs::read_to_string(&chart_values) {
                 let name = crate::discover::display_name(&chart_values);
-                values.push((
-                    ValuesFile::parse(&name, text.clone()),
-                    Source::new(name, text),
-                ));
+                values.push(values_source(name, text));
             }
         }
         for file in &rendered.render.values {
             let path = render::values_path(&chart.path, file);
             if let Ok(text) = std::fs::read_to_string(&path) {
                 let name = crate::discover::display_name(&path);
-                values.push((
-                    ValuesFile::parse(&name, text.clone()),
-                    Source::new(name, text),
-                ));
+                values.push(values_source(name, text));
             }
         }
         RenderInfo {
@@ -1018,11 +1013,31 @@ impl Renders {
         }
         if let Some((_, location, full)) = best {
             d.related.push(Related {
-                message: format!("`{}` set here", full.join(".")),
+                message: format!("`{}`{VALUES_KEY}", full.join(".")),
                 location: Some(location),
             });
         }
     }
+}
+
+/// How the related location of a values key ends (`` `image.tag` set here ``).
+const VALUES_KEY: &str = " set here";
+
+/// Whether a finding's related location is the values key (or `--set` entry) that set the
+/// value: the human output shows its lines.
+pub fn is_values_key(related: &Related) -> bool {
+    related.location.is_some()
+        && related.message.starts_with('`')
+        && related.message.ends_with(VALUES_KEY)
+}
+
+/// A values file read for tracing, and its source with the sensitive values masked (the
+/// human output shows the lines around a values key).
+fn values_source(name: String, text: String) -> (ValuesFile, Arc<Source>) {
+    let file = ValuesFile::parse(&name, text.clone());
+    let source = Source::new(name, text);
+    source.set_redactions(file.sensitive_spans());
+    (file, source)
 }
 
 /// A source's address: which render's copy of a template a finding points into.

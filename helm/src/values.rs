@@ -103,6 +103,78 @@ impl ValuesFile {
         };
         Some((value, span))
     }
+
+    /// The spans of the values that must not be shown: every scalar under a key with a
+    /// sensitive name (`password`, `apiToken`, `secret:` and all below it), as the loader
+    /// masks secrets in manifests.
+    pub fn sensitive_spans(&self) -> Vec<Span> {
+        let mut out = Vec::new();
+        if let Some(root) = self.root {
+            let mut pointer = String::new();
+            self.collect_sensitive(root, &self.value, false, &mut pointer, &mut out);
+        }
+        out
+    }
+
+    fn collect_sensitive(
+        &self,
+        root: NodeId,
+        value: &Value,
+        sensitive: bool,
+        pointer: &mut String,
+        out: &mut Vec<Span>,
+    ) {
+        let mut child = |key: &str, value: &Value, sensitive: bool, out: &mut Vec<Span>| {
+            let len = pointer.len();
+            pointer.push('/');
+            pointer.push_str(&plimsoll_core::yaml::escape_token(key));
+            self.collect_sensitive(root, value, sensitive, pointer, out);
+            pointer.truncate(len);
+        };
+        match value {
+            Value::Object(map) => {
+                for (key, value) in map {
+                    let sensitive = sensitive || plimsoll_core::is_sensitive_name(key);
+                    child(key, value, sensitive, out);
+                }
+            }
+            Value::Array(items) => {
+                for (i, value) in items.iter().enumerate() {
+                    child(&i.to_string(), value, sensitive, out);
+                }
+            }
+            _ if sensitive => {
+                if let Some(found) = self.tree.lookup(root, &self.value, pointer) {
+                    out.push(found.value);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The spans of the values of `--set` entries (one a line in `text`) whose key has a
+/// sensitive name in any of its parts.
+pub fn sensitive_set_spans(text: &str) -> Vec<Span> {
+    let mut out = Vec::new();
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let mut at = offset;
+        for part in line.trim_end_matches('\n').split(',') {
+            if let Some((key, value)) = part.split_once('=')
+                && !value.is_empty()
+                && key
+                    .split('.')
+                    .any(|k| plimsoll_core::is_sensitive_name(k.trim()))
+            {
+                let start = at + key.len() + 1;
+                out.push(Span::new(start, start + value.len()));
+            }
+            at += part.len() + 1;
+        }
+        offset += line.len();
+    }
+    out
 }
 
 /// How a values value matches what was rendered, best first.
@@ -260,5 +332,23 @@ mod tests {
         );
         // The value rendered is not the one the values hold: no values key.
         assert_eq!(origin(&path("replicas"), &json!(3), &[], &files), None);
+    }
+
+    #[test]
+    fn sensitive_values_are_found_for_masking() {
+        let text = "image:\n  tag: latest\ndb:\n  password: hunter2\n  host: db\nsecret:\n  keys: [k1, k2]\napiToken: abc\n";
+        let file = ValuesFile::parse("values.yaml", text);
+        let shown: Vec<&str> = file
+            .sensitive_spans()
+            .iter()
+            .map(|s| &text[s.start as usize..s.end as usize])
+            .collect();
+        assert_eq!(shown, vec!["hunter2", "k1", "k2", "abc"]);
+        let sets = "image.tag=1.0,db.password=pw\nauth.token=t0k";
+        let shown: Vec<&str> = sensitive_set_spans(sets)
+            .iter()
+            .map(|s| &sets[s.start as usize..s.end as usize])
+            .collect();
+        assert_eq!(shown, vec!["pw", "t0k"]);
     }
 }

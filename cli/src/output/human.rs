@@ -149,11 +149,11 @@ pub fn render(report: &Report, options: &Options) -> String {
     // Snippet texts are prepared once per file; findings are then rendered in parallel (a
     // large run has tens of thousands) and joined in their order.
     let mut texts: HashMap<usize, SnippetText> = HashMap::new();
-    for location in report
-        .diagnostics
-        .iter()
-        .filter_map(|d| d.location.as_ref())
-    {
+    for location in report.diagnostics.iter().flat_map(|d| {
+        d.location
+            .iter()
+            .chain(d.related.iter().filter_map(|r| r.location.as_ref()))
+    }) {
         texts
             .entry(Arc::as_ptr(&location.source) as usize)
             .or_insert_with(|| SnippetText::new(&location.source));
@@ -196,10 +196,12 @@ fn render_one(
     if let Some(note) = &diagnostic.note {
         help.push(format!("note: {note}"));
     }
-    // Related places in files (a values key that set the value). Their text is not shown:
-    // it may be a secret's value.
+    // Related places in files: named here, except the values key that set a value, shown
+    // as a snippet under the finding's (with secrets masked) when its text was read.
     for related in &diagnostic.related {
-        if let Some(l) = &related.location {
+        if let Some(l) = &related.location
+            && !values_snippet(related)
+        {
             let at = l.start();
             help.push(format!(
                 "{}: {}:{}:{}",
@@ -260,7 +262,50 @@ fn render_one(
     if handler.render_report(out, report.as_ref()).is_err() {
         let _ = writeln!(out, "{}: {}", diagnostic.rule, diagnostic.message);
     }
+    for related in &diagnostic.related {
+        if let Some(l) = &related.location
+            && values_snippet(related)
+        {
+            render_related(handler, &related.message, l, texts, out);
+        }
+    }
     out.push('\n');
+}
+
+fn values_snippet(related: &plimsoll_core::Related) -> bool {
+    plimsoll_engine::helm::is_values_key(related)
+        && related
+            .location
+            .as_ref()
+            .is_some_and(|l| !l.source.text().is_empty())
+}
+
+/// The snippet of a related place (the values key that set a value), under the finding's,
+/// through the same masked text as any other snippet.
+fn render_related(
+    handler: &GraphicalReportHandler,
+    message: &str,
+    location: &plimsoll_core::Location,
+    texts: &HashMap<usize, SnippetText>,
+    out: &mut String,
+) {
+    let source = &location.source;
+    let text = texts
+        .get(&(Arc::as_ptr(source) as usize))
+        .cloned()
+        .unwrap_or_else(|| SnippetText::new(source));
+    let span = location.span;
+    let d = MietteDiagnostic::new(message.to_owned())
+        .with_severity(miette::Severity::Advice)
+        .with_label(LabeledSpan::new_with_span(
+            None,
+            text.label(span.start as usize, span.end as usize),
+        ));
+    let report = miette::Report::new(d)
+        .with_source_code(NamedSource::new(source.name(), text).with_language("yaml"));
+    if handler.render_report(out, report.as_ref()).is_err() {
+        let _ = writeln!(out, "{message}: {}", location.file());
+    }
 }
 
 /// `N files, M objects, E errors, W warnings in T ms`, and with a baseline
