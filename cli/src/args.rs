@@ -60,4 +60,7 @@ pub struct LintArgs {
 
     #[command(flatten)]
     pub partial: crate::lint::PartialArgs,
+
+    #[command(flatten)]
+    pub fix: crate::fix::FixArgs,
 }

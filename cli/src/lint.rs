@@ -105,6 +105,19 @@ pub fn run(mut args: LintArgs) -> anyhow::Result<ExitCode> {
         eprintln!("plimsoll: warning: {warning}");
     }
     let mut report = engine.lint(&inputs)?;
+    if args.fix.wanted() {
+        // Standard input is reported under a name that may be a file's: that file is not edited.
+        let stdin = args.paths.iter().any(|p| p.as_os_str() == "-").then(|| {
+            match &args.check.stdin_filename {
+                Some(name) => plimsoll_engine::discover::display_name(name),
+                None => "<stdin>".to_owned(),
+            }
+        });
+        match crate::fix::run(&engine, &inputs, report, &args.fix, stdin.as_deref())? {
+            (Some(after), _) => report = after,
+            (None, changes) => return Ok(ExitCode::from(u8::from(changes))),
+        }
+    }
     if with_context {
         // The summary counts the files reported, not the context read around them.
         let mut names: std::collections::HashSet<String> = named

@@ -5,6 +5,7 @@ mod baseline_cmd;
 mod changed;
 mod check_args;
 mod commands;
+mod fix;
 mod kustomize_cmd;
 mod lint;
 mod output;

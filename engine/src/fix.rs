@@ -79,6 +79,16 @@ pub fn fixes(
                 }]),
             )
         }),
+        // The API server refuses `allowPrivilegeEscalation: false` beside `privileged: true`.
+        "privilege-escalation-allowed"
+            if pointer.ends_with("/allowPrivilegeEscalation")
+                && object
+                    .value
+                    .pointer(&pointer.replace("/allowPrivilegeEscalation", "/privileged"))
+                    == Some(&Value::Bool(true)) =>
+        {
+            None
+        }
         "privilege-escalation-allowed" => fix(
             "Set `allowPrivilegeEscalation: false`",
             Safety::Safe,
@@ -434,6 +444,20 @@ spec:
         // Comments and quoting stay.
         assert!(out.contains("name: web # the front end"));
         assert!(out.contains("image: 'nginx:1.27'"));
+    }
+
+    #[test]
+    fn no_privilege_escalation_fix_for_a_privileged_container() {
+        let privileged = POD.replace(
+            "        runAsNonRoot: true\n",
+            "        runAsNonRoot: true\n        privileged: true\n",
+        );
+        let found = lint(&privileged);
+        let d = found
+            .iter()
+            .find(|d| d.rule == "privilege-escalation-allowed")
+            .unwrap();
+        assert!(fixes(d, &object(&privileged), None).is_empty());
     }
 
     #[test]
