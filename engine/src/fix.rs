@@ -1,5 +1,5 @@
 //! Fixes for findings, as minimal text edits that keep comments, quoting and indentation:
-//! the same edits serve the editor's code actions and, later, `plimsoll lint --fix`.
+//! the same edits serve the editor's code actions and `plimsoll lint --fix`.
 //!
 //! A fix is *safe* when it changes nothing at run time beyond the finding (a misspelt field
 //! name, `allowPrivilegeEscalation: false`, an apiVersion whose successor accepts the same
