@@ -447,6 +447,22 @@ pub fn crd_api_versions<'a>(objects: impl Iterator<Item = &'a Object>) -> Vec<St
     out
 }
 
+/// The group/versions and group/version/kinds served by the CRDs of the `--crds` folders
+/// (files that cannot be read are reported by the schema stage).
+pub fn crd_folder_api_versions(folders: &[PathBuf]) -> Vec<String> {
+    if folders.is_empty() {
+        return Vec::new();
+    }
+    let inputs: Vec<Input> = folders.iter().cloned().map(Input::Path).collect();
+    let config = crate::Config {
+        load: plimsoll_core::LoadOptions::default(),
+        ..crate::Config::default()
+    };
+    crate::load(&inputs, &config)
+        .map(|loaded| crd_api_versions(loaded.objects()))
+        .unwrap_or_default()
+}
+
 /// Loads a render's output and gives each object its origins in the chart's templates.
 fn load_render(
     chart: &Chart,

@@ -472,9 +472,11 @@ impl Engine {
             }
             self.add_batch(&mut run, files);
         }
-        // Charts are rendered once the run's CRDs are known (`--api-versions`).
+        // Charts are rendered once the run's CRDs are known (`--api-versions`), those of the
+        // `--crds` folders too.
         let mut renders = helm::Renders::default();
         if !charts.is_empty() {
+            crd_api_versions.extend(helm::crd_folder_api_versions(&self.config.crds));
             let version = self
                 .config
                 .kubernetes_version

@@ -170,3 +170,60 @@ fn a_subchart_is_rendered_only_through_its_parent_unless_named() {
     assert_eq!(report.objects, 1, "{}", render(&report));
     insta::assert_snapshot!(render(&report));
 }
+
+/// Writes `files` under a temporary folder.
+fn folder(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    for (path, text) in files {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("folder");
+        std::fs::write(path, text).expect("write");
+    }
+    dir
+}
+
+const WIDGET_CRD: &str = "apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.example.com
+spec:
+  group: example.com
+  names: {kind: Widget, plural: widgets, singular: widget}
+  scope: Namespaced
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          x-kubernetes-preserve-unknown-fields: true
+";
+
+/// The CRDs of `--crds` folders are named to helm (`--api-versions`) as those among the
+/// inputs are: a template that renders only when the cluster serves a kind sees them.
+#[test]
+fn crds_folders_are_api_versions_for_helm() {
+    let chart = folder(&[
+        (
+            "app/Chart.yaml",
+            "apiVersion: v2\nname: app\nversion: 0.1.0\n",
+        ),
+        (
+            "app/templates/widget.yaml",
+            "{{- if .Capabilities.APIVersions.Has \"example.com/v1/Widget\" }}\napiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n{{- end }}\n",
+        ),
+    ]);
+    let crds = folder(&[("widget.yaml", WIDGET_CRD)]);
+    let app = chart.path().join("app");
+    let without = run(std::slice::from_ref(&app), |_| {});
+    let with = run(std::slice::from_ref(&app), |config| {
+        config.crds = vec![crds.path().to_path_buf()];
+    });
+    if helm().is_none() {
+        assert_helm_missing(&with, 1);
+        return;
+    }
+    assert_eq!(without.objects, 0, "{}", render(&without));
+    assert_eq!(with.objects, 1, "{}", render(&with));
+}
