@@ -148,7 +148,10 @@ fn fetch(url: &str) -> Result<String, String> {
         .http_status_as_error(false)
         .build()
         .into();
-    let mut response = agent.get(url).call().map_err(|e| e.to_string())?;
+    let mut response = agent.get(url).call().map_err(|e| match e {
+        ureq::Error::Timeout(_) => format!("no answer within {} s", TIMEOUT.as_secs()),
+        e => e.to_string(),
+    })?;
     let status = response.status();
     if !status.is_success() {
         return Err(format!("HTTP status {status}"));
