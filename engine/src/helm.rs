@@ -194,6 +194,9 @@ struct Rendered {
 pub struct Renders {
     /// Template sources of each render (by address), to find the render of a finding.
     sources: HashMap<usize, usize>,
+    /// The rendered output of each render (by address): its `# plimsoll-ignore` comments
+    /// are the templates', which apply at the template lines.
+    rendered: std::collections::HashSet<usize>,
     renders: Vec<RenderInfo>,
 }
 
@@ -332,6 +335,7 @@ pub fn render_all(
             diagnostics.push(d);
         }
         if let Some(file) = file {
+            renders.rendered.insert(address(&file.source));
             files.push((None, file));
         }
         renders.renders.push(info);
@@ -894,6 +898,13 @@ impl Renders {
         // Key of a finding at a template line → its index in `out` and the renders.
         let mut merged: HashMap<MergeKey, (usize, Vec<usize>)> = HashMap::new();
         for mut d in diagnostics {
+            if matches!(&*d.rule, "unused-suppression" | "expired-suppression")
+                && d.location
+                    .as_ref()
+                    .is_some_and(|l| self.rendered.contains(&address(&l.source)))
+            {
+                continue;
+            }
             let render = d
                 .location
                 .as_ref()

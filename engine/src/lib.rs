@@ -788,7 +788,8 @@ impl Engine {
                 .find_map(|d| d.location.as_ref())
                 .map(|l| l.source.clone());
             let file_objects = objects_by_source.remove(&key).unwrap_or_default();
-            if let (Some(source), false) = (source, file_objects.is_empty()) {
+            // Without objects (a Helm template), comments cover lines.
+            if let Some(source) = source {
                 suppress::apply(&source, &file_objects, &mut list, &names, &today);
             }
             out.extend(list);

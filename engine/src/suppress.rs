@@ -9,6 +9,8 @@
 //!   the next line holding content.
 //! - `# plimsoll-ignore-file id-a` silences those rules in the whole document it stands in
 //!   (or, before a document, in the document that follows).
+//! - In a file whose findings come from objects made elsewhere (a Helm chart's template), a
+//!   comment silences the findings on its line (or the next), `-file` those of the whole file.
 //!
 //! Every form takes an optional `until=YYYY-MM-DD`: from that day on the suppression no
 //! longer works and says so (`expired-suppression`). A suppression that silences nothing is
@@ -270,7 +272,20 @@ fn comments(source: &Arc<Source>, objects: &[&Object], today: &str, out: &mut Ve
             template: None,
         };
         let comment_offset = range.start + hash;
-        let target = if file_wide {
+        let target = if objects.is_empty() {
+            // A file whose objects are elsewhere (a Helm template, whose rendered objects are
+            // traced back to its lines): the comment covers the whole file or one line.
+            if file_wide {
+                Some(Span::new(0, text.len()))
+            } else if content[..hash].trim().is_empty() {
+                next_content_line(source, line).map(|l| {
+                    let r = source.line_range(l);
+                    Span::new(r.start, r.end)
+                })
+            } else {
+                Some(Span::new(range.start, range.end))
+            }
+        } else if file_wide {
             document_at(&documents, comment_offset)
         } else {
             let own_line = content[..hash].trim().is_empty();

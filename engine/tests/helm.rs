@@ -227,3 +227,62 @@ fn crds_folders_are_api_versions_for_helm() {
     assert_eq!(without.objects, 0, "{}", render(&without));
     assert_eq!(with.objects, 1, "{}", render(&with));
 }
+
+/// `# plimsoll-ignore` in a template, at the end of a line or on the line before, silences
+/// the findings at that template line; one that silences nothing says so at the template.
+#[test]
+fn ignore_comments_in_templates_silence_their_lines() {
+    let chart = folder(&[
+        (
+            "app/Chart.yaml",
+            "apiVersion: v2\nname: app\nversion: 0.1.0\n",
+        ),
+        ("app/values.yaml", "image: busybox:latest\n"),
+        (
+            "app/templates/pod.yaml",
+            "apiVersion: v1
+kind: Pod
+metadata:
+  name: p
+spec:
+  containers:
+    - name: a
+      image: {{ .Values.image }} # plimsoll-ignore latest-image-tag
+    - name: b
+      # plimsoll-ignore latest-image-tag -- pinned by the mirror
+      image: busybox:latest
+    - name: c
+      image: busybox:latest # plimsoll-ignore host-network
+",
+        ),
+    ]);
+    let report = run(&[chart.path().join("app")], |config| {
+        config.rules.only = vec!["latest-image-tag".to_owned()];
+    });
+    if helm().is_none() {
+        assert_helm_missing(&report, 1);
+        return;
+    }
+    let found: Vec<String> = report
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let l = d.location.as_ref().expect("location");
+            format!(
+                "{} {}:{}",
+                d.rule,
+                l.file().rsplit('/').next().unwrap_or_default(),
+                l.start().line
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            "latest-image-tag pod.yaml:13",
+            "unused-suppression pod.yaml:13"
+        ],
+        "{}",
+        render(&report)
+    );
+}
