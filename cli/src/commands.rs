@@ -318,7 +318,7 @@ pub const STAGE_RULES: &[StageRule] = &[
         "unknown-kind",
         "schema",
         Error,
-        "No schema is known for this `apiVersion` and `kind`: not a built-in kind of the target version, not defined by a CustomResourceDefinition among the inputs or `--crds`, not found in `--schema-location`. For custom resources whose CRD is not at hand, choose one: give the CRD (`--crds DIR`); give a schema location, a folder of JSON schemas in kubeconform's layout (`--schema-location 'schemas/{{ .Group }}/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json'`); lower the finding with `rules: {unknown-kind: {severity: warning}}` in .plimsoll.yaml; or turn it off with `--disable unknown-kind`."
+        "No schema is known for this `apiVersion` and `kind`: not a built-in kind of the target version, not defined by a CustomResourceDefinition among the inputs or `--crds`, not found in `--schema-location`. For custom resources whose CRD is not at hand, choose one: give the CRD (`--crds DIR`); give a schema location, a folder of JSON schemas in kubeconform's layout (`--schema-location 'schemas/{{ .Group }}/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json'`), or a URL template such as the community CRD catalog's, fetched once into the schema cache (`--offline` reads only the cache); lower the finding with `rules: {unknown-kind: {severity: warning}}` in .plimsoll.yaml; or turn it off with `--disable unknown-kind`."
     ),
     stage!(
         "deprecated-api-version",
