@@ -204,6 +204,48 @@ fn files_that_are_not_objects_stay_quiet_with_the_hook_flag() {
 }
 
 #[test]
+fn a_named_file_of_a_kustomize_base_is_checked_through_its_build() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "base/deployment.yaml", DEPLOYMENT);
+    write(dir.path(), "base/service.yaml", SERVICE);
+    write(
+        dir.path(),
+        "base/kustomization.yaml",
+        "resources: [deployment.yaml, service.yaml]\ncommonLabels: {team: shop}\n",
+    );
+    let run = plimsoll(
+        dir.path(),
+        &[
+            "lint",
+            "base/deployment.yaml",
+            "--no-config",
+            "--fail-on-empty",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(
+        !run.stderr.contains("no Kubernetes object"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    let findings = report["diagnostics"].as_array().unwrap();
+    assert!(!findings.is_empty());
+    for finding in findings {
+        assert_eq!(finding["file"], "base/deployment.yaml", "{finding}");
+        assert_eq!(
+            finding["related"][0]["message"]
+                .as_str()
+                .map(|m| m.starts_with("built by kustomize")),
+            Some(true),
+            "{finding}"
+        );
+    }
+}
+
+#[test]
 fn a_run_that_checks_nothing_says_so() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("empty")).unwrap();

@@ -118,6 +118,10 @@ pub fn run(mut args: LintArgs) -> anyhow::Result<ExitCode> {
             (None, changes) => return Ok(ExitCode::from(u8::from(changes))),
         }
     }
+    // Objects checked in the whole run, context and builds included: a named file that a
+    // Kustomize build or a Helm render consumed was checked through it, though it is not a
+    // source of the report itself.
+    let checked_in_run = report.objects;
     if with_context {
         // The summary counts the files reported, not the context read around them.
         let mut names: std::collections::HashSet<String> = named
@@ -147,7 +151,7 @@ pub fn run(mut args: LintArgs) -> anyhow::Result<ExitCode> {
     }
     // A run that checks nothing should not pass in silence: an empty folder, empty input, a
     // path that matches no manifest.
-    let empty = report.objects == 0;
+    let empty = checked_in_run == 0;
     if empty {
         eprintln!(
             "plimsoll: {}: no Kubernetes object was checked ({} read)",
