@@ -60,6 +60,24 @@ pub fn load_bytes(
     }
     let text = match String::from_utf8(bytes) {
         Ok(text) => text,
+        Err(error) if error.as_bytes().contains(&0) => {
+            // A binary file: no snippet of it is worth printing to a terminal.
+            let source = Source::new(name, String::new());
+            let d = Diagnostic::new(
+                "file-not-utf8",
+                Severity::Error,
+                "this file is binary (it holds NUL bytes), not a manifest; it was not checked",
+            )
+            .with_help("leave binary files out of the paths given, or with --exclude")
+            .at(&source, Span::default());
+            let relevant = discovery == Discovery::Explicit;
+            return LoadedFile {
+                source,
+                objects: Vec::new(),
+                diagnostics: if relevant { vec![d] } else { Vec::new() },
+                relevant,
+            };
+        }
         Err(error) => {
             let at = error.utf8_error().valid_up_to();
             let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
@@ -811,5 +829,39 @@ mod broken_object_tests {
         for name in ["deploy.yaml", "values/deploy.yaml", "manifests/service.yml"] {
             assert!(!known_not_object(name), "{name}");
         }
+    }
+}
+
+#[cfg(test)]
+mod binary_file_tests {
+    use super::*;
+
+    #[test]
+    fn a_binary_file_is_reported_without_its_bytes() {
+        let mut bytes = b"\x7fELF\x02\x01\x01\x00\x00\x00\x1b[31m".to_vec();
+        bytes.extend([0xff, 0xfe, b'\n']);
+        let named = load_bytes(
+            "tool",
+            bytes.clone(),
+            Discovery::Explicit,
+            &LoadOptions::default(),
+        );
+        assert_eq!(named.diagnostics.len(), 1);
+        let d = &named.diagnostics[0];
+        assert_eq!(d.rule, "file-not-utf8");
+        assert!(d.message.contains("binary"), "{}", d.message);
+        // Nothing of the file is kept to be shown.
+        assert_eq!(named.source.text(), "");
+        let walked = load_bytes("tool", bytes, Discovery::Walked, &LoadOptions::default());
+        assert!(walked.diagnostics.is_empty() && !walked.relevant);
+        // Text that is merely not UTF-8 still gets its snippet.
+        let latin1 = load_bytes(
+            "l.yaml",
+            b"kind: Caf\xe9\n".to_vec(),
+            Discovery::Explicit,
+            &LoadOptions::default(),
+        );
+        assert!(latin1.diagnostics[0].message.contains("not valid UTF-8"));
+        assert!(!latin1.source.text().is_empty());
     }
 }
