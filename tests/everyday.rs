@@ -233,6 +233,19 @@ fn a_named_file_of_a_kustomize_base_is_checked_through_its_build() {
     let report: Value = serde_json::from_str(&run.stdout).unwrap();
     let findings = report["diagnostics"].as_array().unwrap();
     assert!(!findings.is_empty());
+    // Only the named file's findings: the build's other files are context.
+    let service = plimsoll(
+        dir.path(),
+        &[
+            "lint",
+            "base/service.yaml",
+            "--no-config",
+            "--format",
+            "json",
+        ],
+    );
+    let service: Value = serde_json::from_str(&service.stdout).unwrap();
+    assert_eq!(service["diagnostics"], serde_json::json!([]), "{service}");
     for finding in findings {
         assert_eq!(finding["file"], "base/deployment.yaml", "{finding}");
         assert_eq!(
@@ -823,4 +836,38 @@ fn configuration_errors_say_where_and_what_to_do() {
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("version.yaml:1:20:"), "{}", run.stderr);
     assert!(run.stderr.contains("quote the version"), "{}", run.stderr);
+}
+
+#[test]
+fn a_named_template_of_a_chart_is_checked_through_the_chart() {
+    let helm = std::env::var("PLIMSOLL_HELM").ok();
+    let mut args = vec![
+        "lint",
+        "fixtures/helm/shop/templates/deployment.yaml",
+        "--no-config",
+        "--format",
+        "json",
+    ];
+    if let Some(helm) = &helm {
+        args.extend(["--helm", helm.as_str()]);
+    }
+    let run = plimsoll(&workspace(), &args);
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    let findings = report["diagnostics"].as_array().unwrap();
+    // The template is never read as a manifest (its `{{ }}` would be YAML errors).
+    assert!(
+        findings.iter().all(|f| f["rule"] != "yaml-syntax"),
+        "{}",
+        run.stdout
+    );
+    if helm.is_some() {
+        assert!(!findings.is_empty(), "{}", run.stdout);
+        for finding in findings {
+            assert_eq!(
+                finding["file"], "fixtures/helm/shop/templates/deployment.yaml",
+                "{finding}"
+            );
+        }
+        assert!(findings.iter().any(|f| f["rule"] == "privileged-container"));
+    }
 }

@@ -64,6 +64,16 @@ pub fn run(mut args: LintArgs) -> anyhow::Result<ExitCode> {
     if with_context {
         let mut folders: Vec<PathBuf> = Vec::new();
         for file in &named {
+            // A file of a Helm chart (a template, a values file) is checked through the chart's
+            // renders: the chart is the context, and the file is not read as a manifest.
+            if let Some(chart) = chart_root(file) {
+                let file = canonical(file);
+                inputs.retain(|input| {
+                    !matches!(input, plimsoll_engine::Input::Path(p) if canonical(p) == file)
+                });
+                push_folder(&mut folders, chart);
+                continue;
+            }
             let parent = match file.parent() {
                 Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
                 _ => PathBuf::from("."),
@@ -172,6 +182,18 @@ pub fn run(mut args: LintArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(1));
     }
     Ok(code)
+}
+
+/// The nearest folder above `file` that holds a `Chart.yaml`: the chart the file belongs to.
+/// Named as the file is (relative stays relative), so findings carry the names a user gave.
+fn chart_root(file: &Path) -> Option<PathBuf> {
+    file.ancestors()
+        .skip(1)
+        .find(|dir| dir.join("Chart.yaml").is_file())
+        .map(|dir| match dir.as_os_str().is_empty() {
+            true => PathBuf::from("."),
+            false => dir.to_path_buf(),
+        })
 }
 
 fn push_folder(folders: &mut Vec<PathBuf>, folder: PathBuf) {

@@ -26,7 +26,7 @@ pub mod vap_test;
 pub mod workspace;
 
 use std::collections::HashSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -625,13 +625,30 @@ impl Engine {
         // The suppression stage's own findings (`unused-suppression`) take settings too.
         self.apply_overrides(&mut diagnostics);
         if let Some(keep) = reported_sources(&sources, &paths, &self.config) {
-            // Findings in files outside the run's inputs (the `--crds` files) stay reported.
+            // Files outside the run's inputs: the `--crds` files stay reported; the files a
+            // build or a render read (a Kustomize base, a Helm template or values file) are
+            // reported when they are among the files asked for, as the primary location or
+            // as a related one (the values key that set a rendered value).
             let inputs: HashSet<*const Source> = sources.iter().map(Arc::as_ptr).collect();
+            let wanted = wanted_paths(&self.config);
+            let crds: Vec<PathBuf> = self.config.crds.iter().map(|p| canonical(p)).collect();
+            let outside_and_wanted = |l: &plimsoll_core::Location| {
+                let source = Arc::as_ptr(&l.source);
+                if inputs.contains(&source) {
+                    return false;
+                }
+                let path = canonical(Path::new(l.source.name()));
+                wanted.contains(&path) || crds.iter().any(|c| path.starts_with(c))
+            };
+            let reported = |l: &plimsoll_core::Location| {
+                keep.contains(&Arc::as_ptr(&l.source)) || outside_and_wanted(l)
+            };
             diagnostics.retain(|d| {
-                d.location.as_ref().is_none_or(|l| {
-                    let source = Arc::as_ptr(&l.source);
-                    keep.contains(&source) || !inputs.contains(&source)
-                })
+                d.location.as_ref().is_none_or(reported)
+                    || d.related
+                        .iter()
+                        .filter_map(|r| r.location.as_ref())
+                        .any(reported)
             });
         }
         // No message quotes a value that is masked in its file (a secret aliased into a label).
@@ -837,6 +854,20 @@ pub fn is_builtin_id(id: &str) -> bool {
         || OTHERS.contains(&id)
         || helm::rule::ALL.contains(&id)
         || plimsoll_schemas::apiserver::check(id).is_some()
+}
+
+fn canonical(path: &Path) -> PathBuf {
+    path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// The files `report_only` asks for, canonical.
+fn wanted_paths(config: &Config) -> HashSet<PathBuf> {
+    config
+        .report_only
+        .iter()
+        .flatten()
+        .map(|p| canonical(p))
+        .collect()
 }
 
 /// The sources whose findings are reported, when `report_only` narrows them.
