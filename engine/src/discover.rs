@@ -81,15 +81,7 @@ pub fn discover_with(
         let mut walked = Vec::new();
         let mut patches = std::collections::HashSet::new();
         let mut charts = Vec::new();
-        let walker = ignore::WalkBuilder::new(path)
-            .hidden(true)
-            .git_ignore(true)
-            .git_exclude(true)
-            .git_global(false)
-            .require_git(false)
-            .ignore(true)
-            .parents(true)
-            .build();
+        let walker = walker(path);
         for entry in walker {
             let entry = match entry {
                 Ok(entry) => entry,
@@ -238,4 +230,19 @@ pub(crate) fn is_excluded(exclude: &GlobSet, root: &Path, file: &Path) -> bool {
 pub fn display_name(path: &Path) -> String {
     let text = path.to_string_lossy();
     text.strip_prefix("./").unwrap_or(&text).to_owned()
+}
+
+/// The walk of a folder that every part of the engine uses: `.gitignore`, `.git/info/exclude`
+/// and `.ignore` files honoured (also outside a git repository, and from parent folders),
+/// hidden entries left out, the user's global git excludes not read.
+pub(crate) fn walker(path: &Path) -> ignore::Walk {
+    ignore::WalkBuilder::new(path)
+        .hidden(true)
+        .git_ignore(true)
+        .git_exclude(true)
+        .git_global(false)
+        .require_git(false)
+        .ignore(true)
+        .parents(true)
+        .build()
 }

@@ -105,15 +105,7 @@ pub fn find(
         if path.join(plimsoll_helm::chart::CHART_FILE).is_file() {
             named.push(path.clone());
         }
-        let walker = ignore::WalkBuilder::new(path)
-            .hidden(true)
-            .git_ignore(true)
-            .git_exclude(true)
-            .git_global(false)
-            .require_git(false)
-            .ignore(true)
-            .parents(true)
-            .build();
+        let walker = crate::discover::walker(path);
         for entry in walker.flatten() {
             let file = entry.path();
             if file.file_name().and_then(|n| n.to_str()) == Some(plimsoll_helm::chart::CHART_FILE)

@@ -128,15 +128,7 @@ impl Trees {
                     );
                 }
             }
-            let walker = ignore::WalkBuilder::new(path)
-                .hidden(true)
-                .git_ignore(true)
-                .git_exclude(true)
-                .git_global(false)
-                .require_git(false)
-                .ignore(true)
-                .parents(true)
-                .build();
+            let walker = crate::discover::walker(path);
             for entry in walker.flatten() {
                 let file = entry.path();
                 let is_kustomization = file
