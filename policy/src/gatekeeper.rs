@@ -638,6 +638,16 @@ fn insert_path(root: &mut Json, path: &[&str], value: Json) {
     *node = value;
 }
 
+/// The fields of an AdmissionRequest that `input.review` carries as they were sent.
+const REQUEST_FIELDS: &[&str] = &[
+    "resource",
+    "subResource",
+    "requestKind",
+    "requestResource",
+    "requestSubResource",
+    "options",
+];
+
 /// `input.review` as Gatekeeper gives it: for an object being created when there is no
 /// context (files), else for the context's operation. For a `DELETE`, `object` is the deleted
 /// object, which is also `oldObject`.
@@ -701,6 +711,14 @@ fn review(
     }
     if let Some(uid) = context.uid {
         review.insert(regorus::Value::from("uid"), regorus::Value::from(uid));
+    }
+    for (key, value) in context.request_fields.into_iter().flatten() {
+        if REQUEST_FIELDS.contains(&key.as_str()) && !value.is_null() {
+            review.insert(
+                regorus::Value::from(key.as_str()),
+                crate::to_regorus(value)?,
+            );
+        }
     }
     Ok(regorus::Value::from(review))
 }

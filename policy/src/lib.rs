@@ -807,6 +807,9 @@ pub struct ReviewContext<'a> {
     pub user_info: Option<&'a Json>,
     pub dry_run: bool,
     pub uid: Option<&'a str>,
+    /// The request's other fields as sent (`resource`, `subResource`, `requestKind`,
+    /// `requestResource`, `requestSubResource`, `options`), copied into `input.review`.
+    pub request_fields: Option<&'a serde_json::Map<String, Json>>,
 }
 
 impl Evaluator {

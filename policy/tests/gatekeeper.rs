@@ -475,6 +475,7 @@ fn review_context_reaches_the_template() {
         user_info: Some(&user),
         dry_run: true,
         uid: Some("u-1"),
+        request_fields: None,
     };
     assert_eq!(
         messages(&evaluator.evaluate_review(&new, Some(&update))),
@@ -495,6 +496,7 @@ fn review_context_reaches_the_template() {
         user_info: Some(&user),
         dry_run: false,
         uid: Some("u-2"),
+        request_fields: None,
     };
     assert_eq!(
         messages(&evaluator.evaluate_review(&old, Some(&delete))),
@@ -550,4 +552,43 @@ fn conftest_rules_do_not_review_deletes() {
         ..ReviewContext::default()
     };
     assert!(evaluator.evaluate_review(&object, Some(&delete)).is_empty());
+}
+
+#[test]
+fn the_request_fields_reach_input_review_as_sent() {
+    let template = json!({
+        "apiVersion": "templates.gatekeeper.sh/v1",
+        "kind": "ConstraintTemplate",
+        "metadata": {"name": "k8sreviewfields"},
+        "spec": {
+            "crd": {"spec": {"names": {"kind": "K8sReviewFields"}}},
+            "targets": [{"target": "admission.k8s.gatekeeper.sh", "rego": "package k8sreviewfields\n\nviolation[{\"msg\": msg}] {\n  msg := sprintf(\"%v %v %v\", [input.review.resource.resource, input.review.requestKind.kind, input.review.subResource])\n}\n"}],
+        },
+    });
+    let constraint = json!({"apiVersion": "constraints.gatekeeper.sh/v1beta1", "kind": "K8sReviewFields", "metadata": {"name": "fields"}});
+    let mut builder = PolicySetBuilder::new(PolicyOptions::default());
+    builder.add_object(&template, "t.yaml");
+    builder.add_object(&constraint, "c.yaml");
+    let set = builder.build().unwrap();
+    let mut evaluator = set.evaluator();
+    let object = deployment("web", "shop", json!({}), "nginx:1.27");
+    let fields = json!({
+        "resource": {"group": "apps", "version": "v1", "resource": "deployments"},
+        "requestKind": {"group": "apps", "version": "v1", "kind": "Deployment"},
+        "subResource": "scale",
+    });
+    let context = ReviewContext {
+        operation: ReviewOperation::Update,
+        old_object: Some(&object),
+        request_fields: fields.as_object(),
+        ..ReviewContext::default()
+    };
+    let messages: Vec<String> = evaluator
+        .evaluate_review(&object, Some(&context))
+        .into_iter()
+        .map(|f| f.message)
+        .collect();
+    assert_eq!(messages, vec!["deployments Deployment scale"]);
+    // From files (no request), those fields are absent and the rule is undefined.
+    assert!(evaluator.evaluate(&object).is_empty());
 }

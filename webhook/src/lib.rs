@@ -165,6 +165,7 @@ impl Compiled {
             user_info: Some(&request.user_info).filter(|u| u.is_object()),
             dry_run: request.dry_run,
             uid: Some(request.uid.as_str()),
+            request_fields: Some(&request.fields),
         };
         let taken = self.evaluators.lock().ok().and_then(|mut pool| pool.pop());
         let mut evaluator = taken.or_else(|| self.engine.admission_policies());

@@ -58,6 +58,9 @@ pub struct Request {
     pub object: Value,
     /// The object before an UPDATE, or the one being deleted.
     pub old_object: Value,
+    /// The request's other fields (`resource`, `subResource`, `requestKind`, `options`…)
+    /// as sent, for the policies that read `input.review`.
+    pub fields: Map<String, Value>,
 }
 
 /// Why a body is not an AdmissionReview we can answer.
@@ -166,13 +169,14 @@ pub fn parse(body: &[u8]) -> Result<Request, BadRequest> {
         kind,
         namespace: string(&request, "namespace"),
         name: string(&request, "name"),
+        dry_run: request.get("dryRun").and_then(Value::as_bool) == Some(true),
         operation,
         username,
         groups,
         user_info,
-        dry_run: request.get("dryRun").and_then(Value::as_bool) == Some(true),
         object,
         old_object,
+        fields: request,
     })
 }
 
