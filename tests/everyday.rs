@@ -871,3 +871,37 @@ fn a_named_template_of_a_chart_is_checked_through_the_chart() {
         assert!(findings.iter().any(|f| f["rule"] == "privileged-container"));
     }
 }
+
+#[test]
+fn a_named_values_file_reports_the_findings_its_keys_set() {
+    let Ok(helm) = std::env::var("PLIMSOLL_HELM") else {
+        return;
+    };
+    let run = plimsoll(
+        &workspace(),
+        &[
+            "lint",
+            "fixtures/helm/shop/values.yaml",
+            "--no-config",
+            "--helm",
+            &helm,
+            "--format",
+            "json",
+        ],
+    );
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    let findings = report["diagnostics"].as_array().unwrap();
+    assert!(!findings.is_empty(), "{}", run.stdout);
+    // Each one is located in a template, and names a key of the values file as its origin.
+    for finding in findings {
+        assert!(
+            finding["related"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r["file"] == "fixtures/helm/shop/values.yaml"),
+            "{finding}"
+        );
+    }
+    assert!(findings.iter().any(|f| f["rule"] == "latest-image-tag"));
+}

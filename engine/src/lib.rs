@@ -509,6 +509,7 @@ impl Engine {
             report.diagnostics = renders.explain(std::mem::take(&mut report.diagnostics));
         }
         report.diagnostics = trees.explain(std::mem::take(&mut report.diagnostics));
+        narrow_outside(&mut report, &self.config);
         report.elapsed = started.elapsed();
         Ok(report)
     }
@@ -625,30 +626,15 @@ impl Engine {
         // The suppression stage's own findings (`unused-suppression`) take settings too.
         self.apply_overrides(&mut diagnostics);
         if let Some(keep) = reported_sources(&sources, &paths, &self.config) {
-            // Files outside the run's inputs: the `--crds` files stay reported; the files a
-            // build or a render read (a Kustomize base, a Helm template or values file) are
-            // reported when they are among the files asked for, as the primary location or
-            // as a related one (the values key that set a rendered value).
+            // Findings in files outside the run's inputs (the `--crds` files, the files a build
+            // or a render read) are narrowed once the findings of builds and renders are
+            // complete (`narrow_outside`).
             let inputs: HashSet<*const Source> = sources.iter().map(Arc::as_ptr).collect();
-            let wanted = wanted_paths(&self.config);
-            let crds: Vec<PathBuf> = self.config.crds.iter().map(|p| canonical(p)).collect();
-            let outside_and_wanted = |l: &plimsoll_core::Location| {
-                let source = Arc::as_ptr(&l.source);
-                if inputs.contains(&source) {
-                    return false;
-                }
-                let path = canonical(Path::new(l.source.name()));
-                wanted.contains(&path) || crds.iter().any(|c| path.starts_with(c))
-            };
-            let reported = |l: &plimsoll_core::Location| {
-                keep.contains(&Arc::as_ptr(&l.source)) || outside_and_wanted(l)
-            };
             diagnostics.retain(|d| {
-                d.location.as_ref().is_none_or(reported)
-                    || d.related
-                        .iter()
-                        .filter_map(|r| r.location.as_ref())
-                        .any(reported)
+                d.location.as_ref().is_none_or(|l| {
+                    let source = Arc::as_ptr(&l.source);
+                    keep.contains(&source) || !inputs.contains(&source)
+                })
             });
         }
         // No message quotes a value that is masked in its file (a secret aliased into a label).
@@ -854,6 +840,35 @@ pub fn is_builtin_id(id: &str) -> bool {
         || OTHERS.contains(&id)
         || helm::rule::ALL.contains(&id)
         || plimsoll_schemas::apiserver::check(id).is_some()
+}
+
+/// With `report_only`, a finding located outside the run's inputs stays when it is in a
+/// `--crds` file, or when its file or one of its related locations is among the files asked
+/// for: a Kustomize base or a Helm template named by the user, or the values file whose key set
+/// a rendered value.
+fn narrow_outside(report: &mut Report, config: &Config) {
+    if config.report_only.is_none() {
+        return;
+    }
+    let inputs: HashSet<*const Source> = report.sources.iter().map(Arc::as_ptr).collect();
+    let wanted = wanted_paths(config);
+    let crds: Vec<PathBuf> = config.crds.iter().map(|p| canonical(p)).collect();
+    let outside = |l: &plimsoll_core::Location| !inputs.contains(&Arc::as_ptr(&l.source));
+    let asked = |l: &plimsoll_core::Location| {
+        let path = canonical(Path::new(l.source.name()));
+        wanted.contains(&path) || crds.iter().any(|c| path.starts_with(c))
+    };
+    report.diagnostics.retain(|d| {
+        let Some(location) = &d.location else {
+            return true;
+        };
+        !outside(location)
+            || asked(location)
+            || d.related
+                .iter()
+                .filter_map(|r| r.location.as_ref())
+                .any(|l| outside(l) && asked(l))
+    });
 }
 
 fn canonical(path: &Path) -> PathBuf {
