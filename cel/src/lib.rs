@@ -136,24 +136,10 @@ impl Expr {
     /// A compile error when the expression reads a variable its environment does not
     /// declare (besides `allowed`, the names of types may be used as values).
     pub fn check_variables(&self, allowed: &[&str]) -> Result<(), CompileError> {
-        const TYPES: &[&str] = &[
-            "int",
-            "uint",
-            "double",
-            "bool",
-            "string",
-            "bytes",
-            "list",
-            "map",
-            "null_type",
-            "type",
-            "optional",
-        ];
-        match self
-            .variables
-            .iter()
-            .find(|v| !allowed.contains(&v.as_str()) && !TYPES.contains(&v.as_str()))
-        {
+        match self.variables.iter().find(|v| {
+            let v = v.as_str();
+            !allowed.contains(&v) && !TYPE_NAMES.contains(&v) && !["type", "optional"].contains(&v)
+        }) {
             Some(name) => Err(CompileError {
                 message: format!(
                     "undeclared reference to `{name}` (this expression may use {})",
