@@ -140,6 +140,16 @@ fn unsafe_fixes_add_run_as_non_root() {
 }
 
 #[test]
+fn unsafe_fixes_alone_is_refused_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "pod.yaml", POD);
+    let run = lint(dir.path(), &["--unsafe-fixes", "pod.yaml"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("add --fix"), "{}", run.stderr);
+    assert_eq!(read(dir.path(), "pod.yaml"), POD);
+}
+
+#[test]
 fn a_kustomize_base_and_standard_input_are_never_edited() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "base/pod.yaml", POD);

@@ -17,7 +17,8 @@ pub struct FixArgs {
     pub fix: bool,
 
     /// With `--fix` or `--diff`, also apply fixes that may change behaviour (runAsNonRoot,
-    /// a read-only root file system, dropped capabilities, resource values).
+    /// a read-only root file system, dropped capabilities, resource values). Alone, it is an
+    /// error: files are written only when `--fix` says so.
     #[arg(long, help_heading = "Fixes")]
     pub unsafe_fixes: bool,
 
@@ -28,8 +29,9 @@ pub struct FixArgs {
 }
 
 impl FixArgs {
+    /// Whether the run goes through [`run`] (which refuses `--unsafe-fixes` alone).
     pub fn wanted(&self) -> bool {
-        self.fix || self.diff
+        self.fix || self.diff || self.unsafe_fixes
     }
 }
 
@@ -53,6 +55,11 @@ pub fn run(
     args: &FixArgs,
     stdin: Option<&str>,
 ) -> anyhow::Result<(Option<Report>, bool)> {
+    if !args.fix && !args.diff {
+        anyhow::bail!(
+            "--unsafe-fixes chooses which fixes apply, it does not apply them: add --fix to write them, or --diff to see them"
+        );
+    }
     let allowed = |s: Safety| s == Safety::Safe || args.unsafe_fixes;
     let plan = plan(engine, &report, &allowed, stdin)?;
     if args.diff {
