@@ -9,8 +9,9 @@ use std::sync::Arc;
 
 use serde_json::Value as Json;
 
+use crate::check::{self, Type};
 use crate::value::{embedded, typed};
-use crate::{Activation, EvalError, Expr, Scope, compile};
+use crate::{Activation, EvalError, Expr, Scope};
 
 /// The compiled rules of one structural schema, or nothing when it has none.
 #[derive(Debug)]
@@ -82,7 +83,18 @@ impl SchemaRules {
     /// has no rule; problems name the rule's pointer and leave the rule out.
     pub fn compile(schema: &Json) -> (Option<SchemaRules>, Vec<RuleProblem>) {
         let mut problems = Vec::new();
-        let root = compile_node(schema, "", &mut problems);
+        let mut total = 0u64;
+        let root = compile_node(schema, "", true, Some(1), &mut total, &mut problems);
+        if total > check::STATIC_CRD_COST_LIMIT {
+            problems.push(RuleProblem {
+                pointer: String::new(),
+                message: check::cost_message(
+                    "x-kubernetes-validations estimated rule cost total for entire OpenAPIv3 schema",
+                    total,
+                    check::STATIC_CRD_COST_LIMIT,
+                ),
+            });
+        }
         let rules = root.map(|root| SchemaRules {
             schema: Arc::new(schema.clone()),
             root,
@@ -125,16 +137,70 @@ fn escape(key: &str) -> String {
     key.replace('~', "~0").replace('/', "~1")
 }
 
-fn compile_node(schema: &Json, pointer: &str, problems: &mut Vec<RuleProblem>) -> Option<Node> {
+/// `x-kubernetes-validations` under `allOf`, `anyOf`, `oneOf` or `not`: the API server
+/// refuses them (a structural schema keeps only value validations there).
+fn junctor_rules(schema: &Json, pointer: &str, problems: &mut Vec<RuleProblem>) {
+    let Json::Object(map) = schema else {
+        return;
+    };
+    for (key, value) in map {
+        let at = format!("{pointer}/{}", escape(key));
+        match (key.as_str(), value) {
+            ("x-kubernetes-validations", Json::Array(rules)) if !rules.is_empty() => {
+                problems.push(RuleProblem {
+                    pointer: at,
+                    message: "x-kubernetes-validations must be empty under allOf, anyOf, oneOf and not to be structural: the API server refuses this schema (move the rule to the node that holds the junctor)".into(),
+                })
+            }
+            ("properties", Json::Object(properties)) => {
+                for (name, child) in properties {
+                    junctor_rules(child, &format!("{at}/{}", escape(name)), problems);
+                }
+            }
+            ("allOf" | "anyOf" | "oneOf", Json::Array(branches)) => {
+                for (i, branch) in branches.iter().enumerate() {
+                    junctor_rules(branch, &format!("{at}/{i}"), problems);
+                }
+            }
+            ("not" | "items" | "additionalProperties", child) => {
+                junctor_rules(child, &at, problems)
+            }
+            _ => {}
+        }
+    }
+}
+
+fn compile_node(
+    schema: &Json,
+    pointer: &str,
+    resource: bool,
+    cardinality: Option<u64>,
+    total: &mut u64,
+    problems: &mut Vec<RuleProblem>,
+) -> Option<Node> {
     let Json::Object(map) = schema else {
         return None;
     };
     let mut node = Node::default();
+    for junctor in ["allOf", "anyOf", "oneOf"] {
+        if let Some(Json::Array(branches)) = map.get(junctor) {
+            for (i, branch) in branches.iter().enumerate() {
+                junctor_rules(branch, &format!("{pointer}/{junctor}/{i}"), problems);
+            }
+        }
+    }
+    if let Some(not) = map.get("not") {
+        junctor_rules(not, &format!("{pointer}/not"), problems);
+    }
     if let Some(Json::Array(rules)) = map.get("x-kubernetes-validations") {
         for (i, rule) in rules.iter().enumerate() {
             let at = format!("{pointer}/x-kubernetes-validations/{i}");
-            match compile_rule(rule, &at) {
-                Ok(rule) => node.rules.push(rule),
+            match compile_rule(rule, &at, schema, resource) {
+                Ok((rule, cost)) => {
+                    let times = check::max_cardinality(schema, resource, cardinality);
+                    *total = total.saturating_add(cost.saturating_mul(times));
+                    node.rules.push(rule)
+                }
                 Err(problem) => problems.push(problem),
             }
         }
@@ -142,18 +208,39 @@ fn compile_node(schema: &Json, pointer: &str, problems: &mut Vec<RuleProblem>) -
     if let Some(Json::Object(properties)) = map.get("properties") {
         for (key, child) in properties {
             let at = format!("{pointer}/properties/{}", escape(key));
-            if let Some(child) = compile_node(child, &at, problems) {
+            if let Some(child) = compile_node(
+                child,
+                &at,
+                embedded(Some(child)),
+                cardinality,
+                total,
+                problems,
+            ) {
                 node.properties.push((key.clone(), child));
             }
         }
     }
+    let inner = cardinality
+        .zip(check::bound(schema))
+        .map(|(a, b)| a.saturating_mul(b));
     if let Some(items) = map.get("items") {
-        node.items = compile_node(items, &format!("{pointer}/items"), problems).map(Box::new);
+        node.items = compile_node(
+            items,
+            &format!("{pointer}/items"),
+            embedded(Some(items)),
+            inner,
+            total,
+            problems,
+        )
+        .map(Box::new);
     }
     if let Some(additional) = map.get("additionalProperties") {
         node.additional = compile_node(
             additional,
             &format!("{pointer}/additionalProperties"),
+            embedded(Some(additional)),
+            inner,
+            total,
             problems,
         )
         .map(Box::new);
@@ -165,7 +252,12 @@ fn compile_node(schema: &Json, pointer: &str, problems: &mut Vec<RuleProblem>) -
     (!empty).then_some(node)
 }
 
-fn compile_rule(rule: &Json, pointer: &str) -> Result<Rule, RuleProblem> {
+fn compile_rule(
+    rule: &Json,
+    pointer: &str,
+    schema: &Json,
+    resource: bool,
+) -> Result<(Rule, u64), RuleProblem> {
     let problem = |field: &str, message: String| RuleProblem {
         pointer: format!("{pointer}{field}"),
         message,
@@ -174,18 +266,45 @@ fn compile_rule(rule: &Json, pointer: &str) -> Result<Rule, RuleProblem> {
         .get("rule")
         .and_then(Json::as_str)
         .ok_or_else(|| problem("", "a validation rule has no `rule`".into()))?;
-    let expr =
+    let optional_old_self = rule.get("optionalOldSelf").and_then(Json::as_bool) == Some(true);
+    let self_type = Type::from_schema(schema, resource).unwrap_or(Type::Dyn);
+    let old_type = if optional_old_self {
+        Type::Dyn
+    } else {
+        self_type.clone()
+    };
+    let types = [("self", self_type), ("oldSelf", old_type)];
+    let compile = |source: &str| -> Result<(Arc<Expr>, u64), crate::CompileError> {
+        let (expr, cost) = crate::compile_typed(source, &types)?;
+        expr.check_variables(&["self", "oldSelf"])?;
+        Ok((expr, cost))
+    };
+    let (expr, cost) =
         compile(text).map_err(|e| problem("/rule", format!("the rule does not compile: {e}")))?;
-    expr.check_variables(&["self", "oldSelf"])
-        .map_err(|e| problem("/rule", format!("the rule does not compile: {e}")))?;
+    if cost > check::STATIC_COST_LIMIT {
+        return Err(problem(
+            "/rule",
+            check::cost_message("estimated rule cost", cost, check::STATIC_COST_LIMIT),
+        ));
+    }
     let message_expr = match rule.get("messageExpression").and_then(Json::as_str) {
         Some(source) => {
-            let compiled = compile(source).map_err(|e| {
+            let (compiled, cost) = compile(source).map_err(|e| {
                 problem(
                     "/messageExpression",
                     format!("the messageExpression does not compile: {e}"),
                 )
             })?;
+            if cost > check::STATIC_COST_LIMIT {
+                return Err(problem(
+                    "/messageExpression",
+                    check::cost_message(
+                        "messageExpression estimated cost",
+                        cost,
+                        check::STATIC_COST_LIMIT,
+                    ),
+                ));
+            }
             compiled
                 .check_variables(&["self", "oldSelf"])
                 .map_err(|e| {
@@ -220,19 +339,22 @@ fn compile_rule(rule: &Json, pointer: &str) -> Result<Rule, RuleProblem> {
         None => None,
     };
     let transition = expr.uses("oldSelf");
-    Ok(Rule {
-        transition,
-        optional_old_self: rule.get("optionalOldSelf").and_then(Json::as_bool) == Some(true),
-        expr,
-        message: rule
-            .get("message")
-            .and_then(Json::as_str)
-            .filter(|m| !m.trim().is_empty())
-            .map(str::to_owned),
-        message_expr,
-        reason,
-        field_path,
-    })
+    Ok((
+        Rule {
+            transition,
+            optional_old_self,
+            expr,
+            message: rule
+                .get("message")
+                .and_then(Json::as_str)
+                .filter(|m| !m.trim().is_empty())
+                .map(str::to_owned),
+            message_expr,
+            reason,
+            field_path,
+        },
+        cost,
+    ))
 }
 
 /// `.spec.ports[0]`, `.metadata['a.b']`: the JSONPath subset `fieldPath` allows.

@@ -16,8 +16,10 @@
 //! object) and, in the engine, ValidatingAdmissionPolicies. The crate reads no files and
 //! knows nothing of positions: it reports JSON pointers.
 
+pub mod check;
 pub mod cost;
 pub mod crd;
+mod lists;
 pub mod value;
 
 use std::collections::HashMap;
@@ -87,6 +89,40 @@ pub fn compile(source: &str) -> Result<Arc<Expr>, CompileError> {
 }
 
 fn compile_uncached(source: &str) -> Result<Arc<Expr>, CompileError> {
+    let mut program = parse(source)?;
+    cost::rewrite_optional_select(&mut program);
+    Ok(Arc::new(build(source, program)))
+}
+
+/// Compile `source` with variables of known types (those not listed are `dyn`): a
+/// reference to a field the types do not declare, or an operator applied to types it has
+/// no overload for, is a compile error, as the API server reports it. Not cached (the
+/// same text means different programs under different types); the caller keeps the
+/// result. Returns the expression and its estimated cost ([`check::check`]).
+pub fn compile_typed(
+    source: &str,
+    variables: &[(&str, check::Type)],
+) -> Result<(Arc<Expr>, u64), CompileError> {
+    let mut program = parse(source)?;
+    cost::rewrite_optional_select(&mut program);
+    let checked = check::check(&mut program, variables).map_err(|message| CompileError {
+        message: format!("compilation failed: {message}"),
+    })?;
+    Ok((Arc::new(build(source, program)), checked.cost))
+}
+
+fn build(source: &str, program: cel::IdedExpr) -> Expr {
+    let shape = cost::Shape::of(&program);
+    let variables = cost::free_variables(&program);
+    Expr {
+        source: source.to_owned(),
+        program,
+        shape,
+        variables,
+    }
+}
+
+fn parse(source: &str) -> Result<cel::IdedExpr, CompileError> {
     if source.trim().is_empty() {
         return Err(CompileError {
             message: "the expression is empty".into(),
@@ -98,28 +134,15 @@ fn compile_uncached(source: &str) -> Result<Arc<Expr>, CompileError> {
             .enable_optional_syntax(true)
             .parse(source)
     });
-    let mut program = match parsed {
-        Ok(Ok(program)) => program,
-        Ok(Err(errors)) => {
-            return Err(CompileError {
-                message: errors.to_string().trim().to_owned(),
-            });
-        }
-        Err(_) => {
-            return Err(CompileError {
-                message: "the expression could not be parsed".into(),
-            });
-        }
-    };
-    cost::rewrite_optional_select(&mut program);
-    let shape = cost::Shape::of(&program);
-    let variables = cost::free_variables(&program);
-    Ok(Arc::new(Expr {
-        source: source.to_owned(),
-        program,
-        shape,
-        variables,
-    }))
+    match parsed {
+        Ok(Ok(program)) => Ok(program),
+        Ok(Err(errors)) => Err(CompileError {
+            message: errors.to_string().trim().to_owned(),
+        }),
+        Err(_) => Err(CompileError {
+            message: "the expression could not be parsed".into(),
+        }),
+    }
 }
 
 impl Expr {
@@ -235,6 +258,10 @@ thread_local! {
         context.add_function(cost::OPT_SELECT, opt_select);
         // `type(x) == int`: types are compared by name (the interpreter has no type values).
         context.add_function("type", type_name);
+        context.add_function(check::LIST_EQ, lists::eq);
+        context.add_function(check::LIST_NE, lists::ne);
+        context.add_function(check::SET_UNION, lists::union);
+        context.add_function(check::MAP_MERGE, lists::merge);
         for name in TYPE_NAMES {
             context.add_variable_from_value(*name, *name);
         }
@@ -242,7 +269,7 @@ thread_local! {
     };
 }
 
-const TYPE_NAMES: &[&str] = &[
+pub(crate) const TYPE_NAMES: &[&str] = &[
     "int",
     "uint",
     "double",

@@ -238,3 +238,160 @@ fn optional_chains() {
     assert!(truth("self.m.?labels.team.hasValue()", this.clone()));
     assert!(!truth("self.n.?labels.team.hasValue()", this));
 }
+
+/// The compile errors of rules at `spec` of a schema whose `spec` is `spec`.
+fn problems_at_spec(spec: serde_json::Value, rules: &[&str]) -> Vec<String> {
+    let mut spec = spec;
+    spec["x-kubernetes-validations"] = rules.iter().map(|r| json!({"rule": r})).collect();
+    let schema = json!({"type": "object", "properties": {"spec": spec}});
+    SchemaRules::compile(&schema)
+        .1
+        .into_iter()
+        .map(|p| p.message)
+        .collect()
+}
+
+#[test]
+fn rules_are_type_checked_against_the_schema() {
+    let spec = json!({"type": "object", "properties": {
+        "replicas": {"type": "integer"},
+        "name": {"type": "string", "maxLength": 63},
+        "ratio": {"type": "number"},
+        "port": {"x-kubernetes-int-or-string": true},
+        "labels": {"type": "object", "additionalProperties": {"type": "string"}},
+        "ports": {"type": "array", "maxItems": 8, "items": {"type": "object", "properties": {
+            "name": {"type": "string"}, "port": {"type": "integer"}}}},
+        "config": {"type": "object", "x-kubernetes-preserve-unknown-fields": true},
+        "raw": {"x-kubernetes-preserve-unknown-fields": true},
+        "template": {"type": "object", "x-kubernetes-embedded-resource": true,
+            "properties": {"spec": {"type": "object"}}}
+    }});
+    // Fine: declared fields, map keys, int-or-string against both, embedded resources'
+    // apiVersion, kind and metadata.name.
+    let fine = [
+        "self.replicas > 0 && self.name.startsWith('a')",
+        "self.labels.app == 'web' && 'app' in self.labels",
+        "self.ports.all(p, p.port > 0 && p.name.size() < 16)",
+        "self.port == 80 || self.port == 'http'",
+        "self.ratio < 1 && self.replicas < 2.5",
+        "has(self.template.metadata) && self.template.metadata.name != '' && self.template.kind == 'Pod'",
+        "self.ports.map(p, p.port).all(x, x > 0)",
+        "self.name == null || self.replicas == null",
+    ];
+    for rule in fine {
+        assert_eq!(
+            problems_at_spec(spec.clone(), &[rule]),
+            Vec::<String>::new(),
+            "{rule}"
+        );
+    }
+    let wrong = [
+        ("self.replcas > 0", "undefined field 'replcas'"),
+        ("has(self.nmae)", "undefined field 'nmae'"),
+        ("self.ports.all(p, p.prot > 0)", "undefined field 'prot'"),
+        (
+            "self.replicas == 'three'",
+            "found no matching overload for '_==_' applied to '(int, string)'",
+        ),
+        (
+            "self.name && true",
+            "found no matching overload for '_&&_' applied to '(string, bool)'",
+        ),
+        (
+            "self.replicas.startsWith('1')",
+            "found no matching overload for 'startsWith' applied to 'int.(string)'",
+        ),
+        (
+            "self.replicas.all(x, x > 0)",
+            "expression of type 'int' cannot be range of a comprehension",
+        ),
+        (
+            "self.name.first",
+            "type 'string' does not support field selection",
+        ),
+        // Fields without schema are not visible to rules, as on the API server.
+        ("self.config.anything == 1", "undefined field 'anything'"),
+        ("has(self.raw)", "undefined field 'raw'"),
+        (
+            "self.template.metadata.labels.size() > 0",
+            "undefined field 'labels'",
+        ),
+    ];
+    for (rule, expected) in wrong {
+        let problems = problems_at_spec(spec.clone(), &[rule]);
+        assert_eq!(problems.len(), 1, "{rule}: {problems:?}");
+        assert!(
+            problems[0].starts_with("the rule does not compile: compilation failed: ")
+                && problems[0].contains(expected),
+            "{rule}: {}",
+            problems[0]
+        );
+    }
+}
+
+#[test]
+fn static_cost_from_the_schema_bounds() {
+    let unbounded = json!({"type": "object", "properties": {"hosts": {"type": "array",
+        "items": {"type": "string"}}}});
+    let bounded = json!({"type": "object", "properties": {"hosts": {"type": "array",
+        "maxItems": 16, "items": {"type": "string", "maxLength": 253}}}});
+    let rule = "self.hosts.all(h, self.hosts.exists_one(o, o == h) && h.matches('^[a-z0-9.-]+$'))";
+    let problems = problems_at_spec(unbounded, &[rule]);
+    assert_eq!(
+        problems,
+        vec!["estimated rule cost exceeds budget by factor of more than 100x (try simplifying the rule, or adding maxItems, maxProperties, and maxLength where arrays, maps, and strings are declared)".to_owned()]
+    );
+    assert_eq!(problems_at_spec(bounded, &[rule]), Vec::<String>::new());
+    // A cheap rule under unbounded lists stays within the CRD's total.
+    let nested = json!({"type": "object", "properties": {"items": {"type": "array",
+        "items": {"type": "object", "x-kubernetes-validations": [{"rule": "has(self.a) || !has(self.b)"}],
+            "properties": {"a": {"type": "string"}, "b": {"type": "string"}}}}}});
+    assert!(SchemaRules::compile(&nested).1.is_empty());
+}
+
+#[test]
+fn set_and_map_lists_compare_ignoring_order() {
+    let schema = json!({"type": "object", "properties": {
+        "tags": {"type": "array", "x-kubernetes-list-type": "set", "items": {"type": "string"}},
+        "order": {"type": "array", "items": {"type": "string"}},
+        "ports": {"type": "array", "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["name"],
+            "items": {"type": "object", "properties": {"name": {"type": "string"}, "port": {"type": "integer"}}}}
+    }, "x-kubernetes-validations": [
+        {"rule": "self.tags == ['b', 'a']", "message": "set equality"},
+        {"rule": "self.order == ['b', 'a']", "message": "atomic equality"},
+        {"rule": "self.tags + ['c', 'a'] == ['a', 'b', 'c'] && (self.tags + ['c', 'a']).size() == 3", "message": "set union"},
+        {"rule": "self.ports + [{'name': 'http', 'port': 8080}, {'name': 'dns', 'port': 53}] == [{'name': 'dns', 'port': 53}, {'name': 'http', 'port': 8080}, {'name': 'https', 'port': 443}]", "message": "map merge"},
+        {"rule": "self.ports != [{'name': 'https', 'port': 443}, {'name': 'http', 'port': 80}]", "message": "map inequality"}
+    ]});
+    let (rules, problems) = SchemaRules::compile(&schema);
+    assert!(problems.is_empty(), "{problems:?}");
+    let object = json!({"tags": ["a", "b"], "order": ["a", "b"],
+        "ports": [{"name": "http", "port": 80}, {"name": "https", "port": 443}]});
+    let messages: Vec<String> = rules
+        .unwrap()
+        .check(&object)
+        .into_iter()
+        .map(|v| v.message)
+        .collect();
+    assert_eq!(messages, vec!["atomic equality", "map inequality"]);
+}
+
+#[test]
+fn rules_under_junctors_are_refused() {
+    let schema = json!({"type": "object", "properties": {"spec": {"type": "object",
+        "anyOf": [{"x-kubernetes-validations": [{"rule": "true"}]}],
+        "properties": {"a": {"type": "string",
+            "not": {"x-kubernetes-validations": [{"rule": "true"}]}}}}}});
+    let pointers: Vec<String> = SchemaRules::compile(&schema)
+        .1
+        .into_iter()
+        .map(|p| p.pointer)
+        .collect();
+    assert_eq!(
+        pointers,
+        vec![
+            "/properties/spec/anyOf/0/x-kubernetes-validations",
+            "/properties/spec/properties/a/not/x-kubernetes-validations"
+        ]
+    );
+}
