@@ -102,6 +102,11 @@ impl SchemaRules {
         (rules, problems)
     }
 
+    /// The structural schema the rules were compiled from.
+    pub fn schema(&self) -> &Json {
+        &self.schema
+    }
+
     /// The number of rules compiled.
     pub fn len(&self) -> usize {
         count(&self.root)

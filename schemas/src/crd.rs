@@ -264,7 +264,9 @@ pub(crate) fn check_rules(
     object: &Value,
     out: &mut Vec<crate::SchemaFinding>,
 ) {
-    for violation in rules.check(object) {
+    let mut pruned = object.clone();
+    crate::defaults::prune(rules.schema(), &mut pruned, true);
+    for violation in rules.check(&pruned) {
         let last = violation.pointer.rsplit('/').next().unwrap_or_default();
         let at_key = !violation.pointer.is_empty() && last.parse::<usize>().is_err();
         let help = if violation.error {
@@ -280,5 +282,33 @@ pub(crate) fn check_rules(
             message: violation.message,
             help: Some(help),
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    #[test]
+    fn cel_rules_see_the_pruned_object_and_unknown_fields_are_still_reported() {
+        let crd = json!({"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+            "metadata": {"name": "widgets.example.com"},
+            "spec": {"group": "example.com", "names": {"kind": "Widget", "plural": "widgets"},
+                "scope": "Namespaced",
+                "versions": [{"name": "v1", "served": true, "storage": true, "schema": {"openAPIV3Schema": {
+                    "type": "object", "properties": {"spec": {"type": "object",
+                        "properties": {"a": {"type": "string"}},
+                        "x-kubernetes-validations": [{"rule": "self.all(k, k == 'a')", "message": "only a"}]}}}}}]}});
+        let mut catalog = crate::Catalog::new("1.34").unwrap();
+        assert!(catalog.add_crd_checked(&crd).unwrap().is_empty());
+        let object = json!({"apiVersion": "example.com/v1", "kind": "Widget",
+            "metadata": {"name": "w"}, "spec": {"a": "x", "typo": 1}});
+        let findings = catalog.validate(&object).findings;
+        let rules: Vec<&str> = findings.iter().map(|f| f.rule).collect();
+        assert!(
+            !rules.contains(&crate::rule::VALIDATION_RULE),
+            "{findings:?}"
+        );
+        assert!(!findings.is_empty(), "the unknown field is still reported");
     }
 }
