@@ -42,6 +42,8 @@ struct Compiled {
     schema: Option<Value>,
     /// A CRD schema with `default`s: objects are defaulted before validation.
     defaults: bool,
+    /// The CEL rules of a schema-location file (a CRD's are in its `CrdKind`).
+    rules: Option<Arc<plimsoll_cel::crd::SchemaRules>>,
 }
 
 /// A clone shares the decompressed schemas and copies the added CRDs and
@@ -274,7 +276,11 @@ impl Catalog {
                 if matches!(compiled.origin, SchemaOrigin::Builtin { .. }) {
                     crate::apiserver::validate(object, api_version, kind, &mut findings);
                 }
-                if let Some(rules) = self.crds.get(&key).and_then(|c| c.rules.as_deref()) {
+                let rules = match &compiled.origin {
+                    SchemaOrigin::File { .. } => compiled.rules.as_deref(),
+                    _ => self.crds.get(&key).and_then(|c| c.rules.as_deref()),
+                };
+                if let Some(rules) = rules {
                     crate::crd::check_rules(rules, object, &mut findings);
                 }
             }
@@ -434,6 +440,7 @@ impl Catalog {
                 validator,
                 schema,
                 defaults: false,
+                rules: None,
             });
         }
         if let Some(crd) = self.crds.get(key) {
@@ -448,6 +455,7 @@ impl Catalog {
                 validator,
                 defaults: crate::defaults::has_defaults(&crd.schema),
                 schema: Some(crd.schema.clone()),
+                rules: None,
             });
         }
         for template in &self.locations {
@@ -461,6 +469,7 @@ impl Catalog {
                         validator: Err(e.to_string()),
                         schema: None,
                         defaults: false,
+                        rules: None,
                     });
                 }
             };
@@ -478,11 +487,16 @@ impl Catalog {
                 }
                 Err(e) => (Err(e), None),
             };
+            let rules = schema
+                .as_ref()
+                .and_then(|s| plimsoll_cel::crd::SchemaRules::compile(s).0)
+                .map(Arc::new);
             return Some(Compiled {
                 origin: SchemaOrigin::File { path },
                 validator,
                 schema,
                 defaults: false,
+                rules,
             });
         }
         None

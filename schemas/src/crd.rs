@@ -311,4 +311,38 @@ mod tests {
         );
         assert!(!findings.is_empty(), "the unknown field is still reported");
     }
+
+    #[test]
+    fn cel_rules_of_schema_location_files_run() {
+        let dir =
+            std::env::temp_dir().join(format!("plimsoll-cel-location-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let schema = json!({"type": "object", "properties": {"spec": {"type": "object",
+            "properties": {"min": {"type": "integer"}, "max": {"type": "integer"}},
+            "x-kubernetes-validations": [{"rule": "self.min <= self.max", "message": "min above max"}]}}});
+        std::fs::write(dir.join("gadget_v1.json"), schema.to_string()).unwrap();
+        let mut catalog = crate::Catalog::new("1.34").unwrap();
+        catalog
+            .add_schema_location(&format!(
+                "{}/{{{{ .ResourceKind }}}}_{{{{ .ResourceAPIVersion }}}}.json",
+                dir.display()
+            ))
+            .unwrap();
+        let object = |min: i64| {
+            json!({"apiVersion": "example.com/v1", "kind": "Gadget",
+            "metadata": {"name": "g"}, "spec": {"min": min, "max": 3}})
+        };
+        let messages = |min| -> Vec<String> {
+            catalog
+                .validate(&object(min))
+                .findings
+                .into_iter()
+                .filter(|f| f.rule == crate::rule::VALIDATION_RULE)
+                .map(|f| f.message)
+                .collect()
+        };
+        assert_eq!(messages(1), Vec::<String>::new());
+        assert_eq!(messages(5), vec!["min above max".to_owned()]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
