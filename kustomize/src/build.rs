@@ -18,6 +18,8 @@ use crate::res::Res;
 use crate::select::{self, Selector};
 use crate::{Build, FIELDS, FileSystem, clean, kustomization_file};
 
+mod plugins;
+
 /// Rule ids of the build's own diagnostics.
 pub const BUILD_ERROR: &str = "kustomize-error";
 pub const BUILD_WARNING: &str = "kustomize-warning";
@@ -33,7 +35,13 @@ pub(crate) struct Kust {
     pub label: Arc<str>,
     pub object: Arc<Object>,
     pub component: bool,
+    /// For a builtin plugin's configuration run as kustomization fields: the configuration as
+    /// read, and how pointers into the fields map onto it (prefix → prefix).
+    pub config: Option<(Arc<Object>, Rewrites)>,
 }
+
+/// Pointer prefixes of kustomization fields and the configuration pointers they stand for.
+pub(crate) type Rewrites = Vec<(String, String)>;
 
 impl Kust {
     fn get(&self, key: &str) -> Option<&Value> {
@@ -41,11 +49,25 @@ impl Kust {
     }
 
     fn loc(&self, pointer: &str) -> Location {
-        self.object.locate(pointer, false)
+        self.locate(pointer, false)
     }
 
     fn key_loc(&self, pointer: &str) -> Location {
-        self.object.locate(pointer, true)
+        self.locate(pointer, true)
+    }
+
+    fn locate(&self, pointer: &str, at_key: bool) -> Location {
+        let Some((config, rewrites)) = &self.config else {
+            return self.object.locate(pointer, at_key);
+        };
+        for (from, to) in rewrites {
+            if let Some(rest) = pointer.strip_prefix(from.as_str())
+                && (rest.is_empty() || rest.starts_with('/'))
+            {
+                return config.locate(&format!("{to}{rest}"), at_key);
+            }
+        }
+        config.locate(pointer, at_key)
     }
 
     fn set(&self, pointer: &str, note: &str) -> OriginTree {
@@ -206,6 +228,7 @@ impl<'a> Builder<'a> {
             label: display(dir).into(),
             component: object.value.get("kind").and_then(Value::as_str) == Some("Component"),
             object: Arc::new(object),
+            config: None,
         };
         if !kust.object.value.is_object() && !kust.object.value.is_null() {
             return Err(self.error(
@@ -274,6 +297,7 @@ impl<'a> Builder<'a> {
         self.resources(kust, &mut resources)?;
         self.unsupported(kust);
         self.generators(kust, &mut resources)?;
+        self.plugins(kust, "generators", &mut resources)?;
         for (i, entry) in kust.list("components").iter().enumerate() {
             let pointer = format!("/components/{i}");
             let Some(name) = entry.as_str() else {
@@ -316,6 +340,8 @@ impl<'a> Builder<'a> {
             outcome?;
         }
         self.transform(kust, &mut resources)?;
+        self.plugins(kust, "transformers", &mut resources)?;
+        self.plugins(kust, "validators", &mut resources)?;
         self.collect_vars(kust);
         Ok(resources)
     }
@@ -332,7 +358,10 @@ impl<'a> Builder<'a> {
         }
         self.unsupported(kust);
         self.generators(kust, resources)?;
+        self.plugins(kust, "generators", resources)?;
         self.transform(kust, resources)?;
+        self.plugins(kust, "transformers", resources)?;
+        self.plugins(kust, "validators", resources)?;
         self.collect_vars(kust);
         Ok(())
     }
@@ -353,14 +382,7 @@ impl<'a> Builder<'a> {
                 ),
             );
         }
-        for key in [
-            "crds",
-            "configurations",
-            "openapi",
-            "generators",
-            "transformers",
-            "validators",
-        ] {
+        for key in ["crds", "configurations", "openapi"] {
             if kust.get(key).is_some() {
                 self.warn(
                     kust.key_loc(&format!("/{key}")),
@@ -484,14 +506,31 @@ impl<'a> Builder<'a> {
         }
         if let Some(text) = entry.get("patch").and_then(Value::as_str) {
             let at = format!("{pointer}/patch");
-            let origin = kust.set(&at, "inline patch");
             let name = format!("{} (inline patch {pointer})", kust.label);
-            return self.parse_patch(&name, text.to_owned(), Some(origin), kust.loc(&at));
+            return self.inline_docs(kust, &at, &name, text);
         }
         Err(self.error(
             Some(kust.loc(pointer)),
             "a patch needs `path` or `patch`".to_owned(),
         ))
+    }
+
+    /// The documents of YAML written inline at `pointer` of a kustomization. When it is a
+    /// literal block (`|`), they are read in place, from the kustomization's own lines, so
+    /// that each value is located at its line inside the block; otherwise (a quoted or folded
+    /// string, several documents) from the text, each value located at the entry.
+    fn inline_docs(
+        &mut self,
+        kust: &Kust,
+        pointer: &str,
+        name: &str,
+        text: &str,
+    ) -> Step<Vec<PatchDoc>> {
+        if let Some(docs) = in_place(kust, pointer, text) {
+            return Ok(docs);
+        }
+        let origin = kust.set(pointer, "inline patch");
+        self.parse_patch(name, text.to_owned(), Some(origin), kust.loc(pointer))
     }
 
     fn parse_patch(
@@ -549,9 +588,8 @@ impl<'a> Builder<'a> {
                 let content = self.read_text(&path, &from)?;
                 self.parse_patch(&display(&path), content, None, from)?
             } else {
-                let origin = kust.set(&pointer, "inline patch");
                 let name = format!("{} (inline patch {pointer})", kust.label);
-                self.parse_patch(&name, text.to_owned(), Some(origin), kust.loc(&pointer))?
+                self.inline_docs(kust, &pointer, &name, text)?
             };
             for doc in docs {
                 self.smp_by_id(kust, &pointer, resources, &doc)?;
@@ -1546,6 +1584,67 @@ impl<'a> Builder<'a> {
 struct PatchDoc {
     object: Arc<Object>,
     inline: Option<OriginTree>,
+}
+
+/// A literal block scalar of the kustomization read as YAML where it stands: every byte
+/// outside the block blanked (so that offsets, lines and columns stay those of the file), the
+/// block's lines kept with their indentation. `None` when the entry is not such a block or
+/// the reading differs from the text's own.
+fn in_place(kust: &Kust, pointer: &str, text: &str) -> Option<Vec<PatchDoc>> {
+    if kust.config.is_some() {
+        return None;
+    }
+    let location = kust.object.locate(pointer, false);
+    let source = &kust.object.source;
+    let raw = source.text();
+    let (start, end) = (location.span.start as usize, location.span.end as usize);
+    if !raw.get(start..)?.starts_with('|') || end > raw.len() {
+        return None;
+    }
+    let body = start + raw[start..end].find('\n')? + 1;
+    let mut blanked = String::with_capacity(raw.len());
+    for (i, c) in raw.char_indices() {
+        if (body..end).contains(&i) || c == '\n' {
+            blanked.push(c);
+        } else {
+            blanked.extend(std::iter::repeat_n(' ', c.len_utf8()));
+        }
+    }
+    let stream = parse_stream(&blanked, ParseOptions::default());
+    let own = parse_stream(text, ParseOptions::default());
+    if !stream.errors.is_empty() || !own.errors.is_empty() {
+        return None;
+    }
+    let values = |docs: &[plimsoll_core::yaml::Document]| -> Vec<Value> {
+        docs.iter()
+            .filter(|d| !d.value.is_null())
+            .map(|d| d.value.clone())
+            .collect()
+    };
+    if values(&stream.documents) != values(&own.documents) {
+        return None;
+    }
+    let tree = Arc::new(stream.tree);
+    Some(
+        stream
+            .documents
+            .into_iter()
+            .filter(|d| !d.value.is_null())
+            .map(|d| PatchDoc {
+                object: Arc::new(Object {
+                    value: d.value,
+                    source: source.clone(),
+                    tree: tree.clone(),
+                    root: d.root,
+                    document: d.index,
+                    item: None,
+                    template: None,
+                    provenance: None,
+                }),
+                inline: None,
+            })
+            .collect(),
+    )
 }
 
 fn apply_smp(res: &mut Res, doc: &PatchDoc) -> Result<(), String> {
