@@ -42,6 +42,16 @@ pub const MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
 
 /// Reads every policy input under `paths`.
 pub fn read(paths: &[PathBuf], options: PolicyOptions) -> Result<PolicyInputs, EngineError> {
+    read_with(paths, options, &std::collections::HashMap::new())
+}
+
+/// Reads every policy input under `paths`, with the texts of `buffers` (the editor's unsaved
+/// files) in place of those files.
+pub fn read_with(
+    paths: &[PathBuf],
+    options: PolicyOptions,
+    buffers: &std::collections::HashMap<PathBuf, String>,
+) -> Result<PolicyInputs, EngineError> {
     let mut builder = PolicySetBuilder::new(options);
     let mut yaml_files = Vec::new();
     let mut context = Vec::new();
@@ -54,9 +64,13 @@ pub fn read(paths: &[PathBuf], options: PolicyOptions) -> Result<PolicyInputs, E
                 path: path.clone(),
                 source,
             };
-            let Some(bytes) =
-                plimsoll_core::source::read_file_limited(&path, MAX_FILE_SIZE).map_err(io)?
-            else {
+            let buffer = buffers.get(&path).map(|text| text.clone().into_bytes());
+            let Some(bytes) = (match buffer {
+                Some(bytes) => Some(bytes),
+                None => {
+                    plimsoll_core::source::read_file_limited(&path, MAX_FILE_SIZE).map_err(io)?
+                }
+            }) else {
                 problems.push(format!(
                     "{name}: this file holds more than {MAX_FILE_SIZE} bytes, the limit for policy files; it was not read"
                 ));

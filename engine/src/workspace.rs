@@ -11,6 +11,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use plimsoll_core::{Diagnostic, Discovery, LoadedFile, Object, Source};
 use rayon::prelude::*;
@@ -38,6 +39,9 @@ pub struct Workspace {
     catalog: Option<plimsoll_schemas::Catalog>,
     /// The files the last walk of the roots found.
     walked: std::collections::HashSet<PathBuf>,
+    /// Raised by the editor when the request a computation serves is cancelled: the long
+    /// stages look at it between steps and give up.
+    cancel: Arc<AtomicBool>,
 }
 
 /// The engine configuration a `.plimsoll.yaml` describes, as `plimsoll lint` reads it with no
@@ -80,7 +84,19 @@ impl Workspace {
             files: BTreeMap::new(),
             catalog: None,
             walked: std::collections::HashSet::new(),
+            cancel: Arc::new(AtomicBool::new(false)),
         }
+    }
+
+    /// The flag that stops [`Workspace::try_diagnostics`] (and the editor's own long loops)
+    /// when raised; it stays raised until lowered by its owner.
+    pub fn set_cancel(&mut self, flag: Arc<AtomicBool>) {
+        self.cancel = flag;
+    }
+
+    /// Whether the computation under way has been cancelled.
+    pub fn cancelled(&self) -> bool {
+        self.cancel.load(Ordering::Relaxed)
     }
 
     pub fn engine(&self) -> &Engine {
@@ -105,7 +121,8 @@ impl Workspace {
         }
         self.walked = paths.iter().cloned().collect();
         for path in self.buffers.keys() {
-            if !self.walked.contains(path) {
+            let rego = path.extension().is_some_and(|e| e == "rego");
+            if !self.walked.contains(path) && !rego {
                 paths.push(path.clone());
             }
         }
@@ -211,6 +228,17 @@ impl Workspace {
         self.check_files(vec![(path, file)]);
     }
 
+    /// Opens or changes the buffer of a policy file (a Rego module): kept for
+    /// [`Workspace::reload_policies`], not read as a manifest.
+    pub fn set_policy_buffer(&mut self, path: PathBuf, text: String) {
+        self.buffers.insert(path, text);
+    }
+
+    /// Closes the buffer of a policy file: the file on disk counts again.
+    pub fn close_policy_buffer(&mut self, path: &Path) {
+        self.buffers.remove(path);
+    }
+
     /// Closes a buffer: the file on disk takes its place again, when it is part of the
     /// workspace (under a root, not excluded); otherwise the file leaves the workspace.
     pub fn close_buffer(&mut self, path: &Path) {
@@ -256,6 +284,36 @@ impl Workspace {
             .unwrap_or(false)
     }
 
+    /// Compiles the policy folders of the configuration again, with the open buffers in
+    /// place of their files (a Rego module being edited). When they compile, they replace the
+    /// engine's policies and the next findings use them; otherwise the engine keeps the
+    /// policies it had and the problems are returned, each `path:line:column: message` (or
+    /// `path: message` without a position).
+    pub fn reload_policies(&mut self) -> Result<(), Vec<String>> {
+        let config = &self.engine.config;
+        if config.policies.is_empty() {
+            return Ok(());
+        }
+        let problems = |e: EngineError| match e {
+            EngineError::Policy(problems) => problems,
+            other => vec![other.to_string()],
+        };
+        let inputs =
+            crate::policies::read_with(&config.policies, config.policy.clone(), &self.buffers)
+                .map_err(problems)?;
+        let mut admission = crate::vap::from_gatekeeper(&inputs.gatekeeper);
+        let (set, mut context) = inputs.build().map_err(problems)?;
+        context.append(&mut admission);
+        let had_policies = self.engine.policies.is_some();
+        self.engine.policies = Some(set);
+        self.engine.policy_context = context;
+        // Without policies objects were slimmed: policies need them whole.
+        if !had_policies {
+            let _ = self.load();
+        }
+        Ok(())
+    }
+
     /// The text of an open buffer.
     pub fn buffer(&self, path: &Path) -> Option<&str> {
         self.buffers.get(path).map(String::as_str)
@@ -293,6 +351,15 @@ impl Workspace {
     /// Every finding of the workspace, by file path, sorted as `lint` sorts them: the kept
     /// per-file findings, then the stages across objects, settings and suppressions.
     pub fn diagnostics(&mut self) -> BTreeMap<PathBuf, Vec<Diagnostic>> {
+        let cancel = std::mem::replace(&mut self.cancel, Arc::new(AtomicBool::new(false)));
+        let out = self.try_diagnostics();
+        self.cancel = cancel;
+        out.unwrap_or_default()
+    }
+
+    /// [`Workspace::diagnostics`], or `None` when the cancellation flag was raised before the
+    /// stages across objects were done.
+    pub fn try_diagnostics(&mut self) -> Option<BTreeMap<PathBuf, Vec<Diagnostic>>> {
         let mut counts = Vec::with_capacity(self.files.len());
         let mut objects = Vec::new();
         let mut sources = Vec::with_capacity(self.files.len());
@@ -303,12 +370,15 @@ impl Workspace {
             sources.push(state.source.clone());
             diagnostics.extend(state.diagnostics.iter().cloned());
         }
-        let out = self.engine.finish_over(diagnostics, &sources, &objects);
+        let out = self
+            .engine
+            .finish_over(diagnostics, &sources, &objects, &self.cancel);
         // Give each file its objects back.
         let mut objects = objects.into_iter();
         for (state, count) in self.files.values_mut().zip(counts) {
             state.objects = objects.by_ref().take(count).collect();
         }
+        let out = out?;
         let paths: HashMap<*const Source, &PathBuf> = self
             .files
             .iter()
@@ -325,32 +395,57 @@ impl Workspace {
                 list.push(d);
             }
         }
-        by_path
+        Some(by_path)
+    }
+}
+
+/// An engine for `config`; when its policies do not compile, an engine without them (that
+/// still knows their folders, so that [`Workspace::reload_policies`] adds them once they
+/// compile) and the problems, so that the editor keeps checking manifests meanwhile.
+pub fn engine_keeping_going(
+    make: impl Fn() -> Config,
+) -> Result<(Engine, Vec<String>), EngineError> {
+    match Engine::new(make()) {
+        Ok(engine) => Ok((engine, Vec::new())),
+        Err(EngineError::Policy(problems)) => {
+            let mut config = make();
+            let folders = std::mem::take(&mut config.policies);
+            let mut engine = Engine::new(config)?;
+            engine.config.policies = folders;
+            Ok((engine, problems))
+        }
+        Err(error) => Err(error),
     }
 }
 
 impl Engine {
     /// The stages across objects, settings, suppressions and order, over objects kept by a
     /// [`Workspace`] (a batch run does the same in `finish`).
+    /// `None` when `cancel` was raised between two stages.
     fn finish_over(
         &self,
         mut diagnostics: Vec<Diagnostic>,
         sources: &[Arc<Source>],
         objects: &[Object],
-    ) -> Vec<Diagnostic> {
+        cancel: &AtomicBool,
+    ) -> Option<Vec<Diagnostic>> {
+        let go_on = || (!cancel.load(Ordering::Relaxed)).then_some(());
         if let Some(schemas) = &self.schemas {
             diagnostics.extend(schemas.startup.iter().cloned());
         }
+        go_on()?;
         if let Some(rules) = &self.cross_rules {
             diagnostics.extend(rules.check(objects));
         }
+        go_on()?;
         if let Some(policies) = &self.policies {
             diagnostics.extend(self.evaluate_policies(policies, objects));
         }
+        go_on()?;
         self.apply_overrides(&mut diagnostics);
         let mut diagnostics = self.suppress(diagnostics, sources, objects);
         plimsoll_core::sort_diagnostics(&mut diagnostics);
-        diagnostics
+        Some(diagnostics)
     }
 }
 
@@ -443,6 +538,22 @@ mod tests {
         // Closing the buffer brings the file on disk back.
         ws.close_buffer(&path);
         assert!(has(&mut ws, "service-selector-matches-nothing"));
+    }
+
+    #[test]
+    fn a_raised_cancellation_flag_stops_the_stages_across_objects() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.yaml"), deployment("a", "nginx:latest")).unwrap();
+        let mut ws = workspace(dir.path());
+        let flag = Arc::new(AtomicBool::new(true));
+        ws.set_cancel(flag.clone());
+        assert!(ws.cancelled());
+        assert!(ws.try_diagnostics().is_none());
+        // The objects are kept: lowered, the flag lets the same findings through.
+        flag.store(false, Ordering::Relaxed);
+        let ids: Vec<String> = workspace_ids(&mut ws).into_iter().map(|x| x.0).collect();
+        assert!(ids.contains(&"latest-image-tag".to_owned()), "{ids:?}");
+        assert_eq!(ws.try_diagnostics().map(|d| d.len()), Some(1));
     }
 
     #[test]

@@ -11,9 +11,12 @@
 //! with an error, never a crash. The features themselves are in [`features`]; how engine
 //! types become LSP types is in [`convert`].
 
+pub mod config_file;
 pub mod convert;
 pub mod features;
 mod server;
+
+pub use server::DEFAULT_DEBOUNCE_MS;
 
 pub use server::run;
 

@@ -1,27 +1,115 @@
 //! The message loop and the server's state.
+//!
+//! A reader thread takes the client's messages off the connection: it notes every
+//! `$/cancelRequest` at once (raising the workspace's cancellation flag when the request is
+//! the one running) and hands the rest to the loop. Changes to documents are applied as they
+//! come; the findings are computed again once no change has come for the debounce time (or at
+//! once, before answering a request, so that answers are always current), then pushed or kept
+//! for pulls.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::{Hash, Hasher};
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
 use lsp_types as lsp;
 use lsp_types::notification::Notification as _;
 use lsp_types::request::Request as _;
 use plimsoll_core::{Diagnostic, Source};
-use plimsoll_engine::workspace::{Workspace, config_from_file};
+use plimsoll_engine::workspace::{Workspace, config_from_file, engine_keeping_going};
 use serde_json::Value;
 
-use crate::{convert, features};
+use crate::{config_file, convert, features};
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
 
-/// Settings from `initializationOptions`.
+/// How long the server waits after a change for more before checking, by default: short
+/// enough that change-to-diagnostics stays within 50 ms, long enough that a burst of changes
+/// (a paste, a multi-cursor edit, an editor's save-time formatting) is checked once.
+pub const DEFAULT_DEBOUNCE_MS: u64 = 25;
+
+/// Settings from `initializationOptions` (and `workspace/didChangeConfiguration`).
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Options {
     kubernetes_version: Option<String>,
     config_path: Option<PathBuf>,
+    /// Milliseconds to wait after a change before checking (0: check at once).
+    debounce_ms: Option<u64>,
+}
+
+/// What the reader thread and the loop share about cancellation.
+#[derive(Default)]
+struct Cancellation {
+    /// Requests the client cancelled and the loop has not answered yet.
+    cancelled: Mutex<HashSet<RequestId>>,
+    /// The request being handled.
+    running: Mutex<Option<RequestId>>,
+    /// The workspace's flag, raised when the running request is cancelled.
+    flag: Arc<AtomicBool>,
+}
+
+impl Cancellation {
+    fn note(&self, id: RequestId) {
+        if let Ok(running) = self.running.lock()
+            && running.as_ref() == Some(&id)
+        {
+            self.flag.store(true, Ordering::Relaxed);
+        }
+        if let Ok(mut cancelled) = self.cancelled.lock() {
+            // Cancellations of requests already answered are never looked up again.
+            if cancelled.len() > 4096 {
+                cancelled.clear();
+            }
+            cancelled.insert(id);
+        }
+    }
+
+    fn is_cancelled(&self, id: &RequestId) -> bool {
+        self.flag.load(Ordering::Relaxed) || self.cancelled.lock().is_ok_and(|c| c.contains(id))
+    }
+
+    fn start(&self, id: &RequestId) {
+        if let Ok(mut running) = self.running.lock() {
+            *running = Some(id.clone());
+        }
+        self.flag.store(false, Ordering::Relaxed);
+    }
+
+    fn finish(&self, id: &RequestId) {
+        if let Ok(mut running) = self.running.lock() {
+            *running = None;
+        }
+        self.flag.store(false, Ordering::Relaxed);
+        if let Ok(mut cancelled) = self.cancelled.lock() {
+            cancelled.remove(id);
+        }
+    }
+}
+
+fn cancel_id(n: &Notification) -> Option<RequestId> {
+    match n.params.get("id")? {
+        Value::Number(n) => Some(RequestId::from(i32::try_from(n.as_i64()?).ok()?)),
+        Value::String(s) => Some(RequestId::from(s.clone())),
+        _ => None,
+    }
+}
+
+/// Why a request got no answer of its own.
+enum Failure {
+    Cancelled,
+    Invalid(String),
+}
+
+impl From<String> for Failure {
+    fn from(message: String) -> Self {
+        Failure::Invalid(message)
+    }
 }
 
 struct Server<'c> {
@@ -29,24 +117,34 @@ struct Server<'c> {
     roots: Vec<PathBuf>,
     options: Options,
     workspace: Workspace,
-    /// Open documents: their text as the client has it.
-    open: HashMap<PathBuf, String>,
+    /// Open documents: their text as the client has it, and its version.
+    open: HashMap<PathBuf, (String, i32)>,
     /// The last findings, by file.
     findings: BTreeMap<PathBuf, Vec<Diagnostic>>,
+    /// The last findings as LSP diagnostics, with the problems of the configuration and
+    /// policy files: what is pushed or pulled.
+    current: BTreeMap<PathBuf, Vec<lsp::Diagnostic>>,
     /// What was last pushed per file (the LSP diagnostics, to push only changes).
     pushed: HashMap<PathBuf, Vec<lsp::Diagnostic>>,
-    /// Problems with the configuration file, shown on it.
-    config_problem: Option<(PathBuf, lsp::Diagnostic)>,
+    /// Problems of the configuration file (as typed, when it is open) and of the engine
+    /// built from it.
+    config_problems: BTreeMap<PathBuf, Vec<lsp::Diagnostic>>,
+    /// Compile errors of the policy files, by file.
+    policy_problems: BTreeMap<PathBuf, Vec<lsp::Diagnostic>>,
     pull: bool,
     dirty: bool,
+    /// When the findings are due, once changes stop coming.
+    due: Option<Instant>,
+    debounce: Duration,
     shutdown: bool,
     /// When the first change not yet checked arrived (`PLIMSOLL_TIMINGS=1` logs the time from
     /// there to the findings being published).
-    changed_at: Option<std::time::Instant>,
+    changed_at: Option<Instant>,
     timings: bool,
     /// Documents opened or changed since the last push: they get diagnostics even when
     /// their findings did not change, so that the client knows they are current.
     touched: HashSet<PathBuf>,
+    cancellation: Arc<Cancellation>,
 }
 
 fn capabilities(pull: bool) -> lsp::ServerCapabilities {
@@ -78,7 +176,7 @@ fn capabilities(pull: bool) -> lsp::ServerCapabilities {
             lsp::DiagnosticServerCapabilities::Options(lsp::DiagnosticOptions {
                 identifier: Some("plimsoll".into()),
                 inter_file_dependencies: true,
-                workspace_diagnostics: false,
+                workspace_diagnostics: true,
                 ..Default::default()
             })
         }),
@@ -116,29 +214,56 @@ pub fn run(connection: Connection) -> Result<(), Error> {
         .and_then(|w| w.did_change_watched_files)
         .and_then(|d| d.dynamic_registration)
         .unwrap_or(false);
-    let (workspace, config_problem) = build(&roots, &options);
+    let cancellation = Arc::new(Cancellation::default());
+    let (mut workspace, config_problems, policy_problems) =
+        build(&roots, &options, &HashMap::new());
+    workspace.set_cancel(cancellation.flag.clone());
     let mut server = Server {
         connection: &connection,
         roots,
+        debounce: Duration::from_millis(options.debounce_ms.unwrap_or(DEFAULT_DEBOUNCE_MS)),
         options,
         workspace,
         open: HashMap::new(),
         findings: BTreeMap::new(),
+        current: BTreeMap::new(),
         pushed: HashMap::new(),
-        config_problem,
+        config_problems,
+        policy_problems,
         pull,
         dirty: true,
+        due: None,
         shutdown: false,
         changed_at: None,
         timings: std::env::var_os("PLIMSOLL_TIMINGS").is_some(),
         touched: HashSet::new(),
+        cancellation: cancellation.clone(),
     };
     if watch {
         server.watch_files()?;
     }
+    // The client's messages, through a thread that notes cancellations as they arrive.
+    let (inbox, messages) = mpsc::channel();
+    let receiver = connection.receiver.clone();
+    std::thread::spawn(move || {
+        for message in receiver {
+            if let Message::Notification(n) = &message
+                && n.method == "$/cancelRequest"
+            {
+                if let Some(id) = cancel_id(n) {
+                    cancellation.note(id);
+                }
+                continue;
+            }
+            let exit = matches!(&message, Message::Notification(n) if n.method == "exit");
+            if inbox.send(message).is_err() || exit {
+                break;
+            }
+        }
+    });
     // The workspace's findings, before the client asks for anything.
     server.refresh_findings()?;
-    server.serve()
+    server.serve(&messages)
 }
 
 /// The configuration file for these roots: the one named, else the nearest `.plimsoll.yaml`.
@@ -150,54 +275,71 @@ fn config_path(roots: &[PathBuf], options: &Options) -> Option<PathBuf> {
     roots.iter().find_map(|r| plimsoll_engine::config::find(r))
 }
 
-/// A workspace with the engine the configuration describes (or the default one, with the
-/// problem of the configuration file to show on it).
-fn build(roots: &[PathBuf], options: &Options) -> (Workspace, Option<(PathBuf, lsp::Diagnostic)>) {
-    let mut problem = None;
-    let file = match config_path(roots, options) {
-        Some(path) => match plimsoll_engine::config::read(&path) {
-            Ok(file) => file,
-            Err(error) => {
-                let position = lsp::Position {
-                    line: error.line.saturating_sub(1),
-                    character: error.column.saturating_sub(1),
-                };
-                problem = Some((
-                    path,
-                    lsp::Diagnostic {
-                        range: lsp::Range {
-                            start: position,
-                            end: position,
-                        },
-                        severity: Some(lsp::DiagnosticSeverity::ERROR),
-                        code: Some(lsp::NumberOrString::String("invalid-config".into())),
-                        source: Some("plimsoll".into()),
-                        message: error.message,
-                        ..Default::default()
-                    },
-                ));
-                Default::default()
+type Problems = BTreeMap<PathBuf, Vec<lsp::Diagnostic>>;
+
+/// A workspace with the engine the configuration describes (or the default one when the
+/// configuration cannot be used), with the problems of the configuration file (`open`: its
+/// text as the editor has it) and of the policy files to show on them.
+fn build(
+    roots: &[PathBuf],
+    options: &Options,
+    open: &HashMap<PathBuf, (String, i32)>,
+) -> (Workspace, Problems, Problems) {
+    let mut config_problems = Problems::new();
+    let mut policy_problems = Problems::new();
+    let path = config_path(roots, options);
+    let file = match &path {
+        Some(path) => {
+            if let Some(text) = open
+                .get(path)
+                .map(|(t, _)| t.clone())
+                .or_else(|| std::fs::read_to_string(path).ok())
+            {
+                let found = config_file::problems(&path.display().to_string(), &text);
+                if !found.is_empty() {
+                    config_problems.insert(path.clone(), found);
+                }
             }
-        },
+            match plimsoll_engine::config::read(path) {
+                Ok(file) => file,
+                Err(error) => {
+                    if config_problems.is_empty() {
+                        let position = lsp::Position {
+                            line: error.line.saturating_sub(1),
+                            character: error.column.saturating_sub(1),
+                        };
+                        config_problems.insert(
+                            path.clone(),
+                            vec![engine_problem(
+                                lsp::Range::new(position, position),
+                                error.message,
+                            )],
+                        );
+                    }
+                    Default::default()
+                }
+            }
+        }
         None => Default::default(),
     };
-    let mut config = config_from_file(&file);
-    if options.kubernetes_version.is_some() {
-        config.kubernetes_version = options.kubernetes_version.clone();
-    }
-    let engine = match plimsoll_engine::Engine::new(config) {
-        Ok(engine) => engine,
+    let make = || {
+        let mut config = config_from_file(&file);
+        if options.kubernetes_version.is_some() {
+            config.kubernetes_version = options.kubernetes_version.clone();
+        }
+        config
+    };
+    let engine = match engine_keeping_going(make) {
+        Ok((engine, problems)) => {
+            policy_problems = policy_diagnostics(&problems);
+            engine
+        }
         Err(error) => {
-            if let Some(path) = config_path(roots, options) {
-                problem.get_or_insert((
-                    path,
-                    lsp::Diagnostic {
-                        severity: Some(lsp::DiagnosticSeverity::ERROR),
-                        source: Some("plimsoll".into()),
-                        message: error.to_string(),
-                        ..Default::default()
-                    },
-                ));
+            if let Some(path) = &path {
+                config_problems
+                    .entry(path.clone())
+                    .or_default()
+                    .push(engine_problem(lsp::Range::default(), error.to_string()));
             }
             match plimsoll_engine::Engine::new(plimsoll_engine::Config::default()) {
                 Ok(engine) => engine,
@@ -207,7 +349,64 @@ fn build(roots: &[PathBuf], options: &Options) -> (Workspace, Option<(PathBuf, l
     };
     let mut workspace = Workspace::new(engine, roots.to_vec());
     let _ = workspace.load();
-    (workspace, problem)
+    (workspace, config_problems, policy_problems)
+}
+
+fn engine_problem(range: lsp::Range, message: String) -> lsp::Diagnostic {
+    lsp::Diagnostic {
+        range,
+        severity: Some(lsp::DiagnosticSeverity::ERROR),
+        code: Some(lsp::NumberOrString::String("invalid-config".into())),
+        source: Some("plimsoll".into()),
+        message,
+        ..Default::default()
+    }
+}
+
+/// The engine's policy problems (`path:line:column: message`, or `path: message`) as
+/// diagnostics in those files, at their line and column (characters, 1-based).
+fn policy_diagnostics(problems: &[String]) -> Problems {
+    let mut out = Problems::new();
+    for problem in problems {
+        let Some((path, rest)) = [".rego:", ".yaml:", ".yml:", ".json:"]
+            .iter()
+            .find_map(|ext| {
+                let at = problem.find(ext)? + ext.len() - 1;
+                Some((&problem[..at], &problem[at + 1..]))
+            })
+        else {
+            continue;
+        };
+        let mut parts = rest.splitn(3, ':');
+        let (line, column, message) = match (parts.next(), parts.next(), parts.next()) {
+            (Some(l), Some(c), Some(m)) if l.parse::<u32>().is_ok() && c.parse::<u32>().is_ok() => {
+                (l.parse().unwrap_or(1), c.parse().unwrap_or(1), m.trim())
+            }
+            _ => (1, 1, rest.trim()),
+        };
+        let path = PathBuf::from(path);
+        // Columns count characters; LSP counts UTF-16 units, the same for Rego's ASCII.
+        let start = lsp::Position::new(line.max(1) - 1, column.max(1) - 1);
+        let end = std::fs::read_to_string(&path)
+            .ok()
+            .and_then(|t| {
+                t.lines()
+                    .nth(start.line as usize)
+                    .map(|l| l.encode_utf16().count())
+            })
+            .map_or(start, |len| {
+                lsp::Position::new(start.line, (len as u32).max(start.character))
+            });
+        out.entry(path).or_default().push(lsp::Diagnostic {
+            range: lsp::Range::new(start, end),
+            severity: Some(lsp::DiagnosticSeverity::ERROR),
+            code: Some(lsp::NumberOrString::String("policy-error".into())),
+            source: Some("plimsoll".into()),
+            message: message.to_owned(),
+            ..Default::default()
+        });
+    }
+    out
 }
 
 /// The default configuration always makes an engine; should it not, the server cannot work.
@@ -215,87 +414,118 @@ fn unreachable_engine() -> plimsoll_engine::Engine {
     std::process::exit(2)
 }
 
+/// A result id for a list of diagnostics: equal lists, equal ids.
+fn result_id(list: &[lsp::Diagnostic]) -> String {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    serde_json::to_string(list)
+        .unwrap_or_default()
+        .hash(&mut hasher);
+    format!("{:016x}", hasher.finish())
+}
+
 impl Server<'_> {
-    fn serve(&mut self) -> Result<(), Error> {
+    fn serve(&mut self, messages: &mpsc::Receiver<Message>) -> Result<(), Error> {
         loop {
-            // Take every message waiting, so that a burst of changes is checked once.
-            let first = match self.connection.receiver.recv() {
-                Ok(message) => message,
-                Err(_) => return Ok(()),
+            let message = match self.due {
+                Some(due) => {
+                    match messages.recv_timeout(due.saturating_duration_since(Instant::now())) {
+                        Ok(message) => Some(message),
+                        Err(mpsc::RecvTimeoutError::Timeout) => None,
+                        Err(mpsc::RecvTimeoutError::Disconnected) => return Ok(()),
+                    }
+                }
+                None => match messages.recv() {
+                    Ok(message) => Some(message),
+                    Err(_) => return Ok(()),
+                },
             };
-            let mut batch = vec![first];
-            while let Ok(more) = self.connection.receiver.try_recv() {
-                batch.push(more);
+            let Some(message) = message else {
+                // No change for the debounce time: check.
+                self.due = None;
+                self.refresh_findings()?;
+                continue;
+            };
+            match message {
+                Message::Request(request) => self.handle_request(request)?,
+                Message::Notification(notification) => {
+                    if notification.method == "exit" {
+                        return Ok(());
+                    }
+                    let method = notification.method.clone();
+                    if self.changed_at.is_none() && method.starts_with("textDocument/did") {
+                        self.changed_at = Some(Instant::now());
+                    }
+                    if let Err(panic) = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                        self.notification(notification)
+                    })) {
+                        let text = panic_text(&panic);
+                        self.log(&format!("plimsoll: {method} failed: {text}"))?;
+                    }
+                    if self.dirty {
+                        if self.debounce.is_zero() {
+                            self.refresh_findings()?;
+                        } else {
+                            self.due = Some(Instant::now() + self.debounce);
+                        }
+                    }
+                }
+                Message::Response(_) => {}
             }
-            let cancelled: HashSet<RequestId> = batch
-                .iter()
-                .filter_map(|m| match m {
-                    Message::Notification(n) if n.method == "$/cancelRequest" => {
-                        let id = n.params.get("id")?;
-                        match id {
-                            Value::Number(n) => Some(RequestId::from(n.as_i64()? as i32)),
-                            Value::String(s) => Some(RequestId::from(s.clone())),
-                            _ => None,
-                        }
-                    }
-                    _ => None,
-                })
-                .collect();
-            for message in batch {
-                match message {
-                    Message::Request(request) => {
-                        if request.method == "shutdown" {
-                            self.shutdown = true;
-                            self.respond(Response::new_ok(request.id, Value::Null))?;
-                            continue;
-                        }
-                        if cancelled.contains(&request.id) {
-                            self.respond(Response::new_err(
-                                request.id,
-                                ErrorCode::RequestCanceled as i32,
-                                "cancelled".into(),
-                            ))?;
-                            continue;
-                        }
-                        // Findings must be current before a request reads them.
-                        self.refresh_findings()?;
-                        let id = request.id.clone();
-                        let method = request.method.clone();
-                        let response = match std::panic::catch_unwind(AssertUnwindSafe(|| {
-                            self.request(request)
-                        })) {
-                            Ok(Ok(value)) => Response::new_ok(id, value),
-                            Ok(Err(message)) => {
-                                Response::new_err(id, ErrorCode::InvalidParams as i32, message)
-                            }
-                            Err(panic) => {
-                                let text = panic_text(&panic);
-                                self.log(&format!("plimsoll: {method} failed: {text}"))?;
-                                Response::new_err(id, ErrorCode::InternalError as i32, text)
-                            }
-                        };
-                        self.respond(response)?;
-                    }
-                    Message::Notification(notification) => {
-                        if notification.method == "exit" {
-                            return Ok(());
-                        }
-                        let method = notification.method.clone();
-                        if self.changed_at.is_none() && method.starts_with("textDocument/did") {
-                            self.changed_at = Some(std::time::Instant::now());
-                        }
-                        if let Err(panic) = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                            self.notification(notification)
-                        })) {
+        }
+    }
+
+    fn handle_request(&mut self, request: Request) -> Result<(), Error> {
+        if request.method == "shutdown" {
+            self.shutdown = true;
+            return self.respond(Response::new_ok(request.id, Value::Null));
+        }
+        let id = request.id.clone();
+        let method = request.method.clone();
+        self.cancellation.start(&id);
+        let response = if self.cancellation.is_cancelled(&id) {
+            None
+        } else {
+            // Findings must be current before a request reads them; a check cut short by
+            // the cancellation is taken up again later.
+            match self.refresh_findings() {
+                Err(e) => {
+                    self.cancellation.finish(&id);
+                    return Err(e);
+                }
+                Ok(false) => None,
+                Ok(true) => {
+                    match std::panic::catch_unwind(AssertUnwindSafe(|| self.request(request))) {
+                        Ok(Ok(value)) => Some(Response::new_ok(id.clone(), value)),
+                        Ok(Err(Failure::Cancelled)) => None,
+                        Ok(Err(Failure::Invalid(message))) => Some(Response::new_err(
+                            id.clone(),
+                            ErrorCode::InvalidParams as i32,
+                            message,
+                        )),
+                        Err(panic) => {
                             let text = panic_text(&panic);
                             self.log(&format!("plimsoll: {method} failed: {text}"))?;
+                            Some(Response::new_err(
+                                id.clone(),
+                                ErrorCode::InternalError as i32,
+                                text,
+                            ))
                         }
                     }
-                    Message::Response(_) => {}
                 }
             }
-            self.refresh_findings()?;
-        }
+        };
+        // A cancellation that came while the request ran wins over its answer.
+        let response = match response {
+            Some(response) if !self.cancellation.is_cancelled(&id) => response,
+            _ => Response::new_err(
+                id.clone(),
+                ErrorCode::RequestCanceled as i32,
+                "cancelled".into(),
+            ),
+        };
+        self.cancellation.finish(&id);
+        self.respond(response)
     }
 
     fn respond(&self, response: Response) -> Result<(), Error> {
@@ -324,13 +554,19 @@ impl Server<'_> {
     }
 
     fn watch_files(&self) -> Result<(), Error> {
-        let watchers = ["**/*.yaml", "**/*.yml", "**/*.json", "**/.plimsoll.yaml"]
-            .into_iter()
-            .map(|glob| lsp::FileSystemWatcher {
-                glob_pattern: lsp::GlobPattern::String(glob.into()),
-                kind: None,
-            })
-            .collect();
+        let watchers = [
+            "**/*.yaml",
+            "**/*.yml",
+            "**/*.json",
+            "**/*.rego",
+            "**/.plimsoll.yaml",
+        ]
+        .into_iter()
+        .map(|glob| lsp::FileSystemWatcher {
+            glob_pattern: lsp::GlobPattern::String(glob.into()),
+            kind: None,
+        })
+        .collect();
         let params = lsp::RegistrationParams {
             registrations: vec![lsp::Registration {
                 id: "plimsoll-watch".into(),
@@ -349,18 +585,19 @@ impl Server<'_> {
         Ok(())
     }
 
-    /// Computes the findings again when something changed, and pushes what changed.
-    fn refresh_findings(&mut self) -> Result<(), Error> {
+    /// Computes the findings again when something changed, and pushes what changed. `false`
+    /// when the running request was cancelled before they were done (they stay due).
+    fn refresh_findings(&mut self) -> Result<bool, Error> {
         if !self.dirty {
-            return Ok(());
+            return Ok(true);
         }
+        let Some(findings) = self.workspace.try_diagnostics() else {
+            return Ok(false);
+        };
         self.dirty = false;
-        self.findings = self.workspace.diagnostics();
-        if self.pull {
-            self.touched.clear();
-            return Ok(());
-        }
-        let mut now: HashMap<PathBuf, Vec<lsp::Diagnostic>> = self
+        self.due = None;
+        self.findings = findings;
+        let mut now: BTreeMap<PathBuf, Vec<lsp::Diagnostic>> = self
             .findings
             .iter()
             .map(|(path, list)| {
@@ -370,9 +607,18 @@ impl Server<'_> {
                 )
             })
             .collect();
-        if let Some((path, problem)) = &self.config_problem {
-            now.entry(path.clone()).or_default().push(problem.clone());
+        for (path, list) in self.config_problems.iter().chain(&self.policy_problems) {
+            now.entry(path.clone())
+                .or_default()
+                .extend(list.iter().cloned());
         }
+        self.current = now;
+        if self.pull {
+            self.touched.clear();
+            self.log_timing()?;
+            return Ok(true);
+        }
+        let mut now = self.current.clone();
         // Files that no longer take part (closed, deleted, no longer Kubernetes) are cleared.
         for path in self.pushed.keys() {
             now.entry(path.clone()).or_default();
@@ -380,7 +626,7 @@ impl Server<'_> {
         for path in self.open.keys() {
             now.entry(path.clone()).or_default();
         }
-        let mut changed: Vec<(PathBuf, Vec<lsp::Diagnostic>)> = now
+        let changed: Vec<(PathBuf, Vec<lsp::Diagnostic>)> = now
             .into_iter()
             .filter(|(path, list)| match self.pushed.get(path) {
                 _ if self.touched.contains(path) => true,
@@ -388,7 +634,6 @@ impl Server<'_> {
                 None => !list.is_empty() || self.open.contains_key(path),
             })
             .collect();
-        changed.sort_by(|a, b| a.0.cmp(&b.0));
         self.touched.clear();
         for (path, list) in changed {
             if let Some(uri) = convert::uri_of(&path) {
@@ -397,12 +642,19 @@ impl Server<'_> {
                     lsp::PublishDiagnosticsParams {
                         uri,
                         diagnostics: list.clone(),
-                        version: None,
+                        // The version checked, so that a client drops what is older than
+                        // its text.
+                        version: self.open.get(&path).map(|(_, v)| *v),
                     },
                 )?;
             }
             self.pushed.insert(path, list);
         }
+        self.log_timing()?;
+        Ok(true)
+    }
+
+    fn log_timing(&mut self) -> Result<(), Error> {
         if let (true, Some(at)) = (self.timings, self.changed_at.take()) {
             self.notify(
                 lsp::notification::LogMessage::METHOD,
@@ -418,6 +670,68 @@ impl Server<'_> {
         Ok(())
     }
 
+    fn is_config(&self, path: &Path) -> bool {
+        is_config(path) || config_path(&self.roots, &self.options).as_deref() == Some(path)
+    }
+
+    fn is_policy(&self, path: &Path) -> bool {
+        path.extension().is_some_and(|e| e == "rego")
+            && self
+                .workspace
+                .engine()
+                .config()
+                .policies
+                .iter()
+                .any(|folder| path.starts_with(folder))
+    }
+
+    /// Compiles the policies again (with open buffers); their problems replace the last ones.
+    fn recompile_policies(&mut self) {
+        self.policy_problems = match self.workspace.reload_policies() {
+            Ok(()) => Problems::new(),
+            Err(problems) => policy_diagnostics(&problems),
+        };
+        // Problems placed by the text on disk are placed again by the buffers' text.
+        for (path, list) in &mut self.policy_problems {
+            if let Some((text, _)) = self.open.get(path) {
+                for d in list.iter_mut() {
+                    if let Some(line) = text.lines().nth(d.range.start.line as usize) {
+                        d.range.end = lsp::Position::new(
+                            d.range.start.line,
+                            (line.encode_utf16().count() as u32).max(d.range.start.character),
+                        );
+                    }
+                }
+            }
+        }
+        self.dirty = true;
+    }
+
+    /// The configuration file's text changed in the editor: its problems as typed.
+    fn check_config_text(&mut self, path: &Path, text: &str) {
+        let found = config_file::problems(&path.display().to_string(), text);
+        self.config_problems.remove(path);
+        if !found.is_empty() {
+            self.config_problems.insert(path.to_path_buf(), found);
+        }
+        self.dirty = true;
+    }
+
+    /// A document's text, as the client has it now.
+    fn document_changed(&mut self, path: PathBuf, text: String, version: i32) {
+        self.touched.insert(path.clone());
+        self.open.insert(path.clone(), (text.clone(), version));
+        if self.is_config(&path) {
+            self.check_config_text(&path, &text);
+        } else if self.is_policy(&path) {
+            self.workspace.set_policy_buffer(path, text);
+            self.recompile_policies();
+        } else {
+            self.workspace.set_buffer(path, text);
+        }
+        self.dirty = true;
+    }
+
     fn notification(&mut self, n: Notification) {
         use lsp::notification::*;
         match n.method.as_str() {
@@ -425,10 +739,7 @@ impl Server<'_> {
                 if let Ok(p) = serde_json::from_value::<lsp::DidOpenTextDocumentParams>(n.params)
                     && let Some(path) = convert::path_of(&p.text_document.uri)
                 {
-                    self.touched.insert(path.clone());
-                    self.open.insert(path.clone(), p.text_document.text.clone());
-                    self.workspace.set_buffer(path, p.text_document.text);
-                    self.dirty = true;
+                    self.document_changed(path, p.text_document.text, p.text_document.version);
                 }
             }
             DidChangeTextDocument::METHOD => {
@@ -437,24 +748,23 @@ impl Server<'_> {
                     let Some(path) = convert::path_of(&p.text_document.uri) else {
                         return;
                     };
-                    let Some(mut text) = self.open.get(&path).cloned() else {
+                    let Some((mut text, _)) = self.open.get(&path).cloned() else {
                         return;
                     };
                     for change in p.content_changes {
                         text = apply_change(&text, change);
                     }
-                    self.touched.insert(path.clone());
-                    self.open.insert(path.clone(), text.clone());
-                    self.workspace.set_buffer(path, text);
-                    self.dirty = true;
+                    self.document_changed(path, text, p.text_document.version);
                 }
             }
             DidSaveTextDocument::METHOD => {
                 if let Ok(p) = serde_json::from_value::<lsp::DidSaveTextDocumentParams>(n.params)
                     && let Some(path) = convert::path_of(&p.text_document.uri)
                 {
-                    if is_config(&path) {
+                    if self.is_config(&path) {
                         self.reload();
+                    } else if self.is_policy(&path) {
+                        self.recompile_policies();
                     } else {
                         self.workspace.refresh(&path);
                     }
@@ -466,7 +776,14 @@ impl Server<'_> {
                     && let Some(path) = convert::path_of(&p.text_document.uri)
                 {
                     self.open.remove(&path);
-                    self.workspace.close_buffer(&path);
+                    if self.is_config(&path) {
+                        self.reload();
+                    } else if self.is_policy(&path) {
+                        self.workspace.close_policy_buffer(&path);
+                        self.recompile_policies();
+                    } else {
+                        self.workspace.close_buffer(&path);
+                    }
                     self.dirty = true;
                 }
             }
@@ -474,10 +791,13 @@ impl Server<'_> {
                 if let Ok(p) = serde_json::from_value::<lsp::DidChangeWatchedFilesParams>(n.params)
                 {
                     let mut reload = false;
+                    let mut policies = false;
                     for change in p.changes {
                         if let Some(path) = convert::path_of(&change.uri) {
-                            if is_config(&path) {
+                            if self.is_config(&path) {
                                 reload = true;
+                            } else if self.is_policy(&path) {
+                                policies = true;
                             } else {
                                 self.workspace.refresh(&path);
                             }
@@ -485,6 +805,8 @@ impl Server<'_> {
                     }
                     if reload {
                         self.reload();
+                    } else if policies {
+                        self.recompile_policies();
                     }
                     self.dirty = true;
                 }
@@ -493,12 +815,15 @@ impl Server<'_> {
                 if let Ok(p) = serde_json::from_value::<lsp::DidChangeConfigurationParams>(n.params)
                 {
                     let settings = p.settings.get("plimsoll").cloned().unwrap_or(p.settings);
-                    if let Ok(options) = serde_json::from_value::<Options>(settings)
-                        && (options.kubernetes_version.is_some() || options.config_path.is_some())
-                    {
-                        self.options = options;
-                        self.reload();
-                        self.dirty = true;
+                    if let Ok(options) = serde_json::from_value::<Options>(settings) {
+                        if let Some(ms) = options.debounce_ms {
+                            self.debounce = Duration::from_millis(ms);
+                        }
+                        if options.kubernetes_version.is_some() || options.config_path.is_some() {
+                            self.options = options;
+                            self.reload();
+                            self.dirty = true;
+                        }
                     }
                 }
             }
@@ -509,15 +834,43 @@ impl Server<'_> {
     /// Builds the engine and the workspace again (the configuration changed); open buffers
     /// are laid over the new workspace.
     fn reload(&mut self) {
-        let (mut workspace, problem) = build(&self.roots, &self.options);
-        for (path, text) in &self.open {
-            workspace.set_buffer(path.clone(), text.clone());
-        }
+        let (mut workspace, config_problems, policy_problems) =
+            build(&self.roots, &self.options, &self.open);
+        workspace.set_cancel(self.cancellation.flag.clone());
         self.workspace = workspace;
-        self.config_problem = problem;
+        self.config_problems = config_problems;
+        self.policy_problems = policy_problems;
+        let open: Vec<(PathBuf, String)> = self
+            .open
+            .iter()
+            .filter(|(path, _)| !self.is_config(path))
+            .map(|(path, (text, _))| (path.clone(), text.clone()))
+            .collect();
+        let mut policies = false;
+        for (path, text) in open {
+            if self.is_policy(&path) {
+                self.workspace.set_policy_buffer(path, text);
+                policies = true;
+            } else {
+                self.workspace.set_buffer(path, text);
+            }
+        }
+        if policies {
+            self.recompile_policies();
+        }
+        // The configuration file as typed, when it is open.
+        if let Some((path, text)) = self
+            .open
+            .iter()
+            .find(|(path, _)| self.is_config(path))
+            .map(|(p, (t, _))| (p.clone(), t.clone()))
+        {
+            self.check_config_text(&path, &text);
+        }
+        self.dirty = true;
     }
 
-    fn request(&mut self, request: Request) -> Result<Value, String> {
+    fn request(&mut self, request: Request) -> Result<Value, Failure> {
         use lsp::request::*;
         fn params<P: serde::de::DeserializeOwned>(
             request: lsp_server::Request,
@@ -528,21 +881,33 @@ impl Server<'_> {
             HoverRequest::METHOD => {
                 let p: lsp::HoverParams = params(request)?;
                 let path = path(&p.text_document_position_params.text_document.uri)?;
+                let position = p.text_document_position_params.position;
+                if self.is_config(&path) {
+                    let text = self.text_of(&path);
+                    return Ok(json(&config_file::hover(&text, position)));
+                }
                 let findings = self.findings.get(&path).map_or(&[][..], Vec::as_slice);
                 Ok(json(&features::hover(
                     &self.workspace,
                     &path,
-                    p.text_document_position_params.position,
+                    position,
                     findings,
                 )))
             }
             Completion::METHOD => {
                 let p: lsp::CompletionParams = params(request)?;
                 let path = path(&p.text_document_position.text_document.uri)?;
+                let position = p.text_document_position.position;
+                if self.is_config(&path) {
+                    let text = self.text_of(&path);
+                    return Ok(json(&lsp::CompletionResponse::Array(
+                        config_file::completion(&text, position),
+                    )));
+                }
                 Ok(json(&features::completion(
                     &self.workspace,
                     &path,
-                    p.text_document_position.position,
+                    position,
                 )))
             }
             GotoDefinition::METHOD => {
@@ -558,11 +923,12 @@ impl Server<'_> {
             References::METHOD => {
                 let p: lsp::ReferenceParams = params(request)?;
                 let path = path(&p.text_document_position.text_document.uri)?;
-                Ok(json(&features::references(
-                    &self.workspace,
-                    &path,
-                    p.text_document_position.position,
-                )))
+                let found =
+                    features::references(&self.workspace, &path, p.text_document_position.position);
+                if self.workspace.cancelled() {
+                    return Err(Failure::Cancelled);
+                }
+                Ok(json(&found))
             }
             DocumentSymbolRequest::METHOD => {
                 let p: lsp::DocumentSymbolParams = params(request)?;
@@ -593,28 +959,93 @@ impl Server<'_> {
             DocumentDiagnosticRequest::METHOD => {
                 let p: lsp::DocumentDiagnosticParams = params(request)?;
                 let path = path(&p.text_document.uri)?;
-                let mut items: Vec<lsp::Diagnostic> = self
-                    .findings
-                    .get(&path)
-                    .map(|l| l.iter().filter_map(convert::diagnostic).collect())
-                    .unwrap_or_default();
-                if let Some((config, problem)) = &self.config_problem
-                    && *config == path
-                {
-                    items.push(problem.clone());
-                }
-                Ok(json(&lsp::DocumentDiagnosticReportResult::Report(
+                let items = self.current.get(&path).cloned().unwrap_or_default();
+                let id = result_id(&items);
+                let report = if p.previous_result_id.as_deref() == Some(id.as_str()) {
+                    lsp::DocumentDiagnosticReport::Unchanged(
+                        lsp::RelatedUnchangedDocumentDiagnosticReport {
+                            related_documents: None,
+                            unchanged_document_diagnostic_report:
+                                lsp::UnchangedDocumentDiagnosticReport { result_id: id },
+                        },
+                    )
+                } else {
                     lsp::DocumentDiagnosticReport::Full(lsp::RelatedFullDocumentDiagnosticReport {
                         related_documents: None,
                         full_document_diagnostic_report: lsp::FullDocumentDiagnosticReport {
-                            result_id: None,
+                            result_id: Some(id),
                             items,
                         },
-                    }),
+                    })
+                };
+                Ok(json(&lsp::DocumentDiagnosticReportResult::Report(report)))
+            }
+            WorkspaceDiagnosticRequest::METHOD => {
+                let p: lsp::WorkspaceDiagnosticParams = params(request)?;
+                Ok(json(&lsp::WorkspaceDiagnosticReportResult::Report(
+                    self.workspace_diagnostics(&p.previous_result_ids)?,
                 )))
             }
-            other => Err(format!("unsupported request {other}")),
+            other => Err(Failure::Invalid(format!("unsupported request {other}"))),
         }
+    }
+
+    /// Every file's diagnostics: unchanged reports where the client's result id is current,
+    /// full ones elsewhere, and empty ones for files the client knows that have none now.
+    fn workspace_diagnostics(
+        &self,
+        previous: &[lsp::PreviousResultId],
+    ) -> Result<lsp::WorkspaceDiagnosticReport, Failure> {
+        let known: HashMap<PathBuf, &str> = previous
+            .iter()
+            .filter_map(|p| Some((convert::path_of(&p.uri)?, p.value.as_str())))
+            .collect();
+        let mut items = Vec::new();
+        let empty = Vec::new();
+        let paths: std::collections::BTreeSet<&PathBuf> =
+            self.current.keys().chain(known.keys()).collect();
+        for path in paths {
+            if self.workspace.cancelled() {
+                return Err(Failure::Cancelled);
+            }
+            let list = self.current.get(path).unwrap_or(&empty);
+            let Some(uri) = convert::uri_of(path) else {
+                continue;
+            };
+            let version = self.open.get(path).map(|(_, v)| i64::from(*v));
+            let id = result_id(list);
+            if known.get(path) == Some(&id.as_str()) {
+                items.push(lsp::WorkspaceDocumentDiagnosticReport::Unchanged(
+                    lsp::WorkspaceUnchangedDocumentDiagnosticReport {
+                        uri,
+                        version,
+                        unchanged_document_diagnostic_report:
+                            lsp::UnchangedDocumentDiagnosticReport { result_id: id },
+                    },
+                ));
+            } else if !list.is_empty() || known.contains_key(path) {
+                items.push(lsp::WorkspaceDocumentDiagnosticReport::Full(
+                    lsp::WorkspaceFullDocumentDiagnosticReport {
+                        uri,
+                        version,
+                        full_document_diagnostic_report: lsp::FullDocumentDiagnosticReport {
+                            result_id: Some(id),
+                            items: list.clone(),
+                        },
+                    },
+                ));
+            }
+        }
+        Ok(lsp::WorkspaceDiagnosticReport { items })
+    }
+
+    /// The text of a file: its buffer, else the disk.
+    fn text_of(&self, path: &Path) -> String {
+        self.open
+            .get(path)
+            .map(|(t, _)| t.clone())
+            .or_else(|| std::fs::read_to_string(path).ok())
+            .unwrap_or_default()
     }
 }
 

@@ -84,6 +84,10 @@ subjects:
 
 impl Client {
     fn start(root: &Path, capabilities: Value) -> Client {
+        Client::start_with(root, capabilities, json!({}))
+    }
+
+    fn start_with(root: &Path, capabilities: Value, options: Value) -> Client {
         let (server, conn) = Connection::memory();
         let thread = std::thread::spawn(move || {
             plimsoll_lsp::run(server).unwrap();
@@ -97,7 +101,7 @@ impl Client {
         let uri = url(root);
         let result = client.request(
             "initialize",
-            json!({"processId": null, "rootUri": uri, "capabilities": capabilities}),
+            json!({"processId": null, "rootUri": uri, "capabilities": capabilities, "initializationOptions": options}),
         );
         assert_eq!(result["serverInfo"]["name"], "plimsoll");
         client.notify("initialized", json!({}));
@@ -493,5 +497,298 @@ fn bad_input_is_answered_not_fatal() {
     // Still serving.
     let found = client.request("workspace/symbol", json!({"query": "runner"}));
     assert_eq!(found[0]["name"], "ServiceAccount/runner");
+    client.stop();
+}
+
+fn ids_and_kinds(report: &Value) -> Vec<(String, String, String)> {
+    report["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["uri"]
+                    .as_str()
+                    .unwrap()
+                    .rsplit('/')
+                    .next()
+                    .unwrap()
+                    .to_owned(),
+                i["kind"].as_str().unwrap().to_owned(),
+                i["resultId"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn workspace_diagnostics_with_result_ids() {
+    let (_dir, root) = workspace();
+    let mut client = Client::start(&root, json!({"textDocument": {"diagnostic": {}}}));
+    let first = client.request("workspace/diagnostic", json!({"previousResultIds": []}));
+    let items = ids_and_kinds(&first);
+    assert!(items.iter().all(|(_, kind, _)| kind == "full"), "{items:?}");
+    let deploy = first["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["uri"].as_str().unwrap().ends_with("/deploy.yaml"))
+        .unwrap();
+    assert!(codes(deploy["items"].as_array().unwrap()).contains(&"latest-image-tag".to_owned()));
+    let previous: Vec<Value> = first["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| json!({"uri": i["uri"], "value": i["resultId"]}))
+        .collect();
+    // Nothing changed: every report is "unchanged", with the same ids.
+    let again = client.request(
+        "workspace/diagnostic",
+        json!({"previousResultIds": previous}),
+    );
+    let same = ids_and_kinds(&again);
+    assert_eq!(same.len(), items.len());
+    assert!(
+        same.iter().all(|(_, kind, _)| kind == "unchanged"),
+        "{same:?}"
+    );
+    // An edit: that file's report is full again, the others stay unchanged.
+    let uri = url(&root.join("deploy.yaml"));
+    open(
+        &client,
+        &uri,
+        &DEPLOYMENT.replace("nginx:latest", "nginx:1.27"),
+    );
+    let after = client.request(
+        "workspace/diagnostic",
+        json!({"previousResultIds": previous}),
+    );
+    for (file, kind, _) in ids_and_kinds(&after) {
+        let expected = if file == "deploy.yaml" {
+            "full"
+        } else {
+            "unchanged"
+        };
+        assert_eq!(kind, expected, "{file}");
+    }
+    // The document pull answers "unchanged" for a current id too.
+    let report = client.request(
+        "textDocument/diagnostic",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    let id = report["resultId"].as_str().unwrap();
+    let report = client.request(
+        "textDocument/diagnostic",
+        json!({"textDocument": {"uri": uri}, "previousResultId": id}),
+    );
+    assert_eq!(report["kind"], "unchanged");
+    client.stop();
+}
+
+#[test]
+fn a_burst_of_changes_is_checked_once() {
+    let (_dir, root) = workspace();
+    // A long debounce: only the request at the end makes the server check.
+    let mut client = Client::start_with(&root, json!({}), json!({"debounceMs": 600000}));
+    let uri = url(&root.join("deploy.yaml"));
+    client.pushed(&uri);
+    client.notes.clear();
+    open(&client, &uri, DEPLOYMENT);
+    for version in 2..=6 {
+        let tag = format!("nginx:1.{version}");
+        client.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": uri, "version": version}, "contentChanges": [{"text": DEPLOYMENT.replace("nginx:latest", &tag)}]}),
+        );
+    }
+    client.pushed(&uri);
+    let pushes: Vec<&Notification> = client
+        .notes
+        .iter()
+        .filter(|n| n.method == "textDocument/publishDiagnostics" && n.params["uri"] == uri)
+        .collect();
+    assert_eq!(pushes.len(), 1, "{pushes:?}");
+    // The diagnostics say which version they are for.
+    assert_eq!(pushes[0].params["version"], 6);
+    assert!(
+        !codes(pushes[0].params["diagnostics"].as_array().unwrap())
+            .contains(&"latest-image-tag".to_owned())
+    );
+    client.stop();
+}
+
+#[test]
+fn the_debounce_timer_publishes_without_a_request() {
+    let (_dir, root) = workspace();
+    let client = Client::start_with(&root, json!({}), json!({"debounceMs": 5}));
+    let uri = url(&root.join("deploy.yaml"));
+    open(
+        &client,
+        &uri,
+        &DEPLOYMENT.replace("nginx:latest", "nginx:1.27"),
+    );
+    // No request follows: the timer alone brings the diagnostics of version 1.
+    loop {
+        if let Message::Notification(n) = client.conn.receiver.recv().unwrap()
+            && n.method == "textDocument/publishDiagnostics"
+            && n.params["uri"] == uri
+            && n.params["version"] == 1
+        {
+            assert!(
+                !codes(n.params["diagnostics"].as_array().unwrap())
+                    .contains(&"latest-image-tag".to_owned())
+            );
+            break;
+        }
+    }
+    client.stop();
+}
+
+#[test]
+fn a_cancelled_request_is_answered_request_cancelled() {
+    let (_dir, root) = workspace();
+    let mut client = Client::start(&root, json!({}));
+    // The cancellation may reach the server before the request: it still holds.
+    let id = client.next + 1;
+    client.notify("$/cancelRequest", json!({"id": id}));
+    client.next = id;
+    client
+        .conn
+        .sender
+        .send(Message::Request(Request::new(
+            RequestId::from(id),
+            "workspace/symbol".into(),
+            json!({"query": "web"}),
+        )))
+        .unwrap();
+    loop {
+        if let Message::Response(r) = client.conn.receiver.recv().unwrap() {
+            assert_eq!(r.id, RequestId::from(id));
+            assert_eq!(r.error.unwrap().code, -32800);
+            break;
+        }
+    }
+    // The next request is answered as usual.
+    let found = client.request("workspace/symbol", json!({"query": "runner"}));
+    assert_eq!(found[0]["name"], "ServiceAccount/runner");
+    client.stop();
+}
+
+#[test]
+fn the_configuration_file_is_checked_as_typed() {
+    let (_dir, root) = workspace();
+    let config = root.join(".plimsoll.yaml");
+    std::fs::write(&config, "strict: true\nfailon: error\n").unwrap();
+    let mut client = Client::start(&root, json!({}));
+    let uri = url(&config);
+    // On disk: the unknown key, at its key, with the key it may have meant.
+    let list = client.pushed(&uri);
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert_eq!(
+        list[0]["range"]["start"],
+        json!({"line": 1, "character": 0})
+    );
+    assert!(
+        list[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("did you mean `failOn`?")
+    );
+    // As typed: every problem, each at its place.
+    let typed = "strict: maybe\nfailOn: error\nrules:\n  latest-image-tag:\n    severty: error\n";
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "yaml", "version": 1, "text": typed}}),
+    );
+    let list = client.pushed(&uri);
+    let places: Vec<(u64, u64)> = list
+        .iter()
+        .map(|d| {
+            (
+                d["range"]["start"]["line"].as_u64().unwrap(),
+                d["range"]["start"]["character"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(places, [(0, 8), (4, 4)], "{list:?}");
+    // Hover and completion of its keys.
+    let hover = client.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri}, "position": {"line": 1, "character": 2}}),
+    );
+    assert!(
+        hover["contents"]["value"]
+            .as_str()
+            .unwrap()
+            .contains("severity")
+    );
+    let items = client.request(
+        "textDocument/completion",
+        json!({"textDocument": {"uri": uri}, "position": {"line": 4, "character": 4}}),
+    );
+    let labels: Vec<&str> = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["label"].as_str().unwrap())
+        .collect();
+    assert!(labels.contains(&"enabled"), "{labels:?}");
+    client.stop();
+}
+
+#[test]
+fn rego_compile_errors_show_in_the_policy_and_a_fix_relints() {
+    let (_dir, root) = workspace();
+    std::fs::create_dir(root.join("policy")).unwrap();
+    let good = |word: &str| {
+        format!(
+            "package main\n\nimport rego.v1\n\ndeny contains msg if {{\n  input.kind == \"ConfigMap\"\n  msg := \"{word} config map\"\n}}\n"
+        )
+    };
+    let rego = root.join("policy/deny.rego");
+    std::fs::write(&rego, good("first")).unwrap();
+    std::fs::write(root.join(".plimsoll.yaml"), "policies: [policy]\n").unwrap();
+    let mut client = Client::start(&root, json!({}));
+    let others = url(&root.join("others.yaml"));
+    let messages = |list: &[Value]| -> Vec<String> {
+        list.iter()
+            .map(|d| d["message"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert!(
+        messages(&client.pushed(&others))
+            .iter()
+            .any(|m| m.starts_with("first config map"))
+    );
+    // A broken module: the error at its line, while the manifests keep the last policies.
+    let uri = url(&rego);
+    let broken = good("second").replace("  msg := ", "  msg := concat(\"\", [undefined_fn(1), ");
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "rego", "version": 1, "text": broken}}),
+    );
+    let list = client.pushed(&uri);
+    assert!(!list.is_empty(), "no diagnostic on the policy");
+    assert_eq!(list[0]["code"], "policy-error");
+    assert!(
+        (5..=7).contains(&list[0]["range"]["start"]["line"].as_u64().unwrap()),
+        "{list:?}"
+    );
+    assert!(
+        messages(&client.pushed(&others))
+            .iter()
+            .any(|m| m.starts_with("first config map"))
+    );
+    // Fixed, unsaved: the error goes and the manifests are checked with the new policy.
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": good("second")}]}),
+    );
+    assert!(client.pushed(&uri).is_empty());
+    let now = messages(&client.pushed(&others));
+    assert!(
+        now.iter().any(|m| m.starts_with("second config map")),
+        "{now:?}"
+    );
     client.stop();
 }
