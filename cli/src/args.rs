@@ -41,6 +41,8 @@ pub enum Command {
     /// Build Kustomize trees in-process (`kustomize build DIR`).
     #[command(subcommand)]
     Kustomize(crate::kustomize_cmd::KustomizeCommand),
+    /// Print the objects read from files as JSON (or `-o yaml`), values as the checks see them.
+    Objects(crate::objects_cmd::ObjectsArgs),
     /// Serve a validating admission webhook over HTTPS (docs/webhook.md).
     Webhook(crate::webhook::WebhookArgs),
     /// Run the language server on standard input and output (docs/editors.md).

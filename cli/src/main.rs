@@ -8,6 +8,7 @@ mod commands;
 mod fix;
 mod kustomize_cmd;
 mod lint;
+mod objects_cmd;
 mod output;
 mod webhook;
 
@@ -28,6 +29,7 @@ fn main() -> ExitCode {
         args::Command::Completions(completions) => commands::completions(completions),
         args::Command::Man => commands::man(),
         args::Command::Kustomize(kustomize) => kustomize_cmd::run(kustomize),
+        args::Command::Objects(objects) => objects_cmd::run(objects),
         args::Command::Webhook(webhook) => webhook::run(webhook),
         args::Command::Lsp => plimsoll_lsp::run_stdio()
             .map(|()| ExitCode::SUCCESS)

@@ -6,6 +6,7 @@
 //! values JSON cannot carry, aliases that expand past a limit. After a syntax error the parse
 //! restarts at the next `---` line, so one broken document does not hide the others.
 
+mod lenient;
 pub mod resolve;
 pub mod secrets;
 pub mod tree;
@@ -87,18 +88,56 @@ fn parse_all(text: &str, options: ParseOptions) -> Stream {
     let table = CharTable::new(text);
     let mut base = 0;
     let mut doc_index = 0;
+    let mut repairs = lenient::Repairs::default();
+    let mut attempts = 0;
     while base <= text.len() {
         let chunk = &text[base..];
-        let offsets = Offsets::new(&table, base, text.len());
-        let outcome = parse_chunk(chunk, &offsets, options, &mut stream, &mut doc_index);
+        let (patched, shifts) = repairs.apply(text, base, &table);
+        let offsets = Offsets::new(&table, base, text.len(), shifts);
+        let before = (
+            stream.documents.len(),
+            stream.errors.len(),
+            stream.alias_nodes,
+            doc_index,
+        );
+        let outcome = parse_chunk(
+            chunk,
+            &patched,
+            &offsets,
+            options,
+            &mut stream,
+            &mut doc_index,
+        );
         match outcome {
             None => break,
-            Some(error_at) => {
+            Some(failure) => {
+                // A construct go-yaml accepts: edit the text the parser sees (never a value) and
+                // read the chunk again. Nodes of the abandoned attempt stay unused in the tree.
+                if attempts < lenient::MAX_REPAIRS
+                    && repairs.repair(text, base, &failure.info, failure.at)
+                {
+                    attempts += 1;
+                    stream.documents.truncate(before.0);
+                    stream.errors.truncate(before.1);
+                    stream.alias_nodes = before.2;
+                    doc_index = before.3;
+                    continue;
+                }
+                let at = failure.at;
+                stream.errors.push(YamlError {
+                    rule: "yaml-syntax",
+                    span: Span::new(at, at + next_char_len(text, at)),
+                    message: describe_scan_error(&failure.info),
+                    help: None,
+                    related: None,
+                });
+                // The document being built is incomplete: count it and drop it.
+                doc_index += 1;
                 // Restart at the next line that opens a document.
-                match next_document_start(text, error_at) {
+                match next_document_start(text, at) {
                     Some(next) if next > base => base = next,
                     // The error is on the line that opened this chunk: look past it.
-                    Some(_) => match following_document_start(text, error_at) {
+                    Some(_) => match following_document_start(text, at) {
                         Some(next) if next > base => base = next,
                         _ => break,
                     },
@@ -183,19 +222,23 @@ struct Offsets<'t> {
     char_base: usize,
     /// The length of the whole text.
     end: usize,
+    /// Spaces the parser saw that the text does not hold (see [`lenient`]).
+    shifts: lenient::Shifts,
 }
 
 impl<'t> Offsets<'t> {
-    fn new(table: &'t CharTable, base: usize, end: usize) -> Offsets<'t> {
+    fn new(table: &'t CharTable, base: usize, end: usize, shifts: lenient::Shifts) -> Offsets<'t> {
         Offsets {
             table,
             base,
             char_base: table.char_index(base),
             end,
+            shifts,
         }
     }
 
     fn byte(&self, char_index: usize) -> usize {
+        let char_index = self.shifts.original(char_index);
         match &self.table.bytes {
             None => (self.base + char_index).min(self.end),
             Some(map) => map
@@ -262,14 +305,24 @@ struct Builder<'s> {
     root: Option<Done>,
 }
 
-/// Parses one chunk; returns the byte offset of a syntax error if one stopped it.
+/// A syntax error that stopped the parse of a chunk.
+struct Failure {
+    /// Byte offset in the text.
+    at: usize,
+    /// The parser's description.
+    info: String,
+}
+
+/// Parses one chunk (`parsed` is the chunk as the parser reads it, after repairs); returns
+/// the syntax error that stopped it, if one did.
 fn parse_chunk(
     chunk: &str,
+    parsed: &str,
     offsets: &Offsets<'_>,
     options: ParseOptions,
     stream: &mut Stream,
     doc_index: &mut usize,
-) -> Option<usize> {
+) -> Option<Failure> {
     let base = offsets.base;
     let mut builder = Builder {
         stream,
@@ -281,22 +334,14 @@ fn parse_chunk(
         root: None,
     };
     let text = chunk;
-    for event in Parser::new_from_str(chunk) {
+    for event in Parser::new_from_str(parsed) {
         let (event, span) = match event {
             Ok(pair) => pair,
             Err(error) => {
-                let at = offsets.byte(error.marker().index());
-                let message = describe_scan_error(error.info());
-                builder.stream.errors.push(YamlError {
-                    rule: "yaml-syntax",
-                    span: Span::new(at, at + next_char_len(text, at - base)),
-                    message,
-                    help: None,
-                    related: None,
+                return Some(Failure {
+                    at: offsets.byte(error.marker().index()),
+                    info: error.info().to_owned(),
                 });
-                // The document being built is incomplete: count it and drop it.
-                *doc_index += 1;
-                return Some(at);
             }
         };
         let span = offsets.span(&span);

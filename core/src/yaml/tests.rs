@@ -266,3 +266,141 @@ fn positions_stay_right_after_a_syntax_error_in_non_ascii_text() {
     let found = s.tree.lookup(c.root, &c.value, "/c").unwrap();
     assert_eq!(slice(text, found.value), "ü");
 }
+
+// go-yaml v2's leniencies (lenient.rs): each read as kubectl reads it, positions exact, and
+// the neighbouring construct go-yaml rejects still a `yaml-syntax` error at its place.
+
+/// The document's value and the text at a pointer's value.
+fn read_at<'t>(text: &'t str, pointer: &str) -> (Value, &'t str) {
+    let s = parse(text);
+    assert!(s.errors.is_empty(), "{:?}", s.errors);
+    let doc = &s.documents[0];
+    let found = s.tree.lookup(doc.root, &doc.value, pointer).unwrap();
+    (doc.value.clone(), slice(text, found.value))
+}
+
+fn syntax_error_at(text: &str) -> &str {
+    let s = parse(text);
+    let e = s
+        .errors
+        .iter()
+        .find(|e| e.rule == "yaml-syntax")
+        .unwrap_or_else(|| panic!("no yaml-syntax error: {:?}", s.documents));
+    &text[e.span.start as usize..]
+}
+
+#[test]
+fn a_quoted_scalar_may_continue_at_its_key_indentation() {
+    let text = "data:\n  a: \"first line\n  continued\"\n  b: 'single\n  quoted'\n  c: after\n";
+    let (value, a) = read_at(text, "/data/a");
+    assert_eq!(
+        value,
+        json!({"data": {"a": "first line continued", "b": "single quoted", "c": "after"}})
+    );
+    assert_eq!(a, "\"first line\n  continued\"");
+    let (_, b) = read_at(text, "/data/b");
+    assert_eq!(b, "'single\n  quoted'");
+    let (_, c) = read_at(text, "/data/c");
+    assert_eq!(c, "after");
+}
+
+#[test]
+fn a_quoted_scalar_may_continue_anywhere_left_of_its_key() {
+    // Column 0, a blank line (a line break in the value), an escaped line break, a tab.
+    let text = "spec:\n  x:\n    a: \"one\ntwo\n\n three \\\nfour\n\tfive\"\n    b: 2\n";
+    let (value, a) = read_at(text, "/spec/x/a");
+    assert_eq!(value["spec"]["x"]["a"], json!("one two\nthree four five"));
+    assert!(a.starts_with("\"one\n") && a.ends_with("five\""), "{a}");
+    let (_, b) = read_at(text, "/spec/x/b");
+    assert_eq!(b, "2");
+}
+
+#[test]
+fn positions_after_repairs_stay_exact_in_non_ascii_text() {
+    let text = "a: \"héllo\nwörld\"\nb: [ü,\nv]\nc: \"x\"#note\nd: é\n";
+    let s = parse(text);
+    assert!(s.errors.is_empty(), "{:?}", s.errors);
+    let doc = &s.documents[0];
+    assert_eq!(
+        doc.value,
+        json!({"a": "héllo wörld", "b": ["ü", "v"], "c": "x", "d": "é"})
+    );
+    for (pointer, want) in [
+        ("/a", "\"héllo\nwörld\""),
+        ("/b", "[ü,\nv]"),
+        ("/b/1", "v"),
+        ("/c", "\"x\"#note"),
+        ("/d", "é"),
+    ] {
+        let found = s.tree.lookup(doc.root, &doc.value, pointer).unwrap();
+        assert_eq!(slice(text, found.value), want, "{pointer}");
+    }
+    let d = s.tree.lookup(doc.root, &doc.value, "/d").unwrap();
+    assert_eq!(slice(text, d.key.unwrap()), "d");
+}
+
+#[test]
+fn a_document_marker_still_ends_a_quoted_scalar() {
+    // go-yaml stops at `---` or `...` in column 0: the scalar is unclosed.
+    let text = "a: \"first\n---\nb: 1\n";
+    assert!(syntax_error_at(text).starts_with("\"first"));
+    let text = "a: 'first\n... \n";
+    assert!(syntax_error_at(text).starts_with("'first"));
+    // An unclosed quote is an error where it opens.
+    let text = "a: 1\nb: \"never\nclosed\n";
+    assert!(syntax_error_at(text).starts_with("\"never"));
+}
+
+#[test]
+fn a_flow_collection_may_continue_at_its_key_indentation() {
+    let text = "spec:\n  args: [\"--a\",\n  --b,\n--c]\n  env: {a: 1,\nb: 2}\n  after: x\n";
+    let (value, args) = read_at(text, "/spec/args");
+    assert_eq!(
+        value,
+        json!({"spec": {"args": ["--a", "--b", "--c"], "env": {"a": 1, "b": 2}, "after": "x"}})
+    );
+    assert_eq!(args, "[\"--a\",\n  --b,\n--c]");
+    assert_eq!(read_at(text, "/spec/args/2").1, "--c");
+    assert_eq!(read_at(text, "/spec/env/b").1, "2");
+    assert_eq!(read_at(text, "/spec/after").1, "x");
+}
+
+#[test]
+fn a_flow_collection_still_needs_its_separators() {
+    // Unclosed, however it is indented.
+    let text = "a: [x,\ny\nb: 1\n";
+    assert!(!parse(text).errors.is_empty());
+    // An empty entry is an error for go-yaml too.
+    let text = "a: [x, , y]\n";
+    assert!(syntax_error_at(text).starts_with(", y]"));
+}
+
+#[test]
+fn a_comment_may_follow_a_closing_quote_or_bracket() {
+    let text = "a: \"b\"#one\nc: 'd'#two\ne: [f]#three\ng: {h: i}#four\nj: k#not-a-comment\n";
+    let (value, e) = read_at(text, "/e");
+    assert_eq!(
+        value,
+        json!({"a": "b", "c": "d", "e": ["f"], "g": {"h": "i"}, "j": "k#not-a-comment"})
+    );
+    // A value's span runs to the end of its line's comment, as it does with a space before `#`.
+    assert_eq!(e, "[f]#three");
+    assert_eq!(read_at(text, "/g/h").1, "i");
+    assert_eq!(read_at(text, "/j").1, "k#not-a-comment");
+}
+
+#[test]
+fn a_tab_may_separate_a_value() {
+    let text = "a:\tb\nc: d\n";
+    let (value, a) = read_at(text, "/a");
+    assert_eq!(value, json!({"a": "b", "c": "d"}));
+    assert_eq!(a, "b");
+    // Not before a block sequence entry, as go-yaml.
+    assert!(syntax_error_at("a:\t\t- b\n").starts_with("- b"));
+}
+
+#[test]
+fn a_tab_still_cannot_indent_a_block() {
+    let text = "a:\n\tb: c\n";
+    assert!(syntax_error_at(text).starts_with("b: c") || syntax_error_at(text).starts_with('\t'));
+}

@@ -1,0 +1,343 @@
+//! The leniencies of go-yaml v2 (the YAML reader of kubectl, the API server and Helm) that the
+//! parser, which follows YAML 1.2 to the letter, lacks.
+//!
+//! When the parser stops on one of these constructs, the loader edits the text the parser
+//! reads and parses the chunk again. The edits never change a value: spaces inserted at the
+//! start of a line or before a comment, and tabs read as spaces where they separate or
+//! indent. [`Shifts`] maps every position the parser reports back to the text, so positions
+//! stay exact. Each leniency, and what go-yaml still rejects around it, is pinned by a test
+//! in `tests.rs` and listed in docs/yaml.md:
+//!
+//! - a quoted scalar continued on lines indented at or below its key (`a: "first` /
+//!   `continued"`), or indented with tabs;
+//! - a flow collection (`[`, `{`) continued on lines indented at or below its key;
+//! - a comment right after a closing quote or bracket (`"b"#c`, `[a]#c`);
+//! - a tab after `:` (`a:<TAB>b`).
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::CharTable;
+
+/// How many edits one file may need before the parser's error is reported as it is.
+pub(super) const MAX_REPAIRS: usize = 10_000;
+
+/// The edits made so far, by byte offset in the text.
+#[derive(Debug, Default)]
+pub(super) struct Repairs {
+    /// How many spaces the parser sees before the byte at each offset.
+    inserts: BTreeMap<usize, usize>,
+    /// Tabs the parser sees as spaces.
+    tabs: BTreeSet<usize>,
+}
+
+/// Where the parser saw inserted spaces, to map its character indices back to the text's.
+#[derive(Debug, Default)]
+pub(super) struct Shifts {
+    /// For each insertion, in order: its first character index as the parser counts, and
+    /// how many spaces it holds.
+    runs: Vec<(usize, usize)>,
+    /// How many spaces each insertion and the ones before it hold together.
+    through: Vec<usize>,
+}
+
+impl Shifts {
+    /// The character index (within the chunk) of the text character the parser saw at
+    /// `index`; an inserted space counts as the character it was inserted before.
+    pub(super) fn original(&self, index: usize) -> usize {
+        if self.runs.is_empty() {
+            return index;
+        }
+        let passed = self
+            .runs
+            .partition_point(|&(start, count)| start + count <= index);
+        let mut original = index
+            - passed
+                .checked_sub(1)
+                .and_then(|i| self.through.get(i))
+                .copied()
+                .unwrap_or(0);
+        if let Some(&(start, _)) = self.runs.get(passed)
+            && start <= index
+        {
+            original -= index - start;
+        }
+        original
+    }
+}
+
+impl Repairs {
+    /// The chunk of `text` from `base` as the parser reads it, and the map back.
+    pub(super) fn apply<'t>(
+        &self,
+        text: &'t str,
+        base: usize,
+        table: &CharTable,
+    ) -> (Cow<'t, str>, Shifts) {
+        let chunk = &text[base..];
+        let mut inserts = self.inserts.range(base..).peekable();
+        let mut tabs = self.tabs.range(base..).peekable();
+        if inserts.peek().is_none() && tabs.peek().is_none() {
+            return (Cow::Borrowed(chunk), Shifts::default());
+        }
+        let mut bytes = chunk.as_bytes().to_vec();
+        for &tab in tabs {
+            if let Some(b @ b'\t') = bytes.get_mut(tab - base) {
+                *b = b' ';
+            }
+        }
+        let extra: usize = self.inserts.range(base..).map(|(_, n)| n).sum();
+        let mut out = Vec::with_capacity(bytes.len() + extra);
+        let mut shifts = Shifts::default();
+        let char_base = table.char_index(base);
+        let mut copied = 0;
+        let mut total = 0;
+        for (&at, &count) in inserts {
+            let at = at - base;
+            out.extend_from_slice(&bytes[copied..at]);
+            out.extend(std::iter::repeat_n(b' ', count));
+            copied = at;
+            shifts
+                .runs
+                .push((table.char_index(base + at) - char_base + total, count));
+            total += count;
+            shifts.through.push(total);
+        }
+        out.extend_from_slice(&bytes[copied..]);
+        match String::from_utf8(out) {
+            Ok(patched) => (Cow::Owned(patched), shifts),
+            // Edits are ASCII at character boundaries, so this cannot happen; read the text
+            // as it is.
+            Err(_) => (Cow::Borrowed(chunk), Shifts::default()),
+        }
+    }
+
+    /// Edits the text for a parser error that go-yaml would not raise, given the parser's
+    /// description and the byte offset it points at. False when the error stands.
+    /// `base` is where the chunk being read starts.
+    pub(super) fn repair(&mut self, text: &str, base: usize, info: &str, at: usize) -> bool {
+        match info {
+            "invalid indentation in quoted scalar" => self.quoted(text, at),
+            "tab cannot be used as indentation" => self.indenting_tabs(text, at),
+            "invalid indentation in flow construct" | "invalid indentation"
+                if in_flow(&text[base..at.max(base)]) =>
+            {
+                self.flow(text, at)
+            }
+            "comments must be separated from other tokens by whitespace" => self.comment(text, at),
+            "':' must be followed by a valid YAML whitespace" => self.separating_tabs(text, at),
+            _ => false,
+        }
+    }
+
+    /// A quoted scalar starting at `at` whose continuation lines are not indented past its
+    /// key: go-yaml only stops at a document marker or the end of the text. Each line is
+    /// indented to the column of the opening quote (leading blanks of a continuation line are
+    /// not part of the value).
+    fn quoted(&mut self, text: &str, at: usize) -> bool {
+        let bytes = text.as_bytes();
+        let Some(&quote @ (b'"' | b'\'')) = bytes.get(at) else {
+            return false;
+        };
+        let target = self.column(text, at);
+        let mut changed = false;
+        let mut i = at + 1;
+        loop {
+            match bytes.get(i) {
+                None => return false,
+                Some(b'\\') if quote == b'"' => {
+                    i += 1;
+                    // An escaped line break still starts a continuation line.
+                    if !matches!(bytes.get(i), Some(b'\n' | b'\r')) {
+                        i += 1;
+                    }
+                }
+                Some(b'\'') if quote == b'\'' => {
+                    if bytes.get(i + 1) == Some(&b'\'') {
+                        i += 2;
+                    } else {
+                        return changed;
+                    }
+                }
+                Some(b'"') if quote == b'"' => return changed,
+                Some(b'\n') => {
+                    let start = i + 1;
+                    if opens_or_closes_document(&text[start..]) {
+                        // go-yaml ends the document here too, and the scalar is unclosed.
+                        return false;
+                    }
+                    let blanks = leading_blanks(bytes, start);
+                    changed |= self.tabs_to_spaces(bytes, start, start + blanks);
+                    let blank_line = matches!(bytes.get(start + blanks), Some(b'\n' | b'\r'));
+                    let have = blanks + self.inserted(start);
+                    if !blank_line && have < target {
+                        *self.inserts.entry(start).or_default() += target - have;
+                        changed = true;
+                    }
+                    i = start + blanks;
+                }
+                Some(_) => i += 1,
+            }
+        }
+    }
+
+    /// A tab in the indentation of a quoted scalar's continuation line (go-yaml reads any
+    /// blank there).
+    fn indenting_tabs(&mut self, text: &str, at: usize) -> bool {
+        let bytes = text.as_bytes();
+        let start = line_start(text, at);
+        let blanks = leading_blanks(bytes, start);
+        at < start + blanks && self.tabs_to_spaces(bytes, start, start + blanks)
+    }
+
+    /// A line inside a flow collection indented at or below the block around it: go-yaml
+    /// does not look at indentation inside `[` and `{`. The line is indented one column past
+    /// the line before it (whitespace between flow tokens is not part of any value).
+    fn flow(&mut self, text: &str, at: usize) -> bool {
+        let bytes = text.as_bytes();
+        let start = line_start(text, at);
+        if bytes[start..at].iter().any(|b| !matches!(b, b' ' | b'\t')) {
+            return false;
+        }
+        let Some(previous) = previous_content_line(text, start) else {
+            return false;
+        };
+        let target = leading_blanks(bytes, previous) + self.inserted(previous) + 1;
+        let have = self.column(text, at);
+        *self.inserts.entry(start).or_default() += target.saturating_sub(have).max(1);
+        true
+    }
+
+    /// A comment right after a closing quote or bracket, which go-yaml ends the token at.
+    fn comment(&mut self, text: &str, at: usize) -> bool {
+        let bytes = text.as_bytes();
+        if bytes.get(at) != Some(&b'#')
+            || !matches!(
+                at.checked_sub(1).and_then(|i| bytes.get(i)),
+                Some(b'"' | b'\'' | b']' | b'}')
+            )
+            || self.inserts.contains_key(&at)
+        {
+            return false;
+        }
+        self.inserts.insert(at, 1);
+        true
+    }
+
+    /// Tabs between `:` and the value, which go-yaml reads as the separating blank (after
+    /// `-` it does not).
+    fn separating_tabs(&mut self, text: &str, at: usize) -> bool {
+        let bytes = text.as_bytes();
+        let mut start = at.min(bytes.len());
+        while start > 0 && matches!(bytes[start - 1], b' ' | b'\t') {
+            start -= 1;
+        }
+        matches!(start.checked_sub(1).map(|i| bytes[i]), Some(b':'))
+            && self.tabs_to_spaces(bytes, start, at)
+    }
+
+    fn tabs_to_spaces(&mut self, bytes: &[u8], from: usize, to: usize) -> bool {
+        let mut changed = false;
+        for (i, &b) in bytes.iter().enumerate().take(to).skip(from) {
+            if b == b'\t' {
+                changed |= self.tabs.insert(i);
+            }
+        }
+        changed
+    }
+
+    fn inserted(&self, line_start: usize) -> usize {
+        self.inserts.get(&line_start).copied().unwrap_or(0)
+    }
+
+    /// The column the parser sees at a byte offset.
+    fn column(&self, text: &str, at: usize) -> usize {
+        let start = line_start(text, at);
+        text[start..at].chars().count() + self.inserted(start)
+    }
+}
+
+fn line_start(text: &str, at: usize) -> usize {
+    memchr::memrchr(b'\n', &text.as_bytes()[..at.min(text.len())]).map_or(0, |i| i + 1)
+}
+
+fn leading_blanks(bytes: &[u8], from: usize) -> usize {
+    bytes.get(from..).map_or(0, |rest| {
+        rest.iter()
+            .take_while(|b| matches!(b, b' ' | b'\t'))
+            .count()
+    })
+}
+
+/// The start of the nearest line before the one starting at `start` that holds more than
+/// blanks and a comment.
+fn previous_content_line(text: &str, start: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut end = start.checked_sub(1)?;
+    loop {
+        let line = line_start(text, end);
+        let blanks = leading_blanks(bytes, line);
+        if !matches!(bytes.get(line + blanks), Some(b'\n' | b'\r' | b'#') | None) {
+            return Some(line);
+        }
+        end = line.checked_sub(1)?;
+    }
+}
+
+fn opens_or_closes_document(line: &str) -> bool {
+    (line.starts_with("---") || line.starts_with("..."))
+        && matches!(
+            line.as_bytes().get(3),
+            None | Some(b' ' | b'\n' | b'\r' | b'\t')
+        )
+}
+
+/// Whether the end of `text` (a chunk up to an error) is inside a flow collection: brackets
+/// counted outside quotes and comments.
+fn in_flow(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut depth = 0usize;
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        // A quote or comment only opens where a token can start.
+        let token_start = i == 0
+            || matches!(
+                bytes[i - 1],
+                b' ' | b'\t' | b'\n' | b'[' | b'{' | b',' | b':'
+            );
+        match b {
+            b'[' | b'{' => depth += 1,
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            b'#' if token_start => {
+                i = memchr::memchr(b'\n', &bytes[i..]).map_or(bytes.len(), |n| i + n);
+            }
+            b'"' if token_start => {
+                i += 1;
+                while let Some(&c) = bytes.get(i) {
+                    match c {
+                        b'\\' => i += 1,
+                        b'"' => break,
+                        _ => {}
+                    }
+                    i += 1;
+                }
+            }
+            b'\'' if token_start => {
+                i += 1;
+                while let Some(&c) = bytes.get(i) {
+                    if c == b'\'' {
+                        if bytes.get(i + 1) == Some(&b'\'') {
+                            i += 1;
+                        } else {
+                            break;
+                        }
+                    }
+                    i += 1;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    depth > 0
+}
