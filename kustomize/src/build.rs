@@ -1598,10 +1598,29 @@ fn in_place(kust: &Kust, pointer: &str, text: &str) -> Option<Vec<PatchDoc>> {
     let source = &kust.object.source;
     let raw = source.text();
     let (start, end) = (location.span.start as usize, location.span.end as usize);
-    if !raw.get(start..)?.starts_with('|') || end > raw.len() {
+    if end > raw.len() || start > end {
         return None;
     }
-    let body = start + raw[start..end].find('\n')? + 1;
+    // The block's lines start after its header (`|`, `|-`, `|+`, `|2`…), which ends its line;
+    // the scalar's span starts at the header or at the first line of the content.
+    let body = if raw[start..].starts_with('|') {
+        start + raw[start..end].find('\n')? + 1
+    } else {
+        let line = raw[..start].rfind('\n').map_or(0, |i| i + 1);
+        if !raw[line..start].bytes().all(|b| b == b' ') || line == 0 {
+            return None;
+        }
+        let header = raw[..line - 1].rsplit('\n').next()?.trim_end();
+        let token = header.rsplit([' ', ':']).next()?;
+        let literal = token.starts_with('|')
+            && token[1..]
+                .bytes()
+                .all(|b| b == b'-' || b == b'+' || b.is_ascii_digit());
+        if !literal {
+            return None;
+        }
+        line
+    };
     let mut blanked = String::with_capacity(raw.len());
     for (i, c) in raw.char_indices() {
         if (body..end).contains(&i) || c == '\n' {
