@@ -7,6 +7,7 @@
 //! restarts at the next `---` line, so one broken document does not hide the others.
 
 mod lenient;
+pub mod fast;
 pub mod resolve;
 pub mod secrets;
 pub mod tree;
@@ -76,8 +77,19 @@ pub struct Stream {
     pub alias_nodes: usize,
 }
 
-/// Parses a whole YAML (or JSON) text.
+/// Parses a whole YAML (or JSON) text: on the fast path when it takes the text (block-style
+/// manifests), else with the general parser; both give the same stream.
 pub fn parse_stream(text: &str, options: ParseOptions) -> Stream {
+    if fast::enabled()
+        && let Some(stream) = fast::parse(text, options)
+    {
+        return stream;
+    }
+    parse_stream_general(text, options)
+}
+
+/// [`parse_stream`] with the general parser only.
+pub fn parse_stream_general(text: &str, options: ParseOptions) -> Stream {
     let mut stream = parse_all(text, options);
     stream.tree.shrink_to_fit();
     stream
