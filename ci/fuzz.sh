@@ -14,7 +14,7 @@ set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 seconds="${PLIMSOLL_FUZZ_SECONDS:-30}"
-targets="${PLIMSOLL_FUZZ_TARGETS:-yaml_loader lint_file config_reader rego_policy}"
+targets="${PLIMSOLL_FUZZ_TARGETS:-yaml_loader lint_file config_reader rego_policy webhook_request}"
 corpus_src="${PLIMSOLL_CORPUS:-$root/../shared/corpus}"
 
 if ! cargo +nightly --version >/dev/null 2>&1; then
@@ -57,6 +57,8 @@ for target in $targets; do
     case "$target" in
         rego_policy) seed "$target" rego ;;
         config_reader) seed "$target" yaml yml ;;
+        # AdmissionReview bodies (fixtures/hostile/webhook/) and any other JSON.
+        webhook_request) seed "$target" json ;;
         *) seed "$target" yaml yml json ;;
     esac
     if ! cargo +nightly fuzz build --fuzz-dir "$root/fuzz" "$target" >"$work/$target.log" 2>&1; then

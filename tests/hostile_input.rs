@@ -327,6 +327,119 @@ fn aliases_are_limited_per_file() {
 }
 
 #[test]
+fn aliases_are_limited_per_run() {
+    let dir = tempfile::tempdir().unwrap();
+    // About 12,000 nodes per file: far under the per-document and per-file limits.
+    let mut doc = String::from(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: NAME\nx0: &a0 [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]\n",
+    );
+    for i in 1..4 {
+        let p = i - 1;
+        doc.push_str(&format!(
+            "x{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+        ));
+    }
+    for n in 0..20 {
+        write(
+            dir.path(),
+            &format!("m/cm{n:02}.yaml"),
+            &doc.replace("NAME", &format!("cm{n}")),
+        );
+    }
+    // A file without aliases keeps all its checks, whatever the budget.
+    write(
+        dir.path(),
+        "m/pod.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: c\n    image: nginx:1.27\n    securityContext:\n      privileged: true\n",
+    );
+    let over_run = |run: &Run| {
+        json(run)["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["rule"] == "yaml-alias-limit")
+            .map(|d| d["message"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    // Under the default budget (10,000,000 nodes) every file is expanded and checked.
+    let run = plimsoll(dir.path(), &["lint", "m", "--format", "json"]);
+    assert!(over_run(&run).is_empty(), "{}", run.stdout);
+    // Together over a budget of 50,000: the files that fit are checked, the others each say
+    // they were not expanded, and the run finishes with exit 1.
+    let run = plimsoll(
+        dir.path(),
+        &[
+            "lint",
+            "m",
+            "--max-alias-nodes",
+            "50000",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let messages = over_run(&run);
+    assert!(
+        (10..20).contains(&messages.len()),
+        "{} over the budget: {messages:?}",
+        messages.len()
+    );
+    assert!(
+        messages
+            .iter()
+            .all(|m| m.contains("the run's limit of 50000") && m.contains("not expanded")),
+        "{messages:?}"
+    );
+    assert!(rules(&run).contains(&"privileged-container".to_owned()));
+    // The configuration key does the same.
+    write(dir.path(), "aliases.yaml", "maxAliasNodes: 50000\n");
+    let run = plimsoll(
+        dir.path(),
+        &["lint", "m", "--config", "aliases.yaml", "--format", "json"],
+    );
+    assert_eq!(over_run(&run).len(), messages.len());
+}
+
+#[test]
+fn crd_files_obey_the_file_size_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut crd = String::from(
+        "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: widgets.example.com\n  annotations:\n",
+    );
+    for i in 0..200 {
+        crd.push_str(&format!(
+            "    note{i}: \"padding to pass the size limit\"\n"
+        ));
+    }
+    write(dir.path(), "crds/widgets.yaml", &crd);
+    write(
+        dir.path(),
+        "ok.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n",
+    );
+    let run = plimsoll(
+        dir.path(),
+        &["lint", "ok.yaml", "--crds", "crds", "--format", "json"],
+    );
+    assert!(!rules(&run).contains(&"file-too-large".to_owned()));
+    let run = plimsoll(
+        dir.path(),
+        &[
+            "lint",
+            "ok.yaml",
+            "--crds",
+            "crds",
+            "--max-file-size",
+            "4000",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(rules(&run), vec!["file-too-large"]);
+}
+
+#[test]
 fn after_an_unclosed_bracket_the_next_document_is_checked() {
     let dir = tempfile::tempdir().unwrap();
     for open in ["{", "["] {
@@ -448,6 +561,15 @@ fn fuzz_targets_run_over_their_seeds() {
             "rego" => fuzz_targets::rego_policy(&data),
             _ => {}
         }
+    }
+    // The webhook's request handling over its seed bodies (AdmissionReviews, good and bad).
+    let bodies: Vec<_> = seeds
+        .iter()
+        .filter(|p| p.parent().is_some_and(|d| d.ends_with("hostile/webhook")))
+        .collect();
+    assert!(bodies.len() >= 5, "{bodies:?}");
+    for path in bodies {
+        fuzz_targets::webhook_request(&std::fs::read(path).unwrap());
     }
     // The whole lint is slower: a sample of the manifests.
     for path in seeds

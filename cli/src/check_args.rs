@@ -36,6 +36,10 @@ pub struct CheckArgs {
     #[arg(long, value_name = "LEVELS", help_heading = "Inputs")]
     pub max_depth: Option<usize>,
 
+    /// How many nodes YAML aliases may add over all the files of one run; a file past it is reported and not checked [default: 10000000].
+    #[arg(long, value_name = "NODES", help_heading = "Inputs")]
+    pub max_alias_nodes: Option<usize>,
+
     /// The Kubernetes version to validate against, e.g. 1.33 (default: the newest bundled).
     #[arg(long, value_name = "VERSION", help_heading = "Schemas")]
     pub kubernetes_version: Option<String>,
@@ -237,6 +241,9 @@ impl CheckArgs {
         }
         if let Some(depth) = self.max_depth.or(file.max_depth) {
             config.load.parse.max_depth = depth;
+        }
+        if let Some(nodes) = self.max_alias_nodes.or(file.max_alias_nodes) {
+            config.load.alias_run_limit = nodes;
         }
         let namespaces = if self.namespace.is_empty() {
             file.namespaces.clone()

@@ -246,7 +246,7 @@ pub const STAGE_RULES: &[StageRule] = &[
         "yaml-alias-limit",
         "loader",
         Error,
-        "Aliases in the document expand to more than 1,000,000 nodes (a \"billion laughs\" document), or aliases in the whole file to more than 4,000,000. The document is not checked; the others are."
+        "Aliases in the document expand to more than 1,000,000 nodes (a \"billion laughs\" document), or aliases in the whole file to more than 4,000,000: the document is not checked; the others are. Over all the files of a run, aliases may add `--max-alias-nodes` (`maxAliasNodes`, default 10,000,000) nodes: a file whose aliases do not fit in what is left is not checked, and files without aliases always are."
     ),
     stage!(
         "yaml-depth-limit",

@@ -6,6 +6,7 @@
 //! with the source so that no renderer ever shows them.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::Value;
 
@@ -14,18 +15,59 @@ use crate::object::Object;
 use crate::source::{Source, Span};
 use crate::yaml::{self, Document, NodeId, ParseOptions, SpanTree, YamlError};
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct LoadOptions {
     /// Files larger than this are reported, not read.
     pub max_file_size: u64,
     pub parse: ParseOptions,
+    /// How many nodes aliases may add over all the files of one run (the per-document and
+    /// per-file limits are in [`ParseOptions`]).
+    pub alias_run_limit: usize,
+    /// The nodes aliases added so far in this run, shared by the files loaded in parallel;
+    /// `None` outside a run (see [`LoadOptions::for_run`]).
+    pub alias_run: Option<Arc<AtomicUsize>>,
 }
+
+/// The default of [`LoadOptions::alias_run_limit`].
+pub const DEFAULT_ALIAS_RUN_LIMIT: usize = 10_000_000;
 
 impl Default for LoadOptions {
     fn default() -> Self {
         LoadOptions {
             max_file_size: 16 * 1024 * 1024,
             parse: ParseOptions::default(),
+            alias_run_limit: DEFAULT_ALIAS_RUN_LIMIT,
+            alias_run: None,
+        }
+    }
+}
+
+impl LoadOptions {
+    /// These options with a fresh alias budget, shared by every file loaded with the copy.
+    pub fn for_run(&self) -> LoadOptions {
+        LoadOptions {
+            alias_run: Some(Arc::new(AtomicUsize::new(0))),
+            ..self.clone()
+        }
+    }
+
+    /// Takes `nodes` from the run's alias budget; when they do not fit, nothing is taken and
+    /// the error holds what other files used. Files turned away do not count, so a smaller
+    /// file may still fit.
+    fn take_alias_nodes(&self, nodes: usize) -> Result<(), usize> {
+        let Some(used) = &self.alias_run else {
+            return Ok(());
+        };
+        let mut current = used.load(Ordering::Relaxed);
+        loop {
+            let total = current.saturating_add(nodes);
+            if total > self.alias_run_limit {
+                return Err(current);
+            }
+            match used.compare_exchange_weak(current, total, Ordering::Relaxed, Ordering::Relaxed) {
+                Ok(_) => return Ok(()),
+                Err(now) => current = now,
+            }
         }
     }
 }
@@ -137,9 +179,31 @@ pub fn load_text(
     discovery: Discovery,
     options: &LoadOptions,
 ) -> LoadedFile {
-    let stream = yaml::parse_stream(&text, options.parse);
+    let mut stream = yaml::parse_stream(&text, options.parse);
     let templates = helm_sources(&text);
     let source = Source::new(name, text);
+    let over_run_budget = match options.take_alias_nodes(stream.alias_nodes) {
+        Ok(()) => None,
+        Err(used) => {
+            // Over the run's alias budget: the expanded documents are dropped here, which
+            // bounds what a run keeps however many files each stay under the file limit.
+            stream.documents.clear();
+            Some(
+                Diagnostic::new(
+                    "yaml-alias-limit",
+                    Severity::Error,
+                    format!(
+                        "aliases in this file expand to {} nodes, over what is left of the run's limit of {} (other files used {used}); its documents were not expanded or checked",
+                        stream.alias_nodes, options.alias_run_limit
+                    ),
+                )
+                .with_help(
+                    "write the repeated content out, use fewer aliases, or raise --max-alias-nodes (maxAliasNodes)",
+                )
+                .at(&source, first_alias(&source)),
+            )
+        }
+    };
     let tree = Arc::new(stream.tree);
     let mut loader = FileLoader {
         source: &source,
@@ -162,6 +226,7 @@ pub fn load_text(
         kubernetes,
         ..
     } = loader;
+    diagnostics.extend(over_run_budget);
     place_in_objects(&mut diagnostics, &objects);
     let relevant =
         kubernetes || discovery == Discovery::Explicit || looks_like_manifest(source.text());
@@ -215,6 +280,27 @@ fn place_in_objects(diagnostics: &mut [Diagnostic], objects: &[Object]) {
 fn looks_like_manifest(text: &str) -> bool {
     text.lines()
         .any(|l| l.starts_with("apiVersion:") || l.starts_with("kind:"))
+}
+
+/// The first alias (`*name`) of a file, or its first line.
+fn first_alias(source: &Source) -> Span {
+    let bytes = source.text().as_bytes();
+    let found = memchr::memchr_iter(b'*', bytes).find(|&at| {
+        let before = at.checked_sub(1).map(|i| bytes[i]);
+        let after = bytes.get(at + 1).copied();
+        matches!(before, None | Some(b' ' | b'[' | b',' | b'{' | b'\n'))
+            && after.is_some_and(|c| c.is_ascii_alphanumeric() || c == b'_')
+    });
+    match found {
+        Some(at) => {
+            let end = bytes[at + 1..]
+                .iter()
+                .position(|c| !(c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.')))
+                .map_or(bytes.len(), |n| at + 1 + n);
+            Span::new(at, end)
+        }
+        None => first_line(source),
+    }
 }
 
 fn first_line(source: &Source) -> Span {
@@ -712,7 +798,51 @@ fn secret_spans(object: &Object, out: &mut Vec<Span>) {
             }
         }
     }
+    if object.kind() == "ConfigMap" {
+        config_map_spans(object, out);
+    }
     sensitive_env(&object.tree, object.root, &object.value, out);
+}
+
+/// The ConfigMap values that look like secrets (see [`config_map_secret`]).
+fn config_map_spans(object: &Object, out: &mut Vec<Span>) {
+    let Some(data) = object.value.get("data").and_then(Value::as_object) else {
+        return;
+    };
+    let Some(found) = object.find("/data") else {
+        return;
+    };
+    for (entry, (key, value)) in object.tree.children(found.node).iter().zip(data) {
+        if config_map_secret(key, value).is_some() {
+            // A block scalar's span runs to the next key: keep that key's indentation.
+            let span = object.tree.span(entry.node);
+            let text = &object.source.text()[span.start as usize..span.end as usize];
+            let end = span.start as usize + text.trim_end().len();
+            out.push(Span::new(span.start as usize, end));
+        }
+    }
+}
+
+/// Why a ConfigMap `data` entry looks like a secret: its value holds a credential by its
+/// shape (`a PEM private key`…) or a URL with a password, or its key has a sensitive name
+/// (`DB_PASSWORD`, `api-token`) and its value is one line that is not a reference (a path, a
+/// `$(VAR)` or `${VAR}` placeholder). Multi-line values under such keys are files (an
+/// `auth.conf`) and are judged by their content only.
+pub fn config_map_secret(key: &str, value: &Value) -> Option<&'static str> {
+    let text = value.as_str()?;
+    if let Some(shape) = crate::yaml::secrets::secret_shape(text) {
+        return Some(shape);
+    }
+    if has_url_credentials(text) {
+        return Some("a URL with a password");
+    }
+    let trimmed = text.trim();
+    let reference = trimmed.starts_with('/')
+        || (trimmed.starts_with("$(") && trimmed.ends_with(')'))
+        || (trimmed.starts_with("${") && trimmed.ends_with('}'))
+        || (trimmed.starts_with("{{") && trimmed.ends_with("}}"));
+    (is_sensitive_name(key) && !trimmed.is_empty() && !trimmed.contains('\n') && !reference)
+        .then_some("a value under a sensitive key")
 }
 
 fn sensitive_env(tree: &SpanTree, node: NodeId, value: &Value, out: &mut Vec<Span>) {
@@ -727,10 +857,10 @@ fn sensitive_env(tree: &SpanTree, node: NodeId, value: &Value, out: &mut Vec<Spa
                             .get("name")
                             .and_then(Value::as_str)
                             .is_some_and(is_sensitive_name)
-                            || var
-                                .get("value")
-                                .and_then(Value::as_str)
-                                .is_some_and(has_url_credentials);
+                            || var.get("value").and_then(Value::as_str).is_some_and(|v| {
+                                has_url_credentials(v)
+                                    || crate::yaml::secrets::secret_shape(v).is_some()
+                            });
                         if sensitive && var.get("value").is_some() {
                             if let Some(found) = tree.lookup(var_entry.node, var, "/value") {
                                 out.push(found.value);

@@ -43,6 +43,8 @@ pub struct ConfigFile {
     pub max_file_size: Option<u64>,
     /// Documents whose collections nest deeper than this are reported and not checked (default: 1000).
     pub max_depth: Option<usize>,
+    /// How many nodes YAML aliases may add over all the files of one run; a file past it is reported and not checked (default: 10000000).
+    pub max_alias_nodes: Option<usize>,
     /// Per-rule settings, by rule id: enabled, severity, options.
     #[serde(default, deserialize_with = "null_as_empty")]
     #[schemars(with = "BTreeMap<String, RuleSettingsSchema>")]

@@ -445,13 +445,13 @@ pub fn crd_api_versions<'a>(objects: impl Iterator<Item = &'a Object>) -> Vec<St
 
 /// The group/versions and group/version/kinds served by the CRDs of the `--crds` folders
 /// (files that cannot be read are reported by the schema stage).
-pub fn crd_folder_api_versions(folders: &[PathBuf]) -> Vec<String> {
+pub fn crd_folder_api_versions(folders: &[PathBuf], load: &LoadOptions) -> Vec<String> {
     if folders.is_empty() {
         return Vec::new();
     }
     let inputs: Vec<Input> = folders.iter().cloned().map(Input::Path).collect();
     let config = crate::Config {
-        load: plimsoll_core::LoadOptions::default(),
+        load: load.clone(),
         ..crate::Config::default()
     };
     crate::load(&inputs, &config)

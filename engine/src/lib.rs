@@ -278,10 +278,9 @@ pub fn load(inputs: &[Input], config: &Config) -> Result<Loaded, EngineError> {
         .into_par_iter()
         .map(|job| read(job, &config.load))
         .collect::<Result<_, _>>()?;
-    let parsed: Vec<(Option<PathBuf>, LoadedFile)> = reads
-        .into_par_iter()
-        .map(|r| parse(r, &config.load))
-        .collect();
+    let load = config.load.for_run();
+    let parsed: Vec<(Option<PathBuf>, LoadedFile)> =
+        reads.into_par_iter().map(|r| parse(r, &load)).collect();
     let mut files = Vec::with_capacity(parsed.len());
     let mut paths = Vec::with_capacity(parsed.len());
     for (path, file) in parsed {
@@ -374,6 +373,7 @@ impl Engine {
                 config.strict,
                 &config.schema_locations,
                 &config.crds,
+                &config.load,
                 config.offline,
             )?)
         };
@@ -453,12 +453,11 @@ impl Engine {
         });
         let mut run = Run::default();
         run.timings.read = read_time;
+        // One alias budget for every file of this run.
+        let load = self.config.load.for_run();
         let parse_all = |run: &mut Run, batch: Vec<Read>| -> Vec<(Option<PathBuf>, LoadedFile)> {
             let start = Instant::now();
-            let files = batch
-                .into_par_iter()
-                .map(|r| parse(r, &self.config.load))
-                .collect();
+            let files = batch.into_par_iter().map(|r| parse(r, &load)).collect();
             run.timings.load += start.elapsed();
             files
         };
@@ -476,7 +475,10 @@ impl Engine {
         // `--crds` folders too.
         let mut renders = helm::Renders::default();
         if !charts.is_empty() {
-            crd_api_versions.extend(helm::crd_folder_api_versions(&self.config.crds));
+            crd_api_versions.extend(helm::crd_folder_api_versions(
+                &self.config.crds,
+                &self.config.load,
+            ));
             let version = self
                 .config
                 .kubernetes_version

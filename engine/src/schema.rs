@@ -109,6 +109,7 @@ impl SchemaStage {
         strict: bool,
         locations: &[String],
         crds: &[PathBuf],
+        load: &LoadOptions,
         offline: bool,
     ) -> Result<SchemaStage, EngineError> {
         let version = version.unwrap_or(plimsoll_schemas::default_version());
@@ -131,8 +132,9 @@ impl SchemaStage {
         let mut startup = Vec::new();
         if !crds.is_empty() {
             let inputs: Vec<crate::Input> = crds.iter().cloned().map(crate::Input::Path).collect();
+            // Read with the run's limits (`--max-file-size`, `--max-depth`), as manifests are.
             let config = crate::Config {
-                load: LoadOptions::default(),
+                load: load.clone(),
                 ..crate::Config::default()
             };
             let loaded = crate::load(&inputs, &config)?;

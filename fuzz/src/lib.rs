@@ -7,6 +7,7 @@ use std::cell::RefCell;
 use plimsoll_core::{Discovery, LoadOptions};
 use plimsoll_engine::{Config, Engine, Input};
 use plimsoll_policy::{PolicyOptions, PolicySetBuilder};
+use plimsoll_webhook::decide::{Mode, Rules};
 
 /// The YAML loader on one file: values, spans, secrets, diagnostics.
 pub fn yaml_loader(data: &[u8]) {
@@ -60,4 +61,40 @@ pub fn rego_policy(data: &[u8]) {
             let _ = builder.build();
         }
     }
+}
+
+thread_local! {
+    static WEBHOOK: RefCell<Option<Engine>> = const { RefCell::new(None) };
+}
+
+/// The webhook's handling of one request body, from parsing to the decision, with a
+/// Gatekeeper constraint and a conftest policy loaded so that policy reviews run too.
+pub fn webhook_request(data: &[u8]) {
+    WEBHOOK.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        if slot.is_none() {
+            // The fuzz package sits in `fuzz/`; the stable test compiles this file at the root.
+            let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+            let fixtures = [here.join("fixtures"), here.join("../fixtures")]
+                .into_iter()
+                .find(|p| p.is_dir())
+                .unwrap_or_default();
+            let config = Config {
+                policies: vec![
+                    fixtures.join("policies/conftest"),
+                    fixtures.join("policies/gatekeeper/required-labels.yaml"),
+                ],
+                ..Config::default()
+            };
+            *slot = Engine::new(config).ok();
+        }
+        if let Some(engine) = slot.as_ref() {
+            let rules = Rules {
+                fail_on: plimsoll_core::Severity::Error,
+                mode: Mode::Enforce,
+                enforcement: Default::default(),
+            };
+            let _ = plimsoll_webhook::review::decide_body(data, engine, &rules);
+        }
+    });
 }

@@ -34,9 +34,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum_server::tls_rustls::RustlsConfig;
 use plimsoll_core::Severity;
-use plimsoll_engine::admission::{
-    AdmissionPolicies, OnTimeout, ReviewContext, ReviewOperation, WebhookConfig,
-};
+use plimsoll_engine::admission::{AdmissionPolicies, OnTimeout, WebhookConfig};
 use plimsoll_engine::config::{self, ConfigFile};
 use plimsoll_engine::{Config, Engine};
 
@@ -149,29 +147,9 @@ impl Compiled {
     /// Runs the engine over the object a review is about: `object`, or for a DELETE
     /// `oldObject`, with the request as Gatekeeper policies read it in `input.review`.
     fn check(&self, request: &Request) -> Vec<plimsoll_core::Diagnostic> {
-        let operation = match request.operation {
-            Operation::Update => ReviewOperation::Update,
-            Operation::Delete => ReviewOperation::Delete,
-            Operation::Create | Operation::Connect => ReviewOperation::Create,
-        };
-        let object = if operation == ReviewOperation::Delete {
-            &request.old_object
-        } else {
-            &request.object
-        };
-        let context = ReviewContext {
-            operation,
-            old_object: Some(&request.old_object).filter(|o| o.is_object()),
-            user_info: Some(&request.user_info).filter(|u| u.is_object()),
-            dry_run: request.dry_run,
-            uid: Some(request.uid.as_str()),
-            request_fields: Some(&request.fields),
-        };
         let taken = self.evaluators.lock().ok().and_then(|mut pool| pool.pop());
         let mut evaluator = taken.or_else(|| self.engine.admission_policies());
-        let found = self
-            .engine
-            .admit_review(object, evaluator.as_mut(), Some(&context));
+        let found = review::check(request, &self.engine, evaluator.as_mut());
         if let (Some(evaluator), Ok(mut pool)) = (evaluator, self.evaluators.lock()) {
             pool.push(evaluator);
         }

@@ -1,7 +1,12 @@
 //! The AdmissionReview wire format (`admission.k8s.io/v1` and `v1beta1`, which share their
 //! shape), read as plain JSON so that any malformed part gets a precise reason.
 
+use plimsoll_core::Diagnostic;
+use plimsoll_engine::Engine;
+use plimsoll_engine::admission::{AdmissionPolicies, ReviewContext, ReviewOperation};
 use serde_json::{Map, Value, json};
+
+use crate::decide::{self, Decision, Rules};
 
 /// The version of the request, answered in kind.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -180,6 +185,52 @@ pub fn parse(body: &[u8]) -> Result<Request, BadRequest> {
     })
 }
 
+/// Runs the engine over the object a review is about: `object`, or for a DELETE `oldObject`,
+/// with the request as Gatekeeper policies read it in `input.review`.
+pub fn check(
+    request: &Request,
+    engine: &Engine,
+    policies: Option<&mut AdmissionPolicies>,
+) -> Vec<Diagnostic> {
+    let operation = match request.operation {
+        Operation::Update => ReviewOperation::Update,
+        Operation::Delete => ReviewOperation::Delete,
+        Operation::Create | Operation::Connect => ReviewOperation::Create,
+    };
+    let object = if operation == ReviewOperation::Delete {
+        &request.old_object
+    } else {
+        &request.object
+    };
+    let context = ReviewContext {
+        operation,
+        old_object: Some(&request.old_object).filter(|o| o.is_object()),
+        user_info: Some(&request.user_info).filter(|u| u.is_object()),
+        dry_run: request.dry_run,
+        uid: Some(request.uid.as_str()),
+        request_fields: Some(&request.fields),
+    };
+    engine.admit_review(object, policies, Some(&context))
+}
+
+/// A request body from parsing to decision, without the network, limits or exemptions around
+/// it: [`parse`], then (for what the server reviews) [`check`] and [`decide::decide`]. The
+/// HTTPS handler runs the same three steps; the webhook's fuzz target drives this.
+pub fn decide_body(body: &[u8], engine: &Engine, rules: &Rules) -> Result<Decision, BadRequest> {
+    let request = parse(body)?;
+    let mut policies = engine.admission_policies();
+    let reviewed = match request.operation {
+        Operation::Connect => false,
+        Operation::Delete => policies.is_some() && request.old_object.is_object(),
+        Operation::Create | Operation::Update => true,
+    };
+    if !reviewed {
+        return Ok(Decision::default_allowed());
+    }
+    let found = check(&request, engine, policies.as_mut());
+    Ok(decide::decide(rules, &found))
+}
+
 /// The answer to a review.
 #[derive(Debug, Default)]
 pub struct Answer {
@@ -266,6 +317,44 @@ mod tests {
         })))
         .unwrap_err();
         assert!(error.to_string().contains("not an object"), "{error}");
+    }
+
+    #[test]
+    fn bodies_are_decided_as_the_server_decides_them() {
+        let engine = Engine::new(plimsoll_engine::Config::default()).unwrap();
+        let rules = Rules {
+            fail_on: plimsoll_core::Severity::Error,
+            mode: decide::Mode::Enforce,
+            enforcement: Default::default(),
+        };
+        let pod = |privileged: bool| {
+            json!({
+                "apiVersion": "v1", "kind": "Pod",
+                "metadata": {"name": "p", "namespace": "default"},
+                "spec": {"containers": [{
+                    "name": "c", "image": "busybox:1.36",
+                    "securityContext": {"privileged": privileged},
+                }]},
+            })
+        };
+        let request = |operation: &str, object: Value| {
+            body(json!({
+                "uid": "u", "kind": {"version": "v1", "kind": "Pod"},
+                "operation": operation, "object": object,
+            }))
+        };
+        let denied = decide_body(&request("CREATE", pod(true)), &engine, &rules).unwrap();
+        assert!(!denied.answer.allowed);
+        assert_eq!(denied.denied_by, ["privileged-container"]);
+        let allowed = decide_body(&request("CREATE", pod(false)), &engine, &rules).unwrap();
+        assert!(allowed.answer.allowed, "{:?}", allowed.answer);
+        // A CONNECT, and a DELETE without policies, are not reviewed.
+        let connect = decide_body(&request("CONNECT", pod(true)), &engine, &rules).unwrap();
+        assert!(connect.answer.allowed);
+        let delete = decide_body(&request("DELETE", Value::Null), &engine, &rules).unwrap();
+        assert!(delete.answer.allowed);
+        let error = decide_body(b"{", &engine, &rules).unwrap_err();
+        assert!(error.0.contains("not JSON"), "{error}");
     }
 
     #[test]
