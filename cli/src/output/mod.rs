@@ -13,6 +13,7 @@ pub mod json;
 pub mod junit;
 pub mod paths;
 pub mod sarif;
+pub mod tap;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -28,7 +29,7 @@ use plimsoll_engine::baseline::{Applied, Baseline};
 pub struct OutputArgs {
     /// Output format, optionally followed by `=FILE` to write it to a file; repeat for several
     /// outputs in one run (`--format human --format sarif=report.sarif`). FORMAT is one of
-    /// human, compact, json, sarif, junit, github, html. Default: human.
+    /// human, compact, json, sarif, junit, github, html, tap. Default: human.
     #[arg(long = "format", value_name = "FORMAT[=FILE]", value_parser = parse_format_spec)]
     pub formats: Vec<FormatSpec>,
 
@@ -74,10 +75,11 @@ pub enum Format {
     Junit,
     Github,
     Html,
+    Tap,
 }
 
 impl Format {
-    const ALL: [(&'static str, Format); 7] = [
+    const ALL: [(&'static str, Format); 8] = [
         ("human", Format::Human),
         ("compact", Format::Compact),
         ("json", Format::Json),
@@ -85,6 +87,7 @@ impl Format {
         ("junit", Format::Junit),
         ("github", Format::Github),
         ("html", Format::Html),
+        ("tap", Format::Tap),
     ];
 }
 
@@ -266,6 +269,7 @@ pub fn emit(report: Report, args: &OutputArgs) -> anyhow::Result<ExitCode> {
             Format::Github => github::render(&report, &context),
             Format::Compact => compact::render(&report, &context),
             Format::Html => html::render(&report, &context),
+            Format::Tap => tap::render(&report, &context),
         };
         write(destination.map(PathBuf::as_path), &text)?;
     }
