@@ -14,7 +14,7 @@ set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 seconds="${PLIMSOLL_FUZZ_SECONDS:-30}"
-targets="${PLIMSOLL_FUZZ_TARGETS:-yaml_loader lint_file config_reader rego_policy webhook_request}"
+targets="${PLIMSOLL_FUZZ_TARGETS:-yaml_loader yaml_fast lint_file config_reader rego_policy webhook_request}"
 corpus_src="${PLIMSOLL_CORPUS:-$root/../shared/corpus}"
 
 if ! cargo +nightly --version >/dev/null 2>&1; then

@@ -556,6 +556,7 @@ fn fuzz_targets_run_over_their_seeds() {
         match ext {
             "yaml" | "yml" | "json" => {
                 fuzz_targets::yaml_loader(&data);
+                fuzz_targets::yaml_fast(&data);
                 fuzz_targets::config_reader(&data);
             }
             "rego" => fuzz_targets::rego_policy(&data),

@@ -29,6 +29,24 @@ thread_local! {
     static ENGINE: RefCell<Option<Engine>> = const { RefCell::new(None) };
 }
 
+/// The fast YAML path against the general parser on one text: any difference in documents,
+/// values, spans, key spans, indexes or errors is a failure (the depth limit is checked
+/// with a small one too).
+pub fn yaml_fast(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let shallow = plimsoll_core::yaml::ParseOptions {
+        max_depth: 3,
+        ..plimsoll_core::yaml::ParseOptions::default()
+    };
+    for options in [plimsoll_core::yaml::ParseOptions::default(), shallow] {
+        if let Err(difference) = plimsoll_core::yaml::fast::agreement(text, options) {
+            panic!("the fast YAML path disagrees with the general parser: {difference}");
+        }
+    }
+}
+
 /// The whole lint of one file, through an engine built once per thread.
 pub fn lint_file(data: &[u8]) {
     ENGINE.with(|cell| {
