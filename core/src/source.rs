@@ -50,8 +50,19 @@ impl Span {
 /// taken from metadata cannot be trusted (`/dev/zero`, pipes, files that grow), so every
 /// read of user input goes through this.
 pub fn read_limited(reader: impl std::io::Read, limit: u64) -> std::io::Result<Option<Vec<u8>>> {
+    read_limited_sized(reader, limit, 0)
+}
+
+/// [`read_limited`] into a buffer sized for `expected` bytes (a file's size from its metadata):
+/// the text of a file is then held without the slack of a growing buffer.
+fn read_limited_sized(
+    reader: impl std::io::Read,
+    limit: u64,
+    expected: u64,
+) -> std::io::Result<Option<Vec<u8>>> {
     use std::io::Read as _;
-    let mut bytes = Vec::new();
+    let capacity = usize::try_from(expected.min(limit).saturating_add(1)).unwrap_or(0);
+    let mut bytes = Vec::with_capacity(capacity);
     reader
         .take(limit.saturating_add(1))
         .read_to_end(&mut bytes)?;
@@ -60,7 +71,9 @@ pub fn read_limited(reader: impl std::io::Read, limit: u64) -> std::io::Result<O
 
 /// [`read_limited`] on a file.
 pub fn read_file_limited(path: &std::path::Path, limit: u64) -> std::io::Result<Option<Vec<u8>>> {
-    read_limited(std::fs::File::open(path)?, limit)
+    let file = std::fs::File::open(path)?;
+    let expected = file.metadata().map_or(0, |m| m.len());
+    read_limited_sized(file, limit, expected)
 }
 
 fn clamp_u32(n: usize) -> u32 {

@@ -21,6 +21,7 @@ pub mod policies;
 pub mod schema;
 pub mod suppress;
 pub mod vap;
+mod vap_authz;
 mod vap_resources;
 pub mod vap_test;
 pub mod workspace;
@@ -337,9 +338,9 @@ impl Engine {
         config.rules.disable.retain(|id| !stage_id(id));
         config.rules.enable.retain(|id| !stage_id(id));
         let all = plimsoll_rules::RuleSet::new(&config.rules)?;
-        let (cross, local): (Vec<&str>, Vec<&str>) = all
-            .rule_ids()
-            .partition(|id| CROSS_OBJECT_RULES.contains(id));
+        let (cross, local): (Vec<&str>, Vec<&str>) = all.rule_ids().partition(|id| {
+            CROSS_OBJECT_RULES.contains(id) || WITH_CROSS_OBJECT_RULES.contains(id)
+        });
         let subset = |ids: Vec<&str>| -> Result<Option<plimsoll_rules::RuleSet>, EngineError> {
             if ids.is_empty() {
                 return Ok(None);
@@ -422,12 +423,12 @@ impl Engine {
             .unwrap_or_default()
     }
 
-    /// Runs the pipeline over inputs. Files are read, then checked in batches: files that hold
+    /// Runs the pipeline over inputs. Files are read, then checked: files that hold
     /// CustomResourceDefinitions first (so custom resources anywhere meet their CRD), then the
-    /// rest. After its per-object checks, a batch keeps in full only the objects that rules
-    /// across objects read; the others keep their identity and metadata, which bounds memory.
+    /// rest, each file parsed and checked on its own in one parallel pass. After its per-object
+    /// checks, a file keeps in full only the objects that rules across objects read; the others
+    /// keep their identity and metadata, which bounds memory.
     pub fn lint(&self, inputs: &[Input]) -> Result<Report, EngineError> {
-        const BATCH: usize = 64;
         let started = Instant::now();
         let trees = if self.config.kustomize {
             let exclude = discover::compile_globs(&self.config.exclude)?;
@@ -500,11 +501,24 @@ impl Engine {
             run.diagnostics.append(&mut trees.diagnostics);
             self.add_batch(&mut run, std::mem::take(&mut trees.files));
         }
-        let mut rest = rest.into_iter().peekable();
-        while rest.peek().is_some() {
-            let batch: Vec<Read> = rest.by_ref().take(BATCH).collect();
-            let files = parse_all(&mut run, batch);
-            self.add_batch(&mut run, files);
+        // The other files go through every per-object stage in one parallel pass, each file
+        // on its own from reading to slimming: no stage waits for the others' files.
+        let catalog = run.catalog.take();
+        let slim = self.policies.is_none() && !run.whole;
+        let checked: Vec<Checked> = rest
+            .into_par_iter()
+            .map(|r| {
+                let start = Instant::now();
+                let (path, file) = parse(r, &load);
+                let load_time = start.elapsed();
+                let mut checked = self.check_file(catalog.as_ref(), path, file, slim, true);
+                checked.timings.load = load_time;
+                checked
+            })
+            .collect();
+        run.catalog = catalog;
+        for file in checked {
+            run.add(file);
         }
         let mut report = self.finish(run);
         if !renders.is_empty() {
@@ -526,39 +540,90 @@ impl Engine {
         self.finish(run)
     }
 
-    /// The per-object stages over one batch of files.
+    /// The per-object stages over a set of files whose CustomResourceDefinitions join the
+    /// run's catalog before any of them is validated.
     fn add_batch(&self, run: &mut Run, files: Vec<(Option<PathBuf>, LoadedFile)>) {
-        let mut objects = Vec::new();
-        for (path, file) in files {
-            if !file.relevant {
-                continue;
-            }
-            run.diagnostics.extend(file.diagnostics);
-            run.sources.push(file.source);
-            run.paths.push(path);
-            objects.extend(file.objects);
+        let mut files: Vec<(Option<PathBuf>, LoadedFile)> =
+            files.into_iter().filter(|(_, f)| f.relevant).collect();
+        for (_, file) in &mut files {
+            schema::filter_kinds(&self.config, &mut file.objects, &mut file.diagnostics);
         }
-        schema::filter_kinds(&self.config, &mut objects, &mut run.diagnostics);
+        if let Some(schemas) = &self.schemas {
+            let start = Instant::now();
+            let objects = files.iter().flat_map(|(_, f)| f.objects.iter());
+            schemas.catalog_with(objects, &mut run.catalog, &mut run.diagnostics);
+            run.timings.schemas += start.elapsed();
+        }
+        // Policies see whole objects (Gatekeeper's inventory, --combine): keep them all.
+        run.whole |= files
+            .iter()
+            .any(|(_, f)| f.objects.iter().any(|o| vap::is_policy(&o.value)));
+        let slim = self.policies.is_none() && !run.whole;
+        let catalog = run.catalog.as_ref();
+        let checked: Vec<Checked> = files
+            .into_par_iter()
+            .map(|(path, file)| self.check_file(catalog, path, file, slim, false))
+            .collect();
+        for file in checked {
+            run.add(file);
+        }
+    }
+
+    /// The per-object stages of one file: schemas, the rules that read one object, then the
+    /// slimming of what no rule across objects reads.
+    fn check_file(
+        &self,
+        catalog: Option<&plimsoll_schemas::Catalog>,
+        path: Option<PathBuf>,
+        file: LoadedFile,
+        slim: bool,
+        filter: bool,
+    ) -> Checked {
+        let LoadedFile {
+            source,
+            mut objects,
+            mut diagnostics,
+            relevant,
+        } = file;
+        let mut timings = Timings::default();
+        if !relevant {
+            return Checked {
+                path,
+                source: None,
+                objects,
+                diagnostics,
+                whole: false,
+                timings,
+            };
+        }
+        if filter {
+            schema::filter_kinds(&self.config, &mut objects, &mut diagnostics);
+        }
         let start = Instant::now();
         if let Some(schemas) = &self.schemas {
-            schemas.catalog_with(objects.iter(), &mut run.catalog, &mut run.diagnostics);
-            run.diagnostics
-                .extend(schemas.validate(run.catalog.as_ref(), &objects));
+            diagnostics.extend(schemas.validate(catalog, &objects));
         }
         let schemas_done = Instant::now();
-        run.timings.schemas += schemas_done - start;
+        timings.schemas = schemas_done - start;
         if let Some(rules) = &self.local_rules {
-            run.diagnostics.extend(rules.check(&objects));
+            diagnostics.extend(rules.check(&objects));
         }
-        run.timings.local_rules += schemas_done.elapsed();
-        // Policies see whole objects (Gatekeeper's inventory, --combine): keep them all.
-        run.whole |= objects.iter().any(|o| vap::is_policy(&o.value));
-        if self.policies.is_none() && !run.whole {
-            let start = Instant::now();
-            objects.par_iter_mut().for_each(|object| self.slim(object));
-            run.timings.slim += start.elapsed();
+        let rules_done = Instant::now();
+        timings.local_rules = rules_done - schemas_done;
+        // A policy found late (its kind spelt with escapes) keeps its own file's objects whole.
+        let whole = objects.iter().any(|o| vap::is_policy(&o.value));
+        if slim && !whole {
+            objects.iter_mut().for_each(|object| self.slim(object));
         }
-        run.objects.extend(objects);
+        timings.slim = rules_done.elapsed();
+        Checked {
+            path,
+            source: Some(source),
+            objects,
+            diagnostics,
+            whole,
+            timings,
+        }
     }
 
     /// Replaces the content of an object that no rule across objects reads by a digest of it:
@@ -926,7 +991,36 @@ struct Run {
     whole: bool,
 }
 
-/// Time spent per stage.
+impl Run {
+    /// Adds what the per-object stages left of a file.
+    fn add(&mut self, file: Checked) {
+        let Some(source) = file.source else {
+            return;
+        };
+        self.diagnostics.extend(file.diagnostics);
+        self.sources.push(source);
+        self.paths.push(file.path);
+        self.objects.extend(file.objects);
+        self.whole |= file.whole;
+        self.timings.load += file.timings.load;
+        self.timings.schemas += file.timings.schemas;
+        self.timings.local_rules += file.timings.local_rules;
+        self.timings.slim += file.timings.slim;
+    }
+}
+
+/// One file after its per-object stages (`source` is `None` for a file left out of the run).
+struct Checked {
+    path: Option<PathBuf>,
+    source: Option<Arc<Source>>,
+    objects: Vec<Object>,
+    diagnostics: Vec<Diagnostic>,
+    /// The file holds an admission policy.
+    whole: bool,
+    timings: Timings,
+}
+
+/// Time spent per stage; the per-file stages sum the time of each file (on whichever thread).
 #[derive(Default)]
 struct Timings {
     read: Duration,
@@ -942,6 +1036,8 @@ struct Timings {
 /// Rules that read other objects of the run (through the rules' index).
 pub const CROSS_OBJECT_RULES: &[&str] = &[
     "automount-service-account-token",
+    "binding-grants-pod-exec",
+    "binding-grants-wildcard",
     "duplicate-object",
     "hpa-conflicts-with-replicas",
     "hpa-target-not-found",
@@ -959,16 +1055,17 @@ pub const CROSS_OBJECT_RULES: &[&str] = &[
     "statefulset-service-mismatch",
 ];
 
+/// Rules that judge one object, and so run at admission, but that another object of a run can
+/// silence (an autoscaler in another file exempts a single replica): in a run they wait for
+/// every file, with the rules across objects.
+const WITH_CROSS_OBJECT_RULES: &[&str] = &["single-replica"];
+
 /// Kinds whose content (beyond identity and metadata) no rule across objects reads, and that
 /// are often large (dashboards in ConfigMaps, CRD schemas).
 const SLIMMED_KINDS: &[&str] = &[
     "ConfigMap",
     "Secret",
     "CustomResourceDefinition",
-    "ClusterRole",
-    "Role",
-    "ClusterRoleBinding",
-    "RoleBinding",
     "ValidatingWebhookConfiguration",
     "MutatingWebhookConfiguration",
     "APIService",
@@ -1032,7 +1129,7 @@ mod tests {
 
     #[test]
     fn cross_object_rules_exist() {
-        for id in CROSS_OBJECT_RULES {
+        for id in CROSS_OBJECT_RULES.iter().chain(WITH_CROSS_OBJECT_RULES) {
             assert!(plimsoll_rules::rule_info(id).is_some(), "{id}");
         }
     }
