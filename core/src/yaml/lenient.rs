@@ -12,7 +12,14 @@
 //!   `continued"`), or indented with tabs;
 //! - a flow collection (`[`, `{`) continued on lines indented at or below its key;
 //! - a comment right after a closing quote or bracket (`"b"#c`, `[a]#c`);
-//! - a tab after `:` (`a:<TAB>b`).
+//! - a tab after `:` (`a:<TAB>b`);
+//! - `\'` in a double-quoted scalar (an apostrophe for go-yaml, unknown to YAML 1.2): the
+//!   parser reads `\a` there, and the value gets its apostrophe back ([`Repairs::restore`]);
+//! - a carriage return alone as a line break inside a quoted scalar.
+//!
+//! And what go-yaml rejects that YAML 1.2 allows: control characters anywhere in the text
+//! ([`control_characters`]), and a tab between a block sequence's `-` and its item
+//! ([`tab_after_dash`]).
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
@@ -29,6 +36,8 @@ pub(super) struct Repairs {
     inserts: BTreeMap<usize, usize>,
     /// Tabs the parser sees as spaces.
     tabs: BTreeSet<usize>,
+    /// `\'` escapes (the offset of the backslash) the parser sees as `\a`.
+    apostrophes: BTreeSet<usize>,
 }
 
 /// Where the parser saw inserted spaces, to map its character indices back to the text's.
@@ -77,13 +86,19 @@ impl Repairs {
         let chunk = &text[base..];
         let mut inserts = self.inserts.range(base..).peekable();
         let mut tabs = self.tabs.range(base..).peekable();
-        if inserts.peek().is_none() && tabs.peek().is_none() {
+        let mut apostrophes = self.apostrophes.range(base..).peekable();
+        if inserts.peek().is_none() && tabs.peek().is_none() && apostrophes.peek().is_none() {
             return (Cow::Borrowed(chunk), Shifts::default());
         }
         let mut bytes = chunk.as_bytes().to_vec();
         for &tab in tabs {
             if let Some(b @ b'\t') = bytes.get_mut(tab - base) {
                 *b = b' ';
+            }
+        }
+        for &escape in apostrophes {
+            if let Some(b @ b'\'') = bytes.get_mut(escape + 1 - base) {
+                *b = b'a';
             }
         }
         let extra: usize = self.inserts.range(base..).map(|(_, n)| n).sum();
@@ -126,6 +141,9 @@ impl Repairs {
             }
             "comments must be separated from other tokens by whitespace" => self.comment(text, at),
             "':' must be followed by a valid YAML whitespace" => self.separating_tabs(text, at),
+            "while parsing a quoted scalar, found unknown escape character" => {
+                self.escaped_apostrophes(text, at)
+            }
             _ => false,
         }
     }
@@ -160,7 +178,10 @@ impl Repairs {
                     }
                 }
                 Some(b'"') if quote == b'"' => return changed,
-                Some(b'\n') => {
+                Some(b'\n') | Some(b'\r')
+                    if bytes.get(i) == Some(&b'\n') || bytes.get(i + 1) != Some(&b'\n') =>
+                {
+                    // A line feed, or a carriage return alone: both break the line.
                     let start = i + 1;
                     if opens_or_closes_document(&text[start..]) {
                         // go-yaml ends the document here too, and the scalar is unclosed.
@@ -222,6 +243,77 @@ impl Repairs {
         }
         self.inserts.insert(at, 1);
         true
+    }
+
+    /// `\'` escapes in the double-quoted scalar starting at `at` (go-yaml reads an apostrophe).
+    fn escaped_apostrophes(&mut self, text: &str, at: usize) -> bool {
+        let bytes = text.as_bytes();
+        if bytes.get(at) != Some(&b'"') {
+            return false;
+        }
+        let mut changed = false;
+        let mut i = at + 1;
+        while let Some(&b) = bytes.get(i) {
+            match b {
+                b'"' => break,
+                b'\\' => {
+                    if bytes.get(i + 1) == Some(&b'\'') {
+                        changed |= self.apostrophes.insert(i);
+                    }
+                    i += 2;
+                }
+                _ => i += 1,
+            }
+        }
+        changed
+    }
+
+    /// The value of the double-quoted scalar at `span` with its repaired `\'` escapes read as
+    /// apostrophes; `None` when it has none. The parser gave a BEL for each, in order among
+    /// the BELs the scalar's own escapes give.
+    /// `chunk` is the text from `base`; `start` and `end` are offsets in the whole text.
+    pub(super) fn restore(
+        &self,
+        chunk: &str,
+        base: usize,
+        (start, end): (usize, usize),
+        value: &str,
+    ) -> Option<String> {
+        self.apostrophes.range(start..end).next()?;
+        let bytes = chunk.as_bytes();
+        let mut repaired = Vec::new();
+        let (mut i, end) = (start - base + 1, (end - base).min(bytes.len()));
+        while i < end {
+            match bytes[i] {
+                b'"' => break,
+                0x07 => repaired.push(false),
+                b'\\' => {
+                    let rest = chunk.get(i + 1..end).unwrap_or("");
+                    if self.apostrophes.contains(&(base + i)) {
+                        repaired.push(true);
+                    } else if rest.starts_with('a')
+                        || rest.starts_with("x07")
+                        || rest.starts_with("u0007")
+                        || rest.starts_with("U00000007")
+                    {
+                        repaired.push(false);
+                    }
+                    i += 1;
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        let mut repaired = repaired.into_iter();
+        Some(
+            value
+                .chars()
+                .map(|c| match c {
+                    '\x07' if repaired.next() == Some(true) => '\'',
+                    c => c,
+                })
+                .collect(),
+        )
     }
 
     /// Tabs between `:` and the value, which go-yaml reads as the separating blank (after
@@ -340,4 +432,41 @@ fn in_flow(text: &str) -> bool {
         i += 1;
     }
     depth > 0
+}
+
+/// The offset of every character go-yaml refuses to read (its reader allows tab, line feed,
+/// carriage return, U+0020 to U+007E, U+0085, U+00A0 to U+D7FF, U+E000 to U+FFFD and above).
+pub(super) fn control_characters(text: &str) -> Vec<usize> {
+    let b = text.as_bytes();
+    let mut found = Vec::new();
+    for (i, &c) in b.iter().enumerate() {
+        let bad = match c {
+            b'\t' | b'\n' | b'\r' => false,
+            0x00..=0x1f | 0x7f => true,
+            // U+0080 to U+009F but U+0085.
+            0xc2 => matches!(b.get(i + 1), Some(&n) if (0x80..=0x9f).contains(&n) && n != 0x85),
+            // U+FFFE, U+FFFF.
+            0xef => b.get(i + 1) == Some(&0xbf) && matches!(b.get(i + 2), Some(0xbe | 0xbf)),
+            _ => false,
+        };
+        if bad {
+            found.push(i);
+        }
+    }
+    found
+}
+
+/// The offset of a tab between a block sequence's `-` and the item starting at `start` on
+/// the same line: go-yaml does not skip it there.
+pub(super) fn tab_after_dash(chunk: &str, start: usize) -> Option<usize> {
+    let b = chunk.as_bytes();
+    let mut i = start.min(b.len());
+    let mut tab = None;
+    while i > 0 && matches!(b[i - 1], b' ' | b'\t') {
+        i -= 1;
+        if b[i] == b'\t' {
+            tab = Some(i);
+        }
+    }
+    (i > 0 && b[i - 1] == b'-').then_some(tab).flatten()
 }

@@ -6,8 +6,8 @@
 //! values JSON cannot carry, aliases that expand past a limit. After a syntax error the parse
 //! restarts at the next `---` line, so one broken document does not hide the others.
 
-mod lenient;
 pub mod fast;
+mod lenient;
 pub mod resolve;
 pub mod secrets;
 pub mod tree;
@@ -116,6 +116,7 @@ fn parse_all(text: &str, options: ParseOptions) -> Stream {
             chunk,
             &patched,
             &offsets,
+            &repairs,
             options,
             &mut stream,
             &mut doc_index,
@@ -158,7 +159,39 @@ fn parse_all(text: &str, options: ParseOptions) -> Stream {
             }
         }
     }
+    reject_control_characters(text, &mut stream);
     stream
+}
+
+/// go-yaml refuses a document holding a control character (anywhere, comments included):
+/// report the first one of each document and drop the document.
+fn reject_control_characters(text: &str, stream: &mut Stream) {
+    let mut region_end = 0;
+    for at in lenient::control_characters(text) {
+        if at < region_end {
+            continue;
+        }
+        let mut start = memchr::memrchr(b'\n', &text.as_bytes()[..at]).map_or(0, |i| i + 1);
+        while start > 0 && !opens_document(&text[start..]) {
+            start = memchr::memrchr(b'\n', &text.as_bytes()[..start - 1]).map_or(0, |i| i + 1);
+        }
+        region_end = following_document_start(text, at).unwrap_or(text.len());
+        let c = text[at..].chars().next().map_or(0, u32::from);
+        stream.errors.push(YamlError {
+            rule: "yaml-syntax",
+            span: Span::new(at, at + next_char_len(text, at).max(1)),
+            message: format!(
+                "invalid YAML: control character U+{c:04X} (Kubernetes' YAML reader rejects the document)"
+            ),
+            help: Some(format!(
+                "remove the character, or write it as the escape `\\u{c:04X}` in a double-quoted string"
+            )),
+            related: None,
+        });
+        stream
+            .documents
+            .retain(|d| !(start..region_end).contains(&(d.span.start as usize)));
+    }
 }
 
 /// The offset of the line that opens the next document after an error at `offset`: the
@@ -331,6 +364,7 @@ fn parse_chunk(
     chunk: &str,
     parsed: &str,
     offsets: &Offsets<'_>,
+    repairs: &lenient::Repairs,
     options: ParseOptions,
     stream: &mut Stream,
     doc_index: &mut usize,
@@ -357,6 +391,19 @@ fn parse_chunk(
             }
         };
         let span = offsets.span(&span);
+        if !builder.abandoned
+            && let Some(tab) = builder.tab_after_dash(&event, text, span.start as usize - base)
+        {
+            // go-yaml stops at a tab after a block sequence's `-`: the document is not read.
+            builder.stream.errors.push(YamlError {
+                rule: "yaml-syntax",
+                span: Span::new(base + tab, base + tab + 1),
+                message: "invalid YAML: a tab after `-` cannot start a sequence item (Kubernetes' YAML reader rejects it)".to_owned(),
+                help: Some("put a space after `-` instead of the tab".to_owned()),
+                related: None,
+            });
+            builder.abandon();
+        }
         match event {
             Event::DocumentStart(_) => {
                 builder.stack.clear();
@@ -380,7 +427,17 @@ fn parse_chunk(
                 *doc_index += 1;
             }
             _ if builder.abandoned => {}
-            Event::Scalar(value, style, anchor, tag) => {
+            Event::Scalar(mut value, style, anchor, tag) => {
+                if style == ScalarStyle::DoubleQuoted
+                    && let Some(restored) = repairs.restore(
+                        text,
+                        base,
+                        (span.start as usize, span.end as usize),
+                        &value,
+                    )
+                {
+                    value = restored.into();
+                }
                 let style = match style {
                     ScalarStyle::Plain => Style::Plain,
                     ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => Style::Quoted,
@@ -540,6 +597,25 @@ impl Builder<'_> {
             },
             frame.anchor,
         );
+    }
+
+    /// For a node that starts a block sequence's item, the offset (in the chunk) of a tab
+    /// between the `-` and the node.
+    fn tab_after_dash(&self, event: &Event<'_>, chunk: &str, start: usize) -> Option<usize> {
+        let frame = self.stack.last()?;
+        if frame.flow
+            || !matches!(frame.collection, Collection::Seq(_))
+            || !matches!(
+                event,
+                Event::Scalar(..)
+                    | Event::SequenceStart(..)
+                    | Event::MappingStart(..)
+                    | Event::Alias(_)
+            )
+        {
+            return None;
+        }
+        lenient::tab_after_dash(chunk, start)
     }
 
     /// A collection nested past the limit: the document is reported and not read.

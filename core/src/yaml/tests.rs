@@ -404,3 +404,60 @@ fn a_tab_still_cannot_indent_a_block() {
     let text = "a:\n\tb: c\n";
     assert!(syntax_error_at(text).starts_with("b: c") || syntax_error_at(text).starts_with('\t'));
 }
+
+#[test]
+fn an_escaped_apostrophe_in_double_quotes_is_an_apostrophe() {
+    let text = "a: \"it\\'s \\a \\x07 \\'\"\nb: \"don\\'t\nsplit\"\nc: 'plain\\'\n";
+    let (value, a) = read_at(text, "/a");
+    assert_eq!(
+        value,
+        json!({"a": "it's \u{7} \u{7} '", "b": "don't split", "c": "plain\\"})
+    );
+    assert_eq!(a, "\"it\\'s \\a \\x07 \\'\"");
+    // Other escapes YAML 1.2 does not know stay errors, as for go-yaml.
+    assert!(syntax_error_at("a: \"\\q\"\n").starts_with("\"\\q"));
+}
+
+#[test]
+fn a_carriage_return_alone_breaks_a_quoted_line() {
+    let (value, _) = read_at("a: \"x\ry\"\nb: 1\n", "/b");
+    assert_eq!(value, json!({"a": "x y", "b": 1}));
+}
+
+#[test]
+fn control_characters_drop_their_document() {
+    let text = "a: 1\n---\n# a \u{1} in a comment\nb: 2\n---\nc: \"\u{7f}\"\n---\nd: é\u{86}\n---\ne: \u{85}\n";
+    let s = parse(text);
+    let values: Vec<_> = s.documents.iter().map(|d| d.value.clone()).collect();
+    assert_eq!(values, [json!({"a": 1}), json!({"e": "\u{85}"})]);
+    let at: Vec<_> = s
+        .errors
+        .iter()
+        .map(|e| (e.rule, &text[e.span.range()]))
+        .collect();
+    assert_eq!(
+        at,
+        [
+            ("yaml-syntax", "\u{1}"),
+            ("yaml-syntax", "\u{7f}"),
+            ("yaml-syntax", "\u{86}")
+        ]
+    );
+    assert!(
+        s.errors[0].message.contains("U+0001"),
+        "{}",
+        s.errors[0].message
+    );
+}
+
+#[test]
+fn a_tab_after_a_dash_is_an_error() {
+    let text = "a:\n- x\n-\ty\n- \t{z: 1}\n";
+    let s = parse(text);
+    assert!(s.documents.is_empty());
+    assert_eq!(s.errors.len(), 1, "{:?}", s.errors);
+    assert_eq!(s.errors[0].span, Span::new(8, 9));
+    // A tab inside an item, or after `:`, stays fine.
+    let (value, _) = read_at("a:\n- x\ty\n- k:\tv\n", "/a/1/k");
+    assert_eq!(value, json!({"a": ["x\ty", {"k": "v"}]}));
+}
