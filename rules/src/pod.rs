@@ -7,6 +7,13 @@
 //! `StatefulSet` and `DaemonSet`, and OpenShift `DeploymentConfig`. The configuration
 //! adds more (`podTemplatePaths`). The metadata of a template is the sibling of its spec
 //! (`…/template/metadata`); for a bare Pod it is the object's own `/metadata`.
+//!
+//! Argo Workflows (`Workflow`, `CronWorkflow`, `WorkflowTemplate`, `ClusterWorkflowTemplate`)
+//! run one pod per step: the workflow spec holds the pod-level fields (`securityContext`,
+//! `volumes`, `serviceAccountName`, `hostNetwork`…) and `podMetadata`, and each of
+//! `spec.templates[]` brings its containers: `container`, `script`, `containerSet.containers[]`
+//! and `sidecars[]` (main containers) and `initContainers[]`. A container without a name is
+//! named after its template.
 
 use plimsoll_core::Object;
 use serde_json::{Map, Value};
@@ -49,6 +56,22 @@ const BUILT_IN: &[(&str, &str, &str)] = &[
         "/spec/template/spec",
     ),
 ];
+
+/// Argo Workflows kinds and the pointer to their workflow spec (see the module comment).
+const ARGO_WORKFLOWS: &[(&str, &str)] = &[
+    ("Workflow", "/spec"),
+    ("WorkflowTemplate", "/spec"),
+    ("ClusterWorkflowTemplate", "/spec"),
+    ("CronWorkflow", "/spec/workflowSpec"),
+];
+
+/// Whether an object is an Argo workflow (its containers live in `templates[]`).
+fn is_argo_workflow(object: &Object, pointer: &str) -> bool {
+    object.group() == "argoproj.io"
+        && ARGO_WORKFLOWS
+            .iter()
+            .any(|(k, p)| *k == object.kind() && *p == pointer)
+}
 
 /// The compiled table of kinds that carry a pod template.
 #[derive(Clone, Debug)]
@@ -108,6 +131,11 @@ impl PodTemplates {
                 return Some(pointer);
             }
         }
+        if group == "argoproj.io"
+            && let Some((_, pointer)) = ARGO_WORKFLOWS.iter().find(|(k, _)| *k == kind)
+        {
+            return Some(pointer);
+        }
         BUILT_IN
             .iter()
             .find(|(g, k, _)| *k == kind && *g == group)
@@ -118,7 +146,9 @@ impl PodTemplates {
     pub fn pod_spec<'o>(&self, object: &'o Object) -> Option<PodSpec<'o>> {
         let pointer = self.spec_pointer(object)?;
         let spec = object.value.pointer(pointer)?.as_object()?;
+        let workflow = is_argo_workflow(object, pointer);
         let meta_pointer = match pointer.strip_suffix("/spec") {
+            _ if workflow => format!("{pointer}/podMetadata"),
             Some(template) if !template.is_empty() => format!("{template}/metadata"),
             _ => "/metadata".to_owned(),
         };
@@ -132,6 +162,7 @@ impl PodTemplates {
             pointer: pointer.to_owned(),
             meta_pointer,
             metadata,
+            workflow,
         })
     }
 }
@@ -146,6 +177,8 @@ pub struct PodSpec<'o> {
     /// Pointer to the pod's metadata, e.g. `/spec/template/metadata`.
     pub meta_pointer: String,
     pub metadata: Option<&'o Map<String, Value>>,
+    /// An Argo workflow: containers come from each of `templates[]`.
+    pub workflow: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -240,6 +273,9 @@ impl<'o> PodSpec<'o> {
     /// `ephemeralContainers`. Entries that are not mappings are skipped (schema validation
     /// reports them); a container without a name is named `<unnamed>`.
     pub fn containers_of(&self, kinds: &'static [ContainerKind]) -> Vec<Container<'o>> {
+        if self.workflow {
+            return self.workflow_containers(kinds);
+        }
         let mut out = Vec::new();
         for &kind in kinds {
             let Some(list) = self.spec.get(kind.field()).and_then(Value::as_array) else {
@@ -258,6 +294,68 @@ impl<'o> PodSpec<'o> {
                         .and_then(Value::as_str)
                         .unwrap_or("<unnamed>"),
                 });
+            }
+        }
+        out
+    }
+
+    /// The containers of an Argo workflow's templates, template by template.
+    fn workflow_containers(&self, kinds: &'static [ContainerKind]) -> Vec<Container<'o>> {
+        let mut out = Vec::new();
+        let Some(templates) = self.spec.get("templates").and_then(Value::as_array) else {
+            return out;
+        };
+        for (t, template) in templates.iter().enumerate() {
+            let Some(template) = template.as_object() else {
+                continue;
+            };
+            let base = format!("{}/templates/{t}", self.pointer);
+            let template_name = template.get("name").and_then(Value::as_str);
+            let mut push = |kind, value: &'o Value, pointer: String| {
+                if let Some(value) = value.as_object() {
+                    let name = value.get("name").and_then(Value::as_str);
+                    out.push(Container {
+                        kind,
+                        value,
+                        pointer,
+                        name: name.or(template_name).unwrap_or("<unnamed>"),
+                    });
+                }
+            };
+            let lists: &[(ContainerKind, &str)] = &[
+                (ContainerKind::Main, "sidecars"),
+                (ContainerKind::Init, "initContainers"),
+            ];
+            if kinds.contains(&ContainerKind::Main) {
+                for field in ["container", "script"] {
+                    if let Some(value) = template.get(field) {
+                        push(ContainerKind::Main, value, format!("{base}/{field}"));
+                    }
+                }
+                let set = template
+                    .get("containerSet")
+                    .and_then(|s| s.get("containers"));
+                for (i, value) in set
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .enumerate()
+                {
+                    push(
+                        ContainerKind::Main,
+                        value,
+                        format!("{base}/containerSet/containers/{i}"),
+                    );
+                }
+            }
+            for &(kind, field) in lists {
+                if !kinds.contains(&kind) {
+                    continue;
+                }
+                let list = template.get(field).and_then(Value::as_array);
+                for (i, value) in list.into_iter().flatten().enumerate() {
+                    push(kind, value, format!("{base}/{field}/{i}"));
+                }
             }
         }
         out
@@ -305,9 +403,13 @@ impl<'o> PodSpec<'o> {
         self.get("/os/name").and_then(Value::as_str) == Some("windows")
     }
 
-    /// Whether the workload runs to completion (Job, CronJob, ScaledJob, or a Pod whose
-    /// `restartPolicy` is not `Always`), so that probes and replicas do not apply to it.
+    /// Whether the workload runs to completion (Job, CronJob, ScaledJob, an Argo workflow, or
+    /// a Pod whose `restartPolicy` is not `Always`), so that probes and replicas do not apply
+    /// to it.
     pub fn runs_to_completion(&self) -> bool {
+        if self.workflow {
+            return true;
+        }
         match self.object.kind() {
             "Job" | "CronJob" | "ScaledJob" => true,
             "Pod" => matches!(

@@ -125,6 +125,9 @@ static RULES: &[Registered] = &[
     rule!(reliability::statefulset_service_mismatch),
     rule!(reliability::topology_spread_selects_other_pods),
     rule!(reliability::deployment_strategy),
+    rule!(rbac::binding_grants_pod_exec),
+    rule!(rbac::binding_grants_wildcard),
+    rule!(security::secret_in_config_map),
 ];
 
 /// The named sets of rules (`--profile`, `profile:`), from the fewest to every rule.

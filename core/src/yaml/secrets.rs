@@ -6,8 +6,108 @@
 //! document that says `kind: Secret` (any case, YAML or JSON), it masks the values under
 //! every top-level key that contains `data` (`data`, `stringData`, `stringdata`…), the value
 //! of a `last-applied-configuration` annotation, and any JSON `"…data…": {…}` member.
+//!
+//! [`secret_shape`] recognises credentials by their shape alone (a PEM private key, a cloud
+//! or forge token, a JSON Web Token), whatever the key they are stored under: the loader masks
+//! such env values and ConfigMap values, and the rules report them.
 
 use crate::source::Span;
+
+/// What a value holds when it contains a credential recognisable by its shape alone: `a PEM
+/// private key`, `an AWS access key id`, `a GitHub token`, `a GitLab token`, `a Slack token`,
+/// `a Slack webhook URL`, `a Google API key`, `a Stripe secret key`, `a JSON Web Token`.
+/// Tokens are looked for among the words of the value (runs of letters, digits, `_`, `-`,
+/// `.`), so that `Bearer ghp_…` or a line of a configuration file counts too.
+pub fn secret_shape(value: &str) -> Option<&'static str> {
+    if value.len() < 20 {
+        return None;
+    }
+    if let Some(at) = value.find("-----BEGIN ") {
+        let header = &value[at + 11..];
+        let header = &header[..header.find("-----").unwrap_or(header.len())];
+        if header.contains("PRIVATE KEY") {
+            return Some("a PEM private key");
+        }
+    }
+    if value.contains("hooks.slack.com/services/T") {
+        return Some("a Slack webhook URL");
+    }
+    value
+        .split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')))
+        .find_map(token_shape)
+}
+
+/// The kind of credential one word is, by its prefix, length and alphabet.
+fn token_shape(word: &str) -> Option<&'static str> {
+    let alnum = |s: &str| s.bytes().all(|b| b.is_ascii_alphanumeric());
+    let upper_alnum = |s: &str| {
+        s.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    };
+    let url_safe = |s: &str| {
+        s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    };
+    const AWS: &[&str] = &[
+        "AKIA", "ASIA", "AGPA", "AIDA", "AROA", "ANPA", "ANVA", "AIPA",
+    ];
+    if word.len() == 20 && AWS.iter().any(|p| word.starts_with(p)) && upper_alnum(word) {
+        return Some("an AWS access key id");
+    }
+    const GITHUB: &[&str] = &["ghp_", "gho_", "ghu_", "ghs_", "ghr_"];
+    if GITHUB.iter().any(|p| word.starts_with(p)) && word.len() >= 40 && alnum(&word[4..]) {
+        return Some("a GitHub token");
+    }
+    if let Some(rest) = word.strip_prefix("github_pat_")
+        && rest.len() >= 60
+        && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    {
+        return Some("a GitHub token");
+    }
+    if let Some(rest) = word.strip_prefix("glpat-")
+        && rest.len() >= 20
+        && url_safe(rest)
+    {
+        return Some("a GitLab token");
+    }
+    const SLACK: &[&str] = &["xoxb-", "xoxp-", "xoxa-", "xoxr-", "xoxs-", "xoxe-"];
+    if SLACK.iter().any(|p| word.starts_with(p)) && word.len() >= 20 && url_safe(&word[5..]) {
+        return Some("a Slack token");
+    }
+    if let Some(rest) = word.strip_prefix("AIza")
+        && rest.len() == 35
+        && url_safe(rest)
+    {
+        return Some("a Google API key");
+    }
+    if let Some(rest) = word
+        .strip_prefix("sk_live_")
+        .or_else(|| word.strip_prefix("rk_live_"))
+        && rest.len() >= 20
+        && alnum(rest)
+    {
+        return Some("a Stripe secret key");
+    }
+    if is_jwt(word) {
+        return Some("a JSON Web Token");
+    }
+    None
+}
+
+/// Three base64url parts separated by dots, the first two JSON objects (`eyJ` is `{"`).
+fn is_jwt(word: &str) -> bool {
+    let parts: Vec<&str> = word.split('.').collect();
+    parts.len() == 3
+        && parts[0].starts_with("eyJ")
+        && parts[1].starts_with("eyJ")
+        && parts[0].len() >= 10
+        && parts[1].len() >= 10
+        && parts[2].len() >= 16
+        && parts.iter().all(|p| {
+            p.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        })
+}
 
 /// The spans of the raw text to mask.
 pub fn raw_secret_spans(text: &str) -> Vec<Span> {
@@ -249,6 +349,51 @@ mod tests {
         assert!(!out.contains("aHVudGVyMg=="), "{out}");
         assert!(out.contains("\"type\": \"Opaque\""), "{out}");
         assert!(out.contains("name: t"), "{out}");
+    }
+
+    #[test]
+    fn secret_shapes() {
+        let pem =
+            "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n-----END RSA PRIVATE KEY-----\n";
+        let jwt = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U";
+        for (value, shape) in [
+            (pem, "a PEM private key"),
+            (
+                "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA",
+                "a PEM private key",
+            ),
+            ("AKIAIOSFODNN7EXAMPLE", "an AWS access key id"),
+            (
+                "Bearer ghp_0123456789abcdefghijABCDEFGHIJ012345",
+                "a GitHub token",
+            ),
+            ("glpat-xxxxxxxxxxxxxxxxxxxx", "a GitLab token"),
+            ("xoxb-1234567890-abcdefghij", "a Slack token"),
+            (
+                "https://hooks.slack.com/services/T000/B000/XXXX",
+                "a Slack webhook URL",
+            ),
+            (
+                "AIzaSyA-1234567890abcdefghijklmnopqrstu",
+                "a Google API key",
+            ),
+            ("sk_live_0123456789abcdefghijklmn", "a Stripe secret key"),
+            (jwt, "a JSON Web Token"),
+        ] {
+            assert_eq!(secret_shape(value), Some(shape), "{value}");
+        }
+        for value in [
+            "-----BEGIN CERTIFICATE-----\nMIIDdzCCAl+gAwIBAgIE\n-----END CERTIFICATE-----",
+            "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOC\n",
+            "AKIAIOSFODNN7EXAMPL",
+            "ghp_short",
+            "https://example.com/path/to/something/long",
+            "eyJhbGciOiJIUzI1NiJ9",
+            "registry.example.com/team/image:1.2.3",
+            "the quick brown fox jumps over the lazy dog",
+        ] {
+            assert_eq!(secret_shape(value), None, "{value}");
+        }
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! Rules about RBAC roles and bindings.
 
+pub(crate) mod binding_grants_pod_exec;
+pub(crate) mod binding_grants_wildcard;
 pub(crate) mod cluster_admin_binding;
 pub(crate) mod rbac_create_pods;
 pub(crate) mod rbac_pod_exec;
@@ -54,7 +56,11 @@ fn strings(value: Option<&Value>) -> Vec<&str> {
 
 /// The policy rules of a Role or ClusterRole of `rbac.authorization.k8s.io`.
 pub(crate) fn policy_rules<'a>(cx: &Ctx<'_, 'a>) -> Vec<PolicyRule<'a>> {
-    let object = cx.object;
+    rules_of(cx.object)
+}
+
+/// The policy rules of `object` when it is a Role or ClusterRole (none otherwise).
+pub(crate) fn rules_of(object: &plimsoll_core::Object) -> Vec<PolicyRule<'_>> {
     if object.group() != "rbac.authorization.k8s.io"
         || !matches!(object.kind(), "Role" | "ClusterRole")
     {
@@ -73,4 +79,83 @@ pub(crate) fn policy_rules<'a>(cx: &Ctx<'_, 'a>) -> Vec<PolicyRule<'a>> {
             verbs: strings(rule.get("verbs")),
         })
         .collect()
+}
+
+/// What a RoleBinding's or ClusterRoleBinding's `roleRef` names.
+pub(crate) struct RoleRef<'o> {
+    /// `Role` or `ClusterRole`.
+    pub kind: &'o str,
+    pub name: &'o str,
+    /// The role among the objects of the run, if it is there.
+    pub object: Option<&'o plimsoll_core::Object>,
+}
+
+impl RoleRef<'_> {
+    /// Kubernetes' own user-facing ClusterRole of this name (`cluster-admin`, `admin`,
+    /// `edit`, `view`), when the run does not define it: every cluster has them.
+    pub fn default_role(&self) -> Option<&'static str> {
+        if self.kind != "ClusterRole" || self.object.is_some() {
+            return None;
+        }
+        DEFAULT_ROLES.iter().copied().find(|r| *r == self.name)
+    }
+
+    /// `ClusterRole `edit``, for messages.
+    pub fn describe(&self) -> String {
+        format!("{} `{}`", self.kind, self.name)
+    }
+}
+
+/// The user-facing ClusterRoles every cluster bootstraps.
+pub(crate) const DEFAULT_ROLES: &[&str] = &["cluster-admin", "admin", "edit", "view"];
+
+/// The default roles that let their subjects run commands in pods (`create` on `pods/exec`
+/// and `pods/attach`, through the `system:aggregate-to-edit` rules they aggregate).
+pub(crate) const DEFAULT_EXEC_ROLES: &[&str] = &["admin", "edit"];
+
+/// The role a binding of `rbac.authorization.k8s.io` refers to: a Role in the binding's
+/// namespace, or a ClusterRole anywhere in the run.
+pub(crate) fn role_ref<'o>(cx: &Ctx<'_, 'o>) -> Option<RoleRef<'o>> {
+    let binding = cx.object;
+    if binding.group() != "rbac.authorization.k8s.io"
+        || !matches!(binding.kind(), "RoleBinding" | "ClusterRoleBinding")
+    {
+        return None;
+    }
+    let field = |f: &str| {
+        binding
+            .value
+            .pointer(&format!("/roleRef/{f}"))
+            .and_then(Value::as_str)
+    };
+    let (kind, name) = (field("kind")?, field("name")?);
+    let is_rbac = |o: &&plimsoll_core::Object| o.group() == "rbac.authorization.k8s.io";
+    let object = match kind {
+        // A ClusterRoleBinding cannot refer to a Role (the API server rejects it).
+        "Role" if binding.kind() == "RoleBinding" => cx
+            .index
+            .named_near("Role", name, binding)
+            .map(|e| e.object)
+            .find(is_rbac),
+        "ClusterRole" => cx
+            .index
+            .of_kind("ClusterRole")
+            .map(|e| e.object)
+            .filter(is_rbac)
+            .find(|o| o.name() == Some(name)),
+        _ => return None,
+    };
+    Some(RoleRef { kind, name, object })
+}
+
+/// A location in the role, for the finding on the binding: "Role `x` grants it here".
+pub(crate) fn related_in_role(
+    role: &plimsoll_core::Object,
+    pointer: &str,
+    message: String,
+) -> plimsoll_core::Related {
+    plimsoll_core::Related {
+        message,
+        location: Some(role.locate(pointer, false)),
+    }
 }

@@ -6,8 +6,8 @@ declare_rule! {
     /// ## What it does
     /// Flags main containers and sidecars (init containers with `restartPolicy: Always`)
     /// without `livenessProbe`. Workloads that run to completion (Job, CronJob, KEDA
-    /// ScaledJob, Pods with `restartPolicy` `Never` or `OnFailure`) are skipped, as Polaris
-    /// and kube-score do; init and ephemeral containers cannot have one.
+    /// ScaledJob, Argo workflows, Pods with `restartPolicy` `Never` or `OnFailure`) are
+    /// skipped, as Polaris and kube-score do; init and ephemeral containers cannot have one.
     ///
     /// ## Why is this bad?
     /// Without a liveness probe, a process that deadlocks or hangs but does not exit keeps its

@@ -6,8 +6,8 @@ declare_rule! {
     /// ## What it does
     /// Flags main containers and sidecars (init containers with `restartPolicy: Always`)
     /// that declare `ports` but no `readinessProbe`. Workloads that run to completion (Job,
-    /// CronJob, KEDA ScaledJob, Pods with `restartPolicy` `Never` or `OnFailure`) are skipped,
-    /// as Polaris and kube-score do. Containers that expose no port (config reloaders, log
+    /// CronJob, KEDA ScaledJob, Argo workflows, Pods with `restartPolicy` `Never` or
+    /// `OnFailure`) are skipped, as Polaris and kube-score do. Containers that expose no port (config reloaders, log
     /// shippers) are skipped too, a deliberate difference from the peers, which ask every
     /// container: readiness only decides whether a pod receives Service traffic.
     ///

@@ -6,7 +6,11 @@ declare_rule! {
     /// ## What it does
     /// Flags PodDisruptionBudgets with `maxUnavailable` of `0` or `0%`, `minAvailable` of
     /// `100%`, or an integer `minAvailable` equal to or above the replicas of a workload it
-    /// selects among the checked files (a left-out `replicas` counts as 1).
+    /// selects among the checked files (a left-out `replicas` counts as 1). When a
+    /// HorizontalPodAutoscaler of the run scales that workload, its `minReplicas` (1 when
+    /// left out) is the replica count compared: at minimum scale the budget blocks every
+    /// eviction, whatever `replicas` says (the autoscaler overrides it). The autoscaler's
+    /// `minReplicas` is given as a related location.
     ///
     /// ## Why is this bad?
     /// Such a budget never lets the eviction API remove a pod, so node drains hang: cluster
@@ -41,7 +45,8 @@ declare_rule! {
     ///
     /// ## References
     /// - [Specifying a disruption budget](https://kubernetes.io/docs/tasks/run-application/configure-pdb/)
-    /// - kube-linter `pdb-max-unavailable` and `pdb-min-available`, Polaris `pdbDisruptionsIsZero`
+    /// - kube-linter `pdb-max-unavailable` and `pdb-min-available`, Polaris
+    ///   `pdbDisruptionsIsZero`, kube-score `poddisruptionbudget-has-policy`
     id: "pdb-blocks-eviction",
     category: Reliability,
     severity: Warning,
@@ -89,6 +94,40 @@ fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
         if !crate::util::is_replicated_kind(entry.object.kind()) {
             continue;
         }
+        let (kind, name) = (
+            entry.object.kind(),
+            entry.object.name().unwrap_or("<unnamed>"),
+        );
+        if let Some(hpa) = cx.index.autoscalers_of(entry.object).next() {
+            let hpa = hpa.object;
+            let stated = hpa.value.pointer("/spec/minReplicas");
+            let Some(floor) = stated.map_or(Some(1), Value::as_i64) else {
+                continue;
+            };
+            let default = if stated.is_none() { "default " } else { "" };
+            if floor > 0 && min >= floor {
+                let hpa_name = hpa.name().unwrap_or("<unnamed>");
+                let mut d = cx
+                    .diag(
+                        "/spec/minAvailable",
+                        format!(
+                            "`minAvailable: {min}` is not below the {default}`minReplicas: {floor}` of HorizontalPodAutoscaler `{hpa_name}`, which scales {kind} `{name}`: at minimum scale no pod can be evicted"
+                        ),
+                    )
+                    .with_help(format!(
+                        "lower `minAvailable` below {floor}, use `maxUnavailable: 1`, or raise the autoscaler's `minReplicas` above {min}"
+                    ));
+                d.related.push(plimsoll_core::Related {
+                    message: format!(
+                        "HorizontalPodAutoscaler `{hpa_name}` scales down to {floor} replica(s)"
+                    ),
+                    location: Some(hpa.locate("/spec/minReplicas", false)),
+                });
+                out.push(d);
+                return;
+            }
+            continue;
+        }
         let Some(replicas) = crate::util::replicas(entry.object) else {
             continue;
         };
@@ -97,9 +136,7 @@ fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
                 cx.diag(
                     "/spec/minAvailable",
                     format!(
-                        "`minAvailable: {min}` is not below the {replicas} replica(s) of {} `{}`, so no pod can be evicted",
-                        entry.object.kind(),
-                        entry.object.name().unwrap_or("<unnamed>")
+                        "`minAvailable: {min}` is not below the {replicas} replica(s) of {kind} `{name}`, so no pod can be evicted"
                     ),
                 )
                 .with_help(HELP),

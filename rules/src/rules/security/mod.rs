@@ -18,6 +18,7 @@ pub(crate) mod privileged_ports;
 pub(crate) mod run_as_group_root;
 pub(crate) mod run_as_root;
 pub(crate) mod seccomp_unconfined;
+pub(crate) mod secret_in_config_map;
 pub(crate) mod secret_in_env_literal;
 pub(crate) mod sensitive_host_path;
 pub(crate) mod service_account_not_found;
