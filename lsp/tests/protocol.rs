@@ -278,7 +278,19 @@ fn cross_object_findings_see_open_buffers() {
     let mut client = Client::start(&root, json!({}));
     let uri = url(&svc);
     open(&client, &uri, &text.replace("app: web", "app: nobody"));
-    assert!(codes(&client.pushed(&uri)).contains(&"service-selector-matches-nothing".to_owned()));
+    let list = client.pushed(&uri);
+    let finding = list
+        .iter()
+        .find(|d| d["code"] == "service-selector-matches-nothing")
+        .unwrap();
+    // The workload it fails to select, at its pod labels, as related information.
+    let related = &finding["relatedInformation"][0];
+    assert_eq!(related["location"]["uri"], url(&root.join("deploy.yaml")));
+    assert_eq!(related["location"]["range"]["start"]["line"], 9);
+    assert_eq!(
+        related["message"],
+        "Deployment `web` has the pod labels `app=web`"
+    );
     client.stop();
 }
 

@@ -24,6 +24,7 @@ pub mod index;
 mod info;
 pub mod pod;
 pub mod registry;
+mod related;
 mod rules;
 mod set;
 pub mod util;

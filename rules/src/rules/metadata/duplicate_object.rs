@@ -75,8 +75,8 @@ fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
     }
     let location = original.locate("/metadata/name", false);
     let at = location.start();
-    out.push(
-        cx.diag(
+    let mut d = cx
+        .diag(
             "/metadata/name",
             format!(
                 "{} `{}` is defined twice",
@@ -90,6 +90,14 @@ fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
             location.file(),
             at.line,
             at.column
-        )),
-    );
+        ));
+    d.related.push(plimsoll_core::Related {
+        message: format!(
+            "the first definition of {} `{}`",
+            cx.object.kind(),
+            cx.object.name().unwrap_or("")
+        ),
+        location: Some(location),
+    });
+    out.push(d);
 }

@@ -155,13 +155,20 @@ fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
             .named_near("Service", name, cx.object)
             .find(is_core)
         else {
-            out.push(
-                cx.diag(
+            let mut d = cx
+                .diag(
                     &pointer,
                     format!("the backend Service `{name}` is not among the objects checked"),
                 )
-                .with_help("point the backend at an existing Service, or add the Service"),
+                .with_help("point the backend at an existing Service, or add the Service");
+            d.related = crate::related::candidates_named_like(
+                cx.index
+                    .of_kind_near("Service", cx.object)
+                    .filter(is_core)
+                    .map(|e| e.object),
+                name,
             );
+            out.push(d);
             continue;
         };
         let Some(port) = port else { continue };

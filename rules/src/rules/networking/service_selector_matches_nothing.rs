@@ -99,8 +99,9 @@ fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
     if selector.is_empty() || !cx.index.map_selector_matches_no_pod(cx.object, selector) {
         return;
     }
-    out.push(
-        cx.diag("/spec/selector", format!("the selector `{}` matches no pod of the workloads checked with this Service", format_selector(selector)))
-            .with_help("make the selector match the pod template labels of the workload that serves this Service"),
-    );
+    let mut d = cx.diag("/spec/selector", format!("the selector `{}` matches no pod of the workloads checked with this Service", format_selector(selector)))
+        .with_help("make the selector match the pod template labels of the workload that serves this Service");
+    let keys: Vec<&str> = selector.keys().map(String::as_str).collect();
+    d.related = crate::related::similar_pod_owners(cx.index, cx.object, selector, &keys);
+    out.push(d);
 }

@@ -99,8 +99,8 @@ fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
         return;
     }
     let Some(hpa) = autoscaler_of(cx) else { return };
-    out.push(
-        cx.key_diag(
+    let mut d = cx
+        .key_diag(
             "/spec/replicas",
             format!(
                 "`replicas` is set, but the HorizontalPodAutoscaler `{hpa}` scales this {}",
@@ -108,6 +108,12 @@ fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
             ),
         )
         .with_help("remove `spec.replicas` and let the autoscaler own the replica count")
-        .with_note("each apply resets the replica count to this value until the autoscaler reacts"),
-    );
+        .with_note("each apply resets the replica count to this value until the autoscaler reacts");
+    if let Some(entry) = cx.index.autoscalers_of(cx.object).next() {
+        d.related.push(plimsoll_core::Related {
+            message: format!("the HorizontalPodAutoscaler `{hpa}` that scales it"),
+            location: Some(entry.object.locate("/spec/scaleTargetRef", false)),
+        });
+    }
+    out.push(d);
 }

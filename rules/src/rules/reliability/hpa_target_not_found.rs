@@ -101,8 +101,8 @@ fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
     if cx.index.named_near(kind, name, cx.object).next().is_some() {
         return;
     }
-    out.push(
-        cx.diag(
+    let mut d = cx
+        .diag(
             "/spec/scaleTargetRef/name",
             format!(
                 "this autoscaler targets {kind} `{name}`, which is not among the objects checked"
@@ -110,6 +110,10 @@ fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
         )
         .with_help(format!(
             "point `scaleTargetRef` at an existing {kind}, or add the missing {kind}"
-        )),
+        ));
+    d.related = crate::related::candidates_named_like(
+        cx.index.of_kind_near(kind, cx.object).map(|e| e.object),
+        name,
     );
+    out.push(d);
 }

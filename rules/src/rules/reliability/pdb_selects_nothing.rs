@@ -89,20 +89,20 @@ fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
     if cx.object.kind() != "PodDisruptionBudget" {
         return;
     }
-    let selects_nothing = cx
-        .object
-        .value
-        .pointer("/spec/selector")
-        .is_some_and(|selector| cx.index.label_selector_matches_no_pod(cx.object, selector));
-    if selects_nothing {
-        out.push(
-            cx.diag(
+    let Some(selector) = cx.object.value.pointer("/spec/selector") else {
+        return;
+    };
+    if cx.index.label_selector_matches_no_pod(cx.object, selector) {
+        let mut d = cx
+            .diag(
                 "/spec/selector",
                 "this PodDisruptionBudget selects no pod of the workloads checked with it",
             )
             .with_help(
                 "make the selector match the pod template labels of the workload it protects",
-            ),
-        );
+            );
+        let (pairs, keys) = crate::related::selector_keys(selector);
+        d.related = crate::related::similar_pod_owners(cx.index, cx.object, &pairs, &keys);
+        out.push(d);
     }
 }

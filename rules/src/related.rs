@@ -1,0 +1,127 @@
+//! Related places for the findings of cross-object rules: the objects a reader looks at to
+//! fix the finding (the workloads a selector nearly selects, the Services an Ingress could
+//! mean), which editors show next to the finding and `--format json` lists under `related`.
+
+use plimsoll_core::{Object, Related};
+use serde_json::{Map, Value};
+
+use crate::index::{Entry, Index};
+use crate::util::format_selector;
+
+/// How many related places a finding names at most.
+const MOST: usize = 3;
+
+fn name(object: &Object) -> &str {
+    object.name().unwrap_or("<unnamed>")
+}
+
+/// The workloads near `near` whose pod labels share a key with `keys` (those with the
+/// most shared pairs first), else any workload near it, each at its pod labels: for a
+/// selector that selects nothing.
+pub(crate) fn similar_pod_owners(
+    index: &Index<'_>,
+    near: &Object,
+    selector: &Map<String, Value>,
+    keys: &[&str],
+) -> Vec<Related> {
+    let score = |e: &Entry<'_>| -> (usize, usize) {
+        let Some(labels) = e.pod_labels() else {
+            return (0, 0);
+        };
+        let keys_shared = keys.iter().filter(|k| labels.contains_key(**k)).count();
+        let pairs_shared = selector
+            .iter()
+            .filter(|(k, v)| labels.get(k.as_str()) == Some(v))
+            .count();
+        (pairs_shared, keys_shared)
+    };
+    let mut owners: Vec<(&Entry<'_>, (usize, usize))> = index
+        .pod_owners_near(near)
+        .filter(|e| e.pod_labels().is_some())
+        .map(|e| (e, score(e)))
+        .collect();
+    if owners.iter().any(|(_, (p, k))| p + k > 0) {
+        owners.retain(|(_, (p, k))| p + k > 0);
+    }
+    owners.sort_by_key(|o| std::cmp::Reverse(o.1));
+    owners
+        .into_iter()
+        .take(MOST)
+        .filter_map(|(e, _)| {
+            let labels = e.pod_labels()?;
+            let pod = e.pod.as_ref()?;
+            let pointer = if e.object.kind() == "Pod" {
+                "/metadata/labels".to_owned()
+            } else {
+                format!("{}/labels", pod.meta_pointer)
+            };
+            Some(Related {
+                message: format!(
+                    "{} `{}` has the pod labels `{}`",
+                    e.object.kind(),
+                    name(e.object),
+                    format_selector(labels)
+                ),
+                location: Some(e.object.locate(&pointer, false)),
+            })
+        })
+        .collect()
+}
+
+/// The keys and `matchLabels` of a `LabelSelector`.
+pub(crate) fn selector_keys(selector: &Value) -> (Map<String, Value>, Vec<&str>) {
+    let pairs = selector
+        .get("matchLabels")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let mut keys: Vec<&str> = selector
+        .get("matchLabels")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|m| m.keys().map(String::as_str))
+        .collect();
+    keys.extend(
+        selector
+            .get("matchExpressions")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.get("key").and_then(Value::as_str)),
+    );
+    (pairs, keys)
+}
+
+/// The objects of `kind` near `near`, closest names to `wanted` first, each at its name:
+/// for a reference to an object that is not there.
+pub(crate) fn candidates_named_like<'o>(
+    candidates: impl Iterator<Item = &'o Object>,
+    wanted: &str,
+) -> Vec<Related> {
+    let mut found: Vec<(usize, &Object)> =
+        candidates.map(|o| (distance(wanted, name(o)), o)).collect();
+    found.sort_by_key(|(d, o)| (*d, name(o).to_owned()));
+    found
+        .into_iter()
+        .take(MOST)
+        .map(|(_, o)| Related {
+            message: format!("{} `{}` is checked with it", o.kind(), name(o)),
+            location: Some(o.locate("/metadata/name", false)),
+        })
+        .collect()
+}
+
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitute = previous + usize::from(ca != *cb);
+            previous = row[j + 1];
+            row[j + 1] = substitute.min(row[j] + 1).min(row[j + 1] + 1);
+        }
+    }
+    row[b.len()]
+}
