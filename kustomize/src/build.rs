@@ -18,6 +18,7 @@ use crate::res::Res;
 use crate::select::{self, Selector};
 use crate::{Build, FIELDS, FileSystem, clean, kustomization_file};
 
+mod config;
 mod plugins;
 
 /// Rule ids of the build's own diagnostics.
@@ -92,6 +93,7 @@ impl Kust {
 }
 
 struct Var {
+    origin: OriginTree,
     name: String,
     kind: String,
     api_version: Option<String>,
@@ -107,6 +109,8 @@ pub(crate) struct Builder<'a> {
     stack: Vec<PathBuf>,
     vars: Vec<Var>,
     root_source: Option<Arc<Source>>,
+    /// Field specs the kustomizations' `configurations` add.
+    custom: config::Custom,
 }
 
 fn display(path: &Path) -> String {
@@ -123,6 +127,7 @@ impl<'a> Builder<'a> {
             stack: Vec::new(),
             vars: Vec::new(),
             root_source: None,
+            custom: config::Custom::default(),
         }
     }
 
@@ -185,7 +190,7 @@ impl<'a> Builder<'a> {
                 meta.insert("name".to_owned(), Value::String(name));
             }
         }
-        fix_name_references(&mut resources);
+        fix_name_references(&mut resources, &self.custom);
         self.resolve_vars(&kust, &mut resources)?;
         self.build_metadata(&kust, &mut resources);
         self.sort(&kust, &mut resources);
@@ -295,6 +300,7 @@ impl<'a> Builder<'a> {
     fn accumulate(&mut self, kust: &Kust) -> Step<Vec<Res>> {
         let mut resources = Vec::new();
         self.resources(kust, &mut resources)?;
+        self.configurations(kust)?;
         self.unsupported(kust);
         self.generators(kust, &mut resources)?;
         self.plugins(kust, "generators", &mut resources)?;
@@ -356,6 +362,7 @@ impl<'a> Builder<'a> {
         for res in own {
             self.append(kust, "/resources", resources, res)?;
         }
+        self.configurations(kust)?;
         self.unsupported(kust);
         self.generators(kust, resources)?;
         self.plugins(kust, "generators", resources)?;
@@ -382,7 +389,7 @@ impl<'a> Builder<'a> {
                 ),
             );
         }
-        for key in ["crds", "configurations", "openapi"] {
+        for key in ["crds", "openapi"] {
             if kust.get(key).is_some() {
                 self.warn(
                     kust.key_loc(&format!("/{key}")),
@@ -652,7 +659,9 @@ impl<'a> Builder<'a> {
                     )
                 })
                 .collect();
-            apply_pairs(resources, &fields::annotations(), &pairs);
+            let mut specs = fields::annotations();
+            specs.extend(self.custom.common_annotations.iter().cloned());
+            apply_pairs(resources, &specs, &pairs);
         }
         for (i, entry) in kust.list("patchesJson6902").iter().enumerate() {
             let pointer = format!("/patchesJson6902/{i}");
@@ -927,7 +936,9 @@ impl<'a> Builder<'a> {
                     (k.clone(), to_string_value(v), kust.set(&at, "commonLabels"))
                 })
                 .collect();
-            apply_pairs(resources, &fields::selector_labels(), &pairs);
+            let mut specs = fields::selector_labels();
+            specs.extend(self.custom.common_labels.iter().cloned());
+            apply_pairs(resources, &specs, &pairs);
         }
         for (i, entry) in kust.list("labels").iter().enumerate() {
             let Some(Value::Object(pairs)) = entry.get("pairs") else {
@@ -935,7 +946,9 @@ impl<'a> Builder<'a> {
             };
             let flag = |key: &str| entry.get(key).and_then(Value::as_bool).unwrap_or(false);
             let mut specs = if flag("includeSelectors") {
-                fields::selector_labels()
+                let mut specs = fields::selector_labels();
+                specs.extend(self.custom.common_labels.iter().cloned());
+                specs
             } else if flag("includeTemplates") {
                 fields::template_labels()
             } else {
@@ -983,10 +996,44 @@ impl<'a> Builder<'a> {
                     res.kind(),
                     "Deployment" | "ReplicationController" | "ReplicaSet" | "StatefulSet"
                 );
-                if !scalable || !res.all_ids().any(|(n, _)| n == name) {
+                let (group, kind) = (res.group().to_owned(), res.kind().to_owned());
+                let custom: Vec<&FieldSpec> = self
+                    .custom
+                    .replicas
+                    .iter()
+                    .filter(|s| s.kind.is_some() && s.applies(&group, &kind))
+                    .collect();
+                if (!scalable && custom.is_empty()) || !res.all_ids().any(|(n, _)| n == name) {
                     continue;
                 }
                 hit = true;
+                if !scalable {
+                    for spec in custom {
+                        let mut targets = Vec::new();
+                        let Some((last, parent)) = spec.path.split_last() else {
+                            continue;
+                        };
+                        collect_maps(
+                            &mut res.value,
+                            parent,
+                            spec.create,
+                            &mut Vec::new(),
+                            &mut targets,
+                        );
+                        for at in targets {
+                            if let Some(Value::Object(map)) =
+                                select::get_path_mut(&mut res.value, &at)
+                                && (spec.create || map.contains_key(last))
+                            {
+                                map.insert(last.clone(), count.clone());
+                                let mut p = at.clone();
+                                p.push(last.clone());
+                                res.set_origin(p, origin.clone());
+                            }
+                        }
+                    }
+                    continue;
+                }
                 let spec = res
                     .value
                     .as_object_mut()
@@ -1022,6 +1069,31 @@ impl<'a> Builder<'a> {
                     }
                 }
             });
+            let (group, kind) = (res.group().to_owned(), res.kind().to_owned());
+            for spec in self
+                .custom
+                .images
+                .iter()
+                .filter(|s| s.applies(&group, &kind))
+            {
+                let mut found = Vec::new();
+                collect_strings(&res.value, &spec.path, &mut Vec::new(), &mut found);
+                for at in found {
+                    if changed.iter().any(|(p, _, _)| *p == at) {
+                        continue;
+                    }
+                    let Some(Value::String(image)) = select::get_path(&res.value, &at) else {
+                        continue;
+                    };
+                    if let Some((i, new)) = entries
+                        .iter()
+                        .enumerate()
+                        .find_map(|(i, e)| apply_image(image, e).map(|n| (i, n)))
+                    {
+                        changed.push((at, i, new));
+                    }
+                }
+            }
             for (at, i, new) in changed {
                 if let Some(slot) = select::get_path_mut(&mut res.value, &at) {
                     *slot = Value::String(new);
@@ -1221,7 +1293,7 @@ impl<'a> Builder<'a> {
     }
 
     fn collect_vars(&mut self, kust: &Kust) {
-        for entry in kust.list("vars") {
+        for (i, entry) in kust.list("vars").iter().enumerate() {
             let text = |p: &str| entry.pointer(p).and_then(Value::as_str).map(str::to_owned);
             let (Some(name), Some(kind), Some(object_name)) =
                 (text("/name"), text("/objref/kind"), text("/objref/name"))
@@ -1229,6 +1301,7 @@ impl<'a> Builder<'a> {
                 continue;
             };
             self.vars.push(Var {
+                origin: kust.set(&format!("/vars/{i}"), "vars"),
                 name,
                 kind,
                 api_version: text("/objref/apiVersion"),
@@ -1268,10 +1341,7 @@ impl<'a> Builder<'a> {
             let value = select::resolve_paths(&mut copy, &steps, false)
                 .first()
                 .and_then(|p| select::get_path(&copy, p))
-                .map(|v| match v {
-                    Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                });
+                .cloned();
             let Some(value) = value else {
                 return Err(self.error(
                     Some(kust.loc("")),
@@ -1283,12 +1353,25 @@ impl<'a> Builder<'a> {
                     ),
                 ));
             };
-            values.push((format!("$({})", var.name), value));
+            values.push((var.name, value, var.origin));
         }
+        let mut specs = fields::var_references();
+        specs.extend(self.custom.var_refs.iter().cloned());
         for res in resources.iter_mut() {
-            let mut path = Vec::new();
+            let (group, kind) = (res.group().to_owned(), res.kind().to_owned());
             let mut changed = Vec::new();
-            substitute_in_containers(&mut res.value, &values, &mut path, false, &mut changed);
+            for spec in specs.iter().filter(|s| s.applies(&group, &kind)) {
+                substitute(
+                    &mut res.value,
+                    &spec.path,
+                    &values,
+                    &mut Vec::new(),
+                    &mut changed,
+                );
+            }
+            for (path, i) in changed {
+                res.set_origin(path, values[i].2.clone());
+            }
         }
         Ok(())
     }
@@ -2012,42 +2095,118 @@ fn replace_part(current: &Value, value: &Value, options: &Value) -> Value {
     Value::String(parts.join(delimiter))
 }
 
-fn substitute_in_containers(
+/// Substitutes `$(NAME)` in the strings at `steps` (lists on the way walked item by item; at
+/// the end, a string, each string of a list, or each string value of a mapping), as
+/// kustomize's expansion does: `$$` is a `$`, a name no var defines stays as written, and a
+/// string that is exactly one reference takes the var's value with its type. `changed`
+/// receives the path of each string changed and the index of a var it used.
+fn substitute(
     value: &mut Value,
-    vars: &[(String, String)],
+    steps: &[String],
+    vars: &[(String, Value, OriginTree)],
     path: &mut Vec<String>,
-    in_container: bool,
-    changed: &mut Vec<Vec<String>>,
+    changed: &mut Vec<(Vec<String>, usize)>,
 ) {
+    if let Value::Array(items) = value
+        && !steps.is_empty()
+    {
+        for (i, item) in items.iter_mut().enumerate() {
+            path.push(i.to_string());
+            substitute(item, steps, vars, path, changed);
+            path.pop();
+        }
+        return;
+    }
+    if let Some((first, rest)) = steps.split_first() {
+        if let Value::Object(map) = value
+            && let Some(child) = map.get_mut(first)
+        {
+            path.push(first.clone());
+            substitute(child, rest, vars, path, changed);
+            path.pop();
+        }
+        return;
+    }
+    let mut one = |slot: &mut Value, path: &mut Vec<String>, key: String| {
+        if let Value::String(text) = slot
+            && let Some((new, used)) = expand(text, vars)
+        {
+            *slot = new;
+            path.push(key);
+            changed.push((path.clone(), used));
+            path.pop();
+        }
+    };
     match value {
-        Value::Object(map) => {
-            for (key, child) in map.iter_mut() {
-                let inside =
-                    in_container || matches!(key.as_str(), "containers" | "initContainers");
-                path.push(key.clone());
-                substitute_in_containers(child, vars, path, inside, changed);
-                path.pop();
+        Value::String(_) => {
+            if let Value::String(text) = value
+                && let Some((new, used)) = expand(text, vars)
+            {
+                *value = new;
+                changed.push((path.clone(), used));
             }
         }
         Value::Array(items) => {
             for (i, item) in items.iter_mut().enumerate() {
-                path.push(i.to_string());
-                substitute_in_containers(item, vars, path, in_container, changed);
-                path.pop();
+                one(item, path, i.to_string());
             }
         }
-        Value::String(text) if in_container && text.contains("$(") => {
-            let mut out = text.clone();
-            for (token, replacement) in vars {
-                out = out.replace(token, replacement);
-            }
-            if out != *text {
-                *text = out;
-                changed.push(path.clone());
+        Value::Object(map) => {
+            for (k, item) in map.iter_mut() {
+                one(item, path, k.clone());
             }
         }
         _ => {}
     }
+}
+
+/// The expansion of one string, when it changes: the new value and a var it used.
+fn expand(text: &str, vars: &[(String, Value, OriginTree)]) -> Option<(Value, usize)> {
+    if !text.contains('$') {
+        return None;
+    }
+    let lookup = |name: &str| vars.iter().position(|(n, _, _)| n == name);
+    if let Some(name) = text.strip_prefix("$(").and_then(|t| t.strip_suffix(')'))
+        && !name.contains(['(', ')', '$'])
+        && let Some(i) = lookup(name)
+    {
+        return Some((vars[i].1.clone(), i));
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut used = None;
+    let mut rest = text;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        if let Some(tail) = after.strip_prefix('$') {
+            out.push('$');
+            rest = tail;
+        } else if let Some(inner) = after.strip_prefix('(')
+            && let Some(close) = inner.find(')')
+        {
+            let name = &inner[..close];
+            match lookup(name) {
+                Some(i) => {
+                    used.get_or_insert(i);
+                    match &vars[i].1 {
+                        Value::String(s) => out.push_str(s),
+                        other => out.push_str(&other.to_string()),
+                    }
+                }
+                None => {
+                    out.push_str("$(");
+                    out.push_str(name);
+                    out.push(')');
+                }
+            }
+            rest = &inner[close + 1..];
+        } else {
+            out.push('$');
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    (out != text).then(|| (Value::String(out), used.unwrap_or(0)))
 }
 
 fn same_id(a: &Res, b: &Res) -> bool {
@@ -2067,8 +2226,23 @@ fn is_remote(entry: &str) -> bool {
 }
 
 /// After every rename: references to renamed objects follow them.
-fn fix_name_references(resources: &mut [Res]) {
-    for row in fields::name_references() {
+fn fix_name_references(resources: &mut [Res], custom: &config::Custom) {
+    let mut rows: Vec<(String, String, Vec<FieldSpec>)> = fields::name_references()
+        .into_iter()
+        .map(|r| (r.group.to_owned(), r.kind.to_owned(), r.referrers))
+        .collect();
+    for (group, kind, specs) in &custom.name_refs {
+        match rows.iter_mut().find(|(g, k, _)| g == group && k == kind) {
+            Some((_, _, referrers)) => referrers.extend(specs.iter().cloned()),
+            None => rows.push((group.clone(), kind.clone(), specs.clone())),
+        }
+    }
+    for (group, kind, referrers) in &rows {
+        let row = fields::NameRef {
+            group,
+            kind,
+            referrers: referrers.clone(),
+        };
         let candidates: Vec<usize> = resources
             .iter()
             .enumerate()

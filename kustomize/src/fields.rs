@@ -227,9 +227,9 @@ const POD_SPECS: &[(&str, &str)] = &[
 
 /// A row of the name-reference table: objects of `kind` (in `group`) are referred to from
 /// these fields.
-pub(crate) struct NameRef {
-    pub group: &'static str,
-    pub kind: &'static str,
+pub(crate) struct NameRef<'a> {
+    pub group: &'a str,
+    pub kind: &'a str,
     pub referrers: Vec<FieldSpec>,
 }
 
@@ -260,7 +260,7 @@ fn of(kind: &str, paths: &[&str]) -> Vec<FieldSpec> {
 
 /// kustomize's built-in name-reference table: after prefixes, suffixes and hashes change a
 /// name, these fields are rewritten to follow it.
-pub(crate) fn name_references() -> Vec<NameRef> {
+pub(crate) fn name_references() -> Vec<NameRef<'static>> {
     let all_pods = [
         "Pod",
         "PodTemplate",
@@ -522,4 +522,54 @@ pub(crate) fn kind_rank(kind: &str) -> usize {
         return FIRST.len() + 1 + i;
     }
     FIRST.len()
+}
+
+/// Where kustomize substitutes `$(VAR)` by default (its varReference field specs): the
+/// arguments, commands, environment values and mount paths of every container of a pod
+/// template, NFS servers, Ingress hosts and TLS, Service ports, and any object's labels and
+/// annotations.
+pub(crate) fn var_references() -> Vec<FieldSpec> {
+    let mut out = Vec::new();
+    let workloads: &[(&str, &str)] = &[
+        ("CronJob", "spec/jobTemplate/spec/template/spec"),
+        ("DaemonSet", "spec/template/spec"),
+        ("Deployment", "spec/template/spec"),
+        ("Job", "spec/template/spec"),
+        ("Pod", "spec"),
+        ("ReplicaSet", "spec/template/spec"),
+        ("StatefulSet", "spec/template/spec"),
+    ];
+    for (kind, pod) in workloads {
+        for list in ["containers", "initContainers"] {
+            for field in ["args", "command", "env/value", "volumeMounts/mountPath"] {
+                out.push(FieldSpec::new(
+                    None,
+                    Some(kind),
+                    &format!("{pod}/{list}/{field}"),
+                    false,
+                ));
+            }
+        }
+        // A StatefulSet's NFS server is read in its claim templates, not its pod's volumes;
+        // a CronJob's is not substituted at all (kubectl kustomize 5.7 leaves it as written).
+        let nfs = match *kind {
+            "StatefulSet" => "spec/volumeClaimTemplates/spec/nfs/server".to_owned(),
+            "CronJob" => continue,
+            _ => format!("{pod}/volumes/nfs/server"),
+        };
+        out.push(FieldSpec::new(None, Some(kind), &nfs, false));
+    }
+    for (kind, path) in [
+        ("Ingress", "spec/rules/host"),
+        ("Ingress", "spec/tls/hosts"),
+        ("Ingress", "spec/tls/secretName"),
+        ("Service", "spec/ports/port"),
+        ("Service", "spec/ports/targetPort"),
+        ("PersistentVolume", "spec/nfs/server"),
+    ] {
+        out.push(FieldSpec::new(None, Some(kind), path, false));
+    }
+    out.push(FieldSpec::new(None, None, "metadata/labels", false));
+    out.push(FieldSpec::new(None, None, "metadata/annotations", false));
+    out
 }
