@@ -50,8 +50,11 @@
 //!   (`custom.id`), severity (`custom.severity`: error, warning, info) and
 //!   docs (`title`, `description`, `related_resources`); otherwise the id is
 //!   `PACKAGE.RULE` and the severity error for `deny`/`violation`, warning for
-//!   `warn`. A rule defined several times takes the first block it has; give
-//!   checks distinct rule names (`deny_privileged`) to give them distinct ids.
+//!   `warn`. Blocks have OPA's scopes (`rule`, the default, for that definition
+//!   only; `document` for every definition of the rule; `package` and
+//!   `subpackages` for the severity of the rules they cover): a rule defined
+//!   several times reports each finding with the metadata of the definition that
+//!   produced it (see `annotations.rs`).
 //! - **Gatekeeper.** Constraint findings have the id `Kind/name` and the
 //!   severity of `enforcementAction` (`deny` error, `warn` warning, `dryrun`
 //!   info). Templates with only CEL are listed by [`PolicySet::warnings`].
@@ -60,6 +63,7 @@
 //!   ([`PolicyOptions::time_limit`], enforced by regorus's execution timer)
 //!   yields [`RULE_TIME_LIMIT`] and stops that object's evaluation.
 
+mod annotations;
 mod compat;
 mod gatekeeper;
 mod rego;
@@ -361,8 +365,8 @@ impl PolicySetBuilder {
             match rego::module_facts(&engine) {
                 Ok(facts) => {
                     errors.extend(rego::missing_functions(&facts, &locations));
-                    let namespaces =
-                        select_namespaces(&self.options, &self.modules, &facts, &mut errors);
+                    let (mut namespaces, split) =
+                        select_namespaces(&self.options, &self.modules, &facts, &mut errors, true);
                     for wanted in &self.options.namespaces {
                         let found = namespaces.iter().any(|n| &n.package == wanted);
                         if !found && !self.options.all_namespaces {
@@ -376,6 +380,33 @@ impl PolicySetBuilder {
                     }
                     if errors.is_empty() {
                         errors.extend(rego::prepare(&mut engine, &locations));
+                    }
+                    // Rules whose definitions take different metadata: each group of
+                    // definitions is evaluated on its own, from rewritten modules.
+                    if errors.is_empty() && !split.is_empty() {
+                        let rules: Vec<&annotations::RuleDefinitions> = split.iter().collect();
+                        let rewritten =
+                            annotations::split_modules(&self.modules, &rules).and_then(|modules| {
+                                let mut engine = crate::rego::new_engine();
+                                let mut problems = rego::load_modules(&mut engine, &modules);
+                                problems.extend(add_data(&mut engine, &self.data));
+                                problems.extend(rego::prepare(&mut engine, &locations));
+                                problems.is_empty().then_some(engine)
+                            });
+                        match rewritten {
+                            Some(split_engine) => engine = split_engine,
+                            // Not expected; the rules are then evaluated whole, as written.
+                            None => {
+                                namespaces = select_namespaces(
+                                    &self.options,
+                                    &self.modules,
+                                    &facts,
+                                    &mut Vec::new(),
+                                    false,
+                                )
+                                .0;
+                            }
+                        }
                     }
                     Some((engine, namespaces))
                 }
@@ -460,7 +491,10 @@ pub(crate) fn to_json(value: &regorus::Value) -> Json {
 /// A conftest rule ready to evaluate.
 #[derive(Clone, Debug)]
 struct ConftestRule {
+    /// The rule evaluated: the rule itself, or one group of its definitions.
     query: String,
+    /// The rule as written (`data.main.deny`), for messages and listings.
+    name_query: String,
     id: String,
     severity: PolicySeverity,
     title: Option<String>,
@@ -497,82 +531,104 @@ fn rule_kind(name: &str) -> Option<(PolicySeverity, Option<&str>)> {
     None
 }
 
+/// The conftest rules of the selected packages, with their metadata (see [`annotations`]),
+/// and the rules whose definitions take different metadata. With `split`, each group of such
+/// a rule's definitions is a rule of its own (the modules must then be rewritten with
+/// [`annotations::split_modules`]); without, the rule takes its first group's metadata.
 fn select_namespaces(
     options: &PolicyOptions,
     modules: &[Module],
     facts: &BTreeMap<String, ModuleFacts>,
     errors: &mut Vec<PolicyError>,
-) -> Vec<Namespace> {
+    split: bool,
+) -> (Vec<Namespace>, Vec<annotations::RuleDefinitions>) {
+    let selected = |package: &[String]| {
+        options.all_namespaces || options.namespaces.contains(&package.join("."))
+    };
     let mut packages: BTreeMap<String, Namespace> = BTreeMap::new();
-    for module in modules {
-        let Some(module_facts) = facts.get(&module.label) else {
-            continue;
-        };
-        let package = module_facts.package.join(".");
-        let selected = options.all_namespaces || options.namespaces.contains(&package);
-        if !selected {
+    for facts in facts.values() {
+        if !selected(&facts.package) {
             continue;
         }
-        let (blocks, block_errors) = rego::metadata_blocks(&module.location, &module.text);
-        errors.extend(block_errors);
+        let package = facts.package.join(".");
         let namespace = packages
             .entry(package.clone())
             .or_insert_with(|| Namespace {
-                package: package.clone(),
+                package,
                 exception_query: None,
                 rules: Vec::new(),
             });
-        for head in &module_facts.rules {
-            if head.is_function {
-                continue;
-            }
-            if head.name == "exception" {
-                namespace.exception_query =
-                    Some(rego::rule_path(&module_facts.package, "exception"));
-                continue;
-            }
-            let Some((severity, exception_key)) = rule_kind(&head.name) else {
-                continue;
+        if facts
+            .rules
+            .iter()
+            .any(|h| h.name == "exception" && !h.is_function)
+        {
+            namespace.exception_query = Some(rego::rule_path(&facts.package, "exception"));
+        }
+    }
+    let rules = annotations::definitions(
+        modules,
+        facts,
+        |package, head| selected(package) && !head.is_function && rule_kind(&head.name).is_some(),
+        errors,
+    );
+    let mut split_rules = Vec::new();
+    for rule in rules {
+        let Some((severity, exception_key)) = rule_kind(&rule.name) else {
+            continue;
+        };
+        let package = rule.package.join(".");
+        let Some(namespace) = packages.get_mut(&package) else {
+            continue;
+        };
+        let groups = rule.groups();
+        let apart = groups.len() > 1 && rule.splittable();
+        let groups: Vec<_> = if apart && split {
+            groups.into_iter().enumerate().collect()
+        } else {
+            // One document: the first group's metadata (or none, for a rule with only a
+            // `default`), reported at the first definition.
+            let first = groups
+                .into_iter()
+                .next()
+                .unwrap_or_else(|| (annotations::Meta::default(), Vec::new()));
+            vec![(usize::MAX, first)]
+        };
+        let name_query = rego::rule_path(&rule.package, &rule.name);
+        for (group, (meta, members)) in groups {
+            let definition = members.first().copied().or(rule.definitions.first());
+            let location = match definition {
+                Some(d) => SourceLocation {
+                    line: d.head.line,
+                    column: d.head.column,
+                    ..modules[d.module].location.clone()
+                },
+                None => SourceLocation::file(""),
             };
-            let metadata = blocks
-                .iter()
-                .find(|b| b.annotates_line == head.line)
-                .map(|b| &b.value);
-            let location = SourceLocation {
-                line: head.line,
-                column: head.column,
-                ..module.location.clone()
+            let query = if group == usize::MAX {
+                name_query.clone()
+            } else {
+                rego::rule_path(&rule.package, &annotations::group_name(group, &rule.name))
             };
-            if let Some(existing) = namespace
-                .rules
-                .iter_mut()
-                .find(|r| r.query == rego::rule_path(&module_facts.package, &head.name))
-            {
-                // A rule defined several times: the first METADATA block wins.
-                if existing.title.is_none()
-                    && existing.description.is_none()
-                    && let Some(metadata) = metadata
-                {
-                    apply_metadata(existing, metadata);
-                }
-                continue;
-            }
-            let id = format!("{package}.{}", head.name);
-            let mut rule = ConftestRule {
-                query: rego::rule_path(&module_facts.package, &head.name),
-                fallback_message: format!("policy rule {id} is true for this object"),
-                id,
+            let mut conftest_rule = ConftestRule {
+                query,
+                name_query: name_query.clone(),
+                id: format!("{package}.{}", rule.name),
                 severity,
                 title: None,
                 description: None,
                 related_resources: Vec::new(),
                 location,
                 exception_key: exception_key.map(str::to_owned),
+                fallback_message: String::new(),
             };
-            if let Some(metadata) = metadata {
-                apply_metadata(&mut rule, metadata);
-            }
-            namespace.rules.push(rule);
+            conftest_rule.fallback_message =
+                format!("policy rule {} is true for this object", conftest_rule.id);
+            apply_metadata(&mut conftest_rule, &meta);
+            namespace.rules.push(conftest_rule);
+        }
+        if apart && split {
+            split_rules.push(rule);
         }
     }
     let mut out: Vec<Namespace> = packages
@@ -580,36 +636,27 @@ fn select_namespaces(
         .filter(|n| !n.rules.is_empty())
         .collect();
     for namespace in &mut out {
-        namespace.rules.sort_by(|a, b| a.query.cmp(&b.query));
+        namespace.rules.sort_by(|a, b| {
+            (&a.name_query, &a.location.path, a.location.line).cmp(&(
+                &b.name_query,
+                &b.location.path,
+                b.location.line,
+            ))
+        });
     }
-    out
+    (out, split_rules)
 }
 
-fn apply_metadata(rule: &mut ConftestRule, metadata: &Json) {
-    let text = |v: &Json| v.as_str().map(str::to_owned);
-    rule.title = metadata.get("title").and_then(text);
-    rule.description = metadata.get("description").and_then(text);
-    if let Some(id) = metadata.pointer("/custom/id").and_then(text) {
-        rule.id = id;
+fn apply_metadata(rule: &mut ConftestRule, meta: &annotations::Meta) {
+    rule.title = meta.title.clone();
+    rule.description = meta.description.clone();
+    if let Some(id) = &meta.id {
+        rule.id = id.clone();
     }
-    if let Some(severity) = metadata
-        .pointer("/custom/severity")
-        .and_then(Json::as_str)
-        .and_then(PolicySeverity::parse)
-    {
+    if let Some(severity) = meta.severity {
         rule.severity = severity;
     }
-    rule.related_resources = metadata
-        .get("related_resources")
-        .and_then(Json::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|r| match r {
-            Json::String(s) => Some(s.clone()),
-            Json::Object(o) => o.get("ref").and_then(Json::as_str).map(str::to_owned),
-            _ => None,
-        })
-        .collect();
+    rule.related_resources = meta.related_resources.clone();
     if let Some(title) = &rule.title {
         rule.fallback_message = title.clone();
     }
@@ -665,7 +712,7 @@ impl PolicySet {
                 description: r.description.clone(),
                 related_resources: r.related_resources.clone(),
                 location: r.location.clone(),
-                query: r.query.clone(),
+                query: r.name_query.clone(),
             })
             .collect();
         out.extend(self.gatekeeper.rules());
@@ -934,7 +981,7 @@ impl Evaluator {
                     }
                     Err(failure) => {
                         let stop = matches!(failure, EvalFailure::TimeLimit);
-                        out.push(budget.failure_finding(failure, &rule.query));
+                        out.push(budget.failure_finding(failure, &rule.name_query));
                         if stop {
                             return true;
                         }

@@ -235,12 +235,29 @@ pub(crate) struct RuleHead {
     pub column: u32,
     /// A function (`f(x) := …`): cannot be evaluated as a document.
     pub is_function: bool,
+    pub shape: HeadShape,
+}
+
+/// What a rule head defines, as far as splitting a rule by definition needs to know.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum HeadShape {
+    /// `name[x] { … }`, `name contains x if …`: a partial set named by one identifier.
+    Set,
+    /// `name { … }`, `name = v { … }`, `name := v if …`: a complete value named by one
+    /// identifier.
+    Complete,
+    /// `default name := v`.
+    Default,
+    /// Anything else (ref heads, partial objects, functions).
+    Other,
 }
 
 /// What the module walk learns about one module.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct ModuleFacts {
     pub package: Vec<String>,
+    /// 1-based line of the `package` statement.
+    pub package_line: u32,
     pub rules: Vec<RuleHead>,
     pub imports: BTreeSet<String>,
     /// Called function names with the line and column of the call.
@@ -259,6 +276,7 @@ pub(crate) fn module_facts(engine: &Engine) -> Result<BTreeMap<String, ModuleFac
         let module = &policy["ast"];
         let mut facts = ModuleFacts {
             package: ref_components(&module["package"]["refr"]).unwrap_or_default(),
+            package_line: span_line(&module["package"]["span"]),
             ..ModuleFacts::default()
         };
         for import in module["imports"].as_array().into_iter().flatten() {
@@ -271,19 +289,32 @@ pub(crate) fn module_facts(engine: &Engine) -> Result<BTreeMap<String, ModuleFac
             }
         }
         for rule in module["rules"].as_array().into_iter().flatten() {
-            let (refr, span, is_function) = if let Some(spec) = rule.get("Spec") {
+            let (refr, span, is_function, shape) = if let Some(spec) = rule.get("Spec") {
                 let head = &spec["head"];
                 let is_function = head.get("Func").is_some();
-                let inner = head
-                    .get("Set")
-                    .or_else(|| head.get("Compr"))
-                    .or_else(|| head.get("Func"));
-                match inner {
-                    Some(inner) => (&inner["refr"], &spec["span"], is_function),
-                    None => continue,
-                }
+                let (inner, shape) = if let Some(set) = head.get("Set") {
+                    (set, HeadShape::Set)
+                } else if let Some(compr) = head.get("Compr") {
+                    (compr, HeadShape::Complete)
+                } else if let Some(func) = head.get("Func") {
+                    (func, HeadShape::Other)
+                } else {
+                    continue;
+                };
+                // Only a head named by one identifier can be renamed in place.
+                let shape = if inner["refr"].get("Var").is_some() {
+                    shape
+                } else {
+                    HeadShape::Other
+                };
+                (&inner["refr"], &spec["span"], is_function, shape)
             } else if let Some(default) = rule.get("Default") {
-                (&default["refr"], &default["span"], false)
+                (
+                    &default["refr"],
+                    &default["span"],
+                    false,
+                    HeadShape::Default,
+                )
             } else {
                 continue;
             };
@@ -293,6 +324,7 @@ pub(crate) fn module_facts(engine: &Engine) -> Result<BTreeMap<String, ModuleFac
                     line: span_line(span),
                     column: span_column(span),
                     is_function,
+                    shape,
                 });
             }
             collect_calls(rule, &mut facts.calls);
