@@ -144,7 +144,8 @@ impl Type {
             Type::Timestamp => "timestamp",
             Type::Duration => "duration",
             Type::List(..) => "list",
-            Type::Map(..) | Type::Object(_) => "map",
+            Type::Map(..) => "map",
+            Type::Object(_) => "object",
             Type::TypeValue => "type",
         })
     }
@@ -451,11 +452,6 @@ impl Checker {
                 let (first, second, iterations) = match &range {
                     Type::List(item, n, _) => ((**item).clone(), Some((**item).clone()), *n),
                     Type::Map(k, v, n) => ((**k).clone(), Some((**v).clone()), *n),
-                    Type::Object(o) => (
-                        Type::String(MAX_REQUEST_BYTES),
-                        Some(Type::Dyn),
-                        o.fields.len() as u64,
-                    ),
                     t if t.is_dyn() => (Type::Dyn, Some(Type::Dyn), 1),
                     other => {
                         return Err(format!(
@@ -670,7 +666,6 @@ impl Checker {
                     }
                     (Type::Map(_, value, _), _) => (**value).clone(),
                     (x, _) if x.is_dyn() => Type::Dyn,
-                    (Type::Object(_), _) => Type::Dyn,
                     _ => return Err(overload(name, &refs)),
                 };
                 (result, 1)
@@ -679,7 +674,7 @@ impl Checker {
                 let container = arg(1);
                 let own = match &container {
                     Type::List(_, n, _) => 1 + *n,
-                    Type::Map(..) | Type::Object(_) => 1,
+                    Type::Map(..) => 1,
                     t if t.is_dyn() => 1,
                     _ => return Err(overload(name, &refs)),
                 };
@@ -690,11 +685,7 @@ impl Checker {
                 if !of.is_dyn()
                     && !matches!(
                         of,
-                        Type::String(_)
-                            | Type::Bytes(_)
-                            | Type::List(..)
-                            | Type::Map(..)
-                            | Type::Object(_)
+                        Type::String(_) | Type::Bytes(_) | Type::List(..) | Type::Map(..)
                     )
                 {
                     return Err(match &target {

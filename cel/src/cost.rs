@@ -248,3 +248,92 @@ fn free(expr: &IdedExpr, bound: &mut Vec<String>, found: &mut HashSet<String>) {
         Expr::Literal(_) | Expr::Unspecified => {}
     }
 }
+
+/// The parts of the variable `name` that `expr` reads: each chain of field selections
+/// from it (`name.a.b`, `name.?a`, `has(name.a)`) is a path; any other use reads it whole.
+pub fn read_paths(expr: &IdedExpr, name: &str) -> crate::value::Paths {
+    let mut paths = crate::value::Paths::default();
+    reads(expr, name, &mut paths);
+    paths
+}
+
+/// `name.a.b…` (also through `.?`): the root identifier and the fields.
+fn chain(expr: &IdedExpr) -> Option<(&str, Vec<String>)> {
+    match &expr.expr {
+        Expr::Ident(root) => Some((root.as_str(), Vec::new())),
+        Expr::Select(select) => {
+            let (root, mut fields) = chain(&select.operand)?;
+            fields.push(select.field.clone());
+            Some((root, fields))
+        }
+        Expr::Call(call) if call.func_name == OPT_SELECT && call.args.len() == 2 => {
+            let (root, mut fields) = chain(&call.args[0])?;
+            match &call.args[1].expr {
+                Expr::Literal(LiteralValue::String(field)) => {
+                    fields.push(field.to_string());
+                    Some((root, fields))
+                }
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+fn reads(expr: &IdedExpr, name: &str, paths: &mut crate::value::Paths) {
+    if paths.is_everything() {
+        return;
+    }
+    if let Some((root, fields)) = chain(expr) {
+        if root == name {
+            paths.insert(&fields);
+        }
+        return;
+    }
+    match &expr.expr {
+        Expr::Call(call) => {
+            if let Some(target) = &call.target {
+                reads(target, name, paths);
+            }
+            for arg in &call.args {
+                reads(arg, name, paths);
+            }
+        }
+        Expr::Comprehension(c) => {
+            for e in [
+                &c.iter_range,
+                &c.accu_init,
+                &c.loop_cond,
+                &c.loop_step,
+                &c.result,
+            ] {
+                reads(e, name, paths);
+            }
+        }
+        Expr::List(list) => list.elements.iter().for_each(|e| reads(e, name, paths)),
+        Expr::Map(map) => {
+            for entry in &map.entries {
+                match &entry.expr {
+                    EntryExpr::StructField(f) => reads(&f.value, name, paths),
+                    EntryExpr::MapEntry(e) => {
+                        reads(&e.key, name, paths);
+                        reads(&e.value, name, paths);
+                    }
+                }
+            }
+        }
+        Expr::Struct(s) => {
+            for entry in &s.entries {
+                match &entry.expr {
+                    EntryExpr::StructField(f) => reads(&f.value, name, paths),
+                    EntryExpr::MapEntry(e) => {
+                        reads(&e.key, name, paths);
+                        reads(&e.value, name, paths);
+                    }
+                }
+            }
+        }
+        Expr::Select(select) => reads(&select.operand, name, paths),
+        Expr::Ident(_) | Expr::Literal(_) | Expr::Unspecified => {}
+    }
+}

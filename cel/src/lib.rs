@@ -16,6 +16,7 @@
 //! object) and, in the engine, ValidatingAdmissionPolicies. The crate reads no files and
 //! knows nothing of positions: it reports JSON pointers.
 
+pub mod authz;
 pub mod check;
 pub mod cost;
 pub mod crd;
@@ -156,6 +157,12 @@ impl Expr {
         self.variables.iter().any(|v| v == name)
     }
 
+    /// The parts of the variable `name` this expression reads (see
+    /// [`value::to_value_within`]).
+    pub fn read_paths(&self, name: &str) -> value::Paths {
+        cost::read_paths(&self.program, name)
+    }
+
     /// A compile error when the expression reads a variable its environment does not
     /// declare (besides `allowed`, the names of types may be used as values).
     pub fn check_variables(&self, allowed: &[&str]) -> Result<(), CompileError> {
@@ -262,6 +269,18 @@ thread_local! {
         context.add_function(check::LIST_NE, lists::ne);
         context.add_function(check::SET_UNION, lists::union);
         context.add_function(check::MAP_MERGE, lists::merge);
+        context.add_function("group", authz::group);
+        context.add_function("resource", authz::resource);
+        context.add_function("subresource", authz::subresource);
+        context.add_function("namespace", authz::namespace);
+        context.add_function("name", authz::name);
+        context.add_function("path", authz::path);
+        context.add_function("serviceAccount", authz::service_account);
+        context.add_function("check", authz::check);
+        context.add_function("allowed", authz::allowed);
+        context.add_function("reason", authz::reason);
+        context.add_function("errored", authz::errored);
+        context.add_function("error", authz::error);
         for name in TYPE_NAMES {
             context.add_variable_from_value(*name, *name);
         }

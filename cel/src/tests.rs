@@ -395,3 +395,95 @@ fn rules_under_junctors_are_refused() {
         ]
     );
 }
+
+#[derive(Debug)]
+struct OnlyGetPods;
+
+impl crate::authz::Authorize for OnlyGetPods {
+    fn authorize(&self, a: &crate::authz::Attributes) -> crate::authz::Decision {
+        let allowed = (a.resource == "pods" && a.group.is_empty() && a.verb == "get")
+            || a.path.as_deref() == Some("/healthz")
+            || a.user == "system:serviceaccount:ops:admin";
+        crate::authz::Decision {
+            allowed,
+            reason: if allowed {
+                "by test".into()
+            } else {
+                String::new()
+            },
+            error: (a.namespace == "broken").then(|| "cannot decide".into()),
+        }
+    }
+}
+
+#[test]
+fn authorizer_checks() {
+    let mut activation = Activation::new();
+    activation.set(
+        "authorizer",
+        crate::authz::authorizer(
+            std::sync::Arc::new(OnlyGetPods),
+            "alice",
+            &[],
+            ["", "pods", "", "default", "web"],
+        ),
+    );
+    let truth = |source: &str| compile(source).unwrap().eval_bool(&activation).unwrap();
+    assert!(truth(
+        "authorizer.group('').resource('pods').namespace('default').check('get').allowed()"
+    ));
+    assert!(!truth(
+        "authorizer.group('').resource('pods').check('delete').allowed()"
+    ));
+    assert!(!truth(
+        "authorizer.group('apps').resource('deployments').name('x').check('get').allowed()"
+    ));
+    assert!(truth("authorizer.requestResource.check('get').allowed()"));
+    assert!(truth(
+        "authorizer.requestResource.check('get').reason() == 'by test'"
+    ));
+    assert!(truth("authorizer.path('/healthz').check('get').allowed()"));
+    assert!(truth(
+        "authorizer.serviceAccount('ops', 'admin').group('apps').resource('deployments').check('delete').allowed()"
+    ));
+    assert!(truth(
+        "authorizer.resource('pods').namespace('broken').check('get').errored()"
+    ));
+    assert!(truth(
+        "authorizer.resource('pods').namespace('broken').check('get').error() == 'cannot decide'"
+    ));
+    assert!(
+        compile("authorizer.check('get')")
+            .unwrap()
+            .eval(&activation)
+            .is_err()
+    );
+}
+
+#[test]
+fn only_the_parts_read_are_converted() {
+    let expr = compile(
+        "has(object.metadata.name) && object.?spec.?replicas.orValue(1) < 3 && object.spec.template.spec.containers.all(c, c.image != '')",
+    )
+    .unwrap();
+    let paths = expr.read_paths("object");
+    let object = json!({"metadata": {"name": "web", "labels": {"a": "b"}},
+        "spec": {"replicas": 2, "selector": {}, "template": {"metadata": {}, "spec": {"containers": [{"image": "x", "name": "c"}]}}},
+        "status": {}});
+    let value = crate::value::to_value_within(&object, &paths);
+    assert_eq!(
+        to_json(&value),
+        json!({"metadata": {"name": "web"}, "spec": {"replicas": 2,
+            "template": {"spec": {"containers": [{"image": "x", "name": "c"}]}}}})
+    );
+    let mut activation = Activation::new();
+    activation.set("object", value);
+    assert!(expr.eval_bool(&activation).unwrap());
+    // A whole use reads everything.
+    assert!(
+        compile("size(object) > 0")
+            .unwrap()
+            .read_paths("object")
+            .is_everything()
+    );
+}

@@ -7,7 +7,7 @@
 //! with a `default` get it, and the `metadata` of a resource shows only `name` and
 //! `generateName`.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use kube_cel::cel::Value;
@@ -211,4 +211,77 @@ pub fn parse_duration(text: &str) -> Option<chrono::Duration> {
 /// A CEL map from named values (`variables` of an admission policy).
 pub fn from_entries(entries: Vec<(String, Value)>) -> Value {
     map_value(entries)
+}
+
+/// The parts of a variable that expressions read (`object.spec.replicas`,
+/// `object.metadata`): converting only those is what an evaluation needs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Paths {
+    /// The whole value below this point is read.
+    all: bool,
+    children: BTreeMap<String, Paths>,
+}
+
+impl Paths {
+    /// Every part of the value.
+    pub fn everything() -> Paths {
+        Paths {
+            all: true,
+            children: BTreeMap::new(),
+        }
+    }
+
+    /// True when the whole value is read.
+    pub fn is_everything(&self) -> bool {
+        self.all
+    }
+
+    /// Add a path (the value below it is read whole).
+    pub fn insert(&mut self, path: &[String]) {
+        if self.all {
+            return;
+        }
+        match path.split_first() {
+            None => {
+                self.all = true;
+                self.children.clear();
+            }
+            Some((first, rest)) => self.children.entry(first.clone()).or_default().insert(rest),
+        }
+    }
+
+    /// Add every path of `other`.
+    pub fn merge(&mut self, other: &Paths) {
+        if self.all {
+            return;
+        }
+        if other.all {
+            *self = Paths::everything();
+            return;
+        }
+        for (key, child) in &other.children {
+            self.children.entry(key.clone()).or_default().merge(child);
+        }
+    }
+}
+
+/// A JSON value as a CEL value, keeping only the parts `paths` names (a map keeps the
+/// named keys it has; anything else is converted whole).
+pub fn to_value_within(json: &Json, paths: &Paths) -> Value {
+    if paths.all {
+        return to_value(json);
+    }
+    match json {
+        Json::Object(map) => map_value(
+            paths
+                .children
+                .iter()
+                .filter_map(|(key, child)| {
+                    map.get(key)
+                        .map(|v| (key.clone(), to_value_within(v, child)))
+                })
+                .collect(),
+        ),
+        other => to_value(other),
+    }
 }

@@ -470,7 +470,7 @@ impl Engine {
                 crd_api_versions =
                     helm::crd_api_versions(files.iter().flat_map(|(_, f)| f.objects.iter()));
             }
-            self.add_batch(&mut run, files);
+            self.add_files(&mut run, files, Keep::Compact);
         }
         // Charts are rendered once the run's CRDs are known (`--api-versions`), those of the
         // `--crds` folders too.
@@ -493,25 +493,29 @@ impl Engine {
                 &self.config.load,
             );
             run.diagnostics.extend(rendering.diagnostics);
-            self.add_batch(&mut run, rendering.files);
+            self.add_files(&mut run, rendering.files, Keep::Compact);
             renders = rendering.renders;
         }
         let mut trees = trees;
         if !trees.is_empty() {
             run.diagnostics.append(&mut trees.diagnostics);
-            self.add_batch(&mut run, std::mem::take(&mut trees.files));
+            self.add_files(&mut run, std::mem::take(&mut trees.files), Keep::Compact);
         }
         // The other files go through every per-object stage in one parallel pass, each file
         // on its own from reading to slimming: no stage waits for the others' files.
         let catalog = run.catalog.take();
-        let slim = self.policies.is_none() && !run.whole;
+        let keep = if self.policies.is_none() && !run.whole {
+            Keep::Compact
+        } else {
+            Keep::Whole
+        };
         let checked: Vec<Checked> = rest
             .into_par_iter()
             .map(|r| {
                 let start = Instant::now();
                 let (path, file) = parse(r, &load);
                 let load_time = start.elapsed();
-                let mut checked = self.check_file(catalog.as_ref(), path, file, slim, true);
+                let mut checked = self.check_file(catalog.as_ref(), path, file, keep, true);
                 checked.timings.load = load_time;
                 checked
             })
@@ -543,6 +547,10 @@ impl Engine {
     /// The per-object stages over a set of files whose CustomResourceDefinitions join the
     /// run's catalog before any of them is validated.
     fn add_batch(&self, run: &mut Run, files: Vec<(Option<PathBuf>, LoadedFile)>) {
+        self.add_files(run, files, Keep::Slim);
+    }
+
+    fn add_files(&self, run: &mut Run, files: Vec<(Option<PathBuf>, LoadedFile)>, keep: Keep) {
         let mut files: Vec<(Option<PathBuf>, LoadedFile)> =
             files.into_iter().filter(|(_, f)| f.relevant).collect();
         for (_, file) in &mut files {
@@ -558,11 +566,15 @@ impl Engine {
         run.whole |= files
             .iter()
             .any(|(_, f)| f.objects.iter().any(|o| vap::is_policy(&o.value)));
-        let slim = self.policies.is_none() && !run.whole;
+        let keep = if self.policies.is_none() && !run.whole {
+            keep
+        } else {
+            Keep::Whole
+        };
         let catalog = run.catalog.as_ref();
         let checked: Vec<Checked> = files
             .into_par_iter()
-            .map(|(path, file)| self.check_file(catalog, path, file, slim, false))
+            .map(|(path, file)| self.check_file(catalog, path, file, keep, false))
             .collect();
         for file in checked {
             run.add(file);
@@ -576,7 +588,7 @@ impl Engine {
         catalog: Option<&plimsoll_schemas::Catalog>,
         path: Option<PathBuf>,
         file: LoadedFile,
-        slim: bool,
+        keep: Keep,
         filter: bool,
     ) -> Checked {
         let LoadedFile {
@@ -612,8 +624,17 @@ impl Engine {
         timings.local_rules = rules_done - schemas_done;
         // A policy found late (its kind spelt with escapes) keeps its own file's objects whole.
         let whole = objects.iter().any(|o| vap::is_policy(&o.value));
-        if slim && !whole {
-            objects.iter_mut().for_each(|object| self.slim(object));
+        if keep != Keep::Whole && !whole {
+            let wide = keep == Keep::Compact;
+            objects
+                .iter_mut()
+                .for_each(|object| self.slim(object, wide));
+            // A suppression comment may name a line inside slimmed content: such a file keeps
+            // its whole tree.
+            if wide && memchr::memmem::find(source.text().as_bytes(), b"plimsoll-ignore").is_none()
+            {
+                compact_trees(&mut objects);
+            }
         }
         timings.slim = rules_done.elapsed();
         Checked {
@@ -629,20 +650,37 @@ impl Engine {
     /// Replaces the content of an object that no rule across objects reads by a digest of it:
     /// identity, metadata and key order stay (so locations still resolve), and two copies that
     /// differ still compare different.
-    fn slim(&self, object: &mut Object) {
-        if !SLIMMED_KINDS.contains(&object.kind()) || self.pods.pod_spec(object).is_some() {
+    ///
+    /// `wide` (a lint run) slims every kind that rules across objects do not read: mappings at
+    /// the top keep their keys (operators' custom resources are told by the keys of their
+    /// `spec`) and their large values become digests. CustomResourceDefinitions keep the
+    /// group, kind and scope that custom resources are checked with.
+    fn slim(&self, object: &mut Object, wide: bool) {
+        let kind = object.kind();
+        let listed = SLIMMED_KINDS.contains(&kind);
+        if !(listed || wide && !READ_KINDS.contains(&kind)) || self.pods.pod_spec(object).is_some()
+        {
             return;
         }
+        let crd = kind == "CustomResourceDefinition";
+        let large = |value: &serde_json::Value| {
+            value.is_object() || value.is_array() || value.as_str().is_some_and(|s| s.len() > 64)
+        };
         if let serde_json::Value::Object(map) = &mut object.value {
             for (key, value) in map.iter_mut() {
                 if matches!(key.as_str(), "apiVersion" | "kind" | "metadata") {
                     continue;
                 }
-                let large = value.is_object()
-                    || value.is_array()
-                    || value.as_str().is_some_and(|s| s.len() > 64);
-                if large {
-                    *value = serde_json::Value::String(digest(value));
+                match value {
+                    serde_json::Value::Object(inner) if crd || !listed => {
+                        for (key, value) in inner.iter_mut() {
+                            if large(value) && !(crd && key == "names") {
+                                *value = serde_json::Value::String(digest(value));
+                            }
+                        }
+                    }
+                    _ if large(value) => *value = serde_json::Value::String(digest(value)),
+                    _ => {}
                 }
             }
         }
@@ -1009,6 +1047,40 @@ impl Run {
     }
 }
 
+/// What a file keeps of its objects after the per-object stages.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Keep {
+    /// Everything: policies read whole objects (Gatekeeper's inventory, `--combine`,
+    /// admission policies).
+    Whole,
+    /// The content of [`SLIMMED_KINDS`] becomes digests (the language server).
+    Slim,
+    /// Every kind that no rule across objects reads is slimmed, and the span tree is copied
+    /// down to what the values still reach (a lint run: nothing locates inside digests later).
+    Compact,
+}
+
+/// Replaces the span trees of a file's objects by copies that hold only what their values
+/// reach (objects of one document stream share one tree, so one copy each).
+fn compact_trees(objects: &mut [Object]) {
+    let mut start = 0;
+    while let Some(first) = objects.get(start) {
+        let tree = first.tree.clone();
+        let len = objects[start..]
+            .iter()
+            .take_while(|o| Arc::ptr_eq(&o.tree, &tree))
+            .count();
+        let group = &mut objects[start..start + len];
+        let (compact, roots) = tree.compact(group.iter().map(|o| (o.root, &o.value)));
+        let compact = Arc::new(compact);
+        for (object, root) in group.iter_mut().zip(roots) {
+            object.tree = compact.clone();
+            object.root = root;
+        }
+        start += len;
+    }
+}
+
 /// One file after its per-object stages (`source` is `None` for a file left out of the run).
 struct Checked {
     path: Option<PathBuf>,
@@ -1061,7 +1133,25 @@ pub const CROSS_OBJECT_RULES: &[&str] = &[
 const WITH_CROSS_OBJECT_RULES: &[&str] = &["single-replica"];
 
 /// Kinds whose content (beyond identity and metadata) no rule across objects reads, and that
-/// are often large (dashboards in ConfigMaps, CRD schemas).
+/// are often large (dashboards in ConfigMaps, CRD schemas): slimmed in every run without
+/// policies, the language server's too.
+/// Kinds whose content rules across objects read (besides every object with a pod template):
+/// never slimmed. A rule across objects that reads another kind's content adds it here.
+const READ_KINDS: &[&str] = &[
+    "Service",
+    "Ingress",
+    "HorizontalPodAutoscaler",
+    "PodDisruptionBudget",
+    "NetworkPolicy",
+    "ServiceAccount",
+    "Namespace",
+    "Role",
+    "ClusterRole",
+    "RoleBinding",
+    "ClusterRoleBinding",
+    "StatefulSet",
+];
+
 const SLIMMED_KINDS: &[&str] = &[
     "ConfigMap",
     "Secret",

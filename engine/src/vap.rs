@@ -23,6 +23,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
+use plimsoll_cel::value::Paths;
 use plimsoll_cel::{Activation, EvalError, Expr, Value};
 use plimsoll_core::{Diagnostic, Object, Severity};
 use serde_json::{Value as Json, json};
@@ -112,6 +113,8 @@ struct Compiled {
     validations: Vec<Validation>,
     audits: Vec<(String, Arc<Expr>)>,
     fail_closed: bool,
+    /// The parts of `object` the expressions read: only those are converted.
+    object_paths: Paths,
 }
 
 struct Validation {
@@ -201,7 +204,22 @@ fn compile_policy(policy: &Held<'_>, out: &mut Vec<Diagnostic>) -> Option<Compil
     if !ok {
         return None;
     }
+    let mut object_paths = Paths::default();
+    let exprs = match_conditions
+        .iter()
+        .chain(&variables)
+        .chain(&audits)
+        .map(|(_, e)| e)
+        .chain(
+            validations
+                .iter()
+                .flat_map(|v| std::iter::once(&v.expr).chain(&v.message_expr)),
+        );
+    for expr in exprs {
+        object_paths.merge(&expr.read_paths("object"));
+    }
     Some(Compiled {
+        object_paths,
         match_conditions,
         variables,
         validations,
@@ -253,16 +271,78 @@ fn list_allows(list: Option<&Json>, wanted: &str) -> bool {
     })
 }
 
-fn rule_matches(rule: &Json, target: &Target<'_>) -> bool {
+/// Resources served under several groups or versions from one storage: with
+/// `matchPolicy: Equivalent` (the default), a rule naming one matches the others. Within
+/// a group, every version of a resource is equivalent.
+const EQUIVALENT: &[&[(&str, &str)]] = &[
+    &[("apps", "deployments"), ("extensions", "deployments")],
+    &[("apps", "daemonsets"), ("extensions", "daemonsets")],
+    &[("apps", "replicasets"), ("extensions", "replicasets")],
+    &[
+        ("networking.k8s.io", "ingresses"),
+        ("extensions", "ingresses"),
+    ],
+    &[
+        ("networking.k8s.io", "networkpolicies"),
+        ("extensions", "networkpolicies"),
+    ],
+    &[
+        ("policy", "podsecuritypolicies"),
+        ("extensions", "podsecuritypolicies"),
+    ],
+    &[("", "events"), ("events.k8s.io", "events")],
+];
+
+/// The (group, resource) pairs equivalent to the target's, itself first.
+fn equivalents<'a>(group: &'a str, resource: &'a str) -> Vec<(&'a str, &'a str)> {
+    let mut out = vec![(group, resource)];
+    for class in EQUIVALENT {
+        if class.contains(&(group, resource)) {
+            out.extend(class.iter().copied().filter(|&(g, _)| g != group));
+        }
+    }
+    out
+}
+
+fn rule_matches(rule: &Json, target: &Target<'_>, equivalent: bool) -> bool {
+    if !equivalent {
+        return rule_matches_exactly(
+            rule,
+            target,
+            target.group,
+            Some(target.version),
+            &target.resource,
+        );
+    }
+    equivalents(target.group, &target.resource)
+        .into_iter()
+        .any(|(group, resource)| rule_matches_exactly(rule, target, group, None, resource))
+}
+
+/// `version`: `None` for any version (an equivalent one).
+fn rule_matches_exactly(
+    rule: &Json,
+    target: &Target<'_>,
+    group: &str,
+    version: Option<&str>,
+    resource: &str,
+) -> bool {
     let resource_ok = rule
         .get("resources")
         .and_then(Json::as_array)
         .is_some_and(|items| {
             items.iter().filter_map(Json::as_str).any(|r| {
                 // `*` is every resource, not subresources; `*/*` both.
-                r == "*" || r == "*/*" || r == target.resource
+                r == "*" || r == "*/*" || r == resource
             })
         });
+    let version_ok = match version {
+        Some(version) => list_allows(rule.get("apiVersions"), version),
+        None => rule
+            .get("apiVersions")
+            .and_then(Json::as_array)
+            .is_some_and(|v| !v.is_empty()),
+    };
     let names_ok = match rule.get("resourceNames").and_then(Json::as_array) {
         Some(names) if !names.is_empty() => {
             names.iter().any(|n| n.as_str() == target.object.name())
@@ -274,8 +354,8 @@ fn rule_matches(rule: &Json, target: &Target<'_>) -> bool {
         Some("Namespaced") => target.namespaced,
         _ => true,
     };
-    list_allows(rule.get("apiGroups"), target.group)
-        && list_allows(rule.get("apiVersions"), target.version)
+    list_allows(rule.get("apiGroups"), group)
+        && version_ok
         && list_allows(rule.get("operations"), "CREATE")
         && resource_ok
         && names_ok
@@ -283,7 +363,10 @@ fn rule_matches(rule: &Json, target: &Target<'_>) -> bool {
 }
 
 /// A label selector (`matchLabels`, `matchExpressions`) against labels.
-fn selector_matches(selector: Option<&Json>, labels: &serde_json::Map<String, Json>) -> bool {
+pub(crate) fn selector_matches(
+    selector: Option<&Json>,
+    labels: &serde_json::Map<String, Json>,
+) -> bool {
     let Some(selector) = selector else {
         return true;
     };
@@ -326,6 +409,10 @@ fn labels_of(value: &Json) -> serde_json::Map<String, Json> {
 
 struct Run<'a> {
     namespaces: HashMap<&'a str, &'a Json>,
+    /// The Namespaces as CEL values (`namespaceObject`), converted once.
+    namespace_values: HashMap<&'a str, Value>,
+    /// Decides `authorizer` checks from the run's RBAC objects.
+    rbac: Arc<dyn plimsoll_cel::authz::Authorize>,
     /// Candidate params: every object of the run and of the policy folders.
     all: Vec<&'a Json>,
 }
@@ -355,13 +442,14 @@ fn resources_match(matcher: Option<&Json>, target: &Target<'_>, run: &Run<'_>) -
             .map(|a| a.iter().collect())
             .unwrap_or_default()
     };
+    let equivalent = str_at(m, "/matchPolicy") != Some("Exact");
     let included = rules("resourceRules");
-    if !included.is_empty() && !included.iter().any(|r| rule_matches(r, target)) {
+    if !included.is_empty() && !included.iter().any(|r| rule_matches(r, target, equivalent)) {
         return false;
     }
     if rules("excludeResourceRules")
         .iter()
-        .any(|r| rule_matches(r, target))
+        .any(|r| rule_matches(r, target, equivalent))
     {
         return false;
     }
@@ -468,15 +556,21 @@ pub fn evaluate(objects: &[Object], extra: &[Json], user: &UserInfo) -> Vec<Diag
         })
         .collect();
     let resources = resources(&crds);
+    let namespaces: HashMap<&str, &Json> = all
+        .iter()
+        .copied()
+        .filter(|v| {
+            str_at(v, "/kind") == Some("Namespace") && str_at(v, "/apiVersion") == Some("v1")
+        })
+        .filter_map(|v| Some((str_at(v, "/metadata/name")?, v)))
+        .collect();
     let run = Run {
-        namespaces: all
+        namespace_values: namespaces
             .iter()
-            .copied()
-            .filter(|v| {
-                str_at(v, "/kind") == Some("Namespace") && str_at(v, "/apiVersion") == Some("v1")
-            })
-            .filter_map(|v| Some((str_at(v, "/metadata/name")?, v)))
+            .map(|(name, n)| (*name, plimsoll_cel::to_value(n)))
             .collect(),
+        namespaces,
+        rbac: Arc::new(crate::vap_authz::Rbac::new(&all)),
         all,
     };
     for binding in &bindings {
@@ -638,17 +732,40 @@ fn check_one(
 ) {
     let object = target.object;
     let mut activation = Activation::new();
-    activation.set_json("object", &object.value);
+    activation.set(
+        "object",
+        plimsoll_cel::value::to_value_within(&object.value, &compiled.object_paths),
+    );
+    // A CREATE request has no old object.
     activation.set("oldObject", Value::Null);
     activation.set_json("request", &request(target, user));
     activation.set("params", param.map_or(Value::Null, plimsoll_cel::to_value));
-    let namespace = target
-        .namespaced
-        .then(|| object.namespace().unwrap_or("default"))
-        .and_then(|n| run.namespaces.get(n));
+    let namespace = if target.namespaced {
+        object.namespace().unwrap_or("default")
+    } else {
+        ""
+    };
     activation.set(
         "namespaceObject",
-        namespace.map_or(Value::Null, |n| plimsoll_cel::to_value(n)),
+        run.namespace_values
+            .get(namespace)
+            .cloned()
+            .unwrap_or(Value::Null),
+    );
+    activation.set(
+        "authorizer",
+        plimsoll_cel::authz::authorizer(
+            run.rbac.clone(),
+            &user.username,
+            &user.groups,
+            [
+                target.group,
+                &target.resource,
+                "",
+                namespace,
+                object.name().unwrap_or_default(),
+            ],
+        ),
     );
     let failed = |what: &str, expr: &Expr, error: EvalError| -> Option<Diagnostic> {
         compiled.fail_closed.then(|| {

@@ -297,12 +297,13 @@ mod tests {
                 "scope": "Namespaced",
                 "versions": [{"name": "v1", "served": true, "storage": true, "schema": {"openAPIV3Schema": {
                     "type": "object", "properties": {"spec": {"type": "object",
-                        "properties": {"a": {"type": "string"}},
-                        "x-kubernetes-validations": [{"rule": "self.all(k, k == 'a')", "message": "only a"}]}}}}}]}});
+                        "properties": {"desired": {"type": "object", "properties": {"a": {"type": "string"}}},
+                            "current": {"type": "object", "properties": {"a": {"type": "string"}}}},
+                        "x-kubernetes-validations": [{"rule": "self.desired == self.current", "message": "in sync"}]}}}}}]}});
         let mut catalog = crate::Catalog::new("1.34").unwrap();
         assert!(catalog.add_crd_checked(&crd).unwrap().is_empty());
         let object = json!({"apiVersion": "example.com/v1", "kind": "Widget",
-            "metadata": {"name": "w"}, "spec": {"a": "x", "typo": 1}});
+            "metadata": {"name": "w"}, "spec": {"desired": {"a": "x", "typo": 1}, "current": {"a": "x"}}});
         let findings = catalog.validate(&object).findings;
         let rules: Vec<&str> = findings.iter().map(|f| f.rule).collect();
         assert!(
