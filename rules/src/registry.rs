@@ -128,6 +128,7 @@ static RULES: &[Registered] = &[
     rule!(rbac::binding_grants_pod_exec),
     rule!(rbac::binding_grants_wildcard),
     rule!(security::secret_in_config_map),
+    rule!(metadata::app_label_mismatch),
 ];
 
 /// The named sets of rules (`--profile`, `profile:`), from the fewest to every rule.
