@@ -898,16 +898,22 @@ impl Evaluator {
     }
 
     /// Evaluates the conftest rules once with `input` set to the array of all
-    /// objects, each as `{"path": FILE, "contents": OBJECT}` (conftest's
-    /// `--combine` shape, one entry per document). A finding whose location
+    /// objects, each as `{"path": FILE, "contents": OBJECT}`: conftest's
+    /// `--combine` shape, one entry per document (a file of three documents
+    /// gives three entries with its path), ordered by path as conftest orders
+    /// them (documents of one file in file order). A finding whose location
     /// starts with an index (`[2].contents.spec…` or `/2/contents/spec…`) gets
-    /// that [`PolicyFinding::object_index`] and a pointer into that object.
+    /// the [`PolicyFinding::object_index`] of that entry's object in `objects`
+    /// and a pointer into it; a finding that names no entry (conftest reports it
+    /// for the whole `Combined` input) gets the first entry's.
     /// Gatekeeper constraints are still evaluated per object by [`Self::evaluate`].
     pub fn evaluate_combined(&mut self, objects: &[CombinedInput<'_>]) -> Vec<PolicyFinding> {
         let budget = Budget::new(self.shared.options.time_limit);
         let mut out = Vec::new();
+        let mut order: Vec<usize> = (0..objects.len()).collect();
+        order.sort_by(|&a, &b| objects[a].path.cmp(objects[b].path));
         let mut items = Vec::with_capacity(objects.len());
-        for item in objects {
+        for item in order.iter().map(|&i| &objects[i]) {
             match to_regorus(item.object) {
                 Ok(contents) => {
                     let mut entry = BTreeMap::new();
@@ -930,6 +936,8 @@ impl Evaluator {
         self.conftest(regorus::Value::from(items), &budget, &mut out);
         for finding in &mut out[start..] {
             results::split_combined(finding, objects.len());
+            // From the entry of `input` back to the object it came from.
+            finding.object_index = order.get(finding.object_index.unwrap_or(0)).copied();
         }
         out
     }

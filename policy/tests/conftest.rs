@@ -463,9 +463,69 @@ warn contains sprintf("%d objects", [count(input)]) if true
     assert_eq!(findings[0].object_index, Some(2));
     assert_eq!(findings[0].pointer.as_deref(), Some("/metadata/labels/app"));
     assert_eq!(findings[1].message, "3 objects");
-    assert_eq!(findings[1].object_index, None);
+    // Naming no entry, it is reported with the first (conftest reports it for `Combined`).
+    assert_eq!(findings[1].object_index, Some(0));
     // In combine mode, per-object evaluation leaves conftest rules out.
     assert_eq!(evaluator.evaluate(&lonely), vec![]);
+}
+
+/// conftest's own `--combine` example: a Service and a Deployment in one file are two
+/// entries with the same path; entries are ordered by path as conftest orders them.
+#[test]
+fn combine_gives_one_entry_per_document_ordered_by_path() {
+    let policy = r#"package main
+
+deny[msg] {
+  input[i].contents.kind == "Deployment"
+  deployment := input[i].contents
+  not service_selects_app(deployment.spec.selector.matchLabels.app)
+  msg := sprintf("Deployment %v with selector %v does not match any Services", [deployment.metadata.name, deployment.spec.selector.matchLabels])
+}
+
+service_selects_app(app) {
+  input[service].contents.kind == "Service"
+  input[service].contents.spec.selector.app == app
+}
+
+warn[msg] {
+  msg := concat(" ", [sprintf("%v:%v", [e.path, e.contents.kind]) | e := input[_]])
+}
+"#;
+    let options = PolicyOptions {
+        combine: true,
+        ..PolicyOptions::default()
+    };
+    let set = build(options, &[("combine.rego", policy)]);
+    let service = json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "hello-kubernetes"}, "spec": {"selector": {"app": "goodbye-kubernetes"}}});
+    let deployment = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "hello-kubernetes"}, "spec": {"selector": {"matchLabels": {"app": "hello-kubernetes"}}}});
+    let config = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"}});
+    // In the run's order: z.yaml first, then the two documents of manifests.yaml.
+    let inputs = [
+        CombinedInput {
+            path: "z.yaml",
+            object: &config,
+        },
+        CombinedInput {
+            path: "manifests.yaml",
+            object: &service,
+        },
+        CombinedInput {
+            path: "manifests.yaml",
+            object: &deployment,
+        },
+    ];
+    let mut findings = set.evaluator().evaluate_combined(&inputs);
+    findings.sort_by(|a, b| a.rule.cmp(&b.rule));
+    let messages: Vec<&str> = findings.iter().map(|f| f.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            "Deployment hello-kubernetes with selector {\"app\": \"hello-kubernetes\"} does not match any Services",
+            "manifests.yaml:Service manifests.yaml:Deployment z.yaml:ConfigMap",
+        ]
+    );
+    // No entry named: reported with the first entry, the Service of manifests.yaml.
+    assert_eq!(findings[0].object_index, Some(1));
 }
 
 #[test]
