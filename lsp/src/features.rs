@@ -191,9 +191,23 @@ pub fn completion(
         return Some(lsp::CompletionResponse::Array(items));
     }
     let object = object_at(ws.objects_of(path), offset)?;
+    let (parent, _) = parent_pointer(object, source, offset);
+    let present: Vec<String> = object
+        .value
+        .pointer(&parent)
+        .and_then(Value::as_object)
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default();
+    // In labels or a selector: the label keys of the workspace, then the values of a key.
+    if is_label_map(object, &parent) {
+        let items = match trimmed.split_once(':') {
+            Some((key, _)) => label_items(labels_seen(ws, Some(key.trim())), &[], false),
+            None => label_items(labels_seen(ws, None), &present, true),
+        };
+        return Some(lsp::CompletionResponse::Array(items));
+    }
     // `key: ` with the cursor after the colon: the key's enum values.
     if let Some((key, _)) = trimmed.split_once(':') {
-        let (parent, _) = parent_pointer(object, source, offset);
         let pointer = format!(
             "{parent}/{}",
             key.trim().replace('~', "~0").replace('/', "~1")
@@ -210,14 +224,7 @@ pub fn completion(
     }
     // A key: the fields of the mapping at this indentation, required ones first, present
     // ones left out.
-    let (parent, _) = parent_pointer(object, source, offset);
     let info = catalog.field(object.api_version(), object.kind(), &parent)?;
-    let present: Vec<String> = object
-        .value
-        .pointer(&parent)
-        .and_then(Value::as_object)
-        .map(|m| m.keys().cloned().collect())
-        .unwrap_or_default();
     for name in info.fields {
         if present.contains(&name) || items.iter().any(|i: &lsp::CompletionItem| i.label == name) {
             continue;
@@ -380,6 +387,17 @@ pub fn definition(ws: &Workspace, path: &Path, position: lsp::Position) -> Vec<l
         return Vec::new();
     };
     let pointer = object.pointer_at(offset);
+    // A selector: the pods it selects; a pod template's labels: the selectors of them.
+    let pods = selected_pods(ws, object, &pointer);
+    if !pods.is_empty() {
+        return pods;
+    }
+    let templates = pod_templates(ws);
+    if let Some(pod) = templates.pod_spec(object)
+        && pointer.starts_with(&format!("{}/labels", pod.meta_pointer))
+    {
+        return selectors_of(ws, object);
+    }
     let Some(value) = object.value.pointer(&pointer).and_then(Value::as_str) else {
         return Vec::new();
     };
@@ -401,7 +419,8 @@ pub fn references(ws: &Workspace, path: &Path, position: lsp::Position) -> Vec<l
     let Some(object) = object_at(ws.objects_of(path), offset) else {
         return Vec::new();
     };
-    let mut out = Vec::new();
+    // The Services (and budgets, network policies) that select its pods.
+    let mut out = selectors_of(ws, object);
     // The workspace keeps RBAC bindings slimmed (identity and metadata): their files are
     // read again in full.
     let mut reread = Vec::new();
@@ -438,6 +457,189 @@ pub fn references(ws: &Workspace, path: &Path, position: lsp::Position) -> Vec<l
         }
     }
     out
+}
+
+/// The pod templates of the workspace's configuration (built-in kinds and `podTemplatePaths`).
+fn pod_templates(ws: &Workspace) -> plimsoll_rules::pod::PodTemplates {
+    plimsoll_rules::pod::PodTemplates::new(&ws.engine().config().rules.pod_template_paths)
+        .or_else(|_| plimsoll_rules::pod::PodTemplates::new(&[]))
+        .unwrap_or_else(|_| unreachable_templates())
+}
+
+/// The built-in pod templates always build.
+fn unreachable_templates() -> plimsoll_rules::pod::PodTemplates {
+    std::process::exit(2)
+}
+
+/// A selector of pods an object carries: a Service's map, or the `LabelSelector` of a
+/// PodDisruptionBudget or NetworkPolicy, with its pointer.
+enum PodSelector<'o> {
+    Map(&'o serde_json::Map<String, Value>),
+    Label(&'o Value),
+}
+
+fn pod_selector(object: &Object) -> Option<(&'static str, PodSelector<'_>)> {
+    match object.kind() {
+        "Service" => {
+            let map = object.value.pointer("/spec/selector")?.as_object()?;
+            Some(("/spec/selector", PodSelector::Map(map)))
+        }
+        "PodDisruptionBudget" => Some((
+            "/spec/selector",
+            PodSelector::Label(object.value.pointer("/spec/selector")?),
+        )),
+        "NetworkPolicy" => Some((
+            "/spec/podSelector",
+            PodSelector::Label(object.value.pointer("/spec/podSelector")?),
+        )),
+        _ => None,
+    }
+}
+
+fn selects(selector: &PodSelector<'_>, labels: Option<&serde_json::Map<String, Value>>) -> bool {
+    match selector {
+        PodSelector::Map(map) => plimsoll_rules::util::map_selector_matches(map, labels),
+        PodSelector::Label(value) => {
+            !plimsoll_rules::util::selector_is_empty(value)
+                && plimsoll_rules::util::label_selector_matches(value, labels) == Some(true)
+        }
+    }
+}
+
+fn same_namespace(a: &Object, b: &Object) -> bool {
+    match (a.namespace(), b.namespace()) {
+        (Some(x), Some(y)) => x == y,
+        _ => true,
+    }
+}
+
+/// From a Service's (PodDisruptionBudget's, NetworkPolicy's) selector under the cursor to
+/// the pod templates it selects, at their labels.
+fn selected_pods(ws: &Workspace, object: &Object, pointer: &str) -> Vec<lsp::Location> {
+    let Some((at, selector)) = pod_selector(object) else {
+        return Vec::new();
+    };
+    if !pointer.starts_with(at) {
+        return Vec::new();
+    }
+    let templates = pod_templates(ws);
+    let mut out = Vec::new();
+    for (path, other) in ws.objects() {
+        if ws.cancelled() {
+            break;
+        }
+        if !same_namespace(object, other) {
+            continue;
+        }
+        let Some(pod) = templates.pod_spec(other) else {
+            continue;
+        };
+        if selects(&selector, pod.labels()) {
+            let span = other
+                .value_span(&format!("{}/labels", pod.meta_pointer))
+                .unwrap_or_else(|| other.tree.span(other.root));
+            if let Some(uri) = convert::uri_of(path) {
+                out.push(lsp::Location {
+                    uri,
+                    range: convert::range(&other.source, span),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// From a workload's pod template to the Services, PodDisruptionBudgets and NetworkPolicies
+/// whose selectors select its pods, at their selectors.
+fn selectors_of(ws: &Workspace, object: &Object) -> Vec<lsp::Location> {
+    let templates = pod_templates(ws);
+    let Some(pod) = templates.pod_spec(object) else {
+        return Vec::new();
+    };
+    let labels = pod.labels();
+    let mut out = Vec::new();
+    for (path, other) in ws.objects() {
+        if ws.cancelled() {
+            break;
+        }
+        let Some((at, selector)) = pod_selector(other) else {
+            continue;
+        };
+        if same_namespace(object, other)
+            && selects(&selector, labels)
+            && let (Some(uri), Some(span)) = (convert::uri_of(path), other.value_span(at))
+        {
+            out.push(lsp::Location {
+                uri,
+                range: convert::range(&other.source, span),
+            });
+        }
+    }
+    out
+}
+
+/// Label keys (and, for `key`, its values) of the workspace: objects' labels and their pod
+/// templates' labels, the most used first.
+fn labels_seen(ws: &Workspace, key: Option<&str>) -> Vec<(String, usize)> {
+    let templates = pod_templates(ws);
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    let mut add = |labels: Option<&serde_json::Map<String, Value>>| {
+        for (k, v) in labels.into_iter().flatten() {
+            let word = match key {
+                None => Some(k.clone()),
+                Some(wanted) if wanted == k => v.as_str().map(str::to_owned),
+                Some(_) => None,
+            };
+            if let Some(word) = word {
+                *counts.entry(word).or_default() += 1;
+            }
+        }
+    };
+    for (_, object) in ws.objects() {
+        add(object
+            .value
+            .pointer("/metadata/labels")
+            .and_then(Value::as_object));
+        if let Some(pod) = templates.pod_spec(object) {
+            add(pod.labels());
+        }
+    }
+    let mut out: Vec<(String, usize)> = counts.into_iter().collect();
+    out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    out
+}
+
+/// Whether a mapping at `pointer` holds labels or a selector of them.
+fn is_label_map(object: &Object, pointer: &str) -> bool {
+    pointer.ends_with("/labels")
+        || pointer.ends_with("/matchLabels")
+        || (object.kind() == "Service" && pointer == "/spec/selector")
+}
+
+fn label_items(
+    seen: Vec<(String, usize)>,
+    present: &[String],
+    keys: bool,
+) -> Vec<lsp::CompletionItem> {
+    seen.into_iter()
+        .filter(|(word, _)| !present.contains(word))
+        .enumerate()
+        .map(|(rank, (word, count))| lsp::CompletionItem {
+            label: word.clone(),
+            kind: Some(if keys {
+                lsp::CompletionItemKind::PROPERTY
+            } else {
+                lsp::CompletionItemKind::VALUE
+            }),
+            detail: Some(format!(
+                "label {}, used {count} time(s) in the workspace",
+                if keys { "key" } else { "value" }
+            )),
+            sort_text: Some(format!("{rank:05}")),
+            insert_text: Some(if keys { format!("{word}: ") } else { word }),
+            ..Default::default()
+        })
+        .collect()
 }
 
 fn symbol_name(object: &Object) -> String {

@@ -804,3 +804,74 @@ fn rego_compile_errors_show_in_the_policy_and_a_fix_relints() {
     );
     client.stop();
 }
+
+#[test]
+fn selectors_navigate_to_the_pods_they_select_and_complete_label_keys() {
+    let (_dir, root) = workspace();
+    let svc = root.join("svc.yaml");
+    std::fs::write(
+        &svc,
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  selector:\n    app: web\n  ports: [{port: 80}]\n",
+    )
+    .unwrap();
+    let mut client = Client::start(&root, json!({}));
+    let svc = url(&svc);
+    let deploy = url(&root.join("deploy.yaml"));
+    let at = |uri: &str, line: u32, character: u32| json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": character}, "context": {"includeDeclaration": false}});
+    let place = |found: &Value| -> Vec<(String, u64)> {
+        found
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| {
+                (
+                    l["uri"]
+                        .as_str()
+                        .unwrap()
+                        .rsplit('/')
+                        .next()
+                        .unwrap()
+                        .to_owned(),
+                    l["range"]["start"]["line"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    // From the Service's selector to the Deployment's pod labels.
+    let found = client.request("textDocument/definition", at(&svc, 6, 6));
+    assert_eq!(place(&found), [("deploy.yaml".to_owned(), 9)]);
+    // And back: from the pod labels to the Service's selector.
+    let found = client.request("textDocument/definition", at(&deploy, 9, 16));
+    assert_eq!(place(&found), [("svc.yaml".to_owned(), 6)]);
+    // References of the Deployment include the Service that selects it.
+    let found = client.request("textDocument/references", at(&deploy, 3, 8));
+    assert!(
+        place(&found).contains(&("svc.yaml".to_owned(), 6)),
+        "{found}"
+    );
+    // Completion in a selector: the label keys of the workspace, then a key's values.
+    let other = url(&root.join("other.yaml"));
+    open(
+        &client,
+        &other,
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: other\nspec:\n  selector:\n    \n",
+    );
+    let labels = |items: Value| -> Vec<String> {
+        items
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["label"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let here = |line: u32, character: u32| json!({"textDocument": {"uri": other}, "position": {"line": line, "character": character}});
+    let keys = labels(client.request("textDocument/completion", here(6, 4)));
+    assert_eq!(keys, ["app"]);
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": other, "version": 2}, "contentChanges": [{"range": {"start": {"line": 6, "character": 4}, "end": {"line": 6, "character": 4}}, "text": "app: "}]}),
+    );
+    let values = labels(client.request("textDocument/completion", here(6, 9)));
+    assert_eq!(values, ["web"]);
+    client.stop();
+}
