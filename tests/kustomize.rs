@@ -325,15 +325,30 @@ fn build_problems_are_diagnostics_at_their_kustomization_line() {
     write(
         root,
         "broken/kustomization.yaml",
-        "resources:\n- missing.yaml\nnamePrefx: a-\n",
+        "resources:\n- missing.yaml\n- pod.yaml\nnamePrefx: a-\n",
+    );
+    write(
+        root,
+        "broken/pod.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  hostNetwork: true\n  containers:\n  - name: c\n    image: nginx:latest\n",
     );
     let run = plimsoll(root, &["lint", "broken", "--format", "json"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let report = json(&run);
+    // The tree's files are not read raw while its build fails: the failure, and one note.
+    let notes: Vec<&Value> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["severity"] == "info")
+        .collect();
+    assert_eq!(notes.len(), 1, "{report}");
+    assert_eq!(notes[0]["rule"], "kustomize-not-checked");
     let errors: Vec<(u64, String, Option<String>)> = report["diagnostics"]
         .as_array()
         .unwrap()
         .iter()
+        .filter(|d| d["severity"] != "info")
         .map(|d| {
             (
                 d["start"]["line"].as_u64().unwrap(),
@@ -345,7 +360,7 @@ fn build_problems_are_diagnostics_at_their_kustomization_line() {
     assert_eq!(
         errors,
         vec![(
-            3,
+            4,
             "unknown kustomization field `namePrefx`".to_owned(),
             Some("did you mean `namePrefix`?".to_owned())
         )]

@@ -26,6 +26,8 @@ pub use plimsoll_kustomize::{Build, to_yaml};
 pub const UNUSED_COMPONENT: &str = "kustomize-unused-component";
 /// The rule id of a kustomization used only by others (said once, as info).
 pub const BUILT_THROUGH: &str = "kustomize-built-through";
+/// The rule id of a tree whose build fails: its files are not checked on their own (info).
+pub const NOT_CHECKED: &str = "kustomize-not-checked";
 
 /// The key under a finding's `extra` that holds the built object as its file has it.
 pub const ORIGIN_KEY: &str = "kustomizeOrigin";
@@ -172,6 +174,9 @@ impl Trees {
             .collect();
         for (dir, build) in builds {
             trees.owned.extend(build.files.iter().map(|p| clean(p)));
+            if build.failed {
+                trees.own_failed(&dir, &build, &found);
+            }
             let bases: Vec<String> = build
                 .kustomizations
                 .iter()
@@ -210,6 +215,44 @@ impl Trees {
             ));
         }
         trees
+    }
+
+    /// A tree whose build fails is not read raw either: its files as they stand are not what
+    /// kustomize would deploy (an overlay's patches and transformers are missing), the
+    /// failure already fails the run, and it says where. The files of every folder the build
+    /// reached or the kustomizations list are left out, and the output says so once.
+    fn own_failed(&mut self, dir: &Path, build: &Build, found: &BTreeMap<PathBuf, Found>) {
+        let mut dirs: Vec<PathBuf> = vec![dir.to_path_buf()];
+        dirs.extend(build.kustomizations.iter().map(|d| clean(d)));
+        let mut i = 0;
+        while i < dirs.len() {
+            if let Some(f) = found.get(&dirs[i]) {
+                for used in f.uses.iter().chain(&f.components) {
+                    if !dirs.contains(used) {
+                        dirs.push(used.clone());
+                    }
+                }
+            }
+            i += 1;
+        }
+        for d in &dirs {
+            for entry in std::fs::read_dir(d).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_file() {
+                    self.owned.insert(clean(&path));
+                }
+            }
+        }
+        let mut d = Diagnostic::new(
+            NOT_CHECKED,
+            Severity::Info,
+            format!(
+                "kustomize build of {} fails: the files of its tree are not checked on their own; they are checked through the build once it succeeds",
+                dir.display()
+            ),
+        );
+        d.location = found.get(dir).and_then(|f| first_line(&f.file));
+        self.diagnostics.push(d);
     }
 
     /// Whether a walked file belongs to a kustomize tree (and is checked through its build).

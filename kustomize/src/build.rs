@@ -533,7 +533,7 @@ impl<'a> Builder<'a> {
         name: &str,
         text: &str,
     ) -> Step<Vec<PatchDoc>> {
-        if let Some(docs) = in_place(kust, pointer, text) {
+        if let Some(docs) = in_place(kust, pointer, text, name) {
             return Ok(docs);
         }
         let origin = kust.set(pointer, "inline patch");
@@ -572,6 +572,7 @@ impl<'a> Builder<'a> {
                 PatchDoc {
                     object,
                     inline: inline.clone(),
+                    label: name.to_owned(),
                 }
             })
             .collect())
@@ -625,7 +626,7 @@ impl<'a> Builder<'a> {
                         if let Err(message) = apply_smp(res, &doc) {
                             let message = format!(
                                 "the patch {} fails on {}: {message}",
-                                doc.object.source.name(),
+                                doc.label,
                                 res.display()
                             );
                             return Err(self.error(Some(kust.loc(&pointer)), message));
@@ -714,7 +715,7 @@ impl<'a> Builder<'a> {
                 Some(kust.loc(pointer)),
                 format!(
                     "the patch {} has no `kind` or `metadata.name`, and no `target`: kustomize cannot tell what it patches",
-                    doc.object.source.name()
+                    doc.label
                 ),
             ));
         }
@@ -734,7 +735,7 @@ impl<'a> Builder<'a> {
             [one] => apply_smp(&mut resources[*one], doc).map_err(|message| {
                 let message = format!(
                     "the patch {} fails on {}: {message}",
-                    doc.object.source.name(),
+                    doc.label,
                     resources[*one].display()
                 );
                 self.error(Some(kust.loc(pointer)), message)
@@ -745,7 +746,7 @@ impl<'a> Builder<'a> {
                     Some(kust.loc(pointer)),
                     format!(
                         "the patch {} targets {kind} {ns}{name} ({api_version}), which is not in the build",
-                        doc.object.source.name()
+                        doc.label
                     ),
                 ))
             }
@@ -753,7 +754,7 @@ impl<'a> Builder<'a> {
                 Some(kust.loc(pointer)),
                 format!(
                     "the patch {} matches several resources ({kind} {name}); give it a `target`",
-                    doc.object.source.name()
+                    doc.label
                 ),
             )),
         }
@@ -1667,13 +1668,15 @@ impl<'a> Builder<'a> {
 struct PatchDoc {
     object: Arc<Object>,
     inline: Option<OriginTree>,
+    /// What messages call the patch: its file, or the entry that holds it inline.
+    label: String,
 }
 
 /// A literal block scalar of the kustomization read as YAML where it stands: every byte
 /// outside the block blanked (so that offsets, lines and columns stay those of the file), the
 /// block's lines kept with their indentation. `None` when the entry is not such a block or
 /// the reading differs from the text's own.
-fn in_place(kust: &Kust, pointer: &str, text: &str) -> Option<Vec<PatchDoc>> {
+fn in_place(kust: &Kust, pointer: &str, text: &str, name: &str) -> Option<Vec<PatchDoc>> {
     if kust.config.is_some() {
         return None;
     }
@@ -1744,6 +1747,7 @@ fn in_place(kust: &Kust, pointer: &str, text: &str) -> Option<Vec<PatchDoc>> {
                     provenance: None,
                 }),
                 inline: None,
+                label: name.to_owned(),
             })
             .collect(),
     )
