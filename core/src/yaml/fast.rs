@@ -44,6 +44,12 @@ pub fn enabled() -> bool {
 /// Reads a whole text on the fast path, or `None` when it holds anything the fast path does
 /// not take (the caller then uses the general parser).
 pub fn parse(text: &str, options: ParseOptions) -> Option<Stream> {
+    read(text, options).map(|(stream, _)| stream)
+}
+
+/// [`parse`], with how many documents the fast path read itself (the others went to the
+/// general parser one by one).
+fn read(text: &str, options: ParseOptions) -> Option<(Stream, usize)> {
     if u32::try_from(text.len()).is_err() || !plain_text(text.as_bytes()) {
         return None;
     }
@@ -53,28 +59,32 @@ pub fn parse(text: &str, options: ParseOptions) -> Option<Stream> {
         pos: 0,
         tree: SpanTree::default(),
         depth_limit: options.max_depth.min(MAX_DEPTH),
+        max_depth: options.max_depth,
         entries: Vec::new(),
         items: Vec::new(),
         pairs: Vec::new(),
+        fast_documents: 0,
     };
     let documents = reader.stream().ok()?;
+    let fast_documents = reader.fast_documents;
     let mut tree = reader.tree;
     tree.shrink_to_fit();
-    Some(Stream {
+    let stream = Stream {
         tree,
         documents,
         errors: Vec::new(),
         alias_nodes: 0,
-    })
+    };
+    Some((stream, fast_documents))
 }
 
-/// Compares the fast path with the general parser on one text: `Ok(true)` when the fast path
-/// took it and both agree on every document, value, span, key span, index and error,
-/// `Ok(false)` when the fast path left it to the general parser, `Err` with the first
-/// difference otherwise.
-pub fn agreement(text: &str, options: ParseOptions) -> Result<bool, String> {
-    let Some(fast) = parse(text, options) else {
-        return Ok(false);
+/// Compares the fast path with the general parser on one text: `Ok(n)` when both agree on
+/// every document, value, span, key span, index and error, `n` being how many documents the
+/// fast path read itself (0 when it left the text to the general parser), `Err` with the
+/// first difference otherwise.
+pub fn agreement(text: &str, options: ParseOptions) -> Result<usize, String> {
+    let Some((fast, taken)) = read(text, options) else {
+        return Ok(0);
     };
     let general = super::parse_stream_general(text, options);
     if fast.errors != general.errors {
@@ -108,7 +118,7 @@ pub fn agreement(text: &str, options: ParseOptions) -> Result<bool, String> {
         }
         same_nodes(&fast.tree, f.root, &general.tree, g.root, &f.value, "")?;
     }
-    Ok(true)
+    Ok(taken)
 }
 
 /// Walks two span trees of the same value together.
@@ -164,10 +174,22 @@ fn same_nodes(
 /// no carriage return, no control character, no byte order mark, none of the line and
 /// paragraph separators YAML 1.1 knows, no non-characters.
 fn plain_text(b: &[u8]) -> bool {
-    let mut i = 0;
-    while i < b.len() {
-        let c = b[i];
-        match c {
+    // Most manifests are printable ASCII: check 64 bytes at a time without branches, and
+    // look closer only at a block that holds anything else.
+    for (n, block) in b.chunks(64).enumerate() {
+        let odd = block.iter().fold(false, |odd, &c| {
+            odd | ((c < 0x20) & (c != b'\n')) | (c >= 0x7f)
+        });
+        if odd && !plain_block(b, n * 64, n * 64 + block.len()) {
+            return false;
+        }
+    }
+    true
+}
+
+fn plain_block(b: &[u8], from: usize, to: usize) -> bool {
+    for i in from..to {
+        match b[i] {
             b'\n' | 0x20..=0x7e | 0x80..=0xc1 | 0xc3..=0xe1 | 0xe3..=0xee | 0xf0..=0xff => {}
             0xc2 => {
                 // U+0080 to U+009F (NEL among them).
@@ -190,9 +212,12 @@ fn plain_text(b: &[u8]) -> bool {
             }
             _ => return false,
         }
-        i += 1;
     }
     true
+}
+
+fn shifted(span: Span, by: usize) -> Span {
+    Span::new(span.start as usize + by, span.end as usize + by)
 }
 
 /// The fast path does not take this text.
@@ -245,19 +270,28 @@ struct Reader<'t> {
     pos: usize,
     tree: SpanTree,
     depth_limit: usize,
+    /// The limit of the general parser, for the documents it reads.
+    max_depth: usize,
     /// Scratch stacks shared by all collections being read: each takes its own from a base
     /// and gives them back when it closes.
     entries: Vec<Entry>,
     items: Vec<Value>,
     pairs: Vec<(String, Value)>,
+    /// Documents read on the fast path (not handed to the general parser).
+    fast_documents: usize,
 }
 
 impl Reader<'_> {
     fn stream(&mut self) -> Fast<Vec<Document>> {
         let mut documents = Vec::new();
         let mut index = 0;
+        // A directive applies to the documents after it: with one in the text, documents
+        // cannot be read one by one.
+        let one_by_one =
+            !self.b.starts_with(b"%") && memchr::memmem::find(self.b, b"\n%").is_none();
         loop {
-            let (content, indent) = match self.peek()? {
+            let region = self.pos;
+            let (content, indent, opener) = match self.peek()? {
                 Next::Eof => break,
                 Next::Marker(at) => {
                     let end = self.line_end(at);
@@ -271,26 +305,153 @@ impl Reader<'_> {
                             index += 1;
                             continue;
                         }
-                        Next::Line { indent, content } => (content, indent),
+                        Next::Line { indent, content } => (content, indent, at),
                     }
                 }
-                Next::Line { indent, content } => (content, indent),
+                Next::Line { indent, content } => (content, indent, region),
             };
-            let root = self.block_node(content, indent, 0)?;
-            // After the root only a new document may start (anything else is an error or
-            // content of the root that the fast path does not take).
-            if let Next::Line { .. } = self.peek()? {
-                return Err(Bail);
+            match self.document(content, indent) {
+                Ok(root) => {
+                    self.fast_documents += 1;
+                    documents.push(Document {
+                        value: root.value,
+                        root: root.node,
+                        span: root.span,
+                        index,
+                    });
+                }
+                Err(Bail) if one_by_one => {
+                    // This document goes to the general parser alone, up to the next line
+                    // that opens a document; the fast path goes on from there.
+                    self.entries.clear();
+                    self.items.clear();
+                    self.pairs.clear();
+                    let end = self.next_document(opener);
+                    if region == 0 && end == self.b.len() {
+                        // The text is one document: the caller reads it directly.
+                        return Err(Bail);
+                    }
+                    documents.extend(self.general(region, end, index)?);
+                    self.pos = end;
+                }
+                Err(Bail) => return Err(Bail),
             }
-            documents.push(Document {
-                value: root.value,
-                root: root.node,
-                span: root.span,
-                index,
-            });
             index += 1;
         }
         Ok(documents)
+    }
+
+    /// The root of a document and the check that nothing but a new document follows it.
+    fn document(&mut self, content: usize, indent: usize) -> Fast<Done> {
+        let root = self.block_node(content, indent, 0)?;
+        if let Next::Line { .. } = self.peek()? {
+            return Err(Bail);
+        }
+        Ok(root)
+    }
+
+    /// The start of the first line after the line of `after` that opens a document, or the
+    /// end of the text.
+    fn next_document(&self, after: usize) -> usize {
+        let b = self.b;
+        let mut at = after;
+        while let Some(i) = memchr::memchr(b'\n', &b[at..]) {
+            at += i + 1;
+            if b[at..].starts_with(b"---") && matches!(b.get(at + 3), None | Some(b' ' | b'\n')) {
+                return at;
+            }
+        }
+        b.len()
+    }
+
+    /// Reads `text[start..end]`, one document of the text, with the general parser, and
+    /// moves its nodes into this tree. The whole text goes to the general parser instead
+    /// when the region holds anything that might read differently alone: an error, an
+    /// alias (the alias limits count over the whole text), more than one document.
+    fn general(&mut self, start: usize, end: usize, index: usize) -> Fast<Option<Document>> {
+        let options = ParseOptions {
+            max_depth: self.max_depth,
+            ..ParseOptions::default()
+        };
+        let stream = super::parse_stream_general(&self.text[start..end], options);
+        if !stream.errors.is_empty() || stream.alias_nodes > 0 || stream.documents.len() > 1 {
+            return Err(Bail);
+        }
+        let Some(document) = stream.documents.into_iter().next() else {
+            return Ok(None);
+        };
+        if document.index != 0 {
+            return Err(Bail);
+        }
+        let root = self.graft(&stream.tree, document.root, &document.value, start);
+        Ok(Some(Document {
+            value: document.value,
+            root,
+            span: shifted(document.span, start),
+            index,
+        }))
+    }
+
+    /// Copies the nodes under `root` of another tree into this one, their spans moved by
+    /// `shift` (children before parents, as the parsers push them).
+    fn graft(&mut self, from: &SpanTree, root: NodeId, value: &Value, shift: usize) -> NodeId {
+        struct Frame<'v> {
+            node: NodeId,
+            value: &'v Value,
+            values: Vec<&'v Value>,
+            next: usize,
+            entries: Vec<Entry>,
+        }
+        fn open(node: NodeId, value: &Value) -> Frame<'_> {
+            Frame {
+                node,
+                value,
+                values: match value {
+                    Value::Object(map) => map.values().collect(),
+                    Value::Array(items) => items.iter().collect(),
+                    _ => Vec::new(),
+                },
+                next: 0,
+                entries: Vec::new(),
+            }
+        }
+        let mut stack = vec![open(root, value)];
+        loop {
+            let Some(top) = stack.last_mut() else {
+                return 0;
+            };
+            let children = from.children(top.node);
+            if let (Some(entry), Some(child)) = (children.get(top.next), top.values.get(top.next)) {
+                top.next += 1;
+                let frame = open(entry.node, child);
+                stack.push(frame);
+                continue;
+            }
+            let Some(done) = stack.pop() else {
+                return 0;
+            };
+            let node = self
+                .tree
+                .push(shifted(from.span(done.node), shift), &done.entries);
+            if let Value::Object(map) = done.value
+                && map.len() > tree::INDEXED_MAPPING
+            {
+                let keys = map
+                    .keys()
+                    .enumerate()
+                    .map(|(i, k)| (k.as_str().into(), u32::try_from(i).unwrap_or(u32::MAX)))
+                    .collect();
+                self.tree.index_keys(node, keys);
+            }
+            let Some(parent) = stack.last_mut() else {
+                return node;
+            };
+            let key = from
+                .children(parent.node)
+                .get(parent.next - 1)
+                .map_or_else(Span::default, |e| shifted(e.key, shift));
+            parent.entries.push(Entry { key, node });
+        }
     }
 
     fn line_end(&self, from: usize) -> usize {
