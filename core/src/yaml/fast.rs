@@ -23,7 +23,7 @@ use serde_json::{Map, Value};
 
 use super::resolve::{Style, key_string, resolve};
 use super::tree::{self, Entry, NodeId, SpanTree};
-use super::{Document, ParseOptions, Stream};
+use super::{Document, ParseOptions, Stream, YamlError};
 use crate::source::Span;
 
 /// Nesting the fast path takes; deeper files go to the general parser (which applies
@@ -64,15 +64,17 @@ fn read(text: &str, options: ParseOptions) -> Option<(Stream, usize)> {
         items: Vec::new(),
         pairs: Vec::new(),
         fast_documents: 0,
+        errors: Vec::new(),
     };
     let documents = reader.stream().ok()?;
     let fast_documents = reader.fast_documents;
+    let errors = std::mem::take(&mut reader.errors);
     let mut tree = reader.tree;
     tree.shrink_to_fit();
     let stream = Stream {
         tree,
         documents,
-        errors: Vec::new(),
+        errors,
         alias_nodes: 0,
     };
     Some((stream, fast_documents))
@@ -135,6 +137,19 @@ fn same_nodes(
             "{pointer}: span {:?} on the fast path, {:?} on the general one",
             fast.span(f),
             general.span(g)
+        ));
+    }
+    let fs: Vec<(Span, Span)> = fast
+        .shadowed(f)
+        .map(|e| (e.key, fast.span(e.node)))
+        .collect();
+    let gs: Vec<(Span, Span)> = general
+        .shadowed(g)
+        .map(|e| (e.key, general.span(e.node)))
+        .collect();
+    if fs != gs {
+        return Err(format!(
+            "{pointer}: entries replaced by duplicate keys {fs:?} on the fast path, {gs:?} on the general one"
         ));
     }
     let (fc, gc) = (fast.children(f), general.children(g));
@@ -279,6 +294,8 @@ struct Reader<'t> {
     pairs: Vec<(String, Value)>,
     /// Documents read on the fast path (not handed to the general parser).
     fast_documents: usize,
+    /// Errors of the documents the general parser read.
+    errors: Vec<YamlError>,
 }
 
 impl Reader<'_> {
@@ -374,9 +391,25 @@ impl Reader<'_> {
             ..ParseOptions::default()
         };
         let stream = super::parse_stream_general(&self.text[start..end], options);
-        if !stream.errors.is_empty() || stream.alias_nodes > 0 || stream.documents.len() > 1 {
+        // Errors found in a document alone are the same in the whole text, except syntax
+        // errors (after which the general parser restarts at the next `---` of the text)
+        // and the alias and depth limits.
+        let alone = |e: &YamlError| {
+            matches!(
+                e.rule,
+                "yaml-duplicate-key" | "yaml-invalid-value" | "yaml-invalid-key"
+            )
+        };
+        if !stream.errors.iter().all(alone) || stream.alias_nodes > 0 || stream.documents.len() > 1
+        {
             return Err(Bail);
         }
+        self.errors
+            .extend(stream.errors.into_iter().map(|e| YamlError {
+                span: shifted(e.span, start),
+                related: e.related.map(|r| shifted(r, start)),
+                ..e
+            }));
         let Some(document) = stream.documents.into_iter().next() else {
             return Ok(None);
         };
@@ -433,6 +466,17 @@ impl Reader<'_> {
             let node = self
                 .tree
                 .push(shifted(from.span(done.node), shift), &done.entries);
+            // Entries a duplicate key replaced: only their spans are ever read.
+            let shadowed: Vec<Entry> = from
+                .shadowed(done.node)
+                .map(|e| Entry {
+                    key: shifted(e.key, shift),
+                    node: self.tree.leaf(shifted(from.span(e.node), shift)),
+                })
+                .collect();
+            if !shadowed.is_empty() {
+                self.tree.shadow(node, &shadowed);
+            }
             if let Value::Object(map) = done.value
                 && map.len() > tree::INDEXED_MAPPING
             {
