@@ -223,6 +223,36 @@ pub const EQUIVALENTS: &[(Tool, &str, &[&str])] = &[
     ),
     (Polaris, "clusterrolePodExecAttach", &["rbac-pod-exec"]),
     (Polaris, "rolePodExecAttach", &["rbac-pod-exec"]),
+    (
+        Polaris,
+        "clusterrolebindingPodExecAttach",
+        &["binding-grants-pod-exec"],
+    ),
+    (
+        Polaris,
+        "rolebindingClusterRolePodExecAttach",
+        &["binding-grants-pod-exec"],
+    ),
+    (
+        Polaris,
+        "rolebindingRolePodExecAttach",
+        &["binding-grants-pod-exec"],
+    ),
+    (
+        Polaris,
+        "rolebindingClusterAdminRole",
+        &["binding-grants-wildcard"],
+    ),
+    (
+        Polaris,
+        "metadataAndNameMismatched",
+        &["app-label-mismatch"],
+    ),
+    (
+        Polaris,
+        "metadataAndInstanceMismatched",
+        &["app-label-mismatch"],
+    ),
     // kube-score
     (
         KubeScore,

@@ -58,8 +58,8 @@ fn wildcard_grants_point_at_the_wildcard() {
             .map(|f| (f.1.as_str(), f.2))
             .collect::<Vec<_>>(),
         [
-            ("Role `deployer` grants `*` verbs here", 11),
-            ("ClusterRole `config-manager` grants `*` verbs here", 34),
+            ("Role `deployer` grants `*` resources here", 11),
+            ("ClusterRole `config-manager` grants `*` resources here", 34),
         ]
     );
 }

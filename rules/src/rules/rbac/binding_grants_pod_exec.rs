@@ -12,7 +12,8 @@ declare_rule! {
     /// both, so bindings to them count even though no manifest defines them (`view` does not;
     /// `cluster-admin` is reported by `cluster-admin-binding`). The finding is on the
     /// binding's `roleRef`, with the rule of the role that grants it as a related location.
-    /// A role that is neither in the run nor one of Kubernetes' defaults is not judged.
+    /// A role that is neither in the run nor one of Kubernetes' defaults is not judged, and
+    /// bindings named `system:…` are Kubernetes' own.
     ///
     /// ## Why is this bad?
     /// Running commands in a pod gives its service account token, its mounted Secrets and its

@@ -2,23 +2,27 @@ use super::{related_in_role, role_ref, rules_of};
 use crate::rules::*;
 
 declare_rule! {
-    /// A binding gives its subjects a role with `*` verbs or `*` resources.
+    /// A binding gives its subjects a role that allows every verb on `*` resources.
     ///
     /// ## What it does
     /// Follows the `roleRef` of RoleBindings and ClusterRoleBindings to the Role (in the
     /// binding's namespace) or ClusterRole among the objects checked, and flags the binding
-    /// when a rule of that role has `*` in its `verbs` or its `resources`, whatever the role
-    /// is called. The finding is on the binding's `roleRef`, with the wildcard in the role as
-    /// a related location. Kubernetes' own `cluster-admin` is reported by
-    /// `cluster-admin-binding`, not here; a role that is neither in the run nor one of
-    /// Kubernetes' defaults is not judged.
+    /// when a rule of that role has `*` in its `resources` and `*` in its `verbs` (or all of
+    /// `get`, `list`, `watch`, `create`, `update`, `patch` and `delete`): an administrator's
+    /// role, whatever it is called. Unlike Polaris, a rule limited to some API groups counts
+    /// too (`*` resources of the core group include Secrets and `pods/exec`). The finding is
+    /// on the binding's `roleRef`, with the wildcard in the role as a related location.
+    /// Kubernetes' own `cluster-admin` is reported by `cluster-admin-binding`, not here; a
+    /// role that is neither in the run nor one of Kubernetes' defaults is not judged, and
+    /// bindings named `system:…` are Kubernetes' own. A
+    /// narrower wildcard (`*` verbs on named resources) is `rbac-wildcard`'s, on the role.
     ///
     /// ## Why is this bad?
-    /// A role with wildcards is an administrator role under another name: it grants today's
-    /// verbs and resources and every one added later (custom resources, `pods/exec`,
-    /// `secrets`). `rbac-wildcard` flags the role, this rule flags every grant of it, which
-    /// is where its reach is decided (a RoleBinding to a wildcard Role makes its subjects
-    /// administrators of the namespace).
+    /// Such a role is an administrator role under another name: it grants every resource
+    /// there is and every one added later (custom resources, `pods/exec`, `secrets`).
+    /// `rbac-wildcard` flags the role, this rule flags every grant of it, which is where its
+    /// reach is decided (a RoleBinding to it makes its subjects administrators of the
+    /// namespace).
     ///
     /// ## Example
     /// ```yaml
@@ -88,6 +92,12 @@ declare_rule! {
 
 no_options!(check);
 
+/// The verbs that, with `*` resources, make a rule an administrator's (Polaris counts these
+/// seven as "all verbs" too).
+const ALL_VERBS: &[&str] = &[
+    "get", "list", "watch", "create", "update", "patch", "delete",
+];
+
 fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
     let Some(role) = role_ref(cx) else { return };
     let Some(object) = role.object else { return };
@@ -96,27 +106,30 @@ fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
     }
     let kind = cx.object.kind();
     for rule in rules_of(object) {
-        for (field, list) in [("verbs", &rule.verbs), ("resources", &rule.resources)] {
-            if let Some(i) = list.iter().position(|v| *v == "*") {
-                let mut d = cx
-                    .diag(
-                        "/roleRef/name",
-                        format!(
-                            "this {kind} grants {}, which has `*` {field}",
-                            role.describe()
-                        ),
-                    )
-                    .with_help(format!(
-                        "bind a role that lists the {field} the subjects need instead of `*`"
-                    ));
-                d.related.push(related_in_role(
-                    object,
-                    &format!("{}/{field}/{i}", rule.pointer),
-                    format!("{} grants `*` {field} here", role.describe()),
-                ));
-                out.push(d);
-                return;
-            }
+        let Some(i) = rule.resources.iter().position(|r| *r == "*") else {
+            continue;
+        };
+        let every_verb =
+            rule.verbs.contains(&"*") || ALL_VERBS.iter().all(|v| rule.verbs.contains(v));
+        if !every_verb {
+            continue;
         }
+        let mut d = cx
+            .diag(
+                "/roleRef/name",
+                format!(
+                    "this {kind} grants {}, which allows every verb on `*` resources",
+                    role.describe()
+                ),
+            )
+            .with_help("bind a role that lists the resources and verbs the subjects need")
+            .with_note("every verb on `*` resources makes the subjects administrators of the role's scope, including Secrets and `pods/exec`");
+        d.related.push(related_in_role(
+            object,
+            &rule.resource_pointer(i),
+            format!("{} grants `*` resources here", role.describe()),
+        ));
+        out.push(d);
+        return;
     }
 }

@@ -114,12 +114,17 @@ pub(crate) const DEFAULT_ROLES: &[&str] = &["cluster-admin", "admin", "edit", "v
 pub(crate) const DEFAULT_EXEC_ROLES: &[&str] = &["admin", "edit"];
 
 /// The role a binding of `rbac.authorization.k8s.io` refers to: a Role in the binding's
-/// namespace, or a ClusterRole anywhere in the run.
+/// namespace, or a ClusterRole anywhere in the run. Bindings named `system:…` (Kubernetes'
+/// own) have none.
 pub(crate) fn role_ref<'o>(cx: &Ctx<'_, 'o>) -> Option<RoleRef<'o>> {
     let binding = cx.object;
     if binding.group() != "rbac.authorization.k8s.io"
         || !matches!(binding.kind(), "RoleBinding" | "ClusterRoleBinding")
     {
+        return None;
+    }
+    // Kubernetes reserves the `system:` prefix for the bindings it bootstraps itself.
+    if binding.name().is_some_and(|n| n.starts_with("system:")) {
         return None;
     }
     let field = |f: &str| {
