@@ -112,6 +112,17 @@ struct Found {
 impl Trees {
     /// Finds the roots under `inputs` and builds each (in parallel).
     pub fn find(inputs: &[Input], exclude: &globset::GlobSet, load: &LoadOptions) -> Trees {
+        Trees::find_with(&DiskFs, inputs, exclude, load)
+    }
+
+    /// [`Trees::find`], with the builds reading their files through `fs` (the editor's
+    /// unsaved buffers before the disk).
+    pub fn find_with(
+        fs: &dyn FileSystem,
+        inputs: &[Input],
+        exclude: &globset::GlobSet,
+        load: &LoadOptions,
+    ) -> Trees {
         let mut found: BTreeMap<PathBuf, Found> = BTreeMap::new();
         for input in inputs {
             let Input::Path(path) = input else { continue };
@@ -170,7 +181,7 @@ impl Trees {
         }
         let builds: Vec<(PathBuf, Build)> = roots
             .par_iter()
-            .map(|f| (f.dir.clone(), build(&f.dir)))
+            .map(|f| (f.dir.clone(), plimsoll_kustomize::build(fs, &f.dir)))
             .collect();
         for (dir, build) in builds {
             trees.owned.extend(build.files.iter().map(|p| clean(p)));

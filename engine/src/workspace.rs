@@ -42,6 +42,51 @@ pub struct Workspace {
     /// Raised by the editor when the request a computation serves is cancelled: the long
     /// stages look at it between steps and give up.
     cancel: Arc<AtomicBool>,
+    /// The Kustomize builds of the roots, made with the open buffers.
+    built: Option<Built>,
+}
+
+/// What the Kustomize builds of the workspace made: their objects, checked, and what says
+/// where each finding on them comes from. The files the builds read are checked through
+/// them, never raw (as `lint` does).
+struct Built {
+    trees: crate::kustomize::Trees,
+    objects: Vec<Object>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// The builds' file reader: an open buffer before the disk.
+struct BufferFs<'b> {
+    buffers: &'b HashMap<PathBuf, String>,
+}
+
+impl plimsoll_kustomize::FileSystem for BufferFs<'_> {
+    fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        match self.buffers.get(path) {
+            Some(text) => Ok(text.clone().into_bytes()),
+            None => std::fs::read(path),
+        }
+    }
+
+    fn is_dir(&self, path: &Path) -> bool {
+        path.is_dir()
+    }
+
+    fn is_file(&self, path: &Path) -> bool {
+        self.buffers.contains_key(path) || path.is_file()
+    }
+
+    fn list(&self, path: &Path) -> std::io::Result<Vec<PathBuf>> {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)?
+            .map(|entry| entry.map(|e| e.path()))
+            .collect::<std::io::Result<_>>()?;
+        for open in self.buffers.keys() {
+            if open.parent() == Some(path) && !entries.contains(open) {
+                entries.push(open.clone());
+            }
+        }
+        Ok(entries)
+    }
 }
 
 /// The engine configuration a `.plimsoll.yaml` describes, as `plimsoll lint` reads it with no
@@ -85,6 +130,7 @@ impl Workspace {
             catalog: None,
             walked: std::collections::HashSet::new(),
             cancel: Arc::new(AtomicBool::new(false)),
+            built: None,
         }
     }
 
@@ -148,7 +194,64 @@ impl Workspace {
                 .collect();
             self.check_files(loaded);
         }
+        self.build_trees();
         Ok(())
+    }
+
+    /// Builds the Kustomize trees under the roots again, reading open buffers first, and
+    /// checks what they make.
+    fn build_trees(&mut self) {
+        self.built = None;
+        if !self.engine.config().kustomize {
+            return;
+        }
+        let Ok(exclude) = crate::discover::compile_globs(&self.engine.config().exclude) else {
+            return;
+        };
+        let inputs: Vec<crate::Input> = self
+            .roots
+            .iter()
+            .filter(|r| r.is_dir())
+            .cloned()
+            .map(crate::Input::Path)
+            .collect();
+        let fs = BufferFs {
+            buffers: &self.buffers,
+        };
+        let mut trees =
+            crate::kustomize::Trees::find_with(&fs, &inputs, &exclude, &self.engine.config().load);
+        if trees.is_empty() {
+            return;
+        }
+        let files = std::mem::take(&mut trees.files);
+        let mut run = Run {
+            catalog: self.catalog.take(),
+            ..Run::default()
+        };
+        self.engine.add_batch(&mut run, files);
+        self.catalog = run.catalog.take();
+        let mut diagnostics = std::mem::take(&mut trees.diagnostics);
+        diagnostics.append(&mut run.diagnostics);
+        self.built = Some(Built {
+            trees,
+            objects: run.objects,
+            diagnostics,
+        });
+    }
+
+    /// Whether a Kustomize build reads this file (it is checked through the build).
+    fn built_from(&self, path: &Path) -> bool {
+        self.built.as_ref().is_some_and(|b| b.trees.owns(path))
+    }
+
+    /// Whether a change to this file may change what the builds make: a file they read, or
+    /// a kustomization.
+    fn feeds_builds(&self, path: &Path) -> bool {
+        self.built_from(path)
+            || path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| plimsoll_kustomize::KUSTOMIZATION_FILES.contains(&n))
     }
 
     /// The text of a file: its open buffer, else what is on disk (`None` when unreadable or
@@ -225,7 +328,11 @@ impl Workspace {
         let bytes = text.clone().into_bytes();
         self.buffers.insert(path.clone(), text);
         let file = self.parse(&path, bytes);
+        let builds = self.feeds_builds(&path);
         self.check_files(vec![(path, file)]);
+        if builds {
+            self.build_trees();
+        }
     }
 
     /// Opens or changes the buffer of a policy file (a Rego module): kept for
@@ -249,6 +356,9 @@ impl Workspace {
     /// Reads a file from disk again (saved, created, changed or deleted by another program);
     /// an open buffer still wins.
     pub fn refresh(&mut self, path: &Path) {
+        if self.feeds_builds(path) {
+            self.build_trees();
+        }
         if !self.buffers.contains_key(path) && !self.is_walked(path) {
             self.files.remove(path);
             return;
@@ -364,21 +474,45 @@ impl Workspace {
         let mut objects = Vec::new();
         let mut sources = Vec::with_capacity(self.files.len());
         let mut diagnostics = Vec::new();
-        for state in self.files.values_mut() {
+        // Files a Kustomize build reads are checked through the build, not raw.
+        let owned: Vec<bool> = self.files.keys().map(|p| self.built_from(p)).collect();
+        for (state, owned) in self.files.values_mut().zip(&owned) {
+            if *owned {
+                counts.push(0);
+                continue;
+            }
             counts.push(state.objects.len());
             objects.append(&mut state.objects);
             sources.push(state.source.clone());
             diagnostics.extend(state.diagnostics.iter().cloned());
         }
+        let built_count = self.built.as_ref().map_or(0, |b| b.objects.len());
+        if let Some(built) = &mut self.built {
+            objects.append(&mut built.objects);
+            diagnostics.extend(built.diagnostics.iter().cloned());
+            for object in &objects[objects.len() - built_count..] {
+                if !sources.iter().any(|s| Arc::ptr_eq(s, &object.source)) {
+                    sources.push(object.source.clone());
+                }
+            }
+        }
         let out = self
             .engine
             .finish_over(diagnostics, &sources, &objects, &self.cancel);
-        // Give each file its objects back.
+        // Give each file (and the builds) its objects back.
         let mut objects = objects.into_iter();
         for (state, count) in self.files.values_mut().zip(counts) {
-            state.objects = objects.by_ref().take(count).collect();
+            if count > 0 {
+                state.objects = objects.by_ref().take(count).collect();
+            }
         }
-        let out = out?;
+        if let Some(built) = &mut self.built {
+            built.objects = objects.collect();
+        }
+        let mut out = out?;
+        if let Some(built) = &self.built {
+            out = built.trees.explain(out);
+        }
         let paths: HashMap<*const Source, &PathBuf> = self
             .files
             .iter()
@@ -387,11 +521,17 @@ impl Workspace {
         let mut by_path: BTreeMap<PathBuf, Vec<Diagnostic>> =
             self.files.keys().map(|p| (p.clone(), Vec::new())).collect();
         for d in out {
-            let path = d
-                .location
-                .as_ref()
-                .and_then(|l| paths.get(&Arc::as_ptr(&l.source)));
-            if let Some(list) = path.and_then(|p| by_path.get_mut(*p)) {
+            let Some(location) = &d.location else {
+                continue;
+            };
+            // A finding of a build is in the file it came from, by name.
+            let path = match paths.get(&Arc::as_ptr(&location.source)) {
+                Some(path) => (*path).clone(),
+                None => PathBuf::from(location.source.name()),
+            };
+            if path.is_absolute() && self.roots.iter().any(|r| path.starts_with(r)) {
+                by_path.entry(path).or_default().push(d);
+            } else if let Some(list) = by_path.get_mut(&path) {
                 list.push(d);
             }
         }
@@ -554,6 +694,67 @@ mod tests {
         let ids: Vec<String> = workspace_ids(&mut ws).into_iter().map(|x| x.0).collect();
         assert!(ids.contains(&"latest-image-tag".to_owned()), "{ids:?}");
         assert_eq!(ws.try_diagnostics().map(|d| d.len()), Some(1));
+    }
+
+    #[test]
+    fn kustomize_builds_read_open_buffers_and_report_at_the_origin() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        std::fs::create_dir_all(root.join("base")).unwrap();
+        std::fs::create_dir_all(root.join("overlay")).unwrap();
+        std::fs::write(
+            root.join("base/deploy.yaml"),
+            deployment("web", "nginx:1.27"),
+        )
+        .unwrap();
+        std::fs::write(
+            root.join("base/kustomization.yaml"),
+            "resources: [deploy.yaml]\n",
+        )
+        .unwrap();
+        std::fs::write(
+            root.join("overlay/kustomization.yaml"),
+            "resources: [../base]\nnamePrefix: prod-\npatches: [{path: patch.yaml}]\n",
+        )
+        .unwrap();
+        let patch =
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 2\n";
+        std::fs::write(root.join("overlay/patch.yaml"), patch).unwrap();
+        let mut ws = workspace(&root);
+        // The same findings as lint, which checks the tree through its build.
+        assert_eq!(workspace_ids(&mut ws), lint_ids(&root));
+        let latest = |ws: &mut Workspace| -> Vec<(PathBuf, usize)> {
+            ws.diagnostics()
+                .into_iter()
+                .flat_map(|(path, list)| {
+                    list.into_iter()
+                        .filter(|d| d.rule == "latest-image-tag")
+                        .map(move |d| (path.clone(), d.related.len()))
+                })
+                .collect()
+        };
+        assert!(latest(&mut ws).is_empty());
+        // An unsaved edit of the base: the build's finding shows in the base, with the chain.
+        let base = root.join("base/deploy.yaml");
+        ws.set_buffer(base.clone(), deployment("web", "nginx:latest"));
+        let found = latest(&mut ws);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, base);
+        assert!(found[0].1 >= 1);
+        // An unsaved patch that sets the image: the finding moves to the patch.
+        ws.set_buffer(base.clone(), deployment("web", "nginx:1.27"));
+        let patch_path = root.join("overlay/patch.yaml");
+        ws.set_buffer(
+            patch_path.clone(),
+            format!("{patch}  template:\n    spec:\n      containers:\n        - name: app\n          image: nginx:latest\n"),
+        );
+        let found = latest(&mut ws);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, patch_path);
+        // Closed, the files on disk count again.
+        ws.close_buffer(&patch_path);
+        ws.close_buffer(&base);
+        assert!(latest(&mut ws).is_empty());
     }
 
     #[test]

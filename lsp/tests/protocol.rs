@@ -875,3 +875,46 @@ fn selectors_navigate_to_the_pods_they_select_and_complete_label_keys() {
     assert_eq!(values, ["web"]);
     client.stop();
 }
+
+#[test]
+fn an_unsaved_kustomize_base_shows_the_findings_of_the_build() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    std::fs::create_dir_all(root.join("base")).unwrap();
+    std::fs::create_dir_all(root.join("overlay")).unwrap();
+    let base = root.join("base/deploy.yaml");
+    let pinned = DEPLOYMENT
+        .replace("nginx:latest", "nginx:1.27")
+        .replace("          imagePullPolcy: Always\n", "");
+    std::fs::write(&base, &pinned).unwrap();
+    std::fs::write(
+        root.join("base/kustomization.yaml"),
+        "resources: [deploy.yaml]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("overlay/kustomization.yaml"),
+        "resources: [../base]\nnamePrefix: prod-\n",
+    )
+    .unwrap();
+    let mut client = Client::start(&root, json!({}));
+    let uri = url(&base);
+    assert!(!codes(&client.pushed(&uri)).contains(&"latest-image-tag".to_owned()));
+    open(&client, &uri, &pinned.replace("nginx:1.27", "nginx:latest"));
+    let list = client.pushed(&uri);
+    let finding = list
+        .iter()
+        .find(|d| d["code"] == "latest-image-tag")
+        .unwrap_or_else(|| panic!("{list:?}"));
+    let chain: Vec<&str> = finding["relatedInformation"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["message"].as_str().unwrap())
+        .collect();
+    assert!(
+        chain.iter().any(|m| m.starts_with("built by kustomize")),
+        "{chain:?}"
+    );
+    client.stop();
+}
