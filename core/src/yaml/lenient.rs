@@ -38,6 +38,8 @@ pub(super) struct Repairs {
     tabs: BTreeSet<usize>,
     /// `\'` escapes (the offset of the backslash) the parser sees as `\a`.
     apostrophes: BTreeSet<usize>,
+    /// Why the last error could not be repaired, when the parser's own words mislead.
+    reason: Option<&'static str>,
 }
 
 /// Where the parser saw inserted spaces, to map its character indices back to the text's.
@@ -131,6 +133,7 @@ impl Repairs {
     /// description and the byte offset it points at. False when the error stands.
     /// `base` is where the chunk being read starts.
     pub(super) fn repair(&mut self, text: &str, base: usize, info: &str, at: usize) -> bool {
+        self.reason = None;
         match info {
             "invalid indentation in quoted scalar" => self.quoted(text, at),
             "tab cannot be used as indentation" => self.indenting_tabs(text, at),
@@ -162,7 +165,10 @@ impl Repairs {
         let mut i = at + 1;
         loop {
             match bytes.get(i) {
-                None => return false,
+                None => {
+                    self.reason = Some("while scanning a quoted scalar, found no closing quote");
+                    return false;
+                }
                 Some(b'\\') if quote == b'"' => {
                     i += 1;
                     // An escaped line break still starts a continuation line.
@@ -185,6 +191,9 @@ impl Repairs {
                     let start = i + 1;
                     if opens_or_closes_document(&text[start..]) {
                         // go-yaml ends the document here too, and the scalar is unclosed.
+                        self.reason = Some(
+                            "while scanning a quoted scalar, found unexpected document indicator",
+                        );
                         return false;
                     }
                     let blanks = leading_blanks(bytes, start);
@@ -326,6 +335,11 @@ impl Repairs {
         }
         matches!(start.checked_sub(1).map(|i| bytes[i]), Some(b':'))
             && self.tabs_to_spaces(bytes, start, at)
+    }
+
+    /// A better description of the error [`Repairs::repair`] last left standing, if any.
+    pub(super) fn reason(&self) -> Option<&'static str> {
+        self.reason
     }
 
     fn tabs_to_spaces(&mut self, bytes: &[u8], from: usize, to: usize) -> bool {

@@ -140,7 +140,7 @@ fn parse_all(text: &str, options: ParseOptions) -> Stream {
                 stream.errors.push(YamlError {
                     rule: "yaml-syntax",
                     span: Span::new(at, at + next_char_len(text, at)),
-                    message: describe_scan_error(&failure.info),
+                    message: describe_scan_error(repairs.reason().unwrap_or(&failure.info)),
                     help: None,
                     related: None,
                 });
@@ -160,7 +160,59 @@ fn parse_all(text: &str, options: ParseOptions) -> Stream {
         }
     }
     reject_control_characters(text, &mut stream);
+    reject_directives(text, &mut stream);
     stream
+}
+
+/// Whether the lines from `text` on are directives, comments or blank up to a `---` line
+/// (else a `%` in column 0 is part of a value).
+fn heads_document(text: &str) -> bool {
+    for line in text.lines() {
+        let line = line.trim_end();
+        if opens_document(line) || line == "---" {
+            return true;
+        }
+        if !(line.is_empty() || line.starts_with('%') || line.trim_start().starts_with('#')) {
+            return false;
+        }
+    }
+    false
+}
+
+/// kubectl splits a file at its `---` lines before decoding, so a `%YAML` or `%TAG` directive
+/// is left alone before its `---` and the file is rejected: report each and drop the
+/// document it heads.
+fn reject_directives(text: &str, stream: &mut Stream) {
+    if !text.starts_with('%') && memchr::memmem::find(text.as_bytes(), b"\n%").is_none() {
+        return;
+    }
+    let mut headed = Vec::new();
+    let mut at = 0;
+    while at < text.len() {
+        let line = &text[at..];
+        if (line.starts_with("%YAML ") || line.starts_with("%TAG "))
+            && heads_document(line)
+            && !stream.errors.iter().any(|e| e.span.start as usize == at)
+        {
+            stream.errors.push(YamlError {
+                rule: "yaml-syntax",
+                span: Span::new(at, at + 1),
+                message: "invalid YAML: Directives are not read by Kubernetes: kubectl rejects a file that holds one".to_owned(),
+                help: Some("remove the directive line".to_owned()),
+                related: None,
+            });
+            if let Some(d) = stream.documents.iter().find(|d| d.span.start as usize > at) {
+                headed.push(d.span.start);
+            }
+        }
+        match memchr::memchr(b'\n', line.as_bytes()) {
+            Some(n) => at += n + 1,
+            None => break,
+        }
+    }
+    if !headed.is_empty() {
+        stream.documents.retain(|d| !headed.contains(&d.span.start));
+    }
 }
 
 /// go-yaml refuses a document holding a control character (anywhere, comments included):
@@ -181,7 +233,7 @@ fn reject_control_characters(text: &str, stream: &mut Stream) {
             rule: "yaml-syntax",
             span: Span::new(at, at + next_char_len(text, at).max(1)),
             message: format!(
-                "invalid YAML: control character U+{c:04X} (Kubernetes' YAML reader rejects the document)"
+                "invalid YAML: Control character U+{c:04X} (Kubernetes' YAML reader rejects the document)"
             ),
             help: Some(format!(
                 "remove the character, or write it as the escape `\\u{c:04X}` in a double-quoted string"
@@ -398,7 +450,7 @@ fn parse_chunk(
             builder.stream.errors.push(YamlError {
                 rule: "yaml-syntax",
                 span: Span::new(base + tab, base + tab + 1),
-                message: "invalid YAML: a tab after `-` cannot start a sequence item (Kubernetes' YAML reader rejects it)".to_owned(),
+                message: "invalid YAML: A tab after `-` cannot start a sequence item (Kubernetes' YAML reader rejects it)".to_owned(),
                 help: Some("put a space after `-` instead of the tab".to_owned()),
                 related: None,
             });

@@ -461,3 +461,25 @@ fn a_tab_after_a_dash_is_an_error() {
     let (value, _) = read_at("a:\n- x\ty\n- k:\tv\n", "/a/1/k");
     assert_eq!(value, json!({"a": ["x\ty", {"k": "v"}]}));
 }
+
+#[test]
+fn directives_are_errors_as_kubectl_splits_them_off() {
+    let text = "%YAML 1.1\n%TAG ! tag:x,2000:\n# note\n---\nb: 2\n---\nc: 3\n";
+    let s = parse(text);
+    let values: Vec<_> = s.documents.iter().map(|d| d.value.clone()).collect();
+    assert_eq!(values, [json!({"c": 3})]);
+    let at: Vec<_> = s.errors.iter().map(|e| (e.rule, e.span)).collect();
+    assert_eq!(
+        at,
+        [
+            ("yaml-syntax", Span::new(0, 1)),
+            ("yaml-syntax", Span::new(10, 11))
+        ]
+    );
+    // After a document without `...`, the parser's own error stands alone.
+    let s = parse("a: 1\n---\n%YAML 1.1\n---\nb: 2\n");
+    assert_eq!(s.errors.len(), 1, "{:?}", s.errors);
+    // A `%` inside a value is no directive.
+    let (value, _) = read_at("a: \"x\n%YAML y\"\n", "/a");
+    assert_eq!(value, json!({"a": "x %YAML y"}));
+}
