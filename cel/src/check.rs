@@ -82,7 +82,18 @@ impl Type {
     /// or an `x-kubernetes-embedded-resource` node, which always has `apiVersion`, `kind`
     /// and `metadata.name`/`generateName`). `None` for a node without a type.
     pub fn from_schema(schema: &Json, resource: bool) -> Option<Type> {
-        from_schema(schema, resource, 0)
+        Builder::default().build(schema, resource, 0)
+    }
+
+    /// [`Type::from_schema`] for a JSON Schema whose `$ref`s (`#/$defs/NAME`) lead into
+    /// `root`'s `$defs`, as the embedded Kubernetes schemas are; `allOf` of one schema
+    /// reads as that schema.
+    pub fn from_json_schema(schema: &Json, root: &Json, resource: bool) -> Option<Type> {
+        Builder {
+            defs: root.get("$defs"),
+            ..Builder::default()
+        }
+        .build(schema, resource, 0)
     }
 
     /// The name CEL gives the type, for messages.
@@ -159,16 +170,54 @@ fn unbounded_items(item_min: u64) -> u64 {
     (MAX_REQUEST_BYTES - 2) / (item_min + 1)
 }
 
-fn from_schema(schema: &Json, resource: bool, depth: usize) -> Option<Type> {
+#[derive(Default)]
+struct Builder<'a> {
+    defs: Option<&'a Json>,
+    /// Types of `$defs` entries built so far; `None` while one is being built (a
+    /// recursive reference reads as `dyn`).
+    done: std::collections::HashMap<String, Option<Type>>,
+}
+
+impl Builder<'_> {
+    fn build(&mut self, schema: &Json, resource: bool, depth: usize) -> Option<Type> {
+        if let Some(reference) = schema.get("$ref").and_then(Json::as_str) {
+            let name = reference.strip_prefix("#/$defs/")?;
+            if let Some(found) = self.done.get(name) {
+                return Some(found.clone().unwrap_or(Type::Dyn));
+            }
+            let target = self.defs?.get(name.replace("~1", "/").replace("~0", "~"))?;
+            self.done.insert(name.to_owned(), None);
+            let built = self.build(target, resource, depth + 1);
+            self.done.insert(name.to_owned(), built.clone());
+            return built;
+        }
+        if schema.get("type").is_none()
+            && schema.get("properties").is_none()
+            && let Some(Json::Array(branches)) = schema.get("allOf")
+            && branches.len() == 1
+        {
+            return self.build(&branches[0], resource, depth + 1);
+        }
+        from_schema(self, schema, resource, depth)
+    }
+}
+
+fn from_schema(b: &mut Builder<'_>, schema: &Json, resource: bool, depth: usize) -> Option<Type> {
     if depth > 64 {
         return Some(Type::Dyn);
     }
     let flag = |key: &str| schema.get(key).and_then(Json::as_bool) == Some(true);
     let number = |key: &str| schema.get(key).and_then(Json::as_u64);
-    if flag("x-kubernetes-int-or-string") {
+    if flag("x-kubernetes-int-or-string")
+        || schema.get("format").and_then(Json::as_str) == Some("int-or-string")
+    {
         return Some(Type::Dyn);
     }
-    let kind = schema.get("type").and_then(Json::as_str);
+    // `type: [string, "null"]` (a nullable field in a converted schema).
+    let kind = match schema.get("type") {
+        Some(Json::Array(types)) => types.iter().filter_map(Json::as_str).find(|t| *t != "null"),
+        other => other.and_then(Json::as_str),
+    };
     let kind = match kind {
         None if resource || schema.get("properties").is_some() => "object",
         None => return None,
@@ -177,7 +226,7 @@ fn from_schema(schema: &Json, resource: bool, depth: usize) -> Option<Type> {
     Some(match kind {
         "array" => {
             let item_schema = schema.get("items")?;
-            let item = from_schema(
+            let item = b.build(
                 item_schema,
                 item_schema
                     .get("x-kubernetes-embedded-resource")
@@ -206,7 +255,7 @@ fn from_schema(schema: &Json, resource: bool, depth: usize) -> Option<Type> {
         }
         "object" => {
             if let Some(additional) = schema.get("additionalProperties").filter(|a| a.is_object()) {
-                let value = from_schema(
+                let value = b.build(
                     additional,
                     additional
                         .get("x-kubernetes-embedded-resource")
@@ -237,7 +286,7 @@ fn from_schema(schema: &Json, resource: bool, depth: usize) -> Option<Type> {
                         .get("x-kubernetes-embedded-resource")
                         .and_then(Json::as_bool)
                         == Some(true);
-                    if let Some(t) = from_schema(property, embedded, depth + 1) {
+                    if let Some(t) = b.build(property, embedded, depth + 1) {
                         if required.contains(&name.as_str()) && property.get("default").is_none() {
                             object.min_size += name.len() as u64 + t.min_size() + 4;
                         }

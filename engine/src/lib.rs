@@ -723,6 +723,7 @@ impl Engine {
             &objects,
             &self.policy_context,
             &self.config.admission_user,
+            self.config.kubernetes_version.as_deref(),
         ));
         let policies_done = Instant::now();
         timings.policies = policies_done - cross_done;

@@ -100,9 +100,13 @@ impl Held<'_> {
 
     /// A diagnostic about the policy itself (at `pointer` when it came from the run).
     fn problem(&self, pointer: &str, message: String) -> Diagnostic {
+        self.problem_at(Severity::Error, pointer, message)
+    }
+
+    fn problem_at(&self, severity: Severity, pointer: &str, message: String) -> Diagnostic {
         match self.object {
-            Some(object) => object.diagnostic(RULE_ERROR, Severity::Error, pointer, message),
-            None => Diagnostic::new(RULE_ERROR, Severity::Error, message),
+            Some(object) => object.diagnostic(RULE_ERROR, severity, pointer, message),
+            None => Diagnostic::new(RULE_ERROR, severity, message),
         }
     }
 }
@@ -124,14 +128,98 @@ struct Validation {
     reason: Option<String>,
 }
 
-fn compile_policy(policy: &Held<'_>, out: &mut Vec<Diagnostic>) -> Option<Compiled> {
+/// The types of `object` for the built-in kinds a policy's `matchConstraints` names fully
+/// (no `*`): the API server type-checks the expressions against each and reports what
+/// does not check as warnings (the policy is still used).
+fn matched_types(
+    spec: &Json,
+    catalog: Option<&plimsoll_schemas::Catalog>,
+) -> Vec<(String, plimsoll_cel::check::Type)> {
+    let Some(catalog) = catalog else {
+        return Vec::new();
+    };
+    let strings = |rule: &Json, key: &str| -> Option<Vec<String>> {
+        let items: Vec<String> = rule
+            .get(key)?
+            .as_array()?
+            .iter()
+            .filter_map(Json::as_str)
+            .map(str::to_owned)
+            .collect();
+        (!items.is_empty() && !items.iter().any(|i| i.contains('*'))).then_some(items)
+    };
+    let mut out = Vec::new();
+    let rules = spec
+        .pointer("/matchConstraints/resourceRules")
+        .and_then(Json::as_array);
+    for rule in rules.into_iter().flatten() {
+        let (Some(groups), Some(versions), Some(resources)) = (
+            strings(rule, "apiGroups"),
+            strings(rule, "apiVersions"),
+            strings(rule, "resources"),
+        ) else {
+            continue;
+        };
+        for group in &groups {
+            for resource in &resources {
+                let Some((_, kind, _, _)) = RESOURCES
+                    .iter()
+                    .find(|(g, _, r, _)| g == group && r == resource)
+                else {
+                    continue;
+                };
+                for version in &versions {
+                    let api_version = if group.is_empty() {
+                        version.clone()
+                    } else {
+                        format!("{group}/{version}")
+                    };
+                    let label = format!("{api_version} {kind}");
+                    if out.iter().any(|(l, _)| *l == label) {
+                        continue;
+                    }
+                    if let Some(schema) = catalog.kind_schema(&api_version, kind)
+                        && let Some(t) =
+                            plimsoll_cel::check::Type::from_json_schema(&schema, &schema, false)
+                    {
+                        out.push((label, t));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+fn compile_policy(
+    policy: &Held<'_>,
+    catalog: Option<&plimsoll_schemas::Catalog>,
+    out: &mut Vec<Diagnostic>,
+) -> Option<Compiled> {
     let spec = policy.value.get("spec")?;
+    let types = matched_types(spec, catalog);
     let mut ok = true;
     let mut compile = |pointer: String, source: &str| -> Option<Arc<Expr>> {
         let compiled = plimsoll_cel::compile(source).and_then(|e| {
             e.check_variables(VARIABLES)?;
             Ok(e)
         });
+        if compiled.is_ok() {
+            for (label, t) in &types {
+                let variables = [("object", t.clone()), ("oldObject", t.clone())];
+                if let Err(error) = plimsoll_cel::compile_typed(source, &variables) {
+                    out.push(policy.problem_at(
+                        Severity::Warning,
+                        &pointer,
+                        format!(
+                            "ValidatingAdmissionPolicy `{}`: the expression does not type-check against {label}: {error}",
+                            policy.name()
+                        ),
+                    ));
+                    break;
+                }
+            }
+        }
         match compiled {
             Ok(e) => Some(e),
             Err(error) => {
@@ -521,7 +609,12 @@ fn request(target: &Target<'_>, user: &UserInfo) -> Json {
 
 /// Every finding of the admission policies among `objects` and `extra` (the plain objects
 /// of the policy folders), over `objects`.
-pub fn evaluate(objects: &[Object], extra: &[Json], user: &UserInfo) -> Vec<Diagnostic> {
+pub fn evaluate(
+    objects: &[Object],
+    extra: &[Json],
+    user: &UserInfo,
+    kubernetes_version: Option<&str>,
+) -> Vec<Diagnostic> {
     let held = |pred: fn(&Json) -> bool| -> Vec<Held<'_>> {
         objects
             .iter()
@@ -542,9 +635,13 @@ pub fn evaluate(objects: &[Object], extra: &[Json], user: &UserInfo) -> Vec<Diag
     }
     let bindings = held(is_binding);
     let mut out = Vec::new();
+    let catalog = plimsoll_schemas::Catalog::new(
+        kubernetes_version.unwrap_or(plimsoll_schemas::default_version()),
+    )
+    .ok();
     let compiled: HashMap<&str, (&Held<'_>, Compiled)> = policies
         .iter()
-        .filter_map(|p| compile_policy(p, &mut out).map(|c| (p.name(), (p, c))))
+        .filter_map(|p| compile_policy(p, catalog.as_ref(), &mut out).map(|c| (p.name(), (p, c))))
         .collect();
     let all: Vec<&Json> = objects.iter().map(|o| &o.value).chain(extra).collect();
     let crds: Vec<&Json> = all

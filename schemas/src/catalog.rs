@@ -133,6 +133,16 @@ impl Catalog {
         self.data.has_kind(&key) || self.crds.contains_key(&key)
     }
 
+    /// The JSON Schema of a built-in or CRD kind (a built-in one self-contained, its
+    /// definitions under `$defs`), for the type checking of CEL expressions.
+    pub fn kind_schema(&self, api_version: &str, kind: &str) -> Option<Value> {
+        let key = format!("{api_version}/{kind}");
+        match self.data.kind_schema(&key) {
+            Some(schema) => schema.ok(),
+            None => self.crds.get(&key).map(|c| c.schema.clone()),
+        }
+    }
+
     /// The Kubernetes version of this catalog (`"1.37"`).
     pub fn version(&self) -> &'static str {
         self.data.version
