@@ -9,7 +9,7 @@
 #
 # usage: ci/kustomize-diff.sh BINARY [--update]
 # environment: PLIMSOLL_KUBECTL (default .tools/kubectl), CORPUS (default ../shared/corpus)
-# needs: python3 with PyYAML; runs in about half a minute.
+# needs: python3 with PyYAML, zstd (for the merge-key table check); runs in about two minutes.
 set -euo pipefail
 
 if [ $# -lt 1 ]; then
@@ -123,6 +123,13 @@ if [ "${2:-}" = "--update" ]; then
     echo "kustomize-diff: updating kustomize/tests/expected from kubectl"
     PLIMSOLL_KUSTOMIZE_UPDATE=1 PLIMSOLL_KUBECTL="$kubectl" \
         cargo test -q -p plimsoll-kustomize --test differential >/dev/null
+fi
+
+# The strategic-merge table of the build: regenerated from the schema with kubectl as the oracle.
+if command -v zstd >/dev/null; then
+    PLIMSOLL_KUBECTL="$kubectl" python3 kustomize/scripts/merge_keys.py --check || failures=$((failures + 1))
+else
+    echo "kustomize-diff: zstd not found; merge-key table not checked"
 fi
 
 echo "kustomize-diff: $checked builds compared, $failures with differences"

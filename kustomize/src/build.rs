@@ -600,6 +600,7 @@ impl<'a> Builder<'a> {
                 self.inline_docs(kust, &pointer, &name, text)?
             };
             for doc in docs {
+                self.copied_directives(&doc);
                 self.smp_by_id(kust, &pointer, resources, &doc)?;
             }
         }
@@ -620,6 +621,7 @@ impl<'a> Builder<'a> {
                     };
                     self.json_patch(kust, &pointer, resources, target, &doc, "PatchTransformer")?;
                 } else if let Some(target) = &target {
+                    self.copied_directives(&doc);
                     let mut hit = false;
                     for res in resources.iter_mut().filter(|r| target.matches(r)) {
                         hit = true;
@@ -641,6 +643,7 @@ impl<'a> Builder<'a> {
                         );
                     }
                 } else {
+                    self.copied_directives(&doc);
                     self.smp_by_id(kust, &pointer, resources, &doc)?;
                 }
             }
@@ -688,6 +691,54 @@ impl<'a> Builder<'a> {
         self.images(kust, resources);
         self.replacements(kust, resources)?;
         Ok(())
+    }
+
+    /// Strategic-merge directives kustomize does not apply (`$retainKeys`,
+    /// `$deleteFromPrimitiveList/…`, `$setElementOrder/…`): it copies them into the object as
+    /// ordinary fields, and so does the build, with a warning at each.
+    fn copied_directives(&mut self, doc: &PatchDoc) {
+        fn walk(value: &Value, pointer: &mut String, out: &mut Vec<(String, String)>) {
+            match value {
+                Value::Object(map) => {
+                    for (key, child) in map {
+                        let mark = pointer.len();
+                        pointer.push('/');
+                        pointer.push_str(&merge::escape(key));
+                        if key == "$retainKeys"
+                            || key.starts_with("$deleteFromPrimitiveList/")
+                            || key.starts_with("$setElementOrder/")
+                        {
+                            out.push((pointer.clone(), key.clone()));
+                        } else {
+                            walk(child, pointer, out);
+                        }
+                        pointer.truncate(mark);
+                    }
+                }
+                Value::Array(items) => {
+                    for (i, item) in items.iter().enumerate() {
+                        let mark = pointer.len();
+                        pointer.push_str(&format!("/{i}"));
+                        walk(item, pointer, out);
+                        pointer.truncate(mark);
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut found = Vec::new();
+        walk(&doc.object.value, &mut String::new(), &mut found);
+        for (pointer, key) in found {
+            let location = match &doc.inline {
+                Some(OriginTree::Set { location, .. }) => location.clone(),
+                _ => doc.object.locate(&pointer, true),
+            };
+            self.warn(
+                location,
+                format!("kustomize does not apply `{key}`: it copies it into the object as an ordinary field, which the API server rejects or drops"),
+                Some("remove the directive and write the list or mapping the object should have (`$patch: replace` replaces it whole)"),
+            );
+        }
     }
 
     fn selector(&mut self, kust: &Kust, pointer: &str, value: &Value) -> Step<Selector> {

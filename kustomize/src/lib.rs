@@ -19,6 +19,7 @@ mod emit;
 mod fields;
 mod generate;
 mod merge;
+mod merge_keys;
 mod res;
 mod select;
 mod sha256;

@@ -12,67 +12,21 @@ enum ListStrategy {
     Union,
 }
 
-/// API groups whose types kustomize's built-in schema knows; a custom resource has no schema,
-/// so every list in it is replaced.
-const BUILTIN_GROUPS: &[&str] = &[
-    "",
-    "apps",
-    "batch",
-    "policy",
-    "autoscaling",
-    "networking.k8s.io",
-    "rbac.authorization.k8s.io",
-    "storage.k8s.io",
-    "scheduling.k8s.io",
-    "coordination.k8s.io",
-    "discovery.k8s.io",
-    "node.k8s.io",
-    "admissionregistration.k8s.io",
-    "apiextensions.k8s.io",
-    "apiregistration.k8s.io",
-    "certificates.k8s.io",
-    "events.k8s.io",
-    "extensions",
-    "flowcontrol.apiserver.k8s.io",
-];
-
-/// The merge key of the list at `fields` (the map keys from the object root, array indices
-/// left out), as kustomize's built-in schema (Kubernetes 1.21) declares it. Fields added to
-/// Kubernetes later (`schedulingGates`, `resourceClaims`, `resizePolicy`) have none there, so
-/// they are replaced, as kustomize does.
+/// The strategy of the list at `fields` (the map keys from the object root, array indices
+/// left out) in objects of `group`/`kind`, as kustomize's built-in schema (Kubernetes 1.21)
+/// declares it: the generated table of `merge_keys.rs`. A list the table does not hold is
+/// replaced: a custom resource's (kustomize has no schema for it), or a field added to
+/// Kubernetes after 1.21 (`schedulingGates`, `resourceClaims`, `resizePolicy`).
 fn list_strategy(group: &str, kind: &str, fields: &[String]) -> ListStrategy {
-    if !BUILTIN_GROUPS.contains(&group) {
-        return ListStrategy::Replace;
-    }
-    let Some(last) = fields.last() else {
-        return ListStrategy::Replace;
-    };
-    let parent = fields.len().checked_sub(2).map(|i| fields[i].as_str());
-    let in_container = matches!(
-        parent,
-        Some("containers" | "initContainers" | "ephemeralContainers")
-    );
-    let in_pod_spec = matches!(parent, Some("spec"));
-    match last.as_str() {
-        "containers" | "initContainers" | "ephemeralContainers" if in_pod_spec => {
-            ListStrategy::MergeKey("name")
-        }
-        "env" if in_container => ListStrategy::MergeKey("name"),
-        "ports" if in_container => ListStrategy::MergeKey("containerPort"),
-        "ports" if kind == "Service" && fields.len() == 2 => ListStrategy::MergeKey("port"),
-        "volumeMounts" if in_container => ListStrategy::MergeKey("mountPath"),
-        "volumeDevices" if in_container => ListStrategy::MergeKey("devicePath"),
-        "volumes" if in_pod_spec => ListStrategy::MergeKey("name"),
-        "imagePullSecrets" if in_pod_spec || fields.len() == 1 => ListStrategy::MergeKey("name"),
-        "secrets" if kind == "ServiceAccount" && fields.len() == 1 => {
-            ListStrategy::MergeKey("name")
-        }
-        "hostAliases" if in_pod_spec => ListStrategy::MergeKey("ip"),
-        "topologySpreadConstraints" if in_pod_spec => ListStrategy::MergeKey("topologyKey"),
-        "conditions" if parent == Some("status") => ListStrategy::MergeKey("type"),
-        "ownerReferences" if parent == Some("metadata") => ListStrategy::MergeKey("uid"),
-        "finalizers" if parent == Some("metadata") => ListStrategy::Union,
-        _ => ListStrategy::Replace,
+    let table = crate::merge_keys::MERGE_KEYS;
+    let gk = format!("{group}/{kind}");
+    let path = fields.join("/");
+    match table.binary_search_by(|(k, p, _)| (*k, *p).cmp(&(gk.as_str(), path.as_str()))) {
+        Ok(i) => match table[i].2 {
+            "" => ListStrategy::Union,
+            key => ListStrategy::MergeKey(key),
+        },
+        Err(_) => ListStrategy::Replace,
     }
 }
 
@@ -467,6 +421,57 @@ mod tests {
             json!({"spec": {"template": {"spec": {
                 "containers": [{"name": "b", "image": "z"}],
                 "schedulingGates": [{"name": "gate-b"}]}}}})
+        );
+    }
+
+    #[test]
+    fn the_merge_key_table_is_sorted_and_knows_no_field_added_after_1_21() {
+        let table = crate::merge_keys::MERGE_KEYS;
+        assert!(table.len() > 200, "{}", table.len());
+        assert!(
+            table
+                .windows(2)
+                .all(|w| (w[0].0, w[0].1) < (w[1].0, w[1].1)),
+            "sorted, without duplicates"
+        );
+        for (_, path, _) in table {
+            let last = path.rsplit('/').next().unwrap_or("");
+            assert!(
+                !matches!(last, "schedulingGates" | "resourceClaims" | "resizePolicy"),
+                "{path}"
+            );
+        }
+        let strategy = |gk: &str, path: &str| {
+            let (group, kind) = gk.split_once('/').unwrap();
+            let fields: Vec<String> = path.split('/').map(str::to_owned).collect();
+            list_strategy(group, kind, &fields)
+        };
+        assert_eq!(
+            strategy("apps/StatefulSet", "spec/template/spec/containers/env"),
+            ListStrategy::MergeKey("name")
+        );
+        assert_eq!(
+            strategy("/Service", "spec/ports"),
+            ListStrategy::MergeKey("port")
+        );
+        assert_eq!(
+            strategy(
+                "admissionregistration.k8s.io/ValidatingWebhookConfiguration",
+                "webhooks"
+            ),
+            ListStrategy::MergeKey("name")
+        );
+        assert_eq!(
+            strategy("batch/CronJob", "metadata/finalizers"),
+            ListStrategy::Union
+        );
+        assert_eq!(
+            strategy("apps/Deployment", "spec/template/spec/tolerations"),
+            ListStrategy::Replace
+        );
+        assert_eq!(
+            strategy("example.com/Widget", "spec/template/spec/containers"),
+            ListStrategy::Replace
         );
     }
 

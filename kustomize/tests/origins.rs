@@ -224,3 +224,45 @@ transformers:
     );
     assert_eq!(error.location.as_ref().map(|l| l.start().line), Some(5));
 }
+
+#[test]
+fn directives_kustomize_copies_are_warned_at_their_line() {
+    let built = tree(&[
+        ("app/deploy.yaml", DEPLOY),
+        (
+            "app/kustomization.yaml",
+            "resources:
+- deploy.yaml
+patches:
+- patch: |-
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata:
+      name: web
+    spec:
+      strategy:
+        $retainKeys: [type]
+        type: Recreate
+",
+        ),
+    ]);
+    assert!(!built.failed);
+    let warning = built
+        .diagnostics
+        .iter()
+        .find(|d| d.rule == "kustomize-warning")
+        .expect("a warning");
+    assert!(
+        warning.message.contains("`$retainKeys`"),
+        "{}",
+        warning.message
+    );
+    assert_eq!(warning.location.as_ref().map(|l| l.start().line), Some(11));
+    // Copied, as kustomize does.
+    assert!(
+        built.objects[0]
+            .value
+            .pointer("/spec/strategy/$retainKeys")
+            .is_some()
+    );
+}
