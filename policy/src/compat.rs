@@ -521,7 +521,51 @@ pub fn sprintf(args: Vec<regorus::Value>) -> anyhow::Result<regorus::Value> {
         Some(regorus::Value::Array(items)) => items.iter().map(Arg::from).collect(),
         _ => anyhow::bail!("sprintf: the arguments must be an array"),
     };
+    check_widths(&format)?;
     Ok(regorus::Value::from(go_sprintf(&format, &values)))
+}
+
+/// The widest field `sprintf` pads to, and the most digits it prints after the point: a
+/// width is allocated in full, so `%999999999d` would take gigabytes.
+pub const MAX_FORMAT_WIDTH: usize = 100_000;
+
+/// Refuses widths and precisions past [`MAX_FORMAT_WIDTH`] before anything is formatted.
+fn check_widths(format: &str) -> anyhow::Result<()> {
+    let bytes = format.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] != b'%' {
+            i += 1;
+            continue;
+        }
+        i += 1;
+        while i < bytes.len() && matches!(bytes[i], b'+' | b'-' | b' ' | b'0' | b'#') {
+            i += 1;
+        }
+        for part in ["width", "precision"] {
+            if part == "precision" {
+                if bytes.get(i) != Some(&b'.') {
+                    break;
+                }
+                i += 1;
+            }
+            let mut value = 0usize;
+            while i < bytes.len() && bytes[i].is_ascii_digit() {
+                value = value
+                    .saturating_mul(10)
+                    .saturating_add(usize::from(bytes[i] - b'0'));
+                i += 1;
+            }
+            if value > MAX_FORMAT_WIDTH {
+                anyhow::bail!(
+                    "sprintf: a {part} of {value} is over plimsoll's limit of {MAX_FORMAT_WIDTH}"
+                );
+            }
+        }
+        // The verb (a `%%` included).
+        i += 1;
+    }
+    Ok(())
 }
 
 /// The formatting itself.

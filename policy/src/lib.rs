@@ -64,6 +64,7 @@
 //!   yields [`RULE_TIME_LIMIT`] and stops that object's evaluation.
 
 mod annotations;
+mod caps;
 mod compat;
 mod gatekeeper;
 mod rego;

@@ -23,6 +23,7 @@ pub(crate) fn new_engine() -> Engine {
     let mut engine = Engine::new();
     // Extensions are looked up before builtins, so these replace regorus's own.
     let _ = engine.add_extension("sprintf".to_owned(), 2, Box::new(crate::compat::sprintf));
+    crate::caps::add(&mut engine);
     let _ = engine.add_extension(
         "numbers.range".to_owned(),
         2,
