@@ -26,7 +26,7 @@ fn related(rule: &str, fixture: &str) -> Vec<(String, String, u32)> {
 #[test]
 fn exec_grants_point_at_the_role_rule() {
     let found = related("binding-grants-pod-exec", "fire.yaml");
-    assert_eq!(found.len(), 2, "{found:?}");
+    assert_eq!(found.len(), 3, "{found:?}");
     assert!(
         found[0].0.contains("allows `create` on `pods/exec`"),
         "{found:?}"

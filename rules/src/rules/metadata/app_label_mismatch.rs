@@ -10,8 +10,8 @@ declare_rule! {
     /// the template label when both are set and differ. The object's own label is given as a
     /// related location.
     ///
-    /// With the option `matchName`, the listed label keys must also be set on the object and
-    /// equal its `metadata.name`, as Polaris's `metadataAndNameMismatched`
+    /// With the option `matchName`, the listed label keys must also be set on the object (bare
+    /// Pods included) and equal its `metadata.name`, as Polaris's `metadataAndNameMismatched`
     /// (`app.kubernetes.io/name`) and `metadataAndInstanceMismatched`
     /// (`app.kubernetes.io/instance`) ask. This is off by default: Helm charts name objects
     /// `<release>-<chart>` while `instance` is the release and `name` the chart, so the
@@ -112,9 +112,8 @@ pub(crate) fn build(options: Options) -> Result<Box<dyn Check>, String> {
 
 fn check(cx: &Ctx<'_, '_>, match_name: &[String], out: &mut Vec<Diagnostic>) {
     let Some(pod) = cx.pod else { return };
-    if pod.meta_pointer == "/metadata" {
-        return;
-    }
+    // A bare Pod's labels are its own: only `matchName` applies to it.
+    let template = pod.meta_pointer != "/metadata";
     let kind = cx.object.kind();
     let own = cx
         .object
@@ -122,7 +121,7 @@ fn check(cx: &Ctx<'_, '_>, match_name: &[String], out: &mut Vec<Diagnostic>) {
         .pointer("/metadata/labels")
         .and_then(Value::as_object);
     let text = |v: &Value| crate::util::scalar_text(v);
-    for key in KEYS {
+    for key in KEYS.iter().filter(|_| template) {
         let (Some(mine), Some(theirs)) = (
             own.and_then(|l| l.get(*key)),
             pod.labels().and_then(|l| l.get(*key)),

@@ -7,8 +7,9 @@ declare_rule! {
     /// ## What it does
     /// Follows the `roleRef` of RoleBindings and ClusterRoleBindings to the Role (in the
     /// binding's namespace) or ClusterRole among the objects checked, and flags the binding
-    /// when that role allows `create` or `get` (or `*`) on `pods/exec`, `pods/attach` or
-    /// `pods/*` in the core API group. Kubernetes' own `admin` and `edit` ClusterRoles allow
+    /// when that role allows `create` or `get` (or `*`) on `pods/exec`, `pods/attach`,
+    /// `pods/*` or `*` in the core API group (a role that allows every verb on `*` resources
+    /// is reported by `binding-grants-wildcard` instead). Kubernetes' own `admin` and `edit` ClusterRoles allow
     /// both, so bindings to them count even though no manifest defines them (`view` does not;
     /// `cluster-admin` is reported by `cluster-admin-binding`). The finding is on the
     /// binding's `roleRef`, with the rule of the role that grants it as a related location.
@@ -92,8 +93,13 @@ fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
         return;
     }
     let Some(object) = role.object else { return };
-    let exec = |r: &str| matches!(r, "pods/exec" | "pods/attach" | "pods/*");
-    for rule in rules_of(object).iter().filter(|r| r.core_group()) {
+    let rules = rules_of(object);
+    // An administrator's role is binding-grants-wildcard's: one finding per binding.
+    if rules.iter().any(|r| r.administers().is_some()) {
+        return;
+    }
+    let exec = |r: &str| matches!(r, "pods/exec" | "pods/attach" | "pods/*" | "*");
+    for rule in rules.iter().filter(|r| r.core_group()) {
         let grant = rule
             .grants(&["create"], exec)
             .or_else(|| rule.grants(&["get"], exec));

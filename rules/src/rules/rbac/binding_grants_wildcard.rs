@@ -92,12 +92,6 @@ declare_rule! {
 
 no_options!(check);
 
-/// The verbs that, with `*` resources, make a rule an administrator's (Polaris counts these
-/// seven as "all verbs" too).
-const ALL_VERBS: &[&str] = &[
-    "get", "list", "watch", "create", "update", "patch", "delete",
-];
-
 fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
     let Some(role) = role_ref(cx) else { return };
     let Some(object) = role.object else { return };
@@ -106,14 +100,9 @@ fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
     }
     let kind = cx.object.kind();
     for rule in rules_of(object) {
-        let Some(i) = rule.resources.iter().position(|r| *r == "*") else {
+        let Some(i) = rule.administers() else {
             continue;
         };
-        let every_verb =
-            rule.verbs.contains(&"*") || ALL_VERBS.iter().all(|v| rule.verbs.contains(v));
-        if !every_verb {
-            continue;
-        }
         let mut d = cx
             .diag(
                 "/roleRef/name",

@@ -81,6 +81,23 @@ pub(crate) fn rules_of(object: &plimsoll_core::Object) -> Vec<PolicyRule<'_>> {
         .collect()
 }
 
+/// The verbs that, with `*` resources, make a rule an administrator's (Polaris counts these
+/// seven as "all verbs" too).
+const ALL_VERBS: &[&str] = &[
+    "get", "list", "watch", "create", "update", "patch", "delete",
+];
+
+impl PolicyRule<'_> {
+    /// The position of `*` in the rule's resources when the rule also allows every verb
+    /// (`*`, or all of [`ALL_VERBS`]): an administrator's rule.
+    pub fn administers(&self) -> Option<usize> {
+        let i = self.resources.iter().position(|r| *r == "*")?;
+        let every_verb =
+            self.verbs.contains(&"*") || ALL_VERBS.iter().all(|v| self.verbs.contains(v));
+        every_verb.then_some(i)
+    }
+}
+
 /// What a RoleBinding's or ClusterRoleBinding's `roleRef` names.
 pub(crate) struct RoleRef<'o> {
     /// `Role` or `ClusterRole`.

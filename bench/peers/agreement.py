@@ -1,0 +1,100 @@
+#!/usr/bin/env python3
+"""Agreement of plimsoll with a peer's own test fixtures.
+
+Usage: bench/peers/agreement.py PLIMSOLL FOLDER [--peer polaris] [--verbose]
+
+FOLDER holds the peer's fixtures as the peer lays them out, fetched beforehand (never into
+this repository): for Polaris, FOLDER/polaris/test/checks/<check>/{success,failure}*.yaml.
+Each fixture of a check that `mapping.json` maps to plimsoll rules is linted with only
+those rules (and the options the mapping gives); a `failure` fixture agrees when at least
+one finding of those rules is reported, a `success` fixture when none is. Fixtures of
+unmapped checks are counted apart. Prints one line per check, every disagreement with the
+reason recorded in the mapping (or `unexplained`), and the totals; exits 1 when a
+disagreement has no recorded reason.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def lint(binary, path, rules, options):
+    with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as config:
+        config.write(json.dumps({"rules": {r: {"options": o} for r, o in options.items()}}))
+    args = [binary, "lint", path, "--config", config.name, "--format", "json", "--offline"]
+    for rule in rules:
+        args += ["--only", rule]
+    try:
+        run = subprocess.run(args, capture_output=True, text=True, timeout=60)
+    finally:
+        os.unlink(config.name)
+    if run.returncode not in (0, 1):
+        raise RuntimeError(f"{' '.join(args)}: exit {run.returncode}: {run.stderr.strip()}")
+    report = json.loads(run.stdout)
+    findings = report if isinstance(report, list) else report.get("diagnostics", [])
+    return [f for f in findings if f["rule"] in rules]
+
+
+def polaris_cases(folder):
+    root = os.path.join(folder, "polaris", "test", "checks")
+    for check in sorted(os.listdir(root)):
+        directory = os.path.join(root, check)
+        for name in sorted(os.listdir(directory)):
+            if name.startswith(("success", "failure")) and name.endswith((".yaml", ".yml")):
+                yield check, name, os.path.join(directory, name), name.startswith("failure")
+
+
+def main():
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    verbose = "--verbose" in sys.argv
+    peer = "polaris"
+    if "--peer" in sys.argv:
+        peer = sys.argv[sys.argv.index("--peer") + 1]
+        args.remove(peer)
+    if len(args) != 2:
+        sys.exit(__doc__)
+    binary, folder = args
+    mapping = json.load(open(os.path.join(HERE, "mapping.json")))[peer]
+    cases = {"polaris": polaris_cases}[peer](folder)
+    totals = {"agree": 0, "differ": 0, "unmapped": 0}
+    per_check = {}
+    unexplained = 0
+    for check, name, path, should_fire in cases:
+        entry = mapping.get(check)
+        if entry is None:
+            totals["unmapped"] += 1
+            continue
+        found = lint(binary, path, entry["rules"], entry.get("options", {}))
+        agree = bool(found) == should_fire
+        stats = per_check.setdefault(check, [0, 0])
+        stats[0 if agree else 1] += 1
+        if agree:
+            totals["agree"] += 1
+            if verbose:
+                print(f"  agree   {check}/{name}")
+            continue
+        totals["differ"] += 1
+        reason = entry.get("differences", {}).get(name)
+        if reason is None:
+            unexplained += 1
+            reason = "unexplained"
+        got = ", ".join(sorted({f["rule"] for f in found})) or "no finding"
+        print(f"  differ  {check}/{name}: {got}; {reason}")
+    print()
+    for check, (agree, differ) in sorted(per_check.items()):
+        print(f"{check:45} {agree:3}/{agree + differ:<3} -> {', '.join(mapping[check]['rules'])}")
+    checked = totals["agree"] + totals["differ"]
+    print(
+        f"\n{peer}: {totals['agree']}/{checked} fixtures agree "
+        f"({totals['differ']} differ, {unexplained} unexplained; "
+        f"{totals['unmapped']} fixtures of unmapped checks)"
+    )
+    sys.exit(1 if unexplained else 0)
+
+
+if __name__ == "__main__":
+    main()
