@@ -65,6 +65,7 @@ fn read(text: &str, options: ParseOptions) -> Option<(Stream, usize)> {
         pairs: Vec::new(),
         fast_documents: 0,
         errors: Vec::new(),
+        peeked: None,
     };
     let documents = reader.stream().ok()?;
     let fast_documents = reader.fast_documents;
@@ -248,6 +249,7 @@ struct Done {
 }
 
 /// What the next line that is neither blank nor a comment is.
+#[derive(Clone, Copy)]
 enum Next {
     Eof,
     /// A `---` line (its start).
@@ -296,6 +298,8 @@ struct Reader<'t> {
     fast_documents: usize,
     /// Errors of the documents the general parser read.
     errors: Vec<YamlError>,
+    /// The last answer of [`Reader::peek`]: from where, up to where, what.
+    peeked: Option<(usize, usize, Next)>,
 }
 
 impl Reader<'_> {
@@ -528,6 +532,21 @@ impl Reader<'_> {
 
     /// Finds the next line with content, from `self.pos`, skipping blank and comment lines.
     fn peek(&mut self) -> Fast<Next> {
+        // A line is usually looked at twice: after the value before it, and by its
+        // collection.
+        if let Some((from, to, next)) = self.peeked
+            && from == self.pos
+        {
+            self.pos = to;
+            return Ok(next);
+        }
+        let from = self.pos;
+        let next = self.find_next()?;
+        self.peeked = Some((from, self.pos, next));
+        Ok(next)
+    }
+
+    fn find_next(&mut self) -> Fast<Next> {
         let b = self.b;
         loop {
             let start = self.pos;
