@@ -11,7 +11,8 @@
 //! - a quoted scalar continued on lines indented at or below its key (`a: "first` /
 //!   `continued"`), or indented with tabs;
 //! - a flow collection (`[`, `{`) continued on lines indented at or below its key;
-//! - a comment right after a closing quote or bracket (`"b"#c`, `[a]#c`);
+//! - a comment right after a closing quote or bracket or a block scalar header (`"b"#c`,
+//!   `[a]#c`, `|#c`);
 //! - a tab after `:` (`a:<TAB>b`);
 //! - `\'` in a double-quoted scalar (an apostrophe for go-yaml, unknown to YAML 1.2): the
 //!   parser reads `\a` there, and the value gets its apostrophe back ([`Repairs::restore`]);
@@ -238,14 +239,12 @@ impl Repairs {
         true
     }
 
-    /// A comment right after a closing quote or bracket, which go-yaml ends the token at.
+    /// A comment right after a closing quote or bracket or a block scalar header, which
+    /// go-yaml ends the token at.
     fn comment(&mut self, text: &str, at: usize) -> bool {
         let bytes = text.as_bytes();
         if bytes.get(at) != Some(&b'#')
-            || !matches!(
-                at.checked_sub(1).and_then(|i| bytes.get(i)),
-                Some(b'"' | b'\'' | b']' | b'}')
-            )
+            || !(after_closing(bytes, at) || after_block_header(bytes, at))
             || self.inserts.contains_key(&at)
         {
             return false;
@@ -483,4 +482,21 @@ pub(super) fn tab_after_dash(chunk: &str, start: usize) -> Option<usize> {
         }
     }
     (i > 0 && b[i - 1] == b'-').then_some(tab).flatten()
+}
+
+/// Whether the byte before `at` closes a quoted scalar or a flow collection.
+fn after_closing(bytes: &[u8], at: usize) -> bool {
+    matches!(
+        at.checked_sub(1).and_then(|i| bytes.get(i)),
+        Some(b'"' | b'\'' | b']' | b'}')
+    )
+}
+
+/// Whether the text before `at` is a block scalar header (`|`, `>-`, `|2+`) after a blank.
+fn after_block_header(bytes: &[u8], at: usize) -> bool {
+    let mut i = at;
+    while i > 0 && matches!(bytes[i - 1], b'-' | b'+' | b'1'..=b'9') {
+        i -= 1;
+    }
+    i >= 2 && matches!(bytes[i - 1], b'|' | b'>') && matches!(bytes[i - 2], b' ' | b'\t')
 }

@@ -387,6 +387,8 @@ fn a_comment_may_follow_a_closing_quote_or_bracket() {
     assert_eq!(e, "[f]#three");
     assert_eq!(read_at(text, "/g/h").1, "i");
     assert_eq!(read_at(text, "/j").1, "k#not-a-comment");
+    let (value, _) = read_at("a: |#one\n  x\nb: >-#two\n  y\nc: x|#three\n", "/b");
+    assert_eq!(value, json!({"a": "x\n", "b": "y", "c": "x|#three"}));
 }
 
 #[test]
