@@ -22,9 +22,11 @@ pub fn secret_shape(value: &str) -> Option<&'static str> {
     if value.len() < 20 {
         return None;
     }
-    if let Some(at) = value.find("-----BEGIN ") {
-        let header = &value[at + 11..];
-        let header = &header[..header.find("-----").unwrap_or(header.len())];
+    // A PEM header, `-----BEGIN … PRIVATE KEY-----` (three dashes are taken too: keys pasted
+    // by hand lose some).
+    for (at, _) in value.match_indices("---BEGIN ") {
+        let header = &value[at + 9..];
+        let header = &header[..header.find("---").unwrap_or(header.len())];
         if header.contains("PRIVATE KEY") {
             return Some("a PEM private key");
         }
@@ -360,6 +362,10 @@ mod tests {
             (pem, "a PEM private key"),
             (
                 "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA",
+                "a PEM private key",
+            ),
+            (
+                "---BEGIN OPENSSH PRIVATE KEY---\nxxxxx\n---END  OPENSSH PRIVATE KEY---",
                 "a PEM private key",
             ),
             ("AKIAIOSFODNN7EXAMPLE", "an AWS access key id"),
