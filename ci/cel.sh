@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # CEL end to end with the release binary: the kube-prometheus CRDs of the corpus (valid
-# custom resources pass, each invalid one fails on the rule it aims at), the CEL fixtures
-# (CRD rules, admission policies, exit codes), and a policy folder holding a
-# ValidatingAdmissionPolicy. Needs python3 and the shared corpus beside the repository
-# (CORPUS overrides its path). Runs in a few seconds.
+# custom resources pass, each invalid one fails on the rule it aims at, every rule
+# type-checks and fits the cost limits), the CEL fixtures (CRD rules: typed, refused,
+# runtime and cost; set and map lists, pruning, schema-location files; admission
+# policies: params, authorizer, matchPolicy, oldObject, type checking; exit codes), and a
+# policy folder holding a ValidatingAdmissionPolicy. Needs python3 and the shared corpus
+# beside the repository (CORPUS overrides its path). Runs in about ten seconds.
 #
 # usage: ci/cel.sh BINARY
 set -euo pipefail
@@ -49,7 +51,25 @@ fi
 
 expect "CRD rules fixture" 10 "$(count schema-validation-rule fixtures/cel/crd-rules.yaml)"
 expect "CRD rules that do not compile" 6 "$(count schema-validation-rule fixtures/cel/crd-rules-broken.yaml)"
+expect "CRD rules over the runtime and static cost budgets, a runtime error" 3 \
+    "$(count schema-validation-rule fixtures/cel/crd-rules-runtime.yaml)"
+# 4 refused rules (undeclared field, int == string, a field without schema, under anyOf)
+# and 2 failing ones (an atomic list in another order, int-or-string); the set, the map
+# list merge and the pruned object pass.
+expect "CRD rules type-checked, list types, int-or-string, pruning" 6 \
+    "$(count schema-validation-rule fixtures/cel/crd-rules-typed.yaml)"
+expect "an unknown field is still reported once pruned for the rules" 1 \
+    "$(count schema-unknown-field fixtures/cel/crd-rules-typed.yaml)"
+expect "rules of a --schema-location file" 1 \
+    "$(count schema-validation-rule --schema-location 'fixtures/cel/schema-location/schemas/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json' \
+        fixtures/cel/schema-location/gadgets.yaml)"
 expect "admission policy: denials and warnings" 3 "$(count admission-policy fixtures/cel/vap-basic.yaml)"
+expect "admission policy: authorizer over the run's RBAC" 2 "$(count admission-policy fixtures/cel/vap-authorizer.yaml)"
+expect "admission policy: authorizer without RBAC errs" 1 "$(count admission-policy fixtures/cel/vap-authorizer-no-rbac.yaml)"
+expect "admission policy: matchPolicy Equivalent and Exact, oldObject null" 2 \
+    "$(count admission-policy fixtures/cel/vap-match-policy.yaml)"
+expect "admission policy: type-check warnings against apps/v1 Deployment" 2 \
+    "$(count admission-policy-error fixtures/cel/vap-typecheck.yaml)"
 expect "admission policy: params" 2 "$(count admission-policy fixtures/cel/vap-params.yaml)"
 expect "admission policy from a --policy folder" 1 \
     "$(count admission-policy --policy fixtures/cel/policy-folder/policies fixtures/cel/policy-folder/manifests)"

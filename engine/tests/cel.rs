@@ -177,3 +177,18 @@ fn the_request_user_comes_from_the_configuration() {
     };
     assert_eq!(render(&[path], config), "");
 }
+
+#[test]
+fn rules_of_schema_location_files_run() {
+    let folder = root().join("fixtures/cel/schema-location");
+    let mut config = only_schema_and_cel(config());
+    config.schema_locations = vec![format!(
+        "{}/{{{{ .ResourceKind }}}}_{{{{ .ResourceAPIVersion }}}}.json",
+        folder.join("schemas").display()
+    )];
+    let text = render(&[folder.join("gadgets.yaml")], config);
+    assert_eq!(
+        text,
+        "Error schema-validation-rule: min must not exceed max\n    at gadgets.yaml:11:8  | spec: {min: 5, max: 3}\n    help: rule: `self.min <= self.max` (FieldValueInvalid)\n"
+    );
+}
