@@ -9,12 +9,13 @@ declare_rule! {
     /// binding's namespace) or ClusterRole among the objects checked, and flags the binding
     /// when that role allows `create` or `get` (or `*`) on `pods/exec`, `pods/attach`,
     /// `pods/*` or `*` in the core API group (a role that allows every verb on `*` resources
-    /// is reported by `binding-grants-wildcard` instead). Kubernetes' own `admin` and `edit` ClusterRoles allow
-    /// both, so bindings to them count even though no manifest defines them (`view` does not;
-    /// `cluster-admin` is reported by `cluster-admin-binding`). The finding is on the
-    /// binding's `roleRef`, with the rule of the role that grants it as a related location.
-    /// A role that is neither in the run nor one of Kubernetes' defaults is not judged, and
-    /// bindings named `system:…` are Kubernetes' own.
+    /// is reported by `binding-grants-wildcard` instead). Kubernetes' own `admin` and `edit`
+    /// ClusterRoles allow both, so bindings to them count even though no manifest defines
+    /// them (`view` does not; `cluster-admin`, defined in the run or not, is reported by
+    /// `cluster-admin-binding`). The finding is on the binding's `roleRef`, with the rule of
+    /// the role that grants it as a related location. A role that is neither in the run nor
+    /// one of Kubernetes' defaults is not judged, and bindings named `system:…` are
+    /// Kubernetes' own.
     ///
     /// ## Why is this bad?
     /// Running commands in a pod gives its service account token, its mounted Secrets and its
@@ -76,6 +77,10 @@ const HELP: &str =
 
 fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
     let Some(role) = role_ref(cx) else { return };
+    // `cluster-admin` is cluster-admin-binding's, even when the run defines it.
+    if role.kind == "ClusterRole" && role.name == "cluster-admin" {
+        return;
+    }
     let kind = cx.object.kind();
     if let Some(default) = role.default_role() {
         if DEFAULT_EXEC_ROLES.contains(&default) {
