@@ -27,8 +27,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::CharTable;
 
-/// How many edits one file may need before the parser's error is reported as it is.
-pub(super) const MAX_REPAIRS: usize = 10_000;
+/// How many bytes a file's repairs may have the parser read again, in all (past it, the
+/// parser's error is reported as it is): sixteen times the file, and 4 MiB for small files.
+pub(super) fn reparse_budget(len: usize) -> usize {
+    len.saturating_mul(16).saturating_add(4 << 20)
+}
 
 /// The edits made so far, by byte offset in the text.
 #[derive(Debug, Default)]
@@ -138,10 +141,11 @@ impl Repairs {
         match info {
             "invalid indentation in quoted scalar" => self.quoted(text, at),
             "tab cannot be used as indentation" => self.indenting_tabs(text, at),
-            "invalid indentation in flow construct" | "invalid indentation"
-                if in_flow(&text[base..at.max(base)]) =>
-            {
-                self.flow(text, at)
+            "invalid indentation in flow construct" | "invalid indentation" => {
+                match flow_depth(&text[base..at.max(base)]) {
+                    0 => false,
+                    depth => self.flow(text, at, depth),
+                }
             }
             "comments must be separated from other tokens by whitespace" => self.comment(text, at),
             "':' must be followed by a valid YAML whitespace" => self.separating_tabs(text, at),
@@ -224,7 +228,7 @@ impl Repairs {
     /// A line inside a flow collection indented at or below the block around it: go-yaml
     /// does not look at indentation inside `[` and `{`. The line is indented one column past
     /// the line before it (whitespace between flow tokens is not part of any value).
-    fn flow(&mut self, text: &str, at: usize) -> bool {
+    fn flow(&mut self, text: &str, at: usize, depth: usize) -> bool {
         let bytes = text.as_bytes();
         let start = line_start(text, at);
         if bytes[start..at].iter().any(|b| !matches!(b, b' ' | b'\t')) {
@@ -236,6 +240,36 @@ impl Repairs {
         let target = leading_blanks(bytes, previous) + self.inserted(previous) + 1;
         let have = self.column(text, at);
         *self.inserts.entry(start).or_default() += target.saturating_sub(have).max(1);
+        // The collection's later lines at once, so that a long one is read again only once.
+        let mut depth = depth;
+        let mut i = at;
+        while let Some(&b) = bytes.get(i) {
+            match b {
+                b'[' | b'{' => depth += 1,
+                b']' | b'}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        break;
+                    }
+                }
+                b'"' | b'\'' | b'#' if token_start(bytes, i) => {
+                    i = skip_token(bytes, i);
+                    continue;
+                }
+                b'\n' => {
+                    let next = i + 1;
+                    let blanks = leading_blanks(bytes, next);
+                    let blank_line =
+                        matches!(bytes.get(next + blanks), Some(b'\n' | b'\r' | b'#') | None);
+                    let have = blanks + self.inserted(next);
+                    if !blank_line && have < target {
+                        *self.inserts.entry(next).or_default() += target - have;
+                    }
+                }
+                _ => {}
+            }
+            i += 1;
+        }
         true
     }
 
@@ -397,54 +431,54 @@ fn opens_or_closes_document(line: &str) -> bool {
         )
 }
 
-/// Whether the end of `text` (a chunk up to an error) is inside a flow collection: brackets
-/// counted outside quotes and comments.
-fn in_flow(text: &str) -> bool {
+/// How many flow collections are open at the end of `text` (a chunk up to an error):
+/// brackets counted outside quotes and comments.
+fn flow_depth(text: &str) -> usize {
     let bytes = text.as_bytes();
     let mut depth = 0usize;
     let mut i = 0;
     while let Some(&b) = bytes.get(i) {
-        // A quote or comment only opens where a token can start.
-        let token_start = i == 0
-            || matches!(
-                bytes[i - 1],
-                b' ' | b'\t' | b'\n' | b'[' | b'{' | b',' | b':'
-            );
         match b {
             b'[' | b'{' => depth += 1,
             b']' | b'}' => depth = depth.saturating_sub(1),
-            b'#' if token_start => {
-                i = memchr::memchr(b'\n', &bytes[i..]).map_or(bytes.len(), |n| i + n);
-            }
-            b'"' if token_start => {
-                i += 1;
-                while let Some(&c) = bytes.get(i) {
-                    match c {
-                        b'\\' => i += 1,
-                        b'"' => break,
-                        _ => {}
-                    }
-                    i += 1;
-                }
-            }
-            b'\'' if token_start => {
-                i += 1;
-                while let Some(&c) = bytes.get(i) {
-                    if c == b'\'' {
-                        if bytes.get(i + 1) == Some(&b'\'') {
-                            i += 1;
-                        } else {
-                            break;
-                        }
-                    }
-                    i += 1;
-                }
+            b'"' | b'\'' | b'#' if token_start(bytes, i) => {
+                i = skip_token(bytes, i);
+                continue;
             }
             _ => {}
         }
         i += 1;
     }
-    depth > 0
+    depth
+}
+
+/// Whether a quote or `#` at `i` can open a quoted scalar or a comment.
+fn token_start(bytes: &[u8], i: usize) -> bool {
+    i == 0
+        || matches!(
+            bytes[i - 1],
+            b' ' | b'\t' | b'\n' | b'[' | b'{' | b',' | b':'
+        )
+}
+
+/// The offset after the quoted scalar or comment opening at `i` (a comment ends before its
+/// line break).
+fn skip_token(bytes: &[u8], i: usize) -> usize {
+    let quote = bytes[i];
+    let mut j = i + 1;
+    if quote == b'#' {
+        return memchr::memchr(b'\n', &bytes[j..]).map_or(bytes.len(), |n| j + n);
+    }
+    while let Some(&c) = bytes.get(j) {
+        match c {
+            b'\\' if quote == b'"' => j += 1,
+            b'\'' if quote == b'\'' && bytes.get(j + 1) == Some(&b'\'') => j += 1,
+            c if c == quote => return j + 1,
+            _ => {}
+        }
+        j += 1;
+    }
+    bytes.len()
 }
 
 /// The offset of every character go-yaml refuses to read (its reader allows tab, line feed,

@@ -101,7 +101,8 @@ fn parse_all(text: &str, options: ParseOptions) -> Stream {
     let mut base = 0;
     let mut doc_index = 0;
     let mut repairs = lenient::Repairs::default();
-    let mut attempts = 0;
+    // Each repair reads its chunk again: hostile input must not make that quadratic.
+    let mut budget = lenient::reparse_budget(text.len());
     while base <= text.len() {
         let chunk = &text[base..];
         let (patched, shifts) = repairs.apply(text, base, &table);
@@ -126,10 +127,8 @@ fn parse_all(text: &str, options: ParseOptions) -> Stream {
             Some(failure) => {
                 // A construct go-yaml accepts: edit the text the parser sees (never a value) and
                 // read the chunk again. Nodes of the abandoned attempt stay unused in the tree.
-                if attempts < lenient::MAX_REPAIRS
-                    && repairs.repair(text, base, &failure.info, failure.at)
-                {
-                    attempts += 1;
+                if budget >= chunk.len() && repairs.repair(text, base, &failure.info, failure.at) {
+                    budget -= chunk.len();
                     stream.documents.truncate(before.0);
                     stream.errors.truncate(before.1);
                     stream.alias_nodes = before.2;

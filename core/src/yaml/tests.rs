@@ -485,3 +485,36 @@ fn directives_are_errors_as_kubectl_splits_them_off() {
     let (value, _) = read_at("a: \"x\n%YAML y\"\n", "/a");
     assert_eq!(value, json!({"a": "x %YAML y"}));
 }
+
+#[test]
+fn a_long_flow_collection_left_of_its_key_is_read_in_one_repair() {
+    let mut text = String::from("spec:\n  args: [\n");
+    for i in 0..3000 {
+        text.push_str(&format!("\"--flag-{i}\",\n"));
+    }
+    text.push_str("]\n  after: 1\n");
+    let s = parse(&text);
+    assert!(s.errors.is_empty(), "{:?}", s.errors);
+    let doc = &s.documents[0];
+    assert_eq!(doc.value["spec"]["args"][2999], json!("--flag-2999"));
+    let found = s.tree.lookup(doc.root, &doc.value, "/spec/after").unwrap();
+    assert_eq!(slice(&text, found.value), "1");
+}
+
+#[test]
+fn repairs_stop_at_their_budget() {
+    // Thousands of quoted values, each continued left of its key, in one large document: each
+    // repair reads the document again, so they stop once the budget is spent and the
+    // parser's error stands.
+    let mut text = String::from("a:\n");
+    for i in 0..20_000 {
+        text.push_str(&format!("  k{i}: \"x\ny\"\n"));
+    }
+    let s = parse(&text);
+    assert!(s.documents.is_empty());
+    assert_eq!(s.errors.len(), 1);
+    assert_eq!(s.errors[0].rule, "yaml-syntax");
+    // A few of them are repaired as usual.
+    let s = parse("a:\n  k1: \"x\ny\"\n  k2: \"x\ny\"\n");
+    assert!(s.errors.is_empty(), "{:?}", s.errors);
+}
