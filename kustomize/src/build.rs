@@ -13,7 +13,7 @@ use plimsoll_core::{
 use serde_json::{Map, Value};
 
 use crate::fields::{self, FieldSpec};
-use crate::merge::{self, Merge};
+use crate::merge::{self, Merge, MergeKey};
 use crate::res::Res;
 use crate::select::{self, Selector};
 use crate::{Build, FIELDS, FileSystem, clean, kustomization_file};
@@ -111,6 +111,8 @@ pub(crate) struct Builder<'a> {
     root_source: Option<Arc<Source>>,
     /// Field specs the kustomizations' `configurations` add.
     custom: config::Custom,
+    /// The merge keys of an `openapi:` schema: kustomize then uses it in place of its own.
+    openapi: Option<Vec<MergeKey>>,
 }
 
 fn display(path: &Path) -> String {
@@ -128,6 +130,7 @@ impl<'a> Builder<'a> {
             vars: Vec::new(),
             root_source: None,
             custom: config::Custom::default(),
+            openapi: None,
         }
     }
 
@@ -298,9 +301,11 @@ impl<'a> Builder<'a> {
     }
 
     fn accumulate(&mut self, kust: &Kust) -> Step<Vec<Res>> {
+        self.openapi_field(kust)?;
         let mut resources = Vec::new();
         self.resources(kust, &mut resources)?;
         self.configurations(kust)?;
+        self.crds(kust)?;
         self.unsupported(kust);
         self.generators(kust, &mut resources)?;
         self.plugins(kust, "generators", &mut resources)?;
@@ -363,6 +368,7 @@ impl<'a> Builder<'a> {
             self.append(kust, "/resources", resources, res)?;
         }
         self.configurations(kust)?;
+        self.crds(kust)?;
         self.unsupported(kust);
         self.generators(kust, resources)?;
         self.plugins(kust, "generators", resources)?;
@@ -388,15 +394,6 @@ impl<'a> Builder<'a> {
                     "lint the chart on its own until kustomizations with Helm charts are supported",
                 ),
             );
-        }
-        for key in ["crds", "openapi"] {
-            if kust.get(key).is_some() {
-                self.warn(
-                    kust.key_loc(&format!("/{key}")),
-                    format!("the `{key}` field is not supported by plimsoll's build; it is ignored, so the output may differ from kustomize's"),
-                    None,
-                );
-            }
         }
     }
 
@@ -625,7 +622,7 @@ impl<'a> Builder<'a> {
                     let mut hit = false;
                     for res in resources.iter_mut().filter(|r| target.matches(r)) {
                         hit = true;
-                        if let Err(message) = apply_smp(res, &doc) {
+                        if let Err(message) = apply_smp(res, &doc, self.openapi.as_deref()) {
                             let message = format!(
                                 "the patch {} fails on {}: {message}",
                                 doc.label,
@@ -783,14 +780,16 @@ impl<'a> Builder<'a> {
             .map(|(i, _)| i)
             .collect();
         match hits.as_slice() {
-            [one] => apply_smp(&mut resources[*one], doc).map_err(|message| {
-                let message = format!(
-                    "the patch {} fails on {}: {message}",
-                    doc.label,
-                    resources[*one].display()
-                );
-                self.error(Some(kust.loc(pointer)), message)
-            }),
+            [one] => {
+                apply_smp(&mut resources[*one], doc, self.openapi.as_deref()).map_err(|message| {
+                    let message = format!(
+                        "the patch {} fails on {}: {message}",
+                        doc.label,
+                        resources[*one].display()
+                    );
+                    self.error(Some(kust.loc(pointer)), message)
+                })
+            }
             [] => {
                 let ns = namespace.map(|n| format!("{n}/")).unwrap_or_default();
                 Err(self.error(
@@ -1804,7 +1803,7 @@ fn in_place(kust: &Kust, pointer: &str, text: &str, name: &str) -> Option<Vec<Pa
     )
 }
 
-fn apply_smp(res: &mut Res, doc: &PatchDoc) -> Result<(), String> {
+fn apply_smp(res: &mut Res, doc: &PatchDoc, openapi: Option<&[MergeKey]>) -> Result<(), String> {
     let mut patch = doc.object.value.clone();
     // The patch names its target; it does not rename or move it.
     if let Value::Object(map) = &mut patch {
@@ -1822,6 +1821,7 @@ fn apply_smp(res: &mut Res, doc: &PatchDoc) -> Result<(), String> {
         kind: &kind,
         set: Vec::new(),
         error: None,
+        openapi,
     };
     merge.apply(&mut res.value, &patch);
     if let Some(error) = merge.error {

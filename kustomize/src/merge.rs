@@ -5,9 +5,9 @@ use serde_json::{Map, Value};
 
 /// How a list is patched.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum ListStrategy {
+enum ListStrategy<'a> {
     Replace,
-    MergeKey(&'static str),
+    MergeKey(&'a str),
     /// A list of scalars merged as a set.
     Union,
 }
@@ -17,10 +17,24 @@ enum ListStrategy {
 /// declares it: the generated table of `merge_keys.rs`. A list the table does not hold is
 /// replaced: a custom resource's (kustomize has no schema for it), or a field added to
 /// Kubernetes after 1.21 (`schedulingGates`, `resourceClaims`, `resizePolicy`).
-fn list_strategy(group: &str, kind: &str, fields: &[String]) -> ListStrategy {
-    let table = crate::merge_keys::MERGE_KEYS;
+fn list_strategy<'a>(
+    group: &str,
+    kind: &str,
+    fields: &[String],
+    openapi: Option<&'a [MergeKey]>,
+) -> ListStrategy<'a> {
     let gk = format!("{group}/{kind}");
     let path = fields.join("/");
+    if let Some(table) = openapi {
+        return match table.binary_search_by(|(k, p, _)| {
+            (k.as_str(), p.as_str()).cmp(&(gk.as_str(), path.as_str()))
+        }) {
+            Ok(i) if table[i].2.is_empty() => ListStrategy::Union,
+            Ok(i) => ListStrategy::MergeKey(&table[i].2),
+            Err(_) => ListStrategy::Replace,
+        };
+    }
+    let table = crate::merge_keys::MERGE_KEYS;
     match table.binary_search_by(|(k, p, _)| (*k, *p).cmp(&(gk.as_str(), path.as_str()))) {
         Ok(i) => match table[i].2 {
             "" => ListStrategy::Union,
@@ -28,6 +42,91 @@ fn list_strategy(group: &str, kind: &str, fields: &[String]) -> ListStrategy {
         },
         Err(_) => ListStrategy::Replace,
     }
+}
+
+/// A merge key of an `openapi:` schema: (group/Kind, field path, key; empty for a set of
+/// scalars), sorted.
+pub(crate) type MergeKey = (String, String, String);
+
+/// The merge keys of an OpenAPI (swagger) schema: every list with a `merge` patch strategy,
+/// walked to from each definition that names its group, version and kind.
+pub(crate) fn openapi_merge_keys(schema: &Value) -> Vec<MergeKey> {
+    fn walk(
+        definitions: &Map<String, Value>,
+        node: &Value,
+        gk: &str,
+        path: &mut Vec<String>,
+        seen: &mut Vec<String>,
+        out: &mut Vec<MergeKey>,
+    ) {
+        let (node, pushed) = match node.get("$ref").and_then(Value::as_str) {
+            Some(reference) => {
+                let name = reference.rsplit('/').next().unwrap_or(reference).to_owned();
+                if seen.contains(&name) || path.len() > 32 {
+                    return;
+                }
+                let Some(found) = definitions.get(&name) else {
+                    return;
+                };
+                seen.push(name);
+                (found, true)
+            }
+            None => (node, false),
+        };
+        for (name, property) in node
+            .get("properties")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            path.push(name.clone());
+            let strategy = property
+                .get("x-kubernetes-patch-strategy")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            if strategy.split(',').any(|s| s == "merge") {
+                let key = property
+                    .get("x-kubernetes-patch-merge-key")
+                    .and_then(Value::as_str)
+                    .unwrap_or("");
+                out.push((gk.to_owned(), path.join("/"), key.to_owned()));
+            }
+            match property.get("items") {
+                Some(items) => walk(definitions, items, gk, path, seen, out),
+                None => walk(definitions, property, gk, path, seen, out),
+            }
+            path.pop();
+        }
+        if pushed {
+            seen.pop();
+        }
+    }
+    let mut out = Vec::new();
+    let Some(definitions) = schema.get("definitions").and_then(Value::as_object) else {
+        return out;
+    };
+    for definition in definitions.values() {
+        for gvk in definition
+            .get("x-kubernetes-group-version-kind")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let text = |k: &str| gvk.get(k).and_then(Value::as_str).unwrap_or("");
+            let gk = format!("{}/{}", text("group"), text("kind"));
+            walk(
+                definitions,
+                definition,
+                &gk,
+                &mut Vec::new(),
+                &mut Vec::new(),
+                &mut out,
+            );
+        }
+    }
+    out.sort();
+    out.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
+    out
 }
 
 /// A strategic merge of `patch` into `dest`. `set` receives (path in the result, pointer in the
@@ -38,6 +137,8 @@ pub(crate) struct Merge<'a> {
     pub set: Vec<(Vec<String>, String)>,
     /// Set when the patch cannot apply (kustomize fails the build).
     pub error: Option<String>,
+    /// The merge keys of the kustomization's `openapi:` schema, which replaces the built-in.
+    pub openapi: Option<&'a [MergeKey]>,
 }
 
 impl Merge<'_> {
@@ -73,7 +174,7 @@ impl Merge<'_> {
                 self.map(d, p, path, fields, pointer);
             }
             (Value::Array(d), Value::Array(p)) => {
-                let strategy = list_strategy(self.group, self.kind, fields);
+                let strategy = list_strategy(self.group, self.kind, fields, self.openapi);
                 self.list(d, p, strategy, path, fields, pointer);
             }
             (Value::Array(_), Value::Object(p)) if p.contains_key("$patch") => {
@@ -414,6 +515,7 @@ mod tests {
             kind: "Deployment",
             set: Vec::new(),
             error: None,
+            openapi: None,
         };
         merge.apply(&mut dest, &patch);
         assert_eq!(
@@ -444,7 +546,7 @@ mod tests {
         let strategy = |gk: &str, path: &str| {
             let (group, kind) = gk.split_once('/').unwrap();
             let fields: Vec<String> = path.split('/').map(str::to_owned).collect();
-            list_strategy(group, kind, &fields)
+            list_strategy(group, kind, &fields, None)
         };
         assert_eq!(
             strategy("apps/StatefulSet", "spec/template/spec/containers/env"),

@@ -43,7 +43,129 @@ pub(crate) fn field_specs(value: Option<&Value>) -> Vec<FieldSpec> {
         .collect()
 }
 
+/// The extensions of a `crds` definition's properties that kustomize reads.
+const X_ANNOTATION: &str = "x-kubernetes-annotation";
+const X_LABEL_SELECTOR: &str = "x-kubernetes-label-selector";
+const X_REF_VERSION: &str = "x-kubernetes-object-ref-api-version";
+const X_REF_KIND: &str = "x-kubernetes-object-ref-kind";
+const X_REF_NAME_KEY: &str = "x-kubernetes-object-ref-name-key";
+
+/// Adds the field specs of one type of a `crds` file (and of the types its properties refer
+/// to by `$ref`, with the path so far) for objects of `kind`.
+fn crd_type(
+    custom: &mut Custom,
+    definitions: &serde_json::Map<String, Value>,
+    kind: &str,
+    type_name: &str,
+    path: &mut Vec<String>,
+) {
+    if path.len() > 32 {
+        return;
+    }
+    let Some(properties) = definitions
+        .get(type_name)
+        .and_then(|d| d.pointer("/Schema/properties"))
+        .and_then(Value::as_object)
+    else {
+        return;
+    };
+    for (name, property) in properties {
+        path.push(name.clone());
+        let spec = |path: &[String]| FieldSpec {
+            group: None,
+            kind: Some(kind.to_owned()),
+            path: path.to_vec(),
+            create: false,
+        };
+        if property.get(X_ANNOTATION).is_some() {
+            custom.common_annotations.push(spec(path));
+        }
+        if property.get(X_LABEL_SELECTOR).is_some() {
+            custom.common_labels.push(spec(path));
+        }
+        if let (Some(version), Some(target)) = (
+            property.get(X_REF_VERSION).and_then(Value::as_str),
+            property.get(X_REF_KIND).and_then(Value::as_str),
+        ) {
+            let key = property
+                .get(X_REF_NAME_KEY)
+                .and_then(Value::as_str)
+                .unwrap_or("name");
+            let group = version.rsplit_once('/').map_or("", |(g, _)| g).to_owned();
+            let mut at = path.clone();
+            at.push(key.to_owned());
+            let referrer = spec(&at);
+            match custom
+                .name_refs
+                .iter_mut()
+                .find(|(g, k, _)| *g == group && k == target)
+            {
+                Some((_, _, specs)) => specs.push(referrer),
+                None => custom
+                    .name_refs
+                    .push((group, target.to_owned(), vec![referrer])),
+            }
+        }
+        if let Some(reference) = property.get("$ref").and_then(Value::as_str) {
+            crd_type(custom, definitions, kind, reference, path);
+        }
+        path.pop();
+    }
+}
+
 impl Builder<'_> {
+    /// Reads the kustomization's `crds` files: OpenAPI definitions of custom types (a mapping
+    /// of type names to `{Schema: …}`, as kustomize reads them), whose properties mark name
+    /// references (`x-kubernetes-object-ref-kind` and `-api-version`), label selectors and
+    /// annotations. A type counts when it has `kind`, `apiVersion` and `metadata`; its kind
+    /// is the last dotted part of its name.
+    pub(super) fn crds(&mut self, kust: &Kust) -> Step<()> {
+        for (i, entry) in kust.list("crds").iter().enumerate() {
+            let pointer = format!("/crds/{i}");
+            let from = kust.loc(&pointer);
+            let Some(file) = entry.as_str() else {
+                return Err(self.error(Some(from), "`crds` entries are paths (strings)".to_owned()));
+            };
+            let path = clean(&kust.dir.join(file));
+            if !self.fs.is_file(&path) {
+                return Err(self.error(Some(from), format!("{} does not exist", display(&path))));
+            }
+            let text = self.read_text(&path, &from)?;
+            let docs = self.parse_patch(&display(&path), text, None, from.clone())?;
+            let Some(Value::Object(definitions)) = docs.first().map(|d| d.object.value.clone())
+            else {
+                return Err(self.error(
+                    Some(from),
+                    format!("{} is not a mapping of OpenAPI definitions", display(&path)),
+                ));
+            };
+            if let Some((name, _)) = definitions.iter().find(|(_, d)| !d.is_object()) {
+                let message = format!(
+                    "{} is not a file of OpenAPI definitions: `{name}` is not a type (kustomize fails the build); a `crds` file maps type names to `{{Schema: …}}`, and a CustomResourceDefinition belongs under `resources`",
+                    display(&path)
+                );
+                return Err(self.error(Some(from), message));
+            }
+            for (name, definition) in &definitions {
+                let Some(properties) = definition
+                    .pointer("/Schema/properties")
+                    .and_then(Value::as_object)
+                else {
+                    continue;
+                };
+                if !["kind", "apiVersion", "metadata"]
+                    .iter()
+                    .all(|k| properties.contains_key(*k))
+                {
+                    continue;
+                }
+                let kind = name.rsplit('.').next().unwrap_or(name).to_owned();
+                crd_type(&mut self.custom, &definitions, &kind, name, &mut Vec::new());
+            }
+        }
+        Ok(())
+    }
+
     /// Reads the kustomization's `configurations` files into the custom field specs.
     pub(super) fn configurations(&mut self, kust: &Kust) -> Step<()> {
         for (i, entry) in kust.list("configurations").iter().enumerate() {
@@ -107,6 +229,30 @@ impl Builder<'_> {
                 }
             }
         }
+        Ok(())
+    }
+}
+
+impl Builder<'_> {
+    /// `openapi: {path: …}`: a schema whose merge keys kustomize uses in place of its built-in
+    /// ones (for every kind, built-in kinds too: a list the file does not describe is
+    /// replaced). `openapi: {version: …}` names a built-in schema; kustomize 5 has one.
+    pub(super) fn openapi_field(&mut self, kust: &Kust) -> Step<()> {
+        let Some(field) = kust.get("openapi") else {
+            return Ok(());
+        };
+        let Some(file) = field.get("path").and_then(Value::as_str) else {
+            return Ok(());
+        };
+        let from = kust.loc("/openapi/path");
+        let path = clean(&kust.dir.join(file));
+        let text = self.read_text(&path, &from)?;
+        let docs = self.parse_patch(&display(&path), text, None, from)?;
+        let schema = docs
+            .first()
+            .map(|d| d.object.value.clone())
+            .unwrap_or(Value::Null);
+        self.openapi = Some(crate::merge::openapi_merge_keys(&schema));
         Ok(())
     }
 }
