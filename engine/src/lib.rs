@@ -708,7 +708,8 @@ impl Engine {
         timings.cross_rules = cross_done - start;
         // The rule ids of policy findings left as they are (`--policy-raw-messages`).
         let mut raw_ids: HashSet<String> = HashSet::new();
-        if let Some(policies) = &self.policies {
+        // A policy folder with only admission policies has no Rego to run.
+        if let Some(policies) = self.policies.as_ref().filter(|p| !p.is_empty()) {
             let mut found = self.evaluate_policies(policies, &objects);
             if self.config.raw_policy_messages {
                 raw_ids.extend(found.iter().map(|d| d.rule.to_string()));

@@ -119,6 +119,8 @@ struct Compiled {
     fail_closed: bool,
     /// The parts of `object` the expressions read: only those are converted.
     object_paths: Paths,
+    /// The variables the expressions read (the others are not made).
+    reads: Vec<&'static str>,
 }
 
 struct Validation {
@@ -303,10 +305,15 @@ fn compile_policy(
                 .iter()
                 .flat_map(|v| std::iter::once(&v.expr).chain(&v.message_expr)),
         );
+    let mut reads = Vec::new();
     for expr in exprs {
         object_paths.merge(&expr.read_paths("object"));
+        reads.extend(VARIABLES.iter().copied().filter(|v| expr.uses(v)));
     }
+    reads.sort_unstable();
+    reads.dedup();
     Some(Compiled {
+        reads,
         object_paths,
         match_conditions,
         variables,
@@ -829,41 +836,52 @@ fn check_one(
 ) {
     let object = target.object;
     let mut activation = Activation::new();
-    activation.set(
-        "object",
-        plimsoll_cel::value::to_value_within(&object.value, &compiled.object_paths),
-    );
+    let reads = |name: &str| compiled.reads.contains(&name);
+    if reads("object") {
+        activation.set(
+            "object",
+            plimsoll_cel::value::to_value_within(&object.value, &compiled.object_paths),
+        );
+    }
     // A CREATE request has no old object.
     activation.set("oldObject", Value::Null);
-    activation.set_json("request", &request(target, user));
-    activation.set("params", param.map_or(Value::Null, plimsoll_cel::to_value));
+    if reads("request") {
+        activation.set_json("request", &request(target, user));
+    }
+    if reads("params") {
+        activation.set("params", param.map_or(Value::Null, plimsoll_cel::to_value));
+    }
     let namespace = if target.namespaced {
         object.namespace().unwrap_or("default")
     } else {
         ""
     };
-    activation.set(
-        "namespaceObject",
-        run.namespace_values
-            .get(namespace)
-            .cloned()
-            .unwrap_or(Value::Null),
-    );
-    activation.set(
-        "authorizer",
-        plimsoll_cel::authz::authorizer(
-            run.rbac.clone(),
-            &user.username,
-            &user.groups,
-            [
-                target.group,
-                &target.resource,
-                "",
-                namespace,
-                object.name().unwrap_or_default(),
-            ],
-        ),
-    );
+    if reads("namespaceObject") {
+        activation.set(
+            "namespaceObject",
+            run.namespace_values
+                .get(namespace)
+                .cloned()
+                .unwrap_or(Value::Null),
+        );
+    }
+    if reads("authorizer") {
+        activation.set(
+            "authorizer",
+            plimsoll_cel::authz::authorizer(
+                run.rbac.clone(),
+                &user.username,
+                &user.groups,
+                [
+                    target.group,
+                    &target.resource,
+                    "",
+                    namespace,
+                    object.name().unwrap_or_default(),
+                ],
+            ),
+        );
+    }
     let failed = |what: &str, expr: &Expr, error: EvalError| -> Option<Diagnostic> {
         compiled.fail_closed.then(|| {
             names.finding(
