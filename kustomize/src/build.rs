@@ -1474,16 +1474,17 @@ impl<'a> Builder<'a> {
                 };
                 format!("{group}_{}_{}", r.version(), r.kind())
             };
+            // kustomize writes a missing namespace as `~X`: such objects sort after the others.
             (
                 rank(a.kind()),
                 gvk(a),
-                a.namespace().unwrap_or(""),
+                a.namespace().unwrap_or("~X"),
                 a.name(),
             )
                 .cmp(&(
                     rank(b.kind()),
                     gvk(b),
-                    b.namespace().unwrap_or(""),
+                    b.namespace().unwrap_or("~X"),
                     b.name(),
                 ))
         });

@@ -302,17 +302,20 @@ impl Builder<'_> {
                 );
                 self.transform(&k, resources)?;
             }
-            "SortOrderTransformer" => {
-                let k = Self::as_fields(
-                    kust,
-                    config,
-                    json!({ "sortOptions": get("sortOptions") }),
-                    &[],
-                );
-                self.sort(&k, resources);
+            // Generated names take their hash here, and again at the end of the build, as
+            // in kustomize.
+            "HashTransformer" => {
+                let origin = kust.set(pointer, "HashTransformer");
+                for res in resources.iter_mut().filter(|r| r.hash) {
+                    let hash = crate::generate::name_hash(&res.value);
+                    res.remember_id();
+                    let name = format!("{}-{hash}", res.name());
+                    if let Some(Value::Object(meta)) = res.value.get_mut("metadata") {
+                        meta.insert("name".to_owned(), Value::String(name));
+                    }
+                    res.set_origin(vec!["metadata".into(), "name".into()], origin.clone());
+                }
             }
-            // Generated names take their hash at the end of the build in any case.
-            "HashTransformer" => {}
             "ConfigMapGenerator" | "SecretGenerator" => {
                 let mut entry = body;
                 for k in ["name", "namespace"] {
