@@ -487,3 +487,30 @@ fn only_the_parts_read_are_converted() {
             .is_everything()
     );
 }
+
+#[test]
+fn property_names_are_read_under_their_escape() {
+    let schema = json!({"type": "object", "properties": {"spec": {"type": "object",
+    "properties": {"max-size": {"type": "integer"}, "if": {"type": "string"}, "a.b": {"type": "string"}},
+    "x-kubernetes-validations": [
+        {"rule": "self.max__dash__size <= 10 && self.__if__ == 'x' && self.a__dot__b == 'y'", "message": "escaped"}
+    ]}}});
+    let (rules, problems) = SchemaRules::compile(&schema);
+    assert!(problems.is_empty(), "{problems:?}");
+    let rules = rules.unwrap();
+    let check = |size: i64| {
+        rules
+            .check(&json!({"spec": {"max-size": size, "if": "x", "a.b": "y"}}))
+            .len()
+    };
+    assert_eq!(check(5), 0);
+    assert_eq!(check(50), 1);
+    assert_eq!(
+        problems_at_spec(
+            json!({"type": "object", "properties": {"max-size": {"type": "integer"}}}),
+            &["self.max_size > 0"]
+        )
+        .len(),
+        1
+    );
+}

@@ -118,8 +118,14 @@ pub fn typed(json: &Json, schema: Option<&Json>, resource: bool) -> Value {
                     entries.push((key.clone(), metadata(value)));
                     continue;
                 }
-                let child = properties.and_then(|p| p.get(key)).or(additional);
-                entries.push((key.clone(), typed(value, child, embedded(child))));
+                let declared = properties.and_then(|p| p.get(key));
+                let child = declared.or(additional);
+                // Declared property names are read under their CEL escape.
+                let name = match declared {
+                    Some(_) => escape_property(key),
+                    None => key.clone(),
+                };
+                entries.push((name, typed(value, child, embedded(child))));
             }
             if let Some(properties) = properties {
                 for (key, child) in properties {
@@ -128,7 +134,7 @@ pub fn typed(json: &Json, schema: Option<&Json>, resource: bool) -> Value {
                     }
                     if let Some(default) = child.get("default") {
                         entries.push((
-                            key.clone(),
+                            escape_property(key),
                             typed(default, Some(child), embedded(Some(child))),
                         ));
                     }
@@ -138,6 +144,44 @@ pub fn typed(json: &Json, schema: Option<&Json>, resource: bool) -> Value {
         }
         other => to_value(other),
     }
+}
+
+/// The name a rule reads a declared property by: `__` → `__underscores__`, `.` →
+/// `__dot__`, `-` → `__dash__`, `/` → `__slash__`, a CEL reserved word `w` → `__w__`.
+pub fn escape_property(name: &str) -> String {
+    const RESERVED: &[&str] = &[
+        "true",
+        "false",
+        "null",
+        "in",
+        "as",
+        "break",
+        "const",
+        "continue",
+        "else",
+        "for",
+        "function",
+        "if",
+        "import",
+        "let",
+        "loop",
+        "package",
+        "namespace",
+        "return",
+        "var",
+        "void",
+        "while",
+    ];
+    if RESERVED.contains(&name) {
+        return format!("__{name}__");
+    }
+    if !name.contains(['.', '-', '/']) && !name.contains("__") {
+        return name.to_owned();
+    }
+    name.replace("__", "__underscores__")
+        .replace('.', "__dot__")
+        .replace('-', "__dash__")
+        .replace('/', "__slash__")
 }
 
 fn schema_type(schema: &Json) -> Option<&str> {
