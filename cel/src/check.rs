@@ -290,6 +290,9 @@ fn from_schema(b: &mut Builder<'_>, schema: &Json, resource: bool, depth: usize)
                         if required.contains(&name.as_str()) && property.get("default").is_none() {
                             object.min_size += name.len() as u64 + t.min_size() + 4;
                         }
+                        if crate::value::is_reserved(name) {
+                            object.fields.insert(name.clone(), t.clone());
+                        }
                         object.fields.insert(crate::value::escape_property(name), t);
                     }
                 }

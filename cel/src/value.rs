@@ -121,11 +121,19 @@ pub fn typed(json: &Json, schema: Option<&Json>, resource: bool) -> Value {
                 let declared = properties.and_then(|p| p.get(key));
                 let child = declared.or(additional);
                 // Declared property names are read under their CEL escape.
-                let name = match declared {
-                    Some(_) => escape_property(key),
-                    None => key.clone(),
-                };
-                entries.push((name, typed(value, child, embedded(child))));
+                let converted = typed(value, child, embedded(child));
+                if declared.is_some() {
+                    let escaped = escape_property(key);
+                    if escaped != *key {
+                        if is_reserved(key) {
+                            // Both spellings: `self.namespace` reads as well in CEL today.
+                            entries.push((key.clone(), converted.clone()));
+                        }
+                        entries.push((escaped, converted));
+                        continue;
+                    }
+                }
+                entries.push((key.clone(), converted));
             }
             if let Some(properties) = properties {
                 for (key, child) in properties {
@@ -148,31 +156,36 @@ pub fn typed(json: &Json, schema: Option<&Json>, resource: bool) -> Value {
 
 /// The name a rule reads a declared property by: `__` → `__underscores__`, `.` →
 /// `__dot__`, `-` → `__dash__`, `/` → `__slash__`, a CEL reserved word `w` → `__w__`.
+const RESERVED: &[&str] = &[
+    "true",
+    "false",
+    "null",
+    "in",
+    "as",
+    "break",
+    "const",
+    "continue",
+    "else",
+    "for",
+    "function",
+    "if",
+    "import",
+    "let",
+    "loop",
+    "package",
+    "namespace",
+    "return",
+    "var",
+    "void",
+    "while",
+];
+
+pub(crate) fn is_reserved(name: &str) -> bool {
+    RESERVED.contains(&name)
+}
+
 pub fn escape_property(name: &str) -> String {
-    const RESERVED: &[&str] = &[
-        "true",
-        "false",
-        "null",
-        "in",
-        "as",
-        "break",
-        "const",
-        "continue",
-        "else",
-        "for",
-        "function",
-        "if",
-        "import",
-        "let",
-        "loop",
-        "package",
-        "namespace",
-        "return",
-        "var",
-        "void",
-        "while",
-    ];
-    if RESERVED.contains(&name) {
+    if is_reserved(name) {
         return format!("__{name}__");
     }
     if !name.contains(['.', '-', '/']) && !name.contains("__") {
