@@ -8,6 +8,8 @@ declare_rule! {
     /// Flags rules of Roles and ClusterRoles that allow `create` (or `*`) on `pods`,
     /// `deployments`, `statefulsets`, `daemonsets`, `replicasets`, `replicationcontrollers`,
     /// `jobs` or `cronjobs`.
+    /// Kubernetes' own roles are not judged: those named `system:…`, and the ClusterRoles
+    /// `cluster-admin`, `admin`, `edit` and `view`.
     ///
     /// ## Why is this bad?
     /// Whoever can create a pod can run it with any ServiceAccount of the namespace and mount

@@ -8,6 +8,8 @@ declare_rule! {
     /// Flags rules of Roles and ClusterRoles in the core API group that allow `create` or
     /// `get` (or `*`) on `pods/exec`, `pods/attach` or `pods/*`. `get` counts because the
     /// WebSocket form of exec is reached with it.
+    /// Kubernetes' own roles are not judged: those named `system:…`, and the ClusterRoles
+    /// `cluster-admin`, `admin`, `edit` and `view`.
     ///
     /// ## Why is this bad?
     /// Running commands in a pod gives its service account token, its Secrets and its network

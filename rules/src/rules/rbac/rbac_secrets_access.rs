@@ -7,6 +7,8 @@ declare_rule! {
     /// ## What it does
     /// Flags rules of Roles and ClusterRoles in the core API group that allow `get`, `list` or
     /// `watch` (or `*`) on `secrets`. (`*` resources are reported by `rbac-wildcard`.)
+    /// Kubernetes' own roles are not judged: those named `system:…`, and the ClusterRoles
+    /// `cluster-admin`, `admin`, `edit` and `view`.
     ///
     /// ## Why is this bad?
     /// `list` and `watch` return the content of every Secret in scope, not just names: service

@@ -8,6 +8,8 @@ declare_rule! {
     /// Flags `*` in the `verbs` or `resources` of a rule of a Role or ClusterRole (one finding
     /// per wildcard). A `*` in `apiGroups` alone is not reported: with named resources and
     /// verbs it stays bounded.
+    /// Kubernetes' own roles are not judged: those named `system:…`, and the ClusterRoles
+    /// `cluster-admin`, `admin`, `edit` and `view`.
     ///
     /// ## Why is this bad?
     /// A wildcard grants today's verbs and resources and every one added later, including
