@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """Benchmark of `plimsoll lsp` over a workspace holding the shared corpus.
 
-Usage: bench/lsp.py BINARY [CORPUS]   (CORPUS defaults to ../shared/corpus)
+Usage: bench/lsp.py BINARY [CORPUS]   (CORPUS defaults to ../shared/corpus;
+DEBOUNCE_MS=N sets the server's debounce, default the server's own)
 
 Prints: the time from `initialize` to the first diagnostics of the workspace; for a
 2,000-line manifest open in it, the time from `didChange` to its diagnostics (median and
 worst of 30 edits, measured by the client, so transport included) and the server's own part
-(PLIMSOLL_TIMINGS=1 makes it log the time from receiving a change to publishing); the
-server's peak memory (VmHWM).
+(PLIMSOLL_TIMINGS=1 makes it log the time from receiving a change to publishing, debounce
+included, and its parts: the changed file's own stages, the stages across objects, the
+diagnostics sent); the server's peak memory (VmHWM).
 """
 
 import json
@@ -79,20 +81,29 @@ def notify(method, params):
 
 
 server_times = []
+server_parts = []
 
 
 def wait_diagnostics(for_uri=None):
     while True:
         m = receive()
         if m.get("method") == "window/logMessage" and "checked in" in m["params"]["message"]:
-            server_times.append(float(m["params"]["message"].split("checked in ")[1].split(" ")[0]))
+            text = m["params"]["message"]
+            server_times.append(float(text.split("checked in ")[1].split(" ")[0]))
+            if "(" in text:
+                server_parts.append([float(p.split(" ms")[0].split(" ")[-1])
+                                     for p in text.split("(")[1].split(",")])
         if m.get("method") == "textDocument/publishDiagnostics":
             if for_uri is None or m["params"]["uri"] == for_uri:
                 return m
 
 
 start = time.perf_counter()
-request("initialize", {"processId": None, "rootUri": corpus.as_uri(), "capabilities": {}})
+options = {}
+if os.environ.get("DEBOUNCE_MS"):
+    options["debounceMs"] = int(os.environ["DEBOUNCE_MS"])
+request("initialize", {"processId": None, "rootUri": corpus.as_uri(), "capabilities": {},
+                       "initializationOptions": options})
 notify("initialized", {})
 # A request that needs the workspace read (servers that push only after a first message).
 send({"jsonrpc": "2.0", "id": 0, "method": "workspace/symbol", "params": {"query": "-"}})
@@ -103,6 +114,7 @@ server_times.clear()
 notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "yaml", "version": 1, "text": manifest}})
 wait_diagnostics(uri)
 server_times.clear()
+server_parts.clear()
 
 # Edits that change the findings each time: an image's tag flips to `latest` and back.
 client_times = []
@@ -140,4 +152,8 @@ print(f"didChange -> diagnostics (client): median {statistics.median(client_time
 if server_times:
     print(f"  server's part (change received -> published): median {statistics.median(server_times):.1f} ms, "
           f"max {max(server_times):.1f} ms")
+if server_parts:
+    names = ["the file's own stages", "stages across objects", "diagnostics out"]
+    medians = [statistics.median(p[i] for p in server_parts) for i in range(3)]
+    print("  of which (medians): " + ", ".join(f"{n} {m:.1f} ms" for n, m in zip(names, medians)))
 print(f"server peak memory (VmHWM): {hwm}")
