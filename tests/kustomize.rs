@@ -455,3 +455,52 @@ fn a_comment_in_a_base_silences_the_finding_in_every_build() {
         .collect();
     assert!(rules.is_empty(), "{report}");
 }
+
+#[test]
+fn plugin_configurations_are_read_by_the_build_not_linted_as_objects() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "app/deploy.yaml", DEPLOY);
+    write(
+        root,
+        "app/plugins/labels.yaml",
+        "apiVersion: builtin\nkind: LabelTransformer\nmetadata:\n  name: labels\nlabels:\n  team: blue\nfieldSpecs:\n- path: metadata/labels\n  create: true\n",
+    );
+    write(
+        root,
+        "app/plugins/kustomization.yaml",
+        "resources:\n- labels.yaml\n",
+    );
+    write(
+        root,
+        "app/kustomization.yaml",
+        "resources:\n- deploy.yaml\ntransformers:\n- plugins\n- |-\n  apiVersion: builtin\n  kind: ImageTagTransformer\n  metadata:\n    name: image\n  imageTag:\n    name: nginx\n    newTag: latest\n",
+    );
+    let run = plimsoll(root, &["kustomize", "build", "app"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let built = documents(&run.stdout);
+    assert_eq!(built.len(), 1);
+    assert_eq!(built[0]["metadata"]["labels"]["team"], "blue");
+    let run = plimsoll(root, &["lint", ".", "--format", "json"]);
+    let report = json(&run);
+    let diagnostics = report["diagnostics"].as_array().unwrap();
+    // The configurations are not objects to check: no unknown kind `LabelTransformer`.
+    assert!(
+        !diagnostics.iter().any(|d| d["rule"] == "unknown-kind"),
+        "{report}"
+    );
+    // The `latest` tag the inline plugin sets is reported at its line inside the block.
+    let latest = diagnostics
+        .iter()
+        .find(|d| d["rule"] == "latest-image-tag")
+        .expect("latest-image-tag");
+    assert_eq!(latest["file"], "app/kustomization.yaml", "{latest}");
+    assert_eq!(latest["start"]["line"], 12, "{latest}");
+    assert!(
+        latest["related"][0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("set by ImageTagTransformer"),
+        "{latest}"
+    );
+}

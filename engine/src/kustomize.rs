@@ -141,16 +141,12 @@ impl Trees {
                     );
                 }
             }
-            let walker = crate::discover::walker(path);
-            for entry in walker.flatten() {
-                let file = entry.path();
+            for file in crate::discover::walk_files(path).iter().flatten() {
                 let is_kustomization = file
                     .file_name()
                     .and_then(|n| n.to_str())
                     .is_some_and(|n| plimsoll_kustomize::KUSTOMIZATION_FILES.contains(&n));
-                if !is_kustomization
-                    || !entry.file_type().is_some_and(|t| t.is_file())
-                    || crate::discover::is_excluded(exclude, path, file)
+                if !is_kustomization || crate::discover::is_excluded(exclude, path, file)
                 {
                     continue;
                 }
@@ -409,11 +405,20 @@ fn read_found(dir: &Path, file: &Path, load: &LoadOptions) -> Option<Found> {
         let path = clean(&dir.join(entry));
         path.is_dir().then_some(path)
     };
-    let mut uses: Vec<PathBuf> = strings(&value, "resources")
-        .iter()
-        .chain(strings(&value, "bases").iter())
-        .filter_map(folder)
-        .collect();
+    // Folders of plugin configurations are kustomizations too, built for the one that lists
+    // them: not roots of their own.
+    let mut uses: Vec<PathBuf> = [
+        "resources",
+        "bases",
+        "generators",
+        "transformers",
+        "validators",
+    ]
+    .iter()
+    .flat_map(|key| strings(&value, key))
+    .filter(|entry| !entry.contains('\n'))
+    .filter_map(|entry| folder(&entry))
+    .collect();
     uses.sort();
     let components = strings(&value, "components")
         .iter()

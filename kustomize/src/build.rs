@@ -72,6 +72,15 @@ impl Kust {
     }
 
     fn set(&self, pointer: &str, note: &str) -> OriginTree {
+        // A builtin plugin's configuration names the plugin, not the field it runs as.
+        let note = match &self.config {
+            Some((config, _)) => config
+                .value
+                .get("kind")
+                .and_then(Value::as_str)
+                .unwrap_or(note),
+            None => note,
+        };
         OriginTree::Set {
             location: self.loc(pointer),
             note: Some(format!("{note} in {}", self.label).into()),
