@@ -826,8 +826,8 @@ fn config_map_spans(object: &Object, out: &mut Vec<Span>) {
 /// Why a ConfigMap `data` entry looks like a secret: its value holds a credential by its
 /// shape (`a PEM private key`…) or a URL with a password, or its key has a sensitive name
 /// (`DB_PASSWORD`, `api-token`) and its value is one line that is not a reference (a path, a
-/// `$(VAR)` or `${VAR}` placeholder). Multi-line values under such keys are files (an
-/// `auth.conf`) and are judged by their content only.
+/// URL without a password, a `$(VAR)` or `${VAR}` placeholder). Multi-line values under
+/// such keys are files (an `auth.conf`) and are judged by their content only.
 pub fn config_map_secret(key: &str, value: &Value) -> Option<&'static str> {
     let text = value.as_str()?;
     if let Some(shape) = crate::yaml::secrets::secret_shape(text) {
@@ -837,7 +837,9 @@ pub fn config_map_secret(key: &str, value: &Value) -> Option<&'static str> {
         return Some("a URL with a password");
     }
     let trimmed = text.trim();
+    // A URL without a password is an address (`postgres://db:5432/app`), not a secret.
     let reference = trimmed.starts_with('/')
+        || trimmed.contains("://")
         || (trimmed.starts_with("$(") && trimmed.ends_with(')'))
         || (trimmed.starts_with("${") && trimmed.ends_with('}'))
         || (trimmed.starts_with("{{") && trimmed.ends_with("}}"));

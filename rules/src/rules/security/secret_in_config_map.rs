@@ -9,9 +9,10 @@ declare_rule! {
     /// Slack webhook URL, a Google API key, a Stripe secret key, a JSON Web Token, a URL with
     /// a password), or whose key has a sensitive name (`DB_PASSWORD`, `api-token`,
     /// `client_secret`…) and whose value is a single line that is not a reference (a path, a
-    /// `$(VAR)`, `${VAR}` or `{{ … }}` placeholder). Multi-line values under sensitive keys
-    /// are files and are judged by their content only. The finding is on the key; the value
-    /// is masked (`********`) wherever plimsoll shows the source, whether the rule runs or not.
+    /// URL without a password, a `$(VAR)`, `${VAR}` or `{{ … }}` placeholder). Multi-line
+    /// values under sensitive keys are files and are judged by their content only. The
+    /// finding is on the key; the value is masked (`********`) wherever plimsoll shows the
+    /// source, whether the rule runs or not.
     ///
     /// Opt-in: the key names are a guess, and many charts keep harmless `token` settings
     /// (lengths, paths, audience names) in ConfigMaps.

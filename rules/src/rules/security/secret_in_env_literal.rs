@@ -12,8 +12,8 @@ declare_rule! {
     /// KEY-----`), an AWS access key id, a GitHub, GitLab or Slack token, a Slack webhook
     /// URL, a Google API key, a Stripe secret key, a JSON Web Token, or a URL with a
     /// password (`postgres://app:hunter2@db/app`). Values that are references rather than
-    /// secrets are skipped under sensitive names: a path (`/var/run/secrets/…`) or a `$(VAR)`
-    /// expansion. The message names the variable and the kind of credential, never the value,
+    /// secrets are skipped under sensitive names: a path (`/var/run/secrets/…`), a URL without
+    /// a password (`DATABASE_URL: postgres://db:5432/app`) or a `$(VAR)` expansion. The message names the variable and the kind of credential, never the value,
     /// and the value is masked (`********`) wherever plimsoll shows the source.
     ///
     /// ## Why is this bad?
@@ -72,7 +72,8 @@ no_options!(check);
 /// Values that point at a secret rather than hold one.
 fn is_reference(value: &str) -> bool {
     let v = value.trim();
-    v.starts_with('/') || (v.starts_with("$(") && v.ends_with(')'))
+    // A URL with a password is reported by its shape before this is asked.
+    v.starts_with('/') || v.contains("://") || (v.starts_with("$(") && v.ends_with(')'))
 }
 
 fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
