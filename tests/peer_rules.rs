@@ -1,0 +1,142 @@
+//! End-to-end behaviour of the peer rules that read several objects or hide values: a binding
+//! finds its role in another file of a walked folder (roles are kept whole for the rules
+//! across objects), with the role's rule as a related location; values that are credentials
+//! by their shape never appear in any output format.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+use std::process::Command;
+
+fn plimsoll(dir: &Path, args: &[&str]) -> (String, i32) {
+    let output = Command::new(env!("CARGO_BIN_EXE_plimsoll"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        String::from_utf8(output.stdout).unwrap(),
+        output.status.code().unwrap_or(-1),
+    )
+}
+
+fn write(dir: &Path, name: &str, text: &str) {
+    let path = dir.join(name);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+const ROLE: &str = "apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  name: debugger
+  namespace: shop
+rules:
+  - apiGroups: [\"\"]
+    resources: [\"pods\", \"pods/exec\"]
+    verbs: [\"get\", \"create\"]
+";
+
+const BINDING: &str = "apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: debugger
+  namespace: shop
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: Role
+  name: debugger
+subjects:
+  - kind: User
+    name: alice
+    apiGroup: rbac.authorization.k8s.io
+";
+
+#[test]
+fn a_binding_finds_its_role_in_another_file() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "rbac/role.yaml", ROLE);
+    write(dir.path(), "rbac/binding.yaml", BINDING);
+    let (out, _) = plimsoll(
+        dir.path(),
+        &[
+            "lint",
+            ".",
+            "--no-config",
+            "--only",
+            "binding-grants-pod-exec",
+            "--format",
+            "json",
+        ],
+    );
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let found: Vec<&serde_json::Value> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["rule"] == "binding-grants-pod-exec")
+        .collect();
+    assert_eq!(found.len(), 1, "{out}");
+    assert_eq!(found[0]["file"], "rbac/binding.yaml", "{out}");
+    assert!(
+        out.contains("rbac/role.yaml"),
+        "the role's rule is a related location: {out}"
+    );
+}
+
+#[test]
+fn credentials_by_shape_are_masked_in_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "app.yaml",
+        "apiVersion: v1
+kind: Pod
+metadata:
+  name: api
+spec:
+  containers:
+    - name: api
+      image: example.com/api:1.0
+      env:
+        - name: SIGNING
+          value: |
+            -----BEGIN EC PRIVATE KEY-----
+            MHcCAQEEIBpQ0cWm7UniqueKeyMaterial0123456789
+            -----END EC PRIVATE KEY-----
+        - name: UPLOADS
+          value: AKIAIOSFODNN7EXAMPLE
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: api
+data:
+  DB_PASSWORD: correct-horse-battery
+",
+    );
+    for format in [
+        "human", "compact", "json", "sarif", "github", "junit", "html", "tap",
+    ] {
+        let (out, _) = plimsoll(
+            dir.path(),
+            &[
+                "lint",
+                "app.yaml",
+                "--no-config",
+                "--enable",
+                "secret-in-config-map",
+                "--format",
+                format,
+            ],
+        );
+        for secret in [
+            "UniqueKeyMaterial",
+            "AKIAIOSFODNN7EXAMPLE",
+            "correct-horse-battery",
+        ] {
+            assert!(!out.contains(secret), "{format} shows {secret}:\n{out}");
+        }
+        assert!(out.contains("SIGNING"), "{format}: {out}");
+    }
+}
