@@ -1326,10 +1326,17 @@ impl<'a> Builder<'a> {
                     relative(&kust.dir, Path::new(configured_in))
                 )
             } else if res.generated {
-                format!(
+                let mut text = format!(
                     "configuredIn: {file}\nconfiguredBy:\n  apiVersion: builtin\n  kind: {}Generator\n",
                     res.kind()
-                )
+                );
+                if let Some((name, namespace)) = &res.plugin {
+                    text.push_str(&format!("  name: {name}\n"));
+                    if let Some(namespace) = namespace {
+                        text.push_str(&format!("  namespace: {namespace}\n"));
+                    }
+                }
+                text
             } else {
                 format!("path: {file}\n")
             };

@@ -28,6 +28,8 @@ pub(crate) struct Res {
     pub configured_by: Option<(String, &'static str)>,
     /// The kustomizations that brought the resource in, innermost first.
     pub chain: Vec<Arc<str>>,
+    /// The name and namespace of the builtin plugin configuration that generated it.
+    pub plugin: Option<(String, Option<String>)>,
 }
 
 impl Res {
@@ -47,6 +49,7 @@ impl Res {
             generated: false,
             configured_by: None,
             chain: Vec::new(),
+            plugin: None,
         }
     }
 

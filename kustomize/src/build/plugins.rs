@@ -340,7 +340,15 @@ impl Builder<'_> {
                         (at.as_str(), ""),
                     ],
                 );
+                let before = resources.len();
                 self.generators(&k, resources)?;
+                let text = |p: &str| value.pointer(p).and_then(Value::as_str).map(str::to_owned);
+                for res in &mut resources[before..] {
+                    res.plugin = Some((
+                        text("/metadata/name").unwrap_or_default(),
+                        text("/metadata/namespace"),
+                    ));
+                }
             }
             "HelmChartInflationGenerator" | "IAMPolicyGenerator" => {
                 self.warn(
