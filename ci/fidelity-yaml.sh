@@ -6,7 +6,9 @@
 # objects `plimsoll objects FILE` prints. Files kubectl rejects are counted, and must be
 # rejected by plimsoll too (an error of the YAML reader, or no object at all). Then the
 # fixtures of fixtures/yaml-lenient/ (each must read as kubectl reads it) and of
-# fixtures/yaml-strict/ (kubectl rejects each, plimsoll must report yaml-syntax).
+# fixtures/yaml-strict/ (kubectl rejects each, plimsoll must report yaml-syntax). The objects
+# kubectl prints for each lenient fixture must be the ones recorded beside it (NAME.json),
+# which tests/yaml_reading.rs holds plimsoll to without kubectl.
 #
 # usage: ci/fidelity-yaml.sh BINARY [CORPUS]   (CORPUS default: ../shared/corpus beside the repository)
 # environment: PLIMSOLL_KUBECTL (default: kubectl on PATH)
@@ -113,7 +115,10 @@ def check(n, name):
     """None when both read the file alike, else what differs."""
     k_ok = read(n, "kr").strip() == "0"
     p_rc = read(n, "pr").strip()
-    ours = items(read(n, "p")) if p_rc in ("0", "1") else None
+    try:
+        ours = items(read(n, "p")) if p_rc in ("0", "1") else None
+    except ValueError as error:
+        return "read" if k_ok else "rejected", f"plimsoll printed no JSON: {error}"
     yaml_error = "error[yaml-" in read(n, "pe")
     if not k_ok:
         # kubectl rejects the file: plimsoll must not read objects kubectl would accept.
@@ -156,6 +161,12 @@ for n, name in enumerate(names, start=1):
             counts["differences"] += 1
     elif kind == "lenient" and status != "read":
         problem = problem or "kubectl rejects this fixture"
+    elif kind == "lenient" and not problem:
+        # tests/yaml_reading.rs compares plimsoll with this recording of kubectl's output.
+        recorded = json.load(open(name[: -len(".yaml")] + ".json"))
+        theirs = items(read(n, "k"))
+        if len(theirs) != 1 or unlabel(theirs[0], recorded) != recorded:
+            problem = "kubectl's output is not the one recorded beside the fixture (.json)"
     elif kind == "strict":
         if status != "rejected":
             problem = "kubectl reads this fixture"
