@@ -201,6 +201,9 @@ fn edge_cases_agree() {
         "- one\n  two # c\n- k: v\n    w\n",
         "a:\n  {}\nb:\n  text\n  more\nc:\n  \"q\"\n",
         "a: 'multi  \n   line''s\n\n   text  '  # c\nb: \"x\\ty  \n  z\"\n",
+        // Found by the fuzz target: an indentless sequence whose first item is empty at the
+        // very end of the text.
+        "resources:\n- a\nnamePrefix:\n-",
     ];
     for text in taken {
         let documents = parse_stream_general(text, ParseOptions::default())

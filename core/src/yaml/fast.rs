@@ -925,7 +925,7 @@ impl Reader<'_> {
                 Next::Marker(at) => at,
                 Next::Eof => self.b.len(),
             };
-            if indentless && matches!(self.b[start], b'[' | b'{') {
+            if indentless && matches!(self.b.get(start), Some(b'[' | b'{')) {
                 // The general parser takes an indentless sequence that starts with a flow
                 // collection for a flow collection, and ends it where the next token starts.
                 end = u32::try_from(next).map_err(|_| Bail)?;
