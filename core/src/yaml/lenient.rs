@@ -14,6 +14,7 @@
 //! - a comment right after a closing quote or bracket or a block scalar header (`"b"#c`,
 //!   `[a]#c`, `|#c`);
 //! - a tab after `:` (`a:<TAB>b`);
+//! - an alias right before a key's colon (`*a: b`);
 //! - `\'` in a double-quoted scalar (an apostrophe for go-yaml, unknown to YAML 1.2): the
 //!   parser reads `\a` there, and the value gets its apostrophe back ([`Repairs::restore`]);
 //! - a carriage return alone as a line break inside a quoted scalar.
@@ -152,8 +153,53 @@ impl Repairs {
             "while parsing a quoted scalar, found unknown escape character" => {
                 self.escaped_apostrophes(text, at)
             }
-            _ => false,
+            // Any other error may come from an alias read with the colon after it.
+            _ => self.alias_key(text, base, at),
         }
+    }
+
+    /// An alias right before a key's colon (`*a: b`): go-yaml's alias names hold only
+    /// letters, digits, `_` and `-`, so the colon ends the name; YAML 1.2 reads the alias
+    /// `a:`. The nearest such alias before the error whose anchor is defined before it gets
+    /// a space before its colon.
+    fn alias_key(&mut self, text: &str, base: usize, at: usize) -> bool {
+        let bytes = text.as_bytes();
+        // The error may point at the alias itself.
+        let mut i = (at + 1).min(bytes.len());
+        while let Some(star) = memchr::memrchr(b'*', &bytes[base..i]).map(|n| base + n) {
+            i = star;
+            if !token_start(bytes, star) {
+                continue;
+            }
+            let name_len = bytes[star + 1..]
+                .iter()
+                .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'))
+                .count();
+            let colon = star + 1 + name_len;
+            if name_len == 0
+                || bytes.get(colon) != Some(&b':')
+                || !matches!(
+                    bytes.get(colon + 1),
+                    None | Some(b' ' | b'\t' | b'\n' | b'\r')
+                )
+                || self.inserts.contains_key(&colon)
+            {
+                continue;
+            }
+            let anchor = format!("&{}", &text[star + 1..colon]);
+            let defined = memchr::memmem::find_iter(&bytes[..star], anchor.as_bytes()).any(|a| {
+                token_start(bytes, a)
+                    && matches!(
+                        bytes.get(a + anchor.len()),
+                        Some(b' ' | b'\t' | b'\n' | b'\r')
+                    )
+            });
+            if defined {
+                self.inserts.insert(colon, 1);
+                return true;
+            }
+        }
+        false
     }
 
     /// A quoted scalar starting at `at` whose continuation lines are not indented past its

@@ -518,3 +518,19 @@ fn repairs_stop_at_their_budget() {
     let s = parse("a:\n  k1: \"x\ny\"\n  k2: \"x\ny\"\n");
     assert!(s.errors.is_empty(), "{:?}", s.errors);
 }
+
+#[test]
+fn an_alias_may_be_a_key_right_before_its_colon() {
+    let text = "base: &k name\nmap:\n  *k: value\n  other: 1\nflow: {*k: v}\n";
+    let (value, v) = read_at(text, "/map/name");
+    assert_eq!(
+        value,
+        json!({"base": "name", "map": {"name": "value", "other": 1}, "flow": {"name": "v"}})
+    );
+    assert_eq!(v, "value");
+    // Without an anchor of that name it stays an error, and text that only looks like an
+    // alias is left alone.
+    assert!(!parse("map:\n  *k: value\n").errors.is_empty());
+    let (value, _) = read_at("a: &k x\nb: \"*k: y\"\n", "/b");
+    assert_eq!(value["b"], json!("*k: y"));
+}
