@@ -29,7 +29,7 @@ def lint(binary, path, rules, options):
     for rule in rules:
         args += ["--only", rule]
     try:
-        run = subprocess.run(args, capture_output=True, text=True, timeout=60)
+        run = subprocess.run(args, capture_output=True, text=True, timeout=300)
     finally:
         os.unlink(config.name)
     if run.returncode not in (0, 1):
