@@ -3,9 +3,10 @@
 //!
 //! When the parser stops on one of these constructs, the loader edits the text the parser
 //! reads and parses the chunk again. The edits never change a value: spaces inserted at the
-//! start of a line or before a comment, and tabs read as spaces where they separate or
-//! indent. [`Shifts`] maps every position the parser reports back to the text, so positions
-//! stay exact. Each leniency, and what go-yaml still rejects around it, is pinned by a test
+//! start of a line, before a comment or before an alias's colon, tabs read as spaces where
+//! they separate or indent, and `\'` read as an escape whose character is put back.
+//! [`Shifts`] maps every position the parser reports back to the text, so positions stay
+//! exact. Each leniency, and what go-yaml still rejects around it, is pinned by a test
 //! in `tests.rs` and listed in docs/yaml.md:
 //!
 //! - a quoted scalar continued on lines indented at or below its key (`a: "first` /
@@ -21,7 +22,7 @@
 //!
 //! And what go-yaml rejects that YAML 1.2 allows: control characters anywhere in the text
 //! ([`control_characters`]), and a tab between a block sequence's `-` and its item
-//! ([`tab_after_dash`]).
+//! ([`tab_after_dash`]); the loader reports them, and directives, as `yaml-syntax`.
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};

@@ -3,8 +3,10 @@
 //! This is the only place that knows the parser. It turns the event stream of one file into
 //! documents (each a `serde_json::Value` with its root node in a shared [`SpanTree`]) and
 //! into [`YamlError`]s for everything Kubernetes would reject: syntax errors, duplicate keys,
-//! values JSON cannot carry, aliases that expand past a limit. After a syntax error the parse
-//! restarts at the next `---` line, so one broken document does not hide the others.
+//! values JSON cannot carry, aliases that expand past a limit. A construct go-yaml (the reader
+//! of kubectl and the API server) accepts and the parser refuses is repaired and read again
+//! (`lenient.rs`). After a syntax error the parse restarts at the next `---` line, so one
+//! broken document does not hide the others.
 
 pub mod fast;
 mod lenient;
