@@ -104,16 +104,19 @@ PY
 
 measure() { # label runs args...
   local label=$1 runs=$2; shift 2
-  local times=() stats
+  local times=() cpus=() stats
   stats=$(mktemp)
   for _ in $(seq "$runs"); do
-    /usr/bin/time -o "$stats" -f '%e %M' "$bin" lint --no-config --quiet --format json "$@" >/dev/null || true
-    read -r t m < <(tail -n 1 "$stats")
+    /usr/bin/time -o "$stats" -f '%e %U %S' "$bin" lint --no-config --quiet --format json "$@" >/dev/null || true
+    read -r t u s < <(tail -n 1 "$stats")
     times+=("$t")
+    cpus+=("$(echo "$u $s" | awk '{printf "%.2f", $1 + $2}')")
   done
   rm -f "$stats"
-  printf '%-62s wall %6.3f s (median of %d)\n' "$label" \
-    "$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')" "$runs"
+  median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+  # CPU time (user + system, all threads) varies less than wall time on a shared machine.
+  printf '%-62s wall %6.3f s, cpu %6.2f s (medians of %d)\n' "$label" \
+    "$(median "${times[@]}")" "$(median "${cpus[@]}")" "$runs"
 }
 
 # The same CRD without its rules, for the difference.
