@@ -123,9 +123,13 @@ struct Server<'c> {
     findings: BTreeMap<PathBuf, Vec<Diagnostic>>,
     /// The last findings as LSP diagnostics, with the problems of the configuration and
     /// policy files: what is pushed or pulled.
-    current: BTreeMap<PathBuf, Vec<lsp::Diagnostic>>,
+    current: BTreeMap<PathBuf, Arc<Vec<lsp::Diagnostic>>>,
     /// What was last pushed per file (the LSP diagnostics, to push only changes).
-    pushed: HashMap<PathBuf, Vec<lsp::Diagnostic>>,
+    pushed: HashMap<PathBuf, Arc<Vec<lsp::Diagnostic>>>,
+    /// Each file's findings as LSP diagnostics, with a fingerprint of the findings they were
+    /// made from: a file whose findings did not change is not converted again.
+    /// The sources the fingerprint names are held, so that their addresses are not reused.
+    converted: HashMap<PathBuf, Converted>,
     /// Problems of the configuration file (as typed, when it is open) and of the engine
     /// built from it.
     config_problems: BTreeMap<PathBuf, Vec<lsp::Diagnostic>>,
@@ -231,6 +235,7 @@ pub fn run(connection: Connection) -> Result<(), Error> {
         findings: BTreeMap::new(),
         current: BTreeMap::new(),
         pushed: HashMap::new(),
+        converted: HashMap::new(),
         config_problems,
         policy_problems,
         pull,
@@ -416,6 +421,36 @@ fn policy_diagnostics(problems: &[String]) -> Problems {
 /// The default configuration always makes an engine; should it not, the server cannot work.
 fn unreachable_engine() -> plimsoll_engine::Engine {
     std::process::exit(2)
+}
+
+type Converted = (u64, Arc<Vec<lsp::Diagnostic>>, Vec<Arc<Source>>);
+
+/// What a file's LSP diagnostics are made from: the findings' ids, severities, messages,
+/// places (the source they are in, by identity, and the span) and related places.
+fn fingerprint(list: &[Diagnostic]) -> u64 {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    for d in list {
+        d.rule.hash(&mut hasher);
+        (d.severity as u8).hash(&mut hasher);
+        d.message.hash(&mut hasher);
+        d.help.hash(&mut hasher);
+        d.pointer.hash(&mut hasher);
+        let place = |l: &plimsoll_core::Location,
+                     h: &mut std::collections::hash_map::DefaultHasher| {
+            (Arc::as_ptr(&l.source) as usize).hash(h);
+            (l.span.start, l.span.end).hash(h);
+        };
+        if let Some(l) = &d.location {
+            place(l, &mut hasher);
+        }
+        for r in &d.related {
+            r.message.hash(&mut hasher);
+            if let Some(l) = &r.location {
+                place(l, &mut hasher);
+            }
+        }
+    }
+    hasher.finish()
 }
 
 /// A result id for a list of diagnostics: equal lists, equal ids.
@@ -604,20 +639,34 @@ impl Server<'_> {
         self.dirty = false;
         self.due = None;
         self.findings = findings;
-        let mut now: BTreeMap<PathBuf, Vec<lsp::Diagnostic>> = self
-            .findings
-            .iter()
-            .map(|(path, list)| {
-                (
-                    path.clone(),
-                    list.iter().filter_map(convert::diagnostic).collect(),
-                )
-            })
-            .collect();
+        let mut cache = std::mem::take(&mut self.converted);
+        let mut now: BTreeMap<PathBuf, Arc<Vec<lsp::Diagnostic>>> = BTreeMap::new();
+        for (path, list) in &self.findings {
+            let key = fingerprint(list);
+            let (converted, sources) = match cache.remove(path) {
+                Some((old, converted, sources)) if old == key => (converted, sources),
+                _ => {
+                    let mut sources: Vec<Arc<Source>> = Vec::new();
+                    for l in list.iter().flat_map(|d| {
+                        d.location
+                            .iter()
+                            .chain(d.related.iter().filter_map(|r| r.location.as_ref()))
+                    }) {
+                        if !sources.iter().any(|s| Arc::ptr_eq(s, &l.source)) {
+                            sources.push(l.source.clone());
+                        }
+                    }
+                    let converted = list.iter().filter_map(convert::diagnostic).collect();
+                    (Arc::new(converted), sources)
+                }
+            };
+            self.converted
+                .insert(path.clone(), (key, converted.clone(), sources));
+            now.insert(path.clone(), converted);
+        }
         for (path, list) in self.config_problems.iter().chain(&self.policy_problems) {
-            now.entry(path.clone())
-                .or_default()
-                .extend(list.iter().cloned());
+            let entry = now.entry(path.clone()).or_default();
+            Arc::make_mut(entry).extend(list.iter().cloned());
         }
         self.current = now;
         if self.pull {
@@ -634,11 +683,11 @@ impl Server<'_> {
         for path in self.open.keys() {
             now.entry(path.clone()).or_default();
         }
-        let changed: Vec<(PathBuf, Vec<lsp::Diagnostic>)> = now
+        let changed: Vec<(PathBuf, Arc<Vec<lsp::Diagnostic>>)> = now
             .into_iter()
             .filter(|(path, list)| match self.pushed.get(path) {
                 _ if self.touched.contains(path) => true,
-                Some(before) => before != list,
+                Some(before) => !Arc::ptr_eq(before, list) && before != list,
                 None => !list.is_empty() || self.open.contains_key(path),
             })
             .collect();
@@ -649,7 +698,7 @@ impl Server<'_> {
                     lsp::notification::PublishDiagnostics::METHOD,
                     lsp::PublishDiagnosticsParams {
                         uri,
-                        diagnostics: list.clone(),
+                        diagnostics: list.to_vec(),
                         // The version checked, so that a client drops what is older than
                         // its text.
                         version: self.open.get(&path).map(|(_, v)| *v),
@@ -974,7 +1023,11 @@ impl Server<'_> {
             DocumentDiagnosticRequest::METHOD => {
                 let p: lsp::DocumentDiagnosticParams = params(request)?;
                 let path = path(&p.text_document.uri)?;
-                let items = self.current.get(&path).cloned().unwrap_or_default();
+                let items = self
+                    .current
+                    .get(&path)
+                    .map(|l| l.to_vec())
+                    .unwrap_or_default();
                 let id = result_id(&items);
                 let report = if p.previous_result_id.as_deref() == Some(id.as_str()) {
                     lsp::DocumentDiagnosticReport::Unchanged(
@@ -1016,7 +1069,7 @@ impl Server<'_> {
             .filter_map(|p| Some((convert::path_of(&p.uri)?, p.value.as_str())))
             .collect();
         let mut items = Vec::new();
-        let empty = Vec::new();
+        let empty = Arc::new(Vec::new());
         let paths: std::collections::BTreeSet<&PathBuf> =
             self.current.keys().chain(known.keys()).collect();
         for path in paths {
@@ -1045,7 +1098,7 @@ impl Server<'_> {
                         version,
                         full_document_diagnostic_report: lsp::FullDocumentDiagnosticReport {
                             result_id: Some(id),
-                            items: list.clone(),
+                            items: list.to_vec(),
                         },
                     },
                 ));
