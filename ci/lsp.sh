@@ -2,6 +2,7 @@
 # Real LSP clients against `plimsoll lsp`: pytest-lsp (installed into a venv made here) and
 # Neovim's built-in client (Debian's neovim, 0.7) when `nvim` is on PATH.
 # Usage: ci/lsp.sh path/to/plimsoll   (PLIMSOLL_NVIM=path overrides nvim; about a minute)
+# Needs python3 with venv and network access for pip (pytest-lsp, pytest-asyncio).
 set -euo pipefail
 binary=$(realpath "${1:?usage: ci/lsp.sh BINARY}")
 here=$(cd "$(dirname "$0")" && pwd)
@@ -35,7 +36,40 @@ spec:
           image: nginx:latest
 YAML
 
-echo "== pytest-lsp: initialize, open, change, diagnostics, hover, completion, definition, codeAction, apply"
+cat > "$root/svc.yaml" <<'YAML'
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  selector:
+    app: web
+  ports: [{port: 80}]
+YAML
+# Rego policies named by the configuration.
+mkdir -p "$root/policy"
+cat > "$root/policy/deny.rego" <<'REGO'
+package main
+
+import rego.v1
+
+deny contains msg if {
+  input.kind == "ConfigMap"
+  msg := "config maps are frowned upon"
+}
+REGO
+cat > "$root/.plimsoll.yaml" <<'YAML'
+policies: [policy]
+YAML
+# A Kustomize base and the overlay that builds it.
+mkdir -p "$root/kbase" "$root/koverlay"
+sed 's/nginx:latest/nginx:1.27/; s/name: web$/name: api/; s/app: web/app: api/g' "$root/deploy.yaml" > "$root/kbase/deploy.yaml"
+echo 'resources: [deploy.yaml]' > "$root/kbase/kustomization.yaml"
+printf 'resources: [../kbase]\nnamePrefix: prod-\n' > "$root/koverlay/kustomization.yaml"
+
+echo "== pytest-lsp: initialize, open, change, diagnostics, hover, completion, definition, codeAction, apply;"
+echo "   workspace/diagnostic with result ids, .plimsoll.yaml and Rego problems as typed, selector navigation,"
+echo "   label completion, relatedInformation, an unsaved Kustomize base, \$/cancelRequest"
 python3 -m venv "$work/venv"
 "$work/venv/bin/pip" install --quiet pytest-lsp pytest-asyncio
 PLIMSOLL_BINARY="$binary" PLIMSOLL_LSP_ROOT="$root" \
@@ -46,7 +80,7 @@ if [[ -z "$nvim" ]]; then
   echo "== neovim: not installed (apt-get install neovim); skipped"
   exit 0
 fi
-echo "== neovim $("$nvim" --version | head -1): push diagnostics through the built-in client"
+echo "== neovim $("$nvim" --version | head -1): push diagnostics, then references (the Service that selects the pods)"
 PLIMSOLL_BINARY="$binary" PLIMSOLL_LSP_FILE="$root/deploy.yaml" \
   timeout 60 "$nvim" --headless --clean -u NONE -c "luafile $here/lsp/nvim.lua"
 echo "ok"

@@ -150,3 +150,166 @@ async def test_the_editor_round_trip(client: LanguageClient):
     codes = await codes_when(client, uri, lambda c: "schema-unknown-field" not in c)
     print("after the code action:", sorted(codes))
     assert "schema-unknown-field" not in codes
+
+
+def opened(client, path, text, version=1, language="yaml"):
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(
+                uri=path.as_uri(), language_id=language, version=version, text=text
+            )
+        )
+    )
+
+
+def changed(client, path, text, version):
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=path.as_uri(), version=version),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
+        )
+    )
+
+
+async def diagnostics_when(client, uri, ready):
+    """The diagnostics of `uri` once `ready(diagnostics)` holds."""
+    for _ in range(20):
+        found = diagnostics_for(client, uri)
+        if ready(found):
+            return found
+        await asyncio.wait_for(
+            client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS), 10
+        )
+    return diagnostics_for(client, uri)
+
+
+@pytest.mark.asyncio
+async def test_configuration_policies_selectors_and_kustomize(client: LanguageClient):
+    # .plimsoll.yaml as typed: each problem at its key or value.
+    config = ROOT / ".plimsoll.yaml"
+    opened(client, config, "policies: [policy]\nstrict: maybe\nfailon: error\n")
+    found = await diagnostics_when(client, config.as_uri(), lambda d: len(d) >= 2)
+    places = sorted((d.range.start.line, d.range.start.character) for d in found)
+    print("config problems:", places, [d.message for d in found])
+    assert places == [(1, 8), (2, 0)]
+    assert any("did you mean `failOn`?" in d.message for d in found)
+    hover = await client.text_document_hover_async(
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=config.as_uri()),
+            position=types.Position(line=1, character=2),
+        )
+    )
+    assert "Unknown fields are errors" in hover.contents.value
+
+    # A Rego module broken as typed: the error at its line; fixed, the ConfigMap is
+    # checked with the new text.
+    rego = ROOT / "policy" / "deny.rego"
+    good = rego.read_text()
+    opened(client, rego, good.replace('msg := "', 'msg := concat("", [undefined_fn(1), "'), language="rego")
+    found = await diagnostics_when(client, rego.as_uri(), lambda d: len(d) > 0)
+    print("rego problem:", found[0].range.start.line + 1, found[0].message)
+    assert found[0].code == "policy-error"
+    changed(client, rego, good.replace("frowned upon", "discouraged"), 2)
+    cm = (ROOT / "config.yaml").as_uri()
+    found = await diagnostics_when(
+        client, cm, lambda d: any(x.message.startswith("config maps are discouraged") for x in d)
+    )
+    assert any(x.message.startswith("config maps are discouraged") for x in found)
+    assert not diagnostics_for(client, rego.as_uri())
+
+    # From the Service's selector to the Deployment's pod labels.
+    svc = ROOT / "svc.yaml"
+    found = await client.text_document_definition_async(
+        types.DefinitionParams(
+            text_document=types.TextDocumentIdentifier(uri=svc.as_uri()),
+            position=types.Position(line=6, character=6),
+        )
+    )
+    print("selector definition:", [(f.uri, f.range.start.line) for f in found])
+    assert (found[0].uri, found[0].range.start.line) == ((ROOT / "deploy.yaml").as_uri(), 9)
+
+    # A selector that selects nothing: the workload with its labels as related information.
+    opened(client, svc, svc.read_text().replace("app: web", "app: website"))
+    found = await diagnostics_when(
+        client, svc.as_uri(), lambda d: any(x.code == "service-selector-matches-nothing" for x in d)
+    )
+    finding = next(x for x in found if x.code == "service-selector-matches-nothing")
+    print("related:", [r.message for r in finding.related_information])
+    assert finding.related_information[0].location.uri == (ROOT / "deploy.yaml").as_uri()
+
+    # Label keys of the workspace in a selector.
+    changed(client, svc, svc.read_text().replace("    app: web\n", "    \n"), 2)
+    items = await client.text_document_completion_async(
+        types.CompletionParams(
+            text_document=types.TextDocumentIdentifier(uri=svc.as_uri()),
+            position=types.Position(line=6, character=4),
+        )
+    )
+    labels = [i.label for i in items]
+    print("label keys:", labels)
+    assert "app" in labels
+
+    # An unsaved edit of a Kustomize base: the build's finding, in the base, with the chain.
+    base = ROOT / "kbase" / "deploy.yaml"
+    opened(client, base, base.read_text().replace("nginx:1.27", "nginx:latest"))
+    found = await diagnostics_when(
+        client, base.as_uri(), lambda d: any(x.code == "latest-image-tag" for x in d)
+    )
+    finding = next(x for x in found if x.code == "latest-image-tag")
+    chain = [r.message for r in finding.related_information or []]
+    print("kustomize:", chain)
+    assert any(m.startswith("built by kustomize") for m in chain)
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=[BINARY, "lsp"]))
+async def pulling(lsp_client: LanguageClient):
+    params = types.InitializeParams(
+        capabilities=types.ClientCapabilities(
+            text_document=types.TextDocumentClientCapabilities(
+                diagnostic=types.DiagnosticClientCapabilities()
+            )
+        ),
+        root_uri=ROOT.as_uri(),
+    )
+    await lsp_client.initialize_session(params)
+    yield
+    await lsp_client.shutdown_session()
+
+
+@pytest.mark.asyncio
+async def test_workspace_diagnostics_and_cancellation(pulling: LanguageClient):
+    client = pulling
+    first = await client.workspace_diagnostic_async(
+        types.WorkspaceDiagnosticParams(previous_result_ids=[])
+    )
+    kinds = {item.kind for item in first.items}
+    print("workspace/diagnostic:", len(first.items), "files,", kinds)
+    assert kinds == {"full"}
+    assert any(
+        item.uri == (ROOT / "deploy.yaml").as_uri()
+        and any(d.code == "latest-image-tag" for d in item.items)
+        for item in first.items
+    )
+    previous = [types.PreviousResultId(uri=i.uri, value=i.result_id) for i in first.items]
+    again = await client.workspace_diagnostic_async(
+        types.WorkspaceDiagnosticParams(previous_result_ids=previous)
+    )
+    print("again:", {item.kind for item in again.items})
+    assert {item.kind for item in again.items} == {"unchanged"}
+
+    # $/cancelRequest: the cancellation may reach the server before the request; the
+    # request is then answered with RequestCancelled (-32800).
+    request_id = "plimsoll-cancelled"
+    client.protocol.notify("$/cancelRequest", types.CancelParams(id=request_id))
+    future = client.protocol.send_request_async(
+        types.WORKSPACE_SYMBOL, types.WorkspaceSymbolParams(query="web"), msg_id=request_id
+    )
+    try:
+        await asyncio.wait_for(future, 10)
+        outcome = "answered"
+    except asyncio.TimeoutError:
+        outcome = "no answer"
+    except Exception as error:  # the server's error response
+        outcome = f"{type(error).__name__}: {error}"
+    print("cancel:", outcome)
+    assert "-32800" in outcome or "cancel" in outcome.lower(), outcome
