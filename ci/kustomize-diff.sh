@@ -9,7 +9,7 @@
 #
 # usage: ci/kustomize-diff.sh BINARY [--update]
 # environment: PLIMSOLL_KUBECTL (default .tools/kubectl), CORPUS (default ../shared/corpus)
-# needs: python3 with PyYAML, zstd (for the merge-key table check); runs in about two minutes.
+# needs: python3 with PyYAML, zstd (for the merge-key table check); runs in 3-5 minutes.
 set -euo pipefail
 
 if [ $# -lt 1 ]; then
