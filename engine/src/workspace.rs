@@ -510,14 +510,22 @@ impl Workspace {
             built.objects = objects.collect();
         }
         let mut out = out?;
-        if let Some(built) = &self.built {
-            out = built.trees.explain(out);
-        }
         let paths: HashMap<*const Source, &PathBuf> = self
             .files
             .iter()
             .map(|(path, f)| (Arc::as_ptr(&f.source), path))
             .collect();
+        // Only the findings on built objects get their chains of builds.
+        if let Some(built) = &self.built {
+            let (raw, from_builds): (Vec<Diagnostic>, Vec<Diagnostic>) =
+                out.into_iter().partition(|d| {
+                    d.location
+                        .as_ref()
+                        .is_none_or(|l| paths.contains_key(&Arc::as_ptr(&l.source)))
+                });
+            out = raw;
+            out.extend(built.trees.explain(from_builds));
+        }
         let mut by_path: BTreeMap<PathBuf, Vec<Diagnostic>> =
             self.files.keys().map(|p| (p.clone(), Vec::new())).collect();
         for d in out {
