@@ -81,6 +81,8 @@ pub struct Trees {
     /// Files the builds read, or that belong to components built by none: not read raw.
     owned: BTreeSet<PathBuf>,
     owned_dirs: Vec<PathBuf>,
+    /// Files of trees whose build fails: not read raw, unless named on their own.
+    failed: BTreeSet<PathBuf>,
     /// For each built object (by identity): the chains and the origins of its values.
     provenance: HashMap<ObjectKey, Vec<Arc<Provenance>>>,
     /// The root kustomization of each build, by the build's name (its folder).
@@ -146,8 +148,7 @@ impl Trees {
                     .file_name()
                     .and_then(|n| n.to_str())
                     .is_some_and(|n| plimsoll_kustomize::KUSTOMIZATION_FILES.contains(&n));
-                if !is_kustomization || crate::discover::is_excluded(exclude, path, file)
-                {
+                if !is_kustomization || crate::discover::is_excluded(exclude, path, file) {
                     continue;
                 }
                 let Some(dir) = file.parent().map(clean) else {
@@ -246,7 +247,7 @@ impl Trees {
             for entry in std::fs::read_dir(d).into_iter().flatten().flatten() {
                 let path = entry.path();
                 if path.is_file() {
-                    self.owned.insert(clean(&path));
+                    self.failed.insert(clean(&path));
                 }
             }
         }
@@ -260,6 +261,13 @@ impl Trees {
         );
         d.location = found.get(dir).and_then(|f| first_line(&f.file));
         self.diagnostics.push(d);
+    }
+
+    /// Whether a file belongs to a kustomize tree whose build fails (and is not read raw
+    /// unless it is named on its own).
+    pub fn failed(&self, path: &Path) -> bool {
+        let path = clean(path);
+        !self.owned.contains(&path) && self.failed.contains(&path)
     }
 
     /// Whether a walked file belongs to a kustomize tree (and is checked through its build).

@@ -430,15 +430,27 @@ impl Engine {
     /// keep their identity and metadata, which bounds memory.
     pub fn lint(&self, inputs: &[Input]) -> Result<Report, EngineError> {
         let started = Instant::now();
-        let trees = if self.config.kustomize {
+        // Kustomize trees, the files to read and Helm charts are found in one walk of each
+        // folder.
+        let (trees, jobs, charts) = discover::one_walk(|| {
             let exclude = discover::compile_globs(&self.config.exclude)?;
-            kustomize::Trees::find(inputs, &exclude, &self.config.load)
-        } else {
-            kustomize::Trees::default()
-        };
-        let mut jobs = jobs(inputs, &self.config)?;
-        // The files of kustomize trees are checked through their builds.
-        jobs.retain(|job| !matches!(job, Job::Path(c) if trees.owns(&c.path)));
+            let trees = if self.config.kustomize {
+                kustomize::Trees::find(inputs, &exclude, &self.config.load)
+            } else {
+                kustomize::Trees::default()
+            };
+            let jobs = jobs(inputs, &self.config)?;
+            let charts = helm::find(inputs, &exclude)?;
+            Ok::<_, EngineError>((trees, jobs, charts))
+        })?;
+        let mut jobs = jobs;
+        // The files of kustomize trees are checked through their builds; those of a tree
+        // whose build fails are not read raw either, unless named on their own.
+        let named = wanted_paths(&self.config);
+        jobs.retain(|job| {
+            !matches!(job, Job::Path(c) if trees.owns(&c.path)
+                || (trees.failed(&c.path) && !named.contains(&canonical(&c.path))))
+        });
         let reads: Vec<Read> = jobs
             .into_par_iter()
             .map(|job| read(job, &self.config.load))
@@ -462,7 +474,6 @@ impl Engine {
             run.timings.load += start.elapsed();
             files
         };
-        let charts = helm::find(inputs, &discover::compile_globs(&self.config.exclude)?)?;
         let mut crd_api_versions = Vec::new();
         if !crd_files.is_empty() {
             let files = parse_all(&mut run, crd_files);
