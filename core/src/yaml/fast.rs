@@ -1,21 +1,24 @@
 //! The fast path of the loader: block-style YAML, read straight from the bytes.
 //!
 //! Manifests are written in a small part of YAML: block mappings and sequences, plain and
-//! quoted scalars on one line, `|`/`>` block scalars, comments, `---` between documents, and
-//! the odd `[]`, `{}` or `["get", "list"]`. This reader takes exactly that part, line by line,
-//! and gives up (returns `None`) on anything else: anchors, aliases, tags, flow collections
-//! beyond one line of scalars, multi-line plain or quoted scalars, tabs, carriage returns,
-//! directives, `...`, odd indentation, duplicate keys, values JSON cannot carry, nesting past a
-//! small depth, and any syntax error. The general parser then reads the whole file, so every
-//! error message and every exotic construct still comes from one place.
+//! quoted scalars (folded over several lines in CRD descriptions), `|`/`>` block scalars,
+//! comments, `---` between documents, and the odd `[]`, `{}` or `["get", "list"]`. This
+//! reader takes exactly that part, line by line. On anything else (anchors, aliases, tags,
+//! flow collections beyond one line of scalars, an escaped line break, explicit indentation
+//! of a block scalar, odd indentation, duplicate keys, values JSON cannot carry, nesting past
+//! a small depth, any syntax error) it hands the document to the general parser alone, up
+//! to the next `---` line, and goes on with the next one; it gives up the whole text (returns
+//! `None`) when that could read differently from the whole text: tabs, carriage returns,
+//! directives, `...`, aliases, a syntax error. Every error message and every exotic construct
+//! still comes from the general parser.
 //!
 //! What it produces is what the general path produces for the same text: the same values
 //! (scalars resolved by [`super::resolve`]), the same spans for every node and key (including
 //! saphyr's own conventions: a quoted scalar's span runs over the spaces and comment after it,
-//! an indentless sequence starts at its first item, an empty value sits on its `:`), and the
-//! same document indexes. Mapping keys get no node of their own (nothing looks them up).
-//! [`agreement`] checks all of it for one text; the agreement test runs it over the corpus and
-//! the fuzz target `yaml_fast` over arbitrary input.
+//! an indentless sequence starts at its first item, an empty value sits on its `:`), the same
+//! errors and document indexes. Mapping keys get no node of their own (nothing looks them
+//! up). [`agreement`] checks all of it for one text; `core/tests/yaml_fast.rs` runs it over
+//! the corpus and the fixtures, the fuzz target `yaml_fast` over arbitrary input.
 
 use std::sync::OnceLock;
 
