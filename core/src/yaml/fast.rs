@@ -397,7 +397,14 @@ impl Reader<'_> {
             max_depth: self.max_depth,
             ..ParseOptions::default()
         };
-        let stream = super::parse_stream_general(&self.text[start..end], options);
+        let region = &self.text[start..end];
+        // The general parser repairs some syntax errors (see `lenient`), and a repair made in
+        // a document alone may not be the one made in the whole text: only a document the
+        // parser reads without any error is read alone.
+        if saphyr_parser::Parser::new_from_str(region).any(|event| event.is_err()) {
+            return Err(Bail);
+        }
+        let stream = super::parse_stream_general(region, options);
         // Errors found in a document alone are the same in the whole text, except syntax
         // errors (after which the general parser restarts at the next `---` of the text)
         // and the alias and depth limits.
