@@ -81,21 +81,16 @@ pub fn discover_with(
         let mut walked = Vec::new();
         let mut patches = std::collections::HashSet::new();
         let mut charts = Vec::new();
-        let walker = walker(path);
-        for entry in walker {
-            let entry = match entry {
-                Ok(entry) => entry,
-                Err(error) => {
+        for entry in walk_files(path).iter() {
+            let file = match entry {
+                Ok(file) => file.as_path(),
+                Err(message) => {
                     return Err(EngineError::Walk {
                         path: path.clone(),
-                        message: error.to_string(),
+                        message: message.clone(),
                     });
                 }
             };
-            if !entry.file_type().is_some_and(|t| t.is_file()) {
-                continue;
-            }
-            let file = entry.path();
             if is_kustomization(file) {
                 patches.extend(kustomize_patches(file, load));
             }
@@ -232,6 +227,56 @@ pub fn display_name(path: &Path) -> String {
     text.strip_prefix("./").unwrap_or(&text).to_owned()
 }
 
+/// The files under a folder, in walk order, or the walk's errors. Within [`one_walk`] a folder
+/// is walked once: discovery, Helm charts and Kustomize trees each look for their files in the
+/// same list.
+pub(crate) fn walk_files(path: &Path) -> std::rc::Rc<Vec<Result<PathBuf, String>>> {
+    let walk = || {
+        std::rc::Rc::new(
+            walker(path)
+                .filter_map(|entry| match entry {
+                    Ok(entry) => entry
+                        .file_type()
+                        .is_some_and(|t| t.is_file())
+                        .then(|| Ok(entry.into_path())),
+                    Err(error) => Some(Err(error.to_string())),
+                })
+                .collect(),
+        )
+    };
+    WALKS.with(|walks| match walks.borrow_mut().as_mut() {
+        Some(cache) => cache.entry(path.to_path_buf()).or_insert_with(walk).clone(),
+        None => walk(),
+    })
+}
+
+type WalkCache = std::collections::HashMap<PathBuf, std::rc::Rc<Vec<Result<PathBuf, String>>>>;
+
+thread_local! {
+    static WALKS: std::cell::RefCell<Option<WalkCache>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` with each folder walked at most once on this thread (a run's discovery; the
+/// folders are walked again by the next run, which may see other files).
+pub(crate) fn one_walk<T>(f: impl FnOnce() -> T) -> T {
+    struct Reset(bool);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            if self.0 {
+                WALKS.with(|walks| *walks.borrow_mut() = None);
+            }
+        }
+    }
+    let outer = WALKS.with(|walks| {
+        let mut walks = walks.borrow_mut();
+        let outer = walks.is_none();
+        walks.get_or_insert_with(Default::default);
+        outer
+    });
+    let _reset = Reset(outer);
+    f()
+}
+
 /// The walk of a folder that every part of the engine uses: `.gitignore`, `.git/info/exclude`
 /// and `.ignore` files honoured (also outside a git repository, and from parent folders),
 /// hidden entries left out, the user's global git excludes not read.
@@ -245,4 +290,30 @@ pub(crate) fn walker(path: &Path) -> ignore::Walk {
         .ignore(true)
         .parents(true)
         .build()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn a_run_walks_each_folder_once() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.yaml"), "kind: A\n").unwrap();
+        let count = |path: &Path| walk_files(path).iter().flatten().count();
+        one_walk(|| {
+            assert_eq!(count(dir.path()), 1);
+            // A file that appears during the run is not met: every part of the run sees the
+            // same walk.
+            std::fs::write(dir.path().join("b.yaml"), "kind: B\n").unwrap();
+            assert_eq!(count(dir.path()), 1);
+            // Nested, the walk stays the run's.
+            one_walk(|| assert_eq!(count(dir.path()), 1));
+            assert_eq!(count(dir.path()), 1);
+        });
+        // The next run walks again.
+        assert_eq!(count(dir.path()), 2);
+    }
 }

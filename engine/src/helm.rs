@@ -105,11 +105,8 @@ pub fn find(
         if path.join(plimsoll_helm::chart::CHART_FILE).is_file() {
             named.push(path.clone());
         }
-        let walker = crate::discover::walker(path);
-        for entry in walker.flatten() {
-            let file = entry.path();
+        for file in crate::discover::walk_files(path).iter().flatten() {
             if file.file_name().and_then(|n| n.to_str()) == Some(plimsoll_helm::chart::CHART_FILE)
-                && entry.file_type().is_some_and(|t| t.is_file())
                 && !crate::discover::is_excluded(exclude, path, file)
                 && let Some(dir) = file.parent()
             {

@@ -111,6 +111,102 @@ impl SpanTree {
         }
     }
 
+    /// A copy of the tree that holds only what the documents `(root, value)` reach through
+    /// their values, with each document's new root in order. Where a value was replaced by a
+    /// scalar (a digest standing for a large mapping), its node keeps its span and loses its
+    /// descendants: no pointer can lead below it any more. A lint run keeps this copy once a
+    /// file's per-object stages are done. Entries shadowed by duplicate keys are left out
+    /// (their spans served redaction, which is done by then).
+    pub fn compact<'v>(
+        &self,
+        documents: impl IntoIterator<Item = (NodeId, &'v Value)>,
+    ) -> (SpanTree, Vec<NodeId>) {
+        let mut out = SpanTree::default();
+        let mut exact = HashMap::new();
+        let roots = documents
+            .into_iter()
+            .map(|(root, value)| self.copy_into(&mut out, &mut exact, root, value).0)
+            .collect();
+        out.shrink_to_fit();
+        (out, roots)
+    }
+
+    /// Copies `node` as `value` reaches it; the flag tells whether nothing below was left out.
+    /// Exact copies are shared, as aliases share their anchor's node.
+    fn copy_into(
+        &self,
+        out: &mut SpanTree,
+        exact: &mut HashMap<NodeId, NodeId>,
+        node: NodeId,
+        value: &Value,
+    ) -> (NodeId, bool) {
+        if let Some(&copied) = exact.get(&node) {
+            return (copied, true);
+        }
+        let children = self.children(node);
+        let values: Vec<&Value> = match value {
+            Value::Object(map) => map.values().collect(),
+            Value::Array(items) => items.iter().collect(),
+            _ => Vec::new(),
+        };
+        let (id, whole) = if values.len() != children.len() {
+            if values.is_empty() {
+                (out.leaf(self.span(node)), false)
+            } else {
+                // Not the shape the loader builds: keep every descendant.
+                (self.copy_all(out, node), true)
+            }
+        } else {
+            let mut whole = true;
+            let entries: Vec<Entry> = children
+                .iter()
+                .zip(values)
+                .map(|(entry, child)| {
+                    let (copied, child_whole) = self.copy_into(out, exact, entry.node, child);
+                    whole &= child_whole;
+                    Entry {
+                        key: entry.key,
+                        node: copied,
+                    }
+                })
+                .collect();
+            let id = out.push(self.span(node), &entries);
+            if let Some(keys) = self.keys.get(&node) {
+                out.keys.insert(id, keys.clone());
+            }
+            (id, whole)
+        };
+        if whole {
+            exact.insert(node, id);
+        }
+        (id, whole)
+    }
+
+    fn copy_all(&self, out: &mut SpanTree, node: NodeId) -> NodeId {
+        let entries: Vec<Entry> = self
+            .children(node)
+            .iter()
+            .map(|entry| Entry {
+                key: entry.key,
+                node: self.copy_all(out, entry.node),
+            })
+            .collect();
+        let id = out.push(self.span(node), &entries);
+        if let Some(keys) = self.keys.get(&node) {
+            out.keys.insert(id, keys.clone());
+        }
+        id
+    }
+
+    /// The number of nodes (for measuring what a tree costs).
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
     /// Resolves an RFC 6901 pointer, walking `value` (the JSON of `root`) alongside.
     pub fn lookup(&self, root: NodeId, value: &Value, pointer: &str) -> Option<Found> {
         let mut found = Found {
@@ -188,5 +284,55 @@ pub fn escape_token(token: &str) -> std::borrow::Cow<'_, str> {
         token.replace('~', "~0").replace('/', "~1").into()
     } else {
         token.into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::super::{ParseOptions, parse_stream_general};
+
+    #[test]
+    fn a_compact_tree_locates_what_the_values_still_hold() {
+        let text = "a: &x {p: 1, q: [1, 2]}\nb: *x\nc:\n  deep: {r: 1, s: 2}\nd: [1, 2, 3]\n";
+        let stream = parse_stream_general(text, ParseOptions::default());
+        let doc = &stream.documents[0];
+        let mut value = doc.value.clone();
+        // `c` stands for a digest now, as a slimmed object's content does.
+        value["c"] = json!("<content 1234>");
+        let (tree, roots) = stream.tree.compact([(doc.root, &value)]);
+        assert!(tree.len() < stream.tree.len());
+        for pointer in ["", "/a/q/1", "/b/p", "/c", "/d/2"] {
+            let before = stream.tree.lookup(doc.root, &doc.value, pointer).unwrap();
+            let after = tree.lookup(roots[0], &value, pointer).unwrap();
+            assert_eq!(
+                (before.key, before.value),
+                (after.key, after.value),
+                "{pointer}"
+            );
+        }
+        assert!(tree.lookup(roots[0], &value, "/c/deep").is_none());
+        assert!(tree.children(roots[0]).len() == 4);
+        // The alias shares its anchor's copy.
+        let a = tree.lookup(roots[0], &value, "/a").unwrap().node;
+        let b = tree.lookup(roots[0], &value, "/b").unwrap().node;
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn a_compact_tree_keeps_the_key_index_of_large_mappings() {
+        let mut text = String::from("m:\n");
+        for i in 0..100 {
+            text.push_str(&format!("  k{i}: {i}\n"));
+        }
+        let stream = parse_stream_general(&text, ParseOptions::default());
+        let doc = &stream.documents[0];
+        let (tree, roots) = stream.tree.compact([(doc.root, &doc.value)]);
+        // Nodes no entry leads to (those of keys) are left out too.
+        assert!(tree.len() <= stream.tree.len());
+        assert_eq!(tree.keys.len(), 1);
+        let found = tree.lookup(roots[0], &doc.value, "/m/k77").unwrap();
+        assert_eq!(&text[found.value.range()], "77");
     }
 }
