@@ -38,6 +38,7 @@ fn a_selector_that_selects_nothing_names_the_workloads_near_it() {
     );
     assert_eq!(related("pdb-selects-nothing", "fire.yaml")[0].1, 20);
     assert!(!related("network-policy-selects-nothing", "fire.yaml").is_empty());
+    assert!(!related("network-policy-peer-selects-nothing", "fire.yaml").is_empty());
 }
 
 #[test]

@@ -114,13 +114,16 @@ fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
                 }
                 if cx.index.label_selector_matches_no_pod(cx.object, selector) {
                     let way = if direction == "ingress" { "from" } else { "to" };
-                    out.push(
-                        cx.diag(
+                    let mut d = cx
+                        .diag(
                             &format!("/spec/{direction}/{i}/{peers_key}/{j}/podSelector"),
                             format!("this NetworkPolicy allows traffic {way} pods that no workload checked with it has"),
                         )
-                        .with_help("make the peer's `podSelector` match the pod template labels of the workloads meant"),
-                    );
+                        .with_help("make the peer's `podSelector` match the pod template labels of the workloads meant");
+                    let (pairs, keys) = crate::related::selector_keys(selector);
+                    d.related =
+                        crate::related::similar_pod_owners(cx.index, cx.object, &pairs, &keys);
+                    out.push(d);
                 }
             }
         }
