@@ -341,7 +341,7 @@ fn build(
     };
     let engine = match engine_keeping_going(make) {
         Ok((engine, problems)) => {
-            policy_problems = policy_diagnostics(&problems);
+            policy_problems = policy_diagnostics(&problems, path.as_deref());
             engine
         }
         Err(error) => {
@@ -374,8 +374,9 @@ fn engine_problem(range: lsp::Range, message: String) -> lsp::Diagnostic {
 }
 
 /// The engine's policy problems (`path:line:column: message`, or `path: message`) as
-/// diagnostics in those files, at their line and column (characters, 1-based).
-fn policy_diagnostics(problems: &[String]) -> Problems {
+/// diagnostics in those files, at their line and column (characters, 1-based); a problem
+/// that names no policy file goes on the configuration file, at its start.
+fn policy_diagnostics(problems: &[String], config: Option<&Path>) -> Problems {
     let mut out = Problems::new();
     for problem in problems {
         let Some((path, rest)) = [".rego:", ".yaml:", ".yml:", ".json:"]
@@ -384,7 +385,13 @@ fn policy_diagnostics(problems: &[String]) -> Problems {
                 let at = problem.find(ext)? + ext.len() - 1;
                 Some((&problem[..at], &problem[at + 1..]))
             })
+            .filter(|(path, _)| config.is_none_or(|c| Path::new(path) != c))
         else {
+            if let Some(config) = config {
+                out.entry(config.to_path_buf())
+                    .or_default()
+                    .push(engine_problem(lsp::Range::default(), problem.clone()));
+            }
             continue;
         };
         let mut parts = rest.splitn(3, ':');
@@ -750,7 +757,10 @@ impl Server<'_> {
     fn recompile_policies(&mut self) {
         self.policy_problems = match self.workspace.reload_policies() {
             Ok(()) => Problems::new(),
-            Err(problems) => policy_diagnostics(&problems),
+            Err(problems) => policy_diagnostics(
+                &problems,
+                config_path(&self.roots, &self.options).as_deref(),
+            ),
         };
         // Problems placed by the text on disk are placed again by the buffers' text.
         for (path, list) in &mut self.policy_problems {
