@@ -261,6 +261,11 @@ fn edge_cases_agree() {
         ("a: 1\n---\nb: \"x\n---\nc: 3\n", 0),
         ("a: 1\n---\nb: 1\n...\nc: 2\n---\nd: 3\n", 0),
         ("a: 1\n---\n%YAML 1.1\n---\nb: {}\n", 0),
+        // Found by mutation: what ends where the next document starts must end there when
+        // its document is read alone too.
+        ("a:\n- patch: |-\n---\nb: 1\n", 1),
+        ("k:\n- [a]\nz: {a: 1}\n---\nd: 1\n", 1),
+        ("k:\n- {}\n---\nb: {c: 1}\nl:\n- [x]\n---\nd: 1\n", 2),
     ];
     for (text, taken) in mixed {
         assert_eq!(

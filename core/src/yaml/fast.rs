@@ -397,7 +397,10 @@ impl Reader<'_> {
             max_depth: self.max_depth,
             ..ParseOptions::default()
         };
-        let region = &self.text[start..end];
+        // The region keeps the `---` that ends it: what ends at the end of the text (an
+        // empty block scalar, an indentless sequence) is read differently.
+        let stop = if end < self.b.len() { end + 3 } else { end };
+        let region = &self.text[start..stop];
         // The general parser repairs some syntax errors (see `lenient`), and a repair made in
         // a document alone may not be the one made in the whole text: only a document the
         // parser reads without any error is read alone.
