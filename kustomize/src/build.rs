@@ -122,6 +122,9 @@ pub(crate) struct Builder<'a> {
     custom: config::Custom,
     /// The merge keys of an `openapi:` schema: kustomize then uses it in place of its own.
     openapi: Option<Vec<MergeKey>>,
+    /// The field specs of the builtin plugin being run (prefix and suffix, namespace, images,
+    /// replicas): they stand in for the built-in ones and the configurations' while it runs.
+    plugin_specs: Option<Vec<FieldSpec>>,
 }
 
 fn display(path: &Path) -> String {
@@ -140,6 +143,7 @@ impl<'a> Builder<'a> {
             root_source: None,
             custom: config::Custom::default(),
             openapi: None,
+            plugin_specs: None,
         }
     }
 
@@ -436,7 +440,13 @@ impl<'a> Builder<'a> {
                             ),
                         ));
                     }
-                    for res in self.target(&sub)? {
+                    // A base is built with its own configurations only; what it adds then
+                    // holds for this kustomization too, not for the bases beside it.
+                    let above = std::mem::take(&mut self.custom);
+                    let built = self.target(&sub);
+                    let below = std::mem::replace(&mut self.custom, above);
+                    self.custom.merge(below);
+                    for res in built? {
                         self.append(kust, &pointer, out, res)?;
                     }
                 } else if self.fs.is_file(&path) {
@@ -895,16 +905,18 @@ impl<'a> Builder<'a> {
             return;
         };
         let origin = kust.set("/namespace", "namespace");
+        let specs = self.plugin_specs.clone().unwrap_or_else(|| {
+            let mut specs = fields::namespace_specs();
+            config::extend_unique(&mut specs, self.custom.namespace.clone());
+            specs
+        });
+        let name_path = path(&["metadata", "name"]);
         for res in resources.iter_mut() {
             let kind = res.kind().to_owned();
-            if kind == "Namespace" && res.api_version() == "v1" {
-                // kustomize renames a Namespace object to the namespace it sets.
-                res.remember_id();
-                if let Some(meta) = res.value.get_mut("metadata").and_then(Value::as_object_mut) {
-                    meta.insert("name".to_owned(), Value::String(namespace.to_owned()));
-                    res.set_origin(path(&["metadata", "name"]), origin.clone());
-                }
-            }
+            let group = res.group().to_owned();
+            let binding = kind == "RoleBinding" || kind == "ClusterRoleBinding";
+            // kustomize sets `metadata.namespace` of every namespaced object and the
+            // namespace of the `default` subjects of bindings whatever the field specs say.
             if !fields::cluster_scoped(&kind) {
                 res.remember_id();
                 if let Some(meta) = res.value.get_mut("metadata").and_then(Value::as_object_mut) {
@@ -912,9 +924,7 @@ impl<'a> Builder<'a> {
                     res.set_origin(path(&["metadata", "namespace"]), origin.clone());
                 }
             }
-            if (kind == "RoleBinding" || kind == "ClusterRoleBinding")
-                && let Some(Value::Array(subjects)) = res.value.get_mut("subjects")
-            {
+            if binding && let Some(Value::Array(subjects)) = res.value.get_mut("subjects") {
                 let mut set = Vec::new();
                 for (i, subject) in subjects.iter_mut().enumerate() {
                     if subject.get("name").and_then(Value::as_str) == Some("default")
@@ -931,59 +941,62 @@ impl<'a> Builder<'a> {
                     );
                 }
             }
-            let extra: &[&str] = match kind.as_str() {
-                "APIService" => &["spec", "service", "namespace"],
-                "CustomResourceDefinition" => &[
-                    "spec",
-                    "conversion",
-                    "webhook",
-                    "clientConfig",
-                    "service",
-                    "namespace",
-                ],
-                _ => &[],
-            };
-            if let Some((last, parent)) = extra.split_last() {
-                let tokens: Vec<String> = parent.iter().map(|s| (*s).to_owned()).collect();
-                if let Some(Value::Object(map)) = select::get_path_mut(&mut res.value, &tokens)
-                    && map.contains_key(*last)
-                {
-                    map.insert((*last).to_owned(), Value::String(namespace.to_owned()));
-                    res.set_origin(path(extra), origin.clone());
+            // The rest at the field specs; a name only in objects of apiVersion v1 (a
+            // Namespace takes the name of the namespace it sets).
+            for spec in specs.iter().filter(|s| s.applies(&group, &kind)) {
+                let special = spec.path == ["metadata", "namespace"]
+                    || (spec.path == name_path && res.api_version() != "v1")
+                    || (binding && spec.path == ["subjects"]);
+                if special {
+                    continue;
                 }
+                if spec.path == name_path {
+                    res.remember_id();
+                }
+                set_fields(res, spec, &origin, &mut |_| {
+                    Some(Value::String(namespace.to_owned()))
+                });
             }
         }
     }
 
     fn prefix_suffix(&mut self, kust: &Kust, resources: &mut [Res]) {
-        let prefix = kust.string("namePrefix").map(str::to_owned);
-        let suffix = kust.string("nameSuffix").map(str::to_owned);
-        if prefix.is_none() && suffix.is_none() {
+        let prefix = kust.string("namePrefix").unwrap_or("").to_owned();
+        let suffix = kust.string("nameSuffix").unwrap_or("").to_owned();
+        if prefix.is_empty() && suffix.is_empty() {
             return;
         }
-        for res in resources.iter_mut() {
-            if res.kind() == "CustomResourceDefinition" {
-                continue;
-            }
-            res.remember_id();
-            let mut name = res.name().to_owned();
-            if let Some(prefix) = &prefix {
-                name = format!("{prefix}{name}");
-                res.prefixes.push(prefix.clone());
-            }
-            if let Some(suffix) = &suffix {
-                name.push_str(suffix);
-                res.suffixes.push(suffix.clone());
-            }
-            if let Some(meta) = res.value.get_mut("metadata").and_then(Value::as_object_mut) {
-                meta.insert("name".to_owned(), Value::String(name));
-                let field = if prefix.is_some() {
-                    "/namePrefix"
-                } else {
-                    "/nameSuffix"
-                };
-                res.set_origin(path(&["metadata", "name"]), kust.set(field, &field[1..]));
-            }
+        if let Some(specs) = self.plugin_specs.clone() {
+            let field = if prefix.is_empty() {
+                "/nameSuffix"
+            } else {
+                "/namePrefix"
+            };
+            affix(
+                resources,
+                &prefix,
+                &suffix,
+                &specs,
+                &kust.set(field, &field[1..]),
+                true,
+            );
+            return;
+        }
+        let with_defaults = |custom: &[FieldSpec]| {
+            let mut specs = vec![FieldSpec::new(None, None, "metadata/name", false)];
+            config::extend_unique(&mut specs, custom.to_vec());
+            specs
+        };
+        if !prefix.is_empty() {
+            let specs = with_defaults(&self.custom.name_prefix);
+            let origin = kust.set("/namePrefix", "namePrefix");
+            affix(resources, &prefix, "", &specs, &origin, true);
+        }
+        if !suffix.is_empty() {
+            let specs = with_defaults(&self.custom.name_suffix);
+            let origin = kust.set("/nameSuffix", "nameSuffix");
+            // The name keeps the prefix as its origin when both are set.
+            affix(resources, "", &suffix, &specs, &origin, prefix.is_empty());
         }
     }
 
@@ -1010,7 +1023,9 @@ impl<'a> Builder<'a> {
                 specs.extend(self.custom.common_labels.iter().cloned());
                 specs
             } else if flag("includeTemplates") {
-                fields::template_labels()
+                let mut specs = fields::template_labels();
+                config::extend_unique(&mut specs, self.custom.template_labels.clone());
+                specs
             } else {
                 vec![FieldSpec::new(None, None, "metadata/labels", true)]
             };
@@ -1042,6 +1057,19 @@ impl<'a> Builder<'a> {
     }
 
     fn replicas(&mut self, kust: &Kust, resources: &mut [Res]) {
+        let specs = self.plugin_specs.clone().unwrap_or_else(|| {
+            let mut specs: Vec<FieldSpec> = [
+                "Deployment",
+                "ReplicationController",
+                "ReplicaSet",
+                "StatefulSet",
+            ]
+            .into_iter()
+            .map(|kind| FieldSpec::new(None, Some(kind), "spec/replicas", true))
+            .collect();
+            config::extend_unique(&mut specs, self.custom.replicas.clone());
+            specs
+        });
         for (i, entry) in kust.list("replicas").iter().enumerate() {
             let Some(name) = entry.get("name").and_then(Value::as_str) else {
                 continue;
@@ -1051,56 +1079,14 @@ impl<'a> Builder<'a> {
             };
             let origin = kust.set(&format!("/replicas/{i}/count"), "replicas");
             let mut hit = false;
-            for res in resources.iter_mut() {
-                let scalable = matches!(
-                    res.kind(),
-                    "Deployment" | "ReplicationController" | "ReplicaSet" | "StatefulSet"
-                );
-                let (group, kind) = (res.group().to_owned(), res.kind().to_owned());
-                let custom: Vec<&FieldSpec> = self
-                    .custom
-                    .replicas
-                    .iter()
-                    .filter(|s| s.kind.is_some() && s.applies(&group, &kind))
-                    .collect();
-                if (!scalable && custom.is_empty()) || !res.all_ids().any(|(n, _)| n == name) {
-                    continue;
-                }
-                hit = true;
-                if !scalable {
-                    for spec in custom {
-                        let mut targets = Vec::new();
-                        let Some((last, parent)) = spec.path.split_last() else {
-                            continue;
-                        };
-                        collect_maps(
-                            &mut res.value,
-                            parent,
-                            spec.create,
-                            &mut Vec::new(),
-                            &mut targets,
-                        );
-                        for at in targets {
-                            if let Some(Value::Object(map)) =
-                                select::get_path_mut(&mut res.value, &at)
-                                && (spec.create || map.contains_key(last))
-                            {
-                                map.insert(last.clone(), count.clone());
-                                let mut p = at.clone();
-                                p.push(last.clone());
-                                res.set_origin(p, origin.clone());
-                            }
-                        }
+            for spec in &specs {
+                for res in resources.iter_mut() {
+                    let (group, kind) = (res.group().to_owned(), res.kind().to_owned());
+                    if !spec.applies(&group, &kind) || !res.all_ids().any(|(n, _)| n == name) {
+                        continue;
                     }
-                    continue;
-                }
-                let spec = res
-                    .value
-                    .as_object_mut()
-                    .map(|m| m.entry("spec").or_insert_with(|| Value::Object(Map::new())));
-                if let Some(Value::Object(spec)) = spec {
-                    spec.insert("replicas".to_owned(), count.clone());
-                    res.set_origin(path(&["spec", "replicas"]), origin.clone());
+                    hit = true;
+                    set_fields(res, spec, &origin, &mut |_| Some(count.clone()));
                 }
             }
             if !hit {
@@ -1130,12 +1116,8 @@ impl<'a> Builder<'a> {
                 }
             });
             let (group, kind) = (res.group().to_owned(), res.kind().to_owned());
-            for spec in self
-                .custom
-                .images
-                .iter()
-                .filter(|s| s.applies(&group, &kind))
-            {
+            let extra = self.plugin_specs.as_ref().unwrap_or(&self.custom.images);
+            for spec in extra.iter().filter(|s| s.applies(&group, &kind)) {
                 let mut found = Vec::new();
                 collect_strings(&res.value, &spec.path, &mut Vec::new(), &mut found);
                 for at in found {
@@ -1942,6 +1924,89 @@ fn to_string_value(v: &Value) -> Value {
         Value::String(_) => v.clone(),
         Value::Null => Value::String(String::new()),
         other => Value::String(other.to_string()),
+    }
+}
+
+/// Sets the fields at `spec` in `res` (created when the spec says so) to what `value` makes
+/// of the value there (`None`: left as is).
+fn set_fields(
+    res: &mut Res,
+    spec: &FieldSpec,
+    origin: &OriginTree,
+    value: &mut dyn FnMut(Option<&Value>) -> Option<Value>,
+) {
+    let Some((last, parent)) = spec.path.split_last() else {
+        return;
+    };
+    let mut targets = Vec::new();
+    collect_maps(
+        &mut res.value,
+        parent,
+        spec.create,
+        &mut Vec::new(),
+        &mut targets,
+    );
+    for at in targets {
+        let mut set = false;
+        if let Some(Value::Object(map)) = select::get_path_mut(&mut res.value, &at)
+            && (spec.create || map.contains_key(last))
+            && let Some(new) = value(map.get(last))
+        {
+            map.insert(last.clone(), new);
+            set = true;
+        }
+        if set {
+            let mut p = at;
+            p.push(last.clone());
+            res.set_origin(p, origin.clone());
+        }
+    }
+}
+
+/// Adds a prefix and a suffix at the field specs that apply, as kustomize's prefix and suffix
+/// transformers do: at `metadata/name` the name changes (and name references follow it);
+/// CustomResourceDefinitions, APIServices and Namespaces keep their names.
+fn affix(
+    resources: &mut [Res],
+    prefix: &str,
+    suffix: &str,
+    specs: &[FieldSpec],
+    origin: &OriginTree,
+    name_origin: bool,
+) {
+    let name_path = path(&["metadata", "name"]);
+    for res in resources.iter_mut() {
+        let (group, kind) = (res.group().to_owned(), res.kind().to_owned());
+        let skipped = kind == "CustomResourceDefinition"
+            || kind == "Namespace"
+            || (kind == "APIService" && group == "apiregistration.k8s.io");
+        if skipped {
+            continue;
+        }
+        for spec in specs.iter().filter(|s| s.applies(&group, &kind)) {
+            if spec.path == name_path {
+                res.remember_id();
+                let name = format!("{prefix}{}{suffix}", res.name());
+                if !prefix.is_empty() {
+                    res.prefixes.push(prefix.to_owned());
+                }
+                if !suffix.is_empty() {
+                    res.suffixes.push(suffix.to_owned());
+                }
+                if let Some(meta) = res.value.get_mut("metadata").and_then(Value::as_object_mut) {
+                    meta.insert("name".to_owned(), Value::String(name));
+                    if name_origin {
+                        res.set_origin(name_path.clone(), origin.clone());
+                    }
+                }
+                continue;
+            }
+            set_fields(res, spec, origin, &mut |old| match old {
+                Some(Value::String(old)) => Some(Value::String(format!("{prefix}{old}{suffix}"))),
+                None | Some(Value::Null) => Some(Value::String(format!("{prefix}{suffix}"))),
+                Some(_) => None,
+            });
+        }
     }
 }
 

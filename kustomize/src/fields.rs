@@ -107,6 +107,26 @@ pub(crate) fn template_labels() -> Vec<FieldSpec> {
     out
 }
 
+/// Where kustomize's namespace transformer sets the namespace besides `metadata.namespace`
+/// and the subjects of bindings (which it sets whatever its field specs).
+pub(crate) fn namespace_specs() -> Vec<FieldSpec> {
+    vec![
+        FieldSpec::new(None, Some("Namespace"), "metadata/name", true),
+        FieldSpec::new(
+            Some("apiregistration.k8s.io"),
+            Some("APIService"),
+            "spec/service/namespace",
+            true,
+        ),
+        FieldSpec::new(
+            Some("apiextensions.k8s.io"),
+            Some("CustomResourceDefinition"),
+            "spec/conversion/webhook/clientConfig/service/namespace",
+            false,
+        ),
+    ]
+}
+
 /// Labels with their selectors (`commonLabels`, `labels` with `includeSelectors`).
 pub(crate) fn selector_labels() -> Vec<FieldSpec> {
     let mut out = vec![

@@ -19,6 +19,49 @@ pub(crate) struct Custom {
     pub var_refs: Vec<FieldSpec>,
     pub images: Vec<FieldSpec>,
     pub replicas: Vec<FieldSpec>,
+    pub name_prefix: Vec<FieldSpec>,
+    pub name_suffix: Vec<FieldSpec>,
+    pub namespace: Vec<FieldSpec>,
+    pub template_labels: Vec<FieldSpec>,
+}
+
+impl Custom {
+    /// Adds what a kustomization below added (kustomize merges a base's transformer
+    /// configuration into the configuration of the kustomization that uses it).
+    pub(crate) fn merge(&mut self, other: Custom) {
+        for (group, kind, specs) in other.name_refs {
+            match self
+                .name_refs
+                .iter_mut()
+                .find(|(g, k, _)| *g == group && *k == kind)
+            {
+                Some((_, _, existing)) => extend_unique(existing, specs),
+                None => self.name_refs.push((group, kind, specs)),
+            }
+        }
+        extend_unique(&mut self.common_labels, other.common_labels);
+        extend_unique(&mut self.common_annotations, other.common_annotations);
+        extend_unique(&mut self.var_refs, other.var_refs);
+        extend_unique(&mut self.images, other.images);
+        extend_unique(&mut self.replicas, other.replicas);
+        extend_unique(&mut self.name_prefix, other.name_prefix);
+        extend_unique(&mut self.name_suffix, other.name_suffix);
+        extend_unique(&mut self.namespace, other.namespace);
+        extend_unique(&mut self.template_labels, other.template_labels);
+    }
+}
+
+/// Adds the specs `to` does not hold yet (the same group, kind and path), as kustomize merges
+/// field specs: a transformer then writes a field once, not once per configuration naming it.
+pub(crate) fn extend_unique(to: &mut Vec<FieldSpec>, specs: Vec<FieldSpec>) {
+    for spec in specs {
+        if !to
+            .iter()
+            .any(|s| s.group == spec.group && s.kind == spec.kind && s.path == spec.path)
+        {
+            to.push(spec);
+        }
+    }
 }
 
 /// The field specs of a list (`[{path, kind, group, create}]`).
@@ -201,22 +244,28 @@ impl Builder<'_> {
                                     .iter_mut()
                                     .find(|(g, k, _)| *g == group && *k == kind)
                                 {
-                                    Some((_, _, existing)) => existing.extend(specs),
+                                    Some((_, _, existing)) => extend_unique(existing, specs),
                                     None => self.custom.name_refs.push((group, kind, specs)),
                                 }
                             }
                         }
-                        "commonLabels" => {
-                            self.custom.common_labels.extend(field_specs(Some(value)));
+                        "commonLabels" | "commonAnnotations" | "varReference" | "images"
+                        | "replicas" | "namePrefix" | "nameSuffix" | "namespace"
+                        | "templateLabels" => {
+                            let specs = field_specs(Some(value));
+                            let to = match key.as_str() {
+                                "commonLabels" => &mut self.custom.common_labels,
+                                "commonAnnotations" => &mut self.custom.common_annotations,
+                                "varReference" => &mut self.custom.var_refs,
+                                "images" => &mut self.custom.images,
+                                "replicas" => &mut self.custom.replicas,
+                                "namePrefix" => &mut self.custom.name_prefix,
+                                "nameSuffix" => &mut self.custom.name_suffix,
+                                "namespace" => &mut self.custom.namespace,
+                                _ => &mut self.custom.template_labels,
+                            };
+                            extend_unique(to, specs);
                         }
-                        "commonAnnotations" => {
-                            self.custom
-                                .common_annotations
-                                .extend(field_specs(Some(value)));
-                        }
-                        "varReference" => self.custom.var_refs.extend(field_specs(Some(value))),
-                        "images" => self.custom.images.extend(field_specs(Some(value))),
-                        "replicas" => self.custom.replicas.extend(field_specs(Some(value))),
                         other => {
                             let at = format!("/{}", crate::merge::escape(other));
                             self.warn(

@@ -90,7 +90,11 @@ impl Builder<'_> {
         let path = clean(&kust.dir.join(text));
         if self.fs.is_dir(&path) && kustomization_file(self.fs, &path).is_some() {
             let sub = self.load_kust(&path, Some(from))?;
-            let built = self.target(&sub)?;
+            // Built on its own: its configurations hold for its own build only.
+            let above = std::mem::take(&mut self.custom);
+            let built = self.target(&sub);
+            self.custom = above;
+            let built = built?;
             return Ok(built
                 .into_iter()
                 .map(|res| Config {
@@ -133,7 +137,38 @@ impl Builder<'_> {
         }
     }
 
+    /// Runs a plugin; the prefix and suffix, namespace, image and replica transformers at
+    /// their configuration's own field specs only (kustomize's defaults and the
+    /// configurations' do not apply to a plugin).
     fn run_plugin(
+        &mut self,
+        kust: &Kust,
+        pointer: &str,
+        key: &str,
+        config: &Config,
+        resources: &mut Vec<Res>,
+    ) -> Step<()> {
+        let own_specs = matches!(
+            config.value.get("kind").and_then(Value::as_str),
+            Some(
+                "PrefixSuffixTransformer"
+                    | "PrefixTransformer"
+                    | "SuffixTransformer"
+                    | "NamespaceTransformer"
+                    | "ImageTagTransformer"
+                    | "ReplicaCountTransformer"
+            )
+        ) && config.value.get("apiVersion").and_then(Value::as_str)
+            == Some("builtin");
+        if own_specs {
+            self.plugin_specs = Some(super::config::field_specs(config.value.get("fieldSpecs")));
+        }
+        let outcome = self.run_builtin(kust, pointer, key, config, resources);
+        self.plugin_specs = None;
+        outcome
+    }
+
+    fn run_builtin(
         &mut self,
         kust: &Kust,
         pointer: &str,
