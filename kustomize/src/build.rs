@@ -703,7 +703,7 @@ impl<'a> Builder<'a> {
                 )?;
             }
         }
-        self.replicas(kust, resources);
+        self.replicas(kust, resources)?;
         self.images(kust, resources);
         self.replacements(kust, resources)?;
         Ok(())
@@ -1056,7 +1056,7 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn replicas(&mut self, kust: &Kust, resources: &mut [Res]) {
+    fn replicas(&mut self, kust: &Kust, resources: &mut [Res]) -> Step<()> {
         let specs = self.plugin_specs.clone().unwrap_or_else(|| {
             let mut specs: Vec<FieldSpec> = [
                 "Deployment",
@@ -1090,13 +1090,18 @@ impl<'a> Builder<'a> {
                 }
             }
             if !hit {
-                self.warn(
-                    kust.loc(&format!("/replicas/{i}/name")),
-                    format!("no Deployment, ReplicaSet, ReplicationController or StatefulSet named `{name}` is in the build; this entry changes nothing"),
-                    None,
+                let kinds: Vec<&str> = specs
+                    .iter()
+                    .map(|s| s.kind.as_deref().unwrap_or("any kind"))
+                    .collect();
+                let message = format!(
+                    "no object named `{name}` of a kind whose replicas the build sets ({}) is in the build (kustomize fails the build)",
+                    kinds.join(", ")
                 );
+                return Err(self.error(Some(kust.loc(&format!("/replicas/{i}/name"))), message));
             }
         }
+        Ok(())
     }
 
     fn images(&mut self, kust: &Kust, resources: &mut [Res]) {
