@@ -266,6 +266,7 @@ fn edge_cases_agree() {
         ("a:\n- patch: |-\n---\nb: 1\n", 1),
         ("k:\n- [a]\nz: {a: 1}\n---\nd: 1\n", 1),
         ("k:\n- {}\n---\nb: {c: 1}\nl:\n- [x]\n---\nd: 1\n", 2),
+        (">-\na: 1\n---\nb: 2\n", 0),
     ];
     for (text, taken) in mixed {
         assert_eq!(

@@ -430,7 +430,9 @@ impl Reader<'_> {
         let Some(document) = stream.documents.into_iter().next() else {
             return Ok(None);
         };
-        if document.index != 0 {
+        if document.index != 0 || document.span.end as usize > end {
+            // A block scalar at the root of a document reads the `---` lines after it as
+            // text: the document does not end there.
             return Err(Bail);
         }
         let root = self.graft(&stream.tree, document.root, &document.value, start);
