@@ -235,6 +235,15 @@ fn plain_block(b: &[u8], from: usize, to: usize) -> bool {
     true
 }
 
+/// Whether the text may hold an anchor (`&name` where a node can start).
+fn has_anchor(b: &[u8]) -> bool {
+    memchr::memchr_iter(b'&', b).any(|i| {
+        (i == 0 || matches!(b[i - 1], b' ' | b'\n' | b'[' | b'{' | b','))
+            && b.get(i + 1)
+                .is_some_and(|c| !matches!(c, b' ' | b'\n' | b',' | b']' | b'}'))
+    })
+}
+
 fn shifted(span: Span, by: usize) -> Span {
     Span::new(span.start as usize + by, span.end as usize + by)
 }
@@ -401,6 +410,11 @@ impl Reader<'_> {
         // empty block scalar, an indentless sequence) is read differently.
         let stop = if end < self.b.len() { end + 3 } else { end };
         let region = &self.text[start..stop];
+        if has_anchor(region.as_bytes()) {
+            // Aliases count against limits of the whole text, and expanding them twice (alone,
+            // then in the whole text) is no saving.
+            return Err(Bail);
+        }
         // The general parser repairs some syntax errors (see `lenient`), and a repair made in
         // a document alone may not be the one made in the whole text: only a document the
         // parser reads without any error is read alone.
