@@ -5,6 +5,10 @@
 # flat from the smallest set to the largest.
 #
 # usage: bench/scale.sh [BINARY] [SIZES…]   (sizes in documents; default 10000 20000 50000 100000)
+#
+# With KUBECONFORM naming a kubeconform binary, each size is also run through it (schemas only,
+# `-strict`, as the issue's figures were taken) right after plimsoll, for a paired comparison.
+# The last column is wall time over CPU time per thread (1.0: the threads never wait).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 corpus=${CORPUS:-../shared/corpus}
@@ -19,14 +23,25 @@ while read -r id; do
     enable+=(--enable "$id")
 done < <("$bin" rules | awk 'NR > 1 {print $1}')
 
-printf '%-10s %10s %10s %14s %12s\n' documents "cpu s" "wall s" "cpu µs/doc" "peak MiB"
+threads=$(nproc)
+# measure TOOL DOCUMENTS COMMAND…: one row of the table.
+measure() {
+    local tool=$1 n=$2 stats user sys wall mem
+    shift 2
+    stats=$(mktemp)
+    /usr/bin/time -o "$stats" -f '%U %S %e %M' "$@" >/dev/null 2>&1 || true
+    read -r user sys wall mem < <(tail -n 1 "$stats")
+    rm -f "$stats"
+    awk -v t="$tool" -v n="$n" -v u="$user" -v s="$sys" -v w="$wall" -v m="$mem" -v c="$threads" \
+        'BEGIN { printf "%-12s %-10d %10.2f %10.2f %14.1f %12.1f %10.2f\n", t, n, u + s, w, (u + s) * 1e6 / n, m / 1024, w * c / (u + s) }'
+}
+
+printf '%-12s %-10s %10s %10s %14s %12s %10s\n' tool documents "cpu s" "wall s" "cpu µs/doc" "peak MiB" "wall/cpu"
 for n in "${sizes[@]}"; do
     dir=bench-data/scale-$n
     [ -d "$dir" ] || BENCH_FILES=$((n / 10)) python3 bench/generate.py "$corpus" "$dir" >/dev/null
-    stats=$(mktemp)
-    /usr/bin/time -o "$stats" -f '%U %S %e %M' "$bin" lint --quiet --format json "${enable[@]}" "$dir" >/dev/null || true
-    read -r user sys wall mem < <(tail -n 1 "$stats")
-    rm -f "$stats"
-    awk -v n="$n" -v u="$user" -v s="$sys" -v w="$wall" -v m="$mem" \
-        'BEGIN { printf "%-10d %10.2f %10.2f %14.1f %12.1f\n", n, u + s, w, (u + s) * 1e6 / n, m / 1024 }'
+    measure plimsoll "$n" "$bin" lint --quiet --format json "${enable[@]}" "$dir"
+    if [ -n "${KUBECONFORM:-}" ]; then
+        measure kubeconform "$n" "$KUBECONFORM" -strict -summary "$dir"
+    fi
 done
