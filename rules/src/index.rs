@@ -306,6 +306,16 @@ impl<'o> Index<'o> {
             .map(|i| &self.entries[i])
     }
 
+    /// Objects of a kind with this `metadata.name`, anywhere in the run.
+    pub fn named<'a>(
+        &'a self,
+        kind: &'a str,
+        name: &'a str,
+    ) -> impl Iterator<Item = &'a Entry<'o>> + use<'a, 'o> {
+        let list: &'a [usize] = self.named.get(&(kind, name)).map_or(&[][..], Vec::as_slice);
+        list.iter().map(|&i| &self.entries[i])
+    }
+
     /// Objects of a kind with this `metadata.name` in the namespace of `near`.
     pub fn named_near<'a>(
         &'a self,

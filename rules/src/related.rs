@@ -11,6 +11,11 @@ use crate::util::format_selector;
 /// How many related places a finding names at most.
 const MOST: usize = 3;
 
+/// How many candidates near a finding are weighed at most. A finding costs a bounded amount
+/// of work whatever the size of its namespace or folder, so that every rule stays linear in
+/// the number of objects; past this many, the closest among the first ones are named.
+const WEIGHED: usize = 256;
+
 fn name(object: &Object) -> &str {
     object.name().unwrap_or("<unnamed>")
 }
@@ -38,6 +43,7 @@ pub(crate) fn similar_pod_owners(
     let mut owners: Vec<(&Entry<'_>, (usize, usize))> = index
         .pod_owners_near(near)
         .filter(|e| e.pod_labels().is_some())
+        .take(WEIGHED)
         .map(|e| (e, score(e)))
         .collect();
     if owners.iter().any(|(_, (p, k))| p + k > 0) {
@@ -98,8 +104,10 @@ pub(crate) fn candidates_named_like<'o>(
     candidates: impl Iterator<Item = &'o Object>,
     wanted: &str,
 ) -> Vec<Related> {
-    let mut found: Vec<(usize, &Object)> =
-        candidates.map(|o| (distance(wanted, name(o)), o)).collect();
+    let mut found: Vec<(usize, &Object)> = candidates
+        .take(WEIGHED)
+        .map(|o| (distance(wanted, name(o)), o))
+        .collect();
     found.sort_by_key(|(d, o)| (*d, name(o).to_owned()));
     found
         .into_iter()

@@ -169,10 +169,9 @@ pub(crate) fn role_ref<'o>(cx: &Ctx<'_, 'o>) -> Option<RoleRef<'o>> {
             .find(is_rbac),
         "ClusterRole" => cx
             .index
-            .of_kind("ClusterRole")
+            .named("ClusterRole", name)
             .map(|e| e.object)
-            .filter(is_rbac)
-            .find(|o| o.name() == Some(name)),
+            .find(is_rbac),
         _ => return None,
     };
     Some(RoleRef { kind, name, object })
