@@ -160,6 +160,16 @@ impl Builder<'_> {
             )
         ) && config.value.get("apiVersion").and_then(Value::as_str)
             == Some("builtin");
+        let affix = matches!(
+            config.value.get("kind").and_then(Value::as_str),
+            Some("PrefixSuffixTransformer" | "PrefixTransformer" | "SuffixTransformer")
+        );
+        if own_specs && affix && config.value.get("fieldSpecs").is_none_or(Value::is_null) {
+            return Err(self.error(
+                Some(kust.loc(pointer)),
+                "a prefix or suffix transformer needs `fieldSpecs` (kustomize fails the build without them); `- path: metadata/name` renames the objects".to_owned(),
+            ));
+        }
         if own_specs {
             self.plugin_specs = Some(super::config::field_specs(config.value.get("fieldSpecs")));
         }
