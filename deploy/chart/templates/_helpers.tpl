@@ -13,6 +13,11 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 
 {{- define "plimsoll.labels" -}}
 {{ include "plimsoll.selectorLabels" . }}
+{{ include "plimsoll.releaseLabels" . }}
+{{- end -}}
+
+{{/* The labels every object carries besides its name and instance. */}}
+{{- define "plimsoll.releaseLabels" -}}
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
