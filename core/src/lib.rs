@@ -16,6 +16,7 @@ pub mod load;
 pub mod object;
 pub mod origin;
 pub mod source;
+pub mod text;
 pub mod yaml;
 
 pub use diagnostic::{Diagnostic, Location, ObjectRef, Related, Severity, sort_diagnostics};

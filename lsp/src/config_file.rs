@@ -199,22 +199,7 @@ fn closest<'k>(key: &str, known: &'k [String]) -> Option<&'k str> {
         .map(|(_, k)| k.as_str())
 }
 
-fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut previous = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let here = row[j + 1];
-            row[j + 1] = (previous + usize::from(ca != *cb))
-                .min(row[j] + 1)
-                .min(here + 1);
-            previous = here;
-        }
-    }
-    row[b.len()]
-}
+use plimsoll_core::text::edit_distance as distance;
 
 /// The pointer of the key on the cursor's line and of its mapping, by indentation (the
 /// file may not parse while it is typed).
