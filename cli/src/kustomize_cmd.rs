@@ -5,7 +5,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
-use plimsoll_core::Severity;
 
 #[derive(Subcommand, Debug)]
 pub enum KustomizeCommand {
@@ -28,11 +27,7 @@ pub fn run(command: KustomizeCommand) -> anyhow::Result<ExitCode> {
     let build = plimsoll_engine::kustomize::build(&args.dir);
     let mut stderr = std::io::stderr().lock();
     for d in &build.diagnostics {
-        let level = match d.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-            Severity::Info => "info",
-        };
+        let level = d.severity.as_str();
         let at = d
             .location
             .as_ref()

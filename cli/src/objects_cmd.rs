@@ -54,11 +54,7 @@ pub fn run(args: ObjectsArgs) -> anyhow::Result<ExitCode> {
             if d.severity == Severity::Error && d.rule.starts_with("yaml-") {
                 failed = true;
             }
-            let level = match d.severity {
-                Severity::Error => "error",
-                Severity::Warning => "warning",
-                Severity::Info => "info",
-            };
+            let level = d.severity.as_str();
             let at = d
                 .location
                 .as_ref()
