@@ -67,3 +67,14 @@ fn a_duplicate_names_its_first_copy_and_a_scaled_workload_its_autoscaler() {
         "{found:?}"
     );
 }
+
+#[test]
+fn a_missing_target_port_names_the_ports_the_selected_pods_declare() {
+    assert_eq!(
+        related("service-target-port-not-found", "fire.yaml"),
+        [(
+            "Deployment `web`: container `web` names its ports `http`".to_owned(),
+            26
+        )]
+    );
+}

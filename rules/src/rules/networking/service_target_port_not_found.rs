@@ -112,18 +112,50 @@ fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
     }
     let mut any_selected = false;
     let mut declared: HashSet<&str> = HashSet::new();
+    // Where the selected pods declare their ports, for the reader (a few workloads at most).
+    let mut related = Vec::new();
     for entry in cx.index.pod_owners_selected(cx.object, selector) {
         any_selected = true;
         let Some(pod) = &entry.pod else { continue };
         for field in ["containers", "initContainers"] {
             let containers = pod.spec.get(field).and_then(Value::as_array);
-            for port in containers
-                .into_iter()
-                .flatten()
-                .filter_map(|c| c.get("ports")?.as_array())
-                .flatten()
-            {
-                declared.extend(port.get("name").and_then(Value::as_str));
+            for (j, container) in containers.into_iter().flatten().enumerate() {
+                let Some(ports) = container.get("ports").and_then(Value::as_array) else {
+                    continue;
+                };
+                let names: Vec<&str> = ports
+                    .iter()
+                    .filter_map(|p| p.get("name").and_then(Value::as_str))
+                    .collect();
+                if related.len() < 3 {
+                    let container_name = container
+                        .get("name")
+                        .and_then(Value::as_str)
+                        .unwrap_or("<unnamed>");
+                    let message = if names.is_empty() {
+                        format!(
+                            "{} `{}`: container `{container_name}` names none of its ports",
+                            entry.object.kind(),
+                            entry.object.name().unwrap_or("<unnamed>")
+                        )
+                    } else {
+                        format!(
+                            "{} `{}`: container `{container_name}` names its ports `{}`",
+                            entry.object.kind(),
+                            entry.object.name().unwrap_or("<unnamed>"),
+                            names.join("`, `")
+                        )
+                    };
+                    related.push(plimsoll_core::Related {
+                        message,
+                        location: Some(
+                            entry
+                                .object
+                                .locate(&format!("{}/{field}/{j}/ports", pod.pointer), false),
+                        ),
+                    });
+                }
+                declared.extend(names);
             }
         }
     }
@@ -132,13 +164,14 @@ fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
     }
     for (i, name) in named {
         if !declared.contains(name) {
-            out.push(
-                cx.diag(
+            let mut d = cx
+                .diag(
                     &format!("/spec/ports/{i}/targetPort"),
                     format!("no container selected by this Service declares a port named `{name}`"),
                 )
-                .with_help("name one of the containers' `ports` after the target port, or use a port that exists"),
-            );
+                .with_help("name one of the containers' `ports` after the target port, or use a port that exists");
+            d.related = related.clone();
+            out.push(d);
         }
     }
 }
