@@ -569,29 +569,7 @@ impl<'a> Builder<'a> {
             return Err(self.error(Some(from), message));
         }
         let source = Source::new(name, text);
-        let tree = Arc::new(stream.tree);
-        Ok(stream
-            .documents
-            .into_iter()
-            .filter(|d| !d.value.is_null())
-            .map(|d| {
-                let object = Arc::new(Object {
-                    value: d.value,
-                    source: source.clone(),
-                    tree: tree.clone(),
-                    root: d.root,
-                    document: d.index,
-                    item: None,
-                    template: None,
-                    provenance: None,
-                });
-                PatchDoc {
-                    object,
-                    inline: inline.clone(),
-                    label: name.to_owned(),
-                }
-            })
-            .collect())
+        Ok(patch_docs(stream, &source, inline, name))
     }
 
     fn transform(&mut self, kust: &Kust, resources: &mut [Res]) -> Step<()> {
@@ -1783,28 +1761,36 @@ fn in_place(kust: &Kust, pointer: &str, text: &str, name: &str) -> Option<Vec<Pa
     if values(&stream.documents) != values(&own.documents) {
         return None;
     }
+    Some(patch_docs(stream, source, None, name))
+}
+
+/// The non-empty documents of a patch's stream, each an object of `source`.
+fn patch_docs(
+    stream: plimsoll_core::yaml::Stream,
+    source: &Arc<Source>,
+    inline: Option<OriginTree>,
+    label: &str,
+) -> Vec<PatchDoc> {
     let tree = Arc::new(stream.tree);
-    Some(
-        stream
-            .documents
-            .into_iter()
-            .filter(|d| !d.value.is_null())
-            .map(|d| PatchDoc {
-                object: Arc::new(Object {
-                    value: d.value,
-                    source: source.clone(),
-                    tree: tree.clone(),
-                    root: d.root,
-                    document: d.index,
-                    item: None,
-                    template: None,
-                    provenance: None,
-                }),
-                inline: None,
-                label: name.to_owned(),
-            })
-            .collect(),
-    )
+    stream
+        .documents
+        .into_iter()
+        .filter(|d| !d.value.is_null())
+        .map(|d| PatchDoc {
+            object: Arc::new(Object {
+                value: d.value,
+                source: source.clone(),
+                tree: tree.clone(),
+                root: d.root,
+                document: d.index,
+                item: None,
+                template: None,
+                provenance: None,
+            }),
+            inline: inline.clone(),
+            label: label.to_owned(),
+        })
+        .collect()
 }
 
 fn apply_smp(res: &mut Res, doc: &PatchDoc, openapi: Option<&[MergeKey]>) -> Result<(), String> {
@@ -2573,21 +2559,8 @@ fn parse_object(name: &str, text: String) -> Result<Object, Vec<Diagnostic>> {
 
 /// The closest known name within a small edit distance.
 fn did_you_mean<'f>(word: &str, known: &[&'f str]) -> Option<&'f str> {
-    let distance = |a: &str, b: &str| {
-        let a: Vec<char> = a.to_lowercase().chars().collect();
-        let b: Vec<char> = b.to_lowercase().chars().collect();
-        let mut row: Vec<usize> = (0..=b.len()).collect();
-        for (i, ca) in a.iter().enumerate() {
-            let mut prev = row[0];
-            row[0] = i + 1;
-            for (j, cb) in b.iter().enumerate() {
-                let cur = row[j + 1];
-                row[j + 1] = (prev + usize::from(ca != cb)).min(row[j] + 1).min(cur + 1);
-                prev = cur;
-            }
-        }
-        row[b.len()]
-    };
+    let distance =
+        |a: &str, b: &str| plimsoll_core::text::edit_distance(&a.to_lowercase(), &b.to_lowercase());
     known
         .iter()
         .map(|k| (distance(word, k), *k))
