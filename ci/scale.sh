@@ -36,6 +36,7 @@ fi
 echo "scale: $(wc -l <"$work/all") findings, the same both ways"
 
 echo "scale: the scaling benchmark on 2,000 documents"
+mkdir -p bench-data
 rm -rf bench-data/scale-2000
 cp -r "$work/set" bench-data/scale-2000
 bash bench/scale.sh "$bin" 2000
