@@ -82,6 +82,83 @@ pub struct Chart {
     pub path: PathBuf,
     pub name: String,
     pub packaged: bool,
+    /// Open buffers laid over the chart's files (the editor), none for a lint run.
+    pub overlay: Option<Arc<Overlay>>,
+}
+
+/// Texts laid over a chart's files (an editor's unsaved buffers), by path. `helm` renders a
+/// copy of the chart with them written in; the templates and values read to trace a render
+/// are read from them first. Names and locations stay those of the chart's own files.
+#[derive(Debug, Default)]
+pub struct Overlay {
+    pub texts: HashMap<PathBuf, String>,
+}
+
+impl Chart {
+    /// A file of the chart as its renders read it: the overlay's text, else the disk.
+    fn read(&self, path: &Path) -> Option<String> {
+        read_through(self.overlay.as_deref(), path)
+    }
+}
+
+fn read_through(overlay: Option<&Overlay>, path: &Path) -> Option<String> {
+    if let Some(text) = overlay.and_then(|o| o.texts.get(path)) {
+        return Some(text.clone());
+    }
+    std::fs::read_to_string(path).ok()
+}
+
+/// A copy of a chart folder with an overlay's texts written in, for `helm` to render; removed
+/// when dropped.
+struct ChartCopy {
+    /// The temporary folder that holds the copy.
+    base: PathBuf,
+    /// The copy of the chart, inside `base`, under the chart's own folder name.
+    chart: PathBuf,
+}
+
+impl ChartCopy {
+    fn new(chart: &Path, overlay: &Overlay) -> std::io::Result<ChartCopy> {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let base = std::env::temp_dir().join(format!("plimsoll-chart-{}-{n}", std::process::id()));
+        let copy = ChartCopy {
+            chart: base.join(chart.file_name().unwrap_or_else(|| "chart".as_ref())),
+            base,
+        };
+        copy_tree(chart, &copy.chart)?;
+        for (file, text) in &overlay.texts {
+            if let Ok(inside) = file.strip_prefix(chart) {
+                let target = copy.chart.join(inside);
+                if let Some(parent) = target.parent() {
+                    std::fs::create_dir_all(parent)?;
+                }
+                std::fs::write(target, text)?;
+            }
+        }
+        Ok(copy)
+    }
+}
+
+impl Drop for ChartCopy {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.base);
+    }
+}
+
+/// Copies a folder, following links to files.
+fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_tree(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), target)?;
+        }
+    }
+    Ok(())
 }
 
 /// The charts among the inputs: folders named or found by walking that hold a `Chart.yaml`
@@ -124,6 +201,7 @@ pub fn find(
                 path,
                 name,
                 packaged: false,
+                overlay: None,
             }
         })
         .collect();
@@ -140,6 +218,7 @@ pub fn find(
             path,
             name: name.trim_end_matches(".tgz").to_owned(),
             packaged: true,
+            overlay: None,
         });
     }
     Ok(charts)
@@ -192,6 +271,8 @@ pub struct Renders {
 struct RenderInfo {
     label: String,
     chart_path: PathBuf,
+    /// The texts laid over the chart's files when it was rendered.
+    overlay: Option<Arc<Overlay>>,
     chart_label: String,
     /// Objects by identity: their value and the template trace.
     objects: HashMap<ObjectRef, (Value, Arc<Traced>, Arc<TemplateFile>)>,
@@ -265,15 +346,37 @@ pub fn render_all(
         kubernetes_version,
         api_versions: &api_versions,
     };
+    // Charts with texts laid over are rendered from a copy with the texts written in.
+    let copies: Vec<Option<ChartCopy>> = charts
+        .iter()
+        .map(|chart| {
+            let overlay = chart.overlay.as_deref().filter(|o| !o.texts.is_empty())?;
+            ChartCopy::new(&chart.path, overlay).ok()
+        })
+        .collect();
     let rendered: Vec<Rendered> = jobs
         .par_iter()
         .map(|job| {
-            let args = render::command_line(&job.chart.path, &job.chart.name, &job.render, &target);
+            let index = charts
+                .iter()
+                .position(|c| std::ptr::eq(c, job.chart))
+                .unwrap_or(0);
+            let copy = copies.get(index).and_then(Option::as_ref);
+            let folder = copy.map_or(job.chart.path.as_path(), |c| c.chart.as_path());
+            let args = render::command_line(folder, &job.chart.name, &job.render, &target);
+            // Messages name the chart's own folder, not the copy.
+            let unmask = |text: String| match copy {
+                Some(c) => text.replace(
+                    &*c.chart.to_string_lossy(),
+                    &job.chart.path.to_string_lossy(),
+                ),
+                None => text,
+            };
             let outcome = match std::process::Command::new(&helm).args(&args).output() {
                 Ok(out) if out.status.success() => {
                     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
                 }
-                Ok(out) => Err(String::from_utf8_lossy(&out.stderr).into_owned()),
+                Ok(out) => Err(unmask(String::from_utf8_lossy(&out.stderr).into_owned())),
                 Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
                     Err(format!("\u{0}not found: {error}"))
                 }
@@ -281,15 +384,13 @@ pub fn render_all(
             };
             Rendered {
                 label: job.label.clone(),
-                chart: charts
-                    .iter()
-                    .position(|c| std::ptr::eq(c, job.chart))
-                    .unwrap_or(0),
+                chart: index,
                 render: job.render.clone(),
                 outcome,
             }
         })
         .collect();
+    drop(copies);
     let loaded: Vec<(Option<LoadedFile>, Vec<Diagnostic>, RenderInfo)> = rendered
         .into_par_iter()
         .map(|r| {
@@ -344,14 +445,14 @@ impl RenderInfo {
         let mut values = Vec::new();
         if !chart.packaged {
             let chart_values = chart.path.join("values.yaml");
-            if let Ok(text) = std::fs::read_to_string(&chart_values) {
+            if let Some(text) = chart.read(&chart_values) {
                 let name = crate::discover::display_name(&chart_values);
                 values.push(values_source(name, text));
             }
         }
         for file in &rendered.render.values {
             let path = render::values_path(&chart.path, file);
-            if let Ok(text) = std::fs::read_to_string(&path) {
+            if let Some(text) = chart.read(&path) {
                 let name = crate::discover::display_name(&path);
                 values.push(values_source(name, text));
             }
@@ -359,6 +460,7 @@ impl RenderInfo {
         RenderInfo {
             label: rendered.label.clone(),
             chart_path: chart.path.clone(),
+            overlay: chart.overlay.clone(),
             chart_label: chart.name.clone(),
             objects: HashMap::new(),
             duplicates: std::collections::HashSet::new(),
@@ -535,8 +637,8 @@ fn read_template(chart: &Chart, name: &str) -> TemplateFile {
     } else {
         crate::discover::display_name(&path)
     };
-    match (chart.packaged, std::fs::read_to_string(&path)) {
-        (false, Ok(text)) => TemplateFile {
+    match (chart.packaged, chart.read(&path)) {
+        (false, Some(text)) => TemplateFile {
             name: name.to_owned(),
             template: Some(Template::new(&text)),
             source: Source::new(display, text),
@@ -616,7 +718,7 @@ fn chart_file_location(chart: &Chart, key: Option<&str>) -> Option<Location> {
     let text = if chart.packaged {
         String::new()
     } else {
-        std::fs::read_to_string(&path).ok()?
+        chart.read(&path)?
     };
     let name = if chart.packaged {
         crate::discover::display_name(&chart.path)
@@ -716,7 +818,7 @@ fn failure(chart: &Chart, label: &str, stderr: &str, info: &RenderInfo) -> Vec<D
                 .with_help("fix the value, or the values.schema.json of the chart");
                 d.location = values_key_location(info, &path).or_else(|| {
                     let schema = chart.path.join("values.schema.json");
-                    let text = std::fs::read_to_string(&schema).ok()?;
+                    let text = chart.read(&schema)?;
                     let end = text.find('\n').unwrap_or(text.len());
                     Some(Location {
                         source: Source::new(crate::discover::display_name(&schema), text),
@@ -844,7 +946,7 @@ impl RenderInfo {
             return None;
         }
         let own = sub_dir.join("values.yaml");
-        let text = std::fs::read_to_string(&own).ok()?;
+        let text = read_through(self.overlay.as_deref(), &own)?;
         let name = crate::discover::display_name(&own);
         let file = ValuesFile::parse(&name, text.clone());
         match values::origin(&path, rendered, &[], &[&file])? {

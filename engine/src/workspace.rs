@@ -44,6 +44,27 @@ pub struct Workspace {
     cancel: Arc<AtomicBool>,
     /// The Kustomize builds of the roots, made with the open buffers.
     built: Option<Built>,
+    /// The Helm charts under the roots. A chart is rendered once one of its files is open,
+    /// and again after a change to one of them.
+    charts: Vec<crate::helm::Chart>,
+    /// The renders of the charts that have an open file, by chart folder.
+    rendered: BTreeMap<PathBuf, ChartRenders>,
+    /// The group/versions the CustomResourceDefinitions of each file serve (Helm's
+    /// `.Capabilities.APIVersions`, as `lint` passes them).
+    crd_api_versions: BTreeMap<PathBuf, Vec<String>>,
+}
+
+/// What the renders of one chart made, checked, and what says where each finding on them
+/// comes from (the template line, the values key).
+#[derive(Default)]
+struct ChartRenders {
+    /// Rendered again before the next findings (a file of the chart changed).
+    stale: bool,
+    renders: crate::helm::Renders,
+    /// The renders' output, as sources (their suppression comments count).
+    sources: Vec<Arc<Source>>,
+    objects: Vec<Object>,
+    diagnostics: Vec<Diagnostic>,
 }
 
 /// What the Kustomize builds of the workspace made: their objects, checked, and what says
@@ -116,6 +137,12 @@ pub fn config_from_file(file: &ConfigFile) -> Config {
     }
     config.policy.all_namespaces = file.all_namespaces.unwrap_or(false);
     config.policy.combine = file.combine.unwrap_or(false);
+    config.helm = crate::helm::HelmConfig {
+        enabled: file.helm.enabled.unwrap_or(true),
+        binary: file.helm.binary.clone(),
+        charts: file.helm.renders(),
+        ..crate::helm::HelmConfig::default()
+    };
     config
 }
 
@@ -131,6 +158,9 @@ impl Workspace {
             walked: std::collections::HashSet::new(),
             cancel: Arc::new(AtomicBool::new(false)),
             built: None,
+            charts: Vec::new(),
+            rendered: BTreeMap::new(),
+            crd_api_versions: BTreeMap::new(),
         }
     }
 
@@ -166,9 +196,14 @@ impl Workspace {
             }
         }
         self.walked = paths.iter().cloned().collect();
+        self.charts = match crate::discover::compile_globs(&self.engine.config().exclude) {
+            Ok(exclude) => crate::helm::find(&inputs, &exclude).unwrap_or_default(),
+            Err(_) => Vec::new(),
+        };
+        self.charts.retain(|c| !c.packaged);
         for path in self.buffers.keys() {
             let rego = path.extension().is_some_and(|e| e == "rego");
-            if !self.walked.contains(path) && !rego {
+            if !self.walked.contains(path) && !rego && self.chart_of(path).is_none() {
                 paths.push(path.clone());
             }
         }
@@ -184,6 +219,20 @@ impl Workspace {
         });
         self.files.clear();
         self.catalog = None;
+        self.crd_api_versions.clear();
+        // Charts with an open file are rendered again, with the workspace's CRDs.
+        self.rendered = self
+            .buffers
+            .keys()
+            .filter_map(|p| self.chart_of(p))
+            .map(|chart| {
+                let stale = ChartRenders {
+                    stale: true,
+                    ..ChartRenders::default()
+                };
+                (chart.to_path_buf(), stale)
+            })
+            .collect();
         for batch in [crds, rest] {
             let loaded: Vec<(PathBuf, LoadedFile)> = batch
                 .into_par_iter()
@@ -239,6 +288,88 @@ impl Workspace {
         });
     }
 
+    /// The folder of the chart a file belongs to (its templates, values, `Chart.yaml`).
+    fn chart_of(&self, path: &Path) -> Option<&Path> {
+        self.charts
+            .iter()
+            .find(|c| path.starts_with(&c.path))
+            .map(|c| c.path.as_path())
+    }
+
+    /// Renders the charts whose files changed, with the open buffers laid over their files,
+    /// and checks what they make.
+    fn render_charts(&mut self) {
+        let stale: Vec<PathBuf> = self
+            .rendered
+            .iter()
+            .filter(|(_, r)| r.stale)
+            .map(|(p, _)| p.clone())
+            .collect();
+        for folder in stale {
+            let Some(mut chart) = self.charts.iter().find(|c| c.path == folder).cloned() else {
+                self.rendered.remove(&folder);
+                continue;
+            };
+            let texts: HashMap<PathBuf, String> = self
+                .buffers
+                .iter()
+                .filter(|(p, _)| p.starts_with(&folder))
+                .map(|(p, t)| (p.clone(), t.clone()))
+                .collect();
+            chart.overlay = Some(Arc::new(crate::helm::Overlay { texts }));
+            let config = self.engine.config();
+            let version = config
+                .kubernetes_version
+                .as_deref()
+                .unwrap_or(plimsoll_schemas::default_version());
+            let mut api_versions: Vec<String> =
+                self.crd_api_versions.values().flatten().cloned().collect();
+            api_versions.extend(crate::helm::crd_folder_api_versions(
+                &config.crds,
+                &config.load,
+            ));
+            let rendering = crate::helm::render_all(
+                std::slice::from_ref(&chart),
+                &config.helm,
+                version,
+                &api_versions,
+                &config.load,
+            );
+            let mut run = Run {
+                catalog: self.catalog.take(),
+                ..Run::default()
+            };
+            self.engine.add_batch(&mut run, rendering.files);
+            self.catalog = run.catalog.take();
+            let mut diagnostics = rendering.diagnostics;
+            diagnostics.append(&mut run.diagnostics);
+            self.rendered.insert(
+                folder,
+                ChartRenders {
+                    stale: false,
+                    renders: rendering.renders,
+                    sources: run.sources,
+                    objects: run.objects,
+                    diagnostics,
+                },
+            );
+        }
+    }
+
+    /// A file of a chart was opened, changed or closed: the chart is rendered (again) before
+    /// the next findings while one of its files is open, and no longer once none is.
+    fn chart_changed(&mut self, path: &Path) -> bool {
+        let Some(chart) = self.chart_of(path).map(Path::to_path_buf) else {
+            return false;
+        };
+        if self.buffers.keys().any(|p| p.starts_with(&chart)) {
+            self.rendered.entry(chart).or_default().stale = true;
+        } else {
+            self.rendered.remove(&chart);
+        }
+        true
+    }
+
     /// Whether a Kustomize build reads this file (it is checked through the build).
     fn built_from(&self, path: &Path) -> bool {
         self.built.as_ref().is_some_and(|b| b.trees.owns(path))
@@ -278,6 +409,12 @@ impl Workspace {
         let mut batch = Vec::new();
         for (path, file) in loaded {
             self.files.remove(&path);
+            let served = crate::helm::crd_api_versions(file.objects.iter());
+            if served.is_empty() {
+                self.crd_api_versions.remove(&path);
+            } else {
+                self.crd_api_versions.insert(path.clone(), served);
+            }
             if file.relevant {
                 order.push((path.clone(), file.source.clone()));
                 batch.push((Some(path), file));
@@ -327,6 +464,10 @@ impl Workspace {
     pub fn set_buffer(&mut self, path: PathBuf, text: String) {
         let bytes = text.clone().into_bytes();
         self.buffers.insert(path.clone(), text);
+        // A chart's files are not manifests: the chart is rendered instead.
+        if self.chart_changed(&path) {
+            return;
+        }
         let file = self.parse(&path, bytes);
         let builds = self.feeds_builds(&path);
         self.check_files(vec![(path, file)]);
@@ -350,12 +491,21 @@ impl Workspace {
     /// workspace (under a root, not excluded); otherwise the file leaves the workspace.
     pub fn close_buffer(&mut self, path: &Path) {
         self.buffers.remove(path);
+        if self.chart_changed(path) {
+            return;
+        }
         self.refresh(path);
     }
 
     /// Reads a file from disk again (saved, created, changed or deleted by another program);
     /// an open buffer still wins.
     pub fn refresh(&mut self, path: &Path) {
+        if let Some(chart) = self.chart_of(path).map(Path::to_path_buf) {
+            if let Some(rendered) = self.rendered.get_mut(&chart) {
+                rendered.stale = true;
+            }
+            return;
+        }
         if self.feeds_builds(path) {
             self.build_trees();
         }
@@ -470,6 +620,7 @@ impl Workspace {
     /// [`Workspace::diagnostics`], or `None` when the cancellation flag was raised before the
     /// stages across objects were done.
     pub fn try_diagnostics(&mut self) -> Option<BTreeMap<PathBuf, Vec<Diagnostic>>> {
+        self.render_charts();
         let mut counts = Vec::with_capacity(self.files.len());
         let mut objects = Vec::new();
         let mut sources = Vec::with_capacity(self.files.len());
@@ -496,20 +647,34 @@ impl Workspace {
                 }
             }
         }
+        for rendered in self.rendered.values_mut() {
+            counts.push(rendered.objects.len());
+            objects.append(&mut rendered.objects);
+            diagnostics.extend(rendered.diagnostics.iter().cloned());
+            sources.extend(rendered.sources.iter().cloned());
+        }
         let out = self
             .engine
             .finish_over(diagnostics, &sources, &objects, &self.cancel);
-        // Give each file (and the builds) its objects back.
+        // Give each file (and the builds and renders) its objects back.
         let mut objects = objects.into_iter();
-        for (state, count) in self.files.values_mut().zip(counts) {
+        let mut counts = counts.into_iter();
+        for (state, count) in self.files.values_mut().zip(counts.by_ref()) {
             if count > 0 {
                 state.objects = objects.by_ref().take(count).collect();
             }
         }
         if let Some(built) = &mut self.built {
-            built.objects = objects.collect();
+            built.objects = objects.by_ref().take(built_count).collect();
+        }
+        for (rendered, count) in self.rendered.values_mut().zip(counts) {
+            rendered.objects = objects.by_ref().take(count).collect();
         }
         let mut out = out?;
+        // Findings on rendered objects get their values keys and renders, as `lint` gives them.
+        for rendered in self.rendered.values() {
+            out = rendered.renders.explain(out);
+        }
         let paths: HashMap<*const Source, &PathBuf> = self
             .files
             .iter()
@@ -763,6 +928,126 @@ mod tests {
         ws.close_buffer(&patch_path);
         ws.close_buffer(&base);
         assert!(latest(&mut ws).is_empty());
+    }
+
+    /// A chart whose Deployment takes its image tag from the values, and an engine that
+    /// renders with `PLIMSOLL_HELM` (without it, with a helm that is not there).
+    fn chart(root: &Path) -> (impl Fn() -> Config, bool) {
+        let chart = root.join("shop");
+        std::fs::create_dir_all(chart.join("templates")).unwrap();
+        std::fs::write(
+            chart.join("Chart.yaml"),
+            "apiVersion: v2\nname: shop\nversion: 0.1.0\n",
+        )
+        .unwrap();
+        std::fs::write(chart.join("values.yaml"), "image:\n  tag: \"1.27\"\n").unwrap();
+        std::fs::write(
+            chart.join("templates/deploy.yaml"),
+            deployment("web", "nginx:{{ .Values.image.tag }}"),
+        )
+        .unwrap();
+        let helm = std::env::var_os("PLIMSOLL_HELM").map(PathBuf::from);
+        let found = helm.is_some();
+        let binary = helm.unwrap_or_else(|| root.join("no-helm"));
+        let config = move || Config {
+            today: Some("2026-01-01".into()),
+            helm: crate::helm::HelmConfig {
+                binary: Some(binary.clone()),
+                ..crate::helm::HelmConfig::default()
+            },
+            ..Config::default()
+        };
+        (config, found)
+    }
+
+    type Found = Vec<(String, String, u32, String, Vec<String>)>;
+
+    fn described(list: impl IntoIterator<Item = Diagnostic>) -> Found {
+        list.into_iter()
+            .map(|d| {
+                let l = d.location.as_ref().unwrap();
+                let related = d
+                    .related
+                    .iter()
+                    .map(|r| {
+                        let at = r
+                            .location
+                            .as_ref()
+                            .map(|l| (l.file().to_owned(), l.span.start));
+                        format!("{} {at:?}", r.message)
+                    })
+                    .collect();
+                (
+                    d.rule.to_string(),
+                    l.file().to_owned(),
+                    l.span.start,
+                    d.message.clone(),
+                    related,
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_open_chart_file_renders_the_chart_with_the_open_buffers() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        let (config, helm) = chart(&root);
+        let template = root.join("shop/templates/deploy.yaml");
+        let values = root.join("shop/values.yaml");
+        let lint = || {
+            let report = crate::lint(&[crate::Input::Path(root.clone())], config()).unwrap();
+            described(report.diagnostics)
+        };
+        let mut ws = Workspace::new(Engine::new(config()).unwrap(), vec![root.clone()]);
+        ws.load().unwrap();
+        let found = |ws: &mut Workspace| described(ws.diagnostics().into_values().flatten());
+        // Not rendered before one of its files is open.
+        assert!(found(&mut ws).is_empty(), "{:?}", found(&mut ws));
+        let text = std::fs::read_to_string(&template).unwrap();
+        ws.set_buffer(template.clone(), text.clone());
+        // Open, the chart gives what lint gives.
+        assert_eq!(found(&mut ws), lint());
+        if !helm {
+            let ids: Vec<String> = found(&mut ws).into_iter().map(|f| f.0).collect();
+            assert_eq!(ids, ["helm-not-found"]);
+            return;
+        }
+        let latest = |ws: &mut Workspace| -> Found {
+            found(ws)
+                .into_iter()
+                .filter(|f| f.0 == "latest-image-tag")
+                .collect()
+        };
+        assert!(latest(&mut ws).is_empty());
+        // An unsaved edit of the template: the finding appears at its line, and goes.
+        ws.set_buffer(
+            template.clone(),
+            text.replace("{{ .Values.image.tag }}", "latest"),
+        );
+        let at = latest(&mut ws);
+        assert_eq!(at.len(), 1, "{at:?}");
+        assert_eq!(at[0].1, template.display().to_string());
+        assert_eq!(at[0].2 as usize, text.find("image:").unwrap());
+        ws.set_buffer(template.clone(), text.clone());
+        assert!(latest(&mut ws).is_empty());
+        // An unsaved values file: the finding is at the template line, with the values key.
+        ws.set_buffer(values.clone(), "image:\n  tag: latest\n".into());
+        let at = latest(&mut ws);
+        assert_eq!(at.len(), 1, "{at:?}");
+        assert_eq!(at[0].1, template.display().to_string());
+        assert!(
+            at[0].4.iter().any(|r| r.starts_with("`image.tag` set here")
+                && r.contains(&values.display().to_string())),
+            "{at:?}"
+        );
+        // Saved, lint says the same.
+        std::fs::write(&values, "image:\n  tag: latest\n").unwrap();
+        assert_eq!(found(&mut ws), lint());
+        // Closed, the chart is no longer rendered.
+        ws.close_buffer(&values);
+        ws.close_buffer(&template);
+        assert!(found(&mut ws).is_empty());
     }
 
     #[test]
