@@ -971,6 +971,10 @@ fn check_one(
 /// them instead (the annotation's value is the constraint, `Kind/name`).
 const FROM_GATEKEEPER: &str = "plimsoll.dev/gatekeeper-constraint";
 
+/// `variables.anyObject`, which Gatekeeper defines for every `K8sNativeValidation` template
+/// (the gatekeeper-library's CEL code reads the object through it).
+const ANY_OBJECT: &str = r#"has(request.operation) && request.operation == "DELETE" && object == null ? oldObject : object"#;
+
 /// The policy crate's warning that a template (or a constraint of one) has only CEL, which
 /// [`from_gatekeeper`] makes moot.
 pub fn is_cel_only_warning(warning: &str) -> bool {
@@ -1025,7 +1029,11 @@ pub fn from_gatekeeper(values: &[Json]) -> Vec<Json> {
             .cloned()
             .unwrap_or(Json::Null);
         // JSON is a CEL literal: the parameters become the expression of `variables.params`.
-        let mut variables = vec![json!({"name": "params", "expression": parameters.to_string()})];
+        let mut variables = vec![
+            json!({"name": "params", "expression": parameters.to_string()}),
+            // Gatekeeper's own variable: the object, or the old one when it is being deleted.
+            json!({"name": "anyObject", "expression": ANY_OBJECT}),
+        ];
         if let Some(Json::Array(more)) = source.get("variables") {
             variables.extend(more.iter().cloned());
         }

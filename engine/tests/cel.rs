@@ -127,6 +127,21 @@ fn gatekeeper_templates_with_only_cel_run_as_admission_policies() {
 }
 
 #[test]
+fn gatekeeper_cel_templates_read_the_object_through_variables_any_object() {
+    let folder = root().join("fixtures/cel/gatekeeper-any-object");
+    let mut config = only_schema_and_cel(config());
+    config.policies = vec![folder.join("policies")];
+    let text = render(&[folder.join("manifests")], config);
+    insta::assert_snapshot!("gatekeeper-any-object", text);
+    assert_eq!(text.matches("admission-policy:").count(), 1, "{text}");
+    assert!(
+        text.contains("pod on-the-node-network shares the node network"),
+        "{text}"
+    );
+    assert!(!text.contains("admission-policy-error"), "{text}");
+}
+
+#[test]
 fn admission_policy_tests_in_the_kyverno_layout() {
     let outcomes =
         plimsoll_engine::vap_test::run_tests(&[root().join("fixtures/cel/policy-test")]).unwrap();

@@ -39,6 +39,10 @@ replace_n := strings.replace_n(input[0], input[1])
 regex_replace := regex.replace(input[0], input[1], input[2])
 
 concat_strings := concat(input[0], input[1])
+
+regex_match := regex.match(input[0], input[1])
+
+cidr_contains := net.cidr_contains(input[0], input[1])
 "#;
 
 thread_local! {
@@ -46,7 +50,7 @@ thread_local! {
 }
 
 /// Runs the builtin behind `rule` of [`DELEGATES`] on `args`.
-fn delegate(rule: &str, args: Vec<Value>) -> anyhow::Result<Value> {
+pub(crate) fn delegate(rule: &str, args: Vec<Value>) -> anyhow::Result<Value> {
     PLAIN.with(|cell| {
         let mut slot = cell.borrow_mut();
         if slot.is_none() {

@@ -66,6 +66,7 @@
 mod annotations;
 mod caps;
 mod compat;
+mod deprecated;
 mod gatekeeper;
 mod rego;
 mod results;

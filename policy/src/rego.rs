@@ -24,6 +24,7 @@ pub(crate) fn new_engine() -> Engine {
     // Extensions are looked up before builtins, so these replace regorus's own.
     let _ = engine.add_extension("sprintf".to_owned(), 2, Box::new(crate::compat::sprintf));
     crate::caps::add(&mut engine);
+    crate::deprecated::add(&mut engine);
     let _ = engine.add_extension(
         "numbers.range".to_owned(),
         2,
@@ -447,6 +448,7 @@ pub(crate) fn missing_functions(
             }
             // `print` is handled by the interpreter itself, outside the builtin table.
             let known = builtins.contains_key(name.as_str())
+                || crate::deprecated::provides(name)
                 || name == "print"
                 || first == "data"
                 || first == "input"

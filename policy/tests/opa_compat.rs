@@ -80,3 +80,38 @@ fn a_comprehension_may_redeclare_an_outer_variable() {
         vec!["main.deny: a is there 2 times"]
     );
 }
+
+#[test]
+fn the_deprecated_builtins_opa_keeps_for_rego_v0_run() {
+    // `re_match` as the gatekeeper-library's uniqueingresshost calls it, and the others
+    // OPA still accepts in v0 policies.
+    let policy = r#"package main
+
+deny[msg] {
+  re_match("^apps/.+$", input.apiVersion)
+  any([false, input.spec.replicas > 2])
+  all([true, input.kind == "Deployment"])
+  not all([true, false])
+  not any([])
+  set_diff({1, 2, 3}, {2}) == {1, 3}
+  cast_set([1, 1, 2]) == {1, 2}
+  count(cast_array({"a", "b"})) == 2
+  net.cidr_overlap("10.0.0.0/8", "10.1.2.3")
+  not re_match("^v1$", input.apiVersion)
+  msg := "all deprecated builtins answered as OPA does"
+}
+"#;
+    assert_eq!(
+        messages(&[("deprecated.rego", policy)], deployment()),
+        vec!["main.deny: all deprecated builtins answered as OPA does"]
+    );
+}
+
+#[test]
+fn a_policy_function_named_like_a_deprecated_builtin_is_the_policy_s() {
+    let policy = "package main\n\nall(xs) := \"mine\"\n\ndeny[msg] {\n  msg := all([false])\n}\n";
+    assert_eq!(
+        messages(&[("shadow.rego", policy)], deployment()),
+        vec!["main.deny: mine"]
+    );
+}
