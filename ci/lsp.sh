@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Real LSP clients against `plimsoll lsp`: pytest-lsp (installed into a venv made here) and
 # Neovim's built-in client (Debian's neovim, 0.7) when `nvim` is on PATH.
-# Usage: ci/lsp.sh path/to/plimsoll   (PLIMSOLL_NVIM=path overrides nvim; about a minute)
+# Usage: ci/lsp.sh path/to/plimsoll   (PLIMSOLL_NVIM=path overrides nvim; PLIMSOLL_HELM=path
+# (else helm on PATH) and PLIMSOLL_CORPUS (default ../shared/corpus) for the chart step; about
+# a minute)
 # Needs python3 with venv and network access for pip (pytest-lsp, pytest-asyncio).
 set -euo pipefail
 binary=$(realpath "${1:?usage: ci/lsp.sh BINARY}")
@@ -66,6 +68,20 @@ mkdir -p "$root/kbase" "$root/koverlay"
 sed 's/nginx:latest/nginx:1.27/; s/name: web$/name: api/; s/app: web/app: api/g' "$root/deploy.yaml" > "$root/kbase/deploy.yaml"
 echo 'resources: [deploy.yaml]' > "$root/kbase/kustomization.yaml"
 printf 'resources: [../kbase]\nnamePrefix: prod-\n' > "$root/koverlay/kustomization.yaml"
+
+# A chart of the corpus, rendered when one of its templates opens (needs helm).
+helm=${PLIMSOLL_HELM:-$(command -v helm || true)}
+corpus=${PLIMSOLL_CORPUS:-$here/../../shared/corpus}
+chart="$(realpath "$corpus")/helm-charts/prometheus-pushgateway"
+if [[ -n "$helm" && -d "$chart" ]]; then
+  helm=$(realpath "$helm")
+  export PATH="$(dirname "$helm"):$PATH"
+  "$binary" lint "$chart" --helm "$helm" --format json > "$work/chart-lint.json" || true
+  export PLIMSOLL_LSP_CHART="$chart" PLIMSOLL_LSP_CHART_LINT="$work/chart-lint.json"
+  echo "== a chart of the corpus: $chart, rendered with $helm"
+else
+  echo "== a chart of the corpus: skipped (no helm: set PLIMSOLL_HELM, or no corpus: set PLIMSOLL_CORPUS)"
+fi
 
 echo "== pytest-lsp: initialize, open, change, diagnostics, hover, completion, definition, codeAction, apply;"
 echo "   workspace/diagnostic with result ids, .plimsoll.yaml and Rego problems as typed, selector navigation,"

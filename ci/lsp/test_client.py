@@ -313,3 +313,63 @@ async def test_workspace_diagnostics_and_cancellation(pulling: LanguageClient):
         outcome = f"{type(error).__name__}: {error}"
     print("cancel:", outcome)
     assert "-32800" in outcome or "cancel" in outcome.lower(), outcome
+
+
+CHART = os.environ.get("PLIMSOLL_LSP_CHART")
+CHART_LINT = os.environ.get("PLIMSOLL_LSP_CHART_LINT")
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=[BINARY, "lsp"]))
+async def charted(lsp_client: LanguageClient):
+    params = types.InitializeParams(
+        capabilities=types.ClientCapabilities(),
+        root_uri=pathlib.Path(CHART or ROOT).as_uri(),
+    )
+    await lsp_client.initialize_session(params)
+    yield
+    await lsp_client.shutdown_session()
+
+
+@pytest.mark.skipif(not CHART, reason="PLIMSOLL_LSP_CHART names no chart (helm not found)")
+@pytest.mark.asyncio
+async def test_a_chart_of_the_corpus_rendered_when_its_template_opens(charted: LanguageClient):
+    client = charted
+    chart = pathlib.Path(CHART)
+    template = chart / "templates" / "deployment.yaml"
+    uri = template.as_uri()
+    # `plimsoll lint CHART --format json`: what the editor must show in the template.
+    import json
+
+    report = json.loads(pathlib.Path(CHART_LINT).read_text())
+    expected = sorted(
+        (d["rule"], d["start"]["line"] - 1, d["message"])
+        for d in report["diagnostics"]
+        if d.get("file") == str(template)
+    )
+    assert expected, "lint finds nothing in the template"
+    opened(client, template, template.read_text())
+    found = await diagnostics_when(client, uri, lambda d: len(d) > 0)
+    got = sorted((d.code, d.range.start.line, d.message.split("\nhelp: ")[0]) for d in found)
+    print("chart template:", [(c, l + 1) for c, l, _ in got])
+    assert got == expected
+
+    # An unsaved values file gives the container resources: the finding goes from the
+    # template; undone, it comes back.
+    values = chart / "values.yaml"
+    text = values.read_text()
+    assert "\nresources: {}\n" in text
+    with_resources = text.replace(
+        "\nresources: {}\n",
+        "\nresources: {requests: {cpu: 10m, memory: 32Mi}, limits: {memory: 64Mi}}\n",
+    )
+    opened(client, values, with_resources)
+    found = await diagnostics_when(
+        client, uri, lambda d: not any(x.code == "missing-resources" for x in d)
+    )
+    print("with resources in the values buffer:", sorted({d.code for d in found}))
+    assert not any(x.code == "missing-resources" for x in found)
+    changed(client, values, text, 2)
+    found = await diagnostics_when(
+        client, uri, lambda d: any(x.code == "missing-resources" for x in d)
+    )
+    assert any(x.code == "missing-resources" for x in found)

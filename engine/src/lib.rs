@@ -800,6 +800,20 @@ impl Engine {
         policies: &plimsoll_policy::PolicySet,
         objects: &[Object],
     ) -> Vec<Diagnostic> {
+        let never = std::sync::atomic::AtomicBool::new(false);
+        self.evaluate_policies_until(policies, objects, &never)
+            .unwrap_or_default()
+    }
+
+    /// [`Engine::evaluate_policies`], given up (`None`) once `cancel` is raised: each object
+    /// looks at the flag before it is evaluated (an editor's cancelled request).
+    fn evaluate_policies_until(
+        &self,
+        policies: &plimsoll_policy::PolicySet,
+        objects: &[Object],
+        cancel: &std::sync::atomic::AtomicBool,
+    ) -> Option<Vec<Diagnostic>> {
+        let cancelled = || cancel.load(std::sync::atomic::Ordering::Relaxed);
         let mut set = policies.clone();
         let values = objects
             .iter()
@@ -818,6 +832,9 @@ impl Engine {
             .map_init(
                 || set.evaluator(),
                 |evaluator, object| {
+                    if cancelled() {
+                        return Vec::new();
+                    }
                     evaluator
                         .evaluate(&object.value)
                         .into_iter()
@@ -827,6 +844,9 @@ impl Engine {
             )
             .flatten()
             .collect();
+        if cancelled() {
+            return None;
+        }
         out.extend(per_object);
         if self.config.policy.combine && !objects.is_empty() {
             let inputs: Vec<plimsoll_policy::CombinedInput<'_>> = objects
@@ -842,7 +862,7 @@ impl Engine {
                 out.push(policies::diagnostic(object, finding));
             }
         }
-        out
+        Some(out)
     }
 
     /// Severity and on/off settings for the findings of the loader, schema and policy stages.

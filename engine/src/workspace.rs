@@ -476,8 +476,9 @@ impl Workspace {
         }
     }
 
-    /// Opens or changes the buffer of a policy file (a Rego module): kept for
-    /// [`Workspace::reload_policies`], not read as a manifest.
+    /// Opens or changes the buffer of a policy file (a Rego module, a Gatekeeper template, a
+    /// data file): kept for [`Workspace::reload_policies`], not read as a manifest (a YAML
+    /// file that holds objects is set with [`Workspace::set_buffer`] as well).
     pub fn set_policy_buffer(&mut self, path: PathBuf, text: String) {
         self.buffers.insert(path, text);
     }
@@ -734,7 +735,8 @@ pub fn engine_keeping_going(
 impl Engine {
     /// The stages across objects, settings, suppressions and order, over objects kept by a
     /// [`Workspace`] (a batch run does the same in `finish`).
-    /// `None` when `cancel` was raised between two stages.
+    /// `None` when `cancel` was raised: the cross-object rules and the policies look at it
+    /// for each object, the other stages between them.
     fn finish_over(
         &self,
         mut diagnostics: Vec<Diagnostic>,
@@ -748,15 +750,38 @@ impl Engine {
         }
         go_on()?;
         if let Some(rules) = &self.cross_rules {
-            diagnostics.extend(rules.check(objects));
+            diagnostics.extend(rules.check_until(objects, cancel)?);
         }
         go_on()?;
-        if let Some(policies) = &self.policies {
-            diagnostics.extend(self.evaluate_policies(policies, objects));
+        let mut raw_ids: std::collections::HashSet<String> = std::collections::HashSet::new();
+        if let Some(policies) = self.policies.as_ref().filter(|p| !p.is_empty()) {
+            let mut found = self.evaluate_policies_until(policies, objects, cancel)?;
+            if self.config.raw_policy_messages {
+                raw_ids.extend(found.iter().map(|d| d.rule.to_string()));
+            } else {
+                let secrets = plimsoll_core::source::run_secrets(sources);
+                plimsoll_core::source::scrub_diagnostics(&mut found, &secrets, |_| true);
+            }
+            diagnostics.extend(found);
         }
+        go_on()?;
+        diagnostics.extend(crate::vap::evaluate(
+            objects,
+            &self.policy_context,
+            &self.config.admission_user,
+            self.config.kubernetes_version.as_deref(),
+        ));
         go_on()?;
         self.apply_overrides(&mut diagnostics);
         let mut diagnostics = self.suppress(diagnostics, sources, objects);
+        self.apply_overrides(&mut diagnostics);
+        plimsoll_core::source::scrub_diagnostics(
+            diagnostics
+                .iter_mut()
+                .filter(|d| !raw_ids.contains(d.rule.as_ref())),
+            &[],
+            |_| false,
+        );
         plimsoll_core::sort_diagnostics(&mut diagnostics);
         Some(diagnostics)
     }
@@ -867,6 +892,46 @@ mod tests {
         let ids: Vec<String> = workspace_ids(&mut ws).into_iter().map(|x| x.0).collect();
         assert!(ids.contains(&"latest-image-tag".to_owned()), "{ids:?}");
         assert_eq!(ws.try_diagnostics().map(|d| d.len()), Some(1));
+    }
+
+    #[test]
+    fn the_cross_object_rules_and_the_policies_look_at_the_flag_for_each_object() {
+        let dir = tempfile::tempdir().unwrap();
+        let policy = dir.path().join("policy");
+        std::fs::create_dir(&policy).unwrap();
+        std::fs::write(
+            policy.join("deny.rego"),
+            "package main\n\nimport rego.v1\n\ndeny contains msg if {\n  input.kind == \"Deployment\"\n  msg := \"no\"\n}\n",
+        )
+        .unwrap();
+        let engine = Engine::new(Config {
+            policies: vec![policy],
+            ..Config::default()
+        })
+        .unwrap();
+        let objects: Vec<Object> = (0..4)
+            .flat_map(|i| {
+                let text = deployment(&format!("d{i}"), "nginx:1.27");
+                plimsoll_core::load_text("d.yaml", text, Discovery::Walked, &Default::default())
+                    .objects
+            })
+            .collect();
+        let (rules, policies) = (
+            engine.cross_rules.as_ref().unwrap(),
+            engine.policies.as_ref().unwrap(),
+        );
+        let lowered = AtomicBool::new(false);
+        assert!(rules.check_until(&objects, &lowered).is_some());
+        let found = engine.evaluate_policies_until(policies, &objects, &lowered);
+        assert_eq!(found.map(|d| d.len()), Some(4));
+        // Raised, each stage gives up (the loop over objects skips what is left).
+        let raised = AtomicBool::new(true);
+        assert!(rules.check_until(&objects, &raised).is_none());
+        assert!(
+            engine
+                .evaluate_policies_until(policies, &objects, &raised)
+                .is_none()
+        );
     }
 
     #[test]

@@ -604,6 +604,7 @@ impl Server<'_> {
             "**/*.yml",
             "**/*.json",
             "**/*.rego",
+            "**/*.tpl",
             "**/.plimsoll.yaml",
         ]
         .into_iter()
@@ -742,8 +743,12 @@ impl Server<'_> {
         is_config(path) || config_path(&self.roots, &self.options).as_deref() == Some(path)
     }
 
+    /// A file of the policy folders: a Rego module, or YAML or JSON (Gatekeeper templates and
+    /// constraints, data), compiled again as it is typed.
     fn is_policy(&self, path: &Path) -> bool {
-        path.extension().is_some_and(|e| e == "rego")
+        path.extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| matches!(e, "rego" | "yaml" | "yml" | "json"))
             && self
                 .workspace
                 .engine()
@@ -796,6 +801,10 @@ impl Server<'_> {
         if self.is_config(&path) {
             self.check_config_text(&path, &text);
         } else if self.is_policy(&path) {
+            // A template or constraint is an object too, checked as `lint` checks it.
+            if !is_rego(&path) {
+                self.workspace.set_buffer(path.clone(), text.clone());
+            }
             self.workspace.set_policy_buffer(path, text);
             self.recompile_policies();
         } else {
@@ -837,6 +846,9 @@ impl Server<'_> {
                     if self.is_config(&path) {
                         self.reload();
                     } else if self.is_policy(&path) {
+                        if !is_rego(&path) {
+                            self.workspace.refresh(&path);
+                        }
                         self.recompile_policies();
                     } else {
                         self.workspace.refresh(&path);
@@ -853,6 +865,9 @@ impl Server<'_> {
                         self.reload();
                     } else if self.is_policy(&path) {
                         self.workspace.close_policy_buffer(&path);
+                        if !is_rego(&path) {
+                            self.workspace.close_buffer(&path);
+                        }
                         self.recompile_policies();
                     } else {
                         self.workspace.close_buffer(&path);
@@ -871,6 +886,9 @@ impl Server<'_> {
                                 reload = true;
                             } else if self.is_policy(&path) {
                                 policies = true;
+                                if !is_rego(&path) {
+                                    self.workspace.refresh(&path);
+                                }
                             } else {
                                 self.workspace.refresh(&path);
                             }
@@ -922,6 +940,9 @@ impl Server<'_> {
         let mut policies = false;
         for (path, text) in open {
             if self.is_policy(&path) {
+                if !is_rego(&path) {
+                    self.workspace.set_buffer(path.clone(), text.clone());
+                }
                 self.workspace.set_policy_buffer(path, text);
                 policies = true;
             } else {
@@ -1132,6 +1153,10 @@ fn json<T: serde::Serialize>(value: &T) -> Value {
 
 fn path(uri: &lsp::Url) -> Result<PathBuf, String> {
     convert::path_of(uri).ok_or_else(|| format!("not a file: {uri}"))
+}
+
+fn is_rego(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "rego")
 }
 
 fn is_config(path: &Path) -> bool {

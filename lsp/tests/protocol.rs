@@ -918,3 +918,157 @@ fn an_unsaved_kustomize_base_shows_the_findings_of_the_build() {
     );
     client.stop();
 }
+
+#[test]
+fn an_open_chart_file_renders_the_chart_and_its_findings_follow_the_buffer() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    let chart = root.join("shop");
+    std::fs::create_dir_all(chart.join("templates")).unwrap();
+    std::fs::write(
+        chart.join("Chart.yaml"),
+        "apiVersion: v2\nname: shop\nversion: 0.1.0\n",
+    )
+    .unwrap();
+    std::fs::write(chart.join("values.yaml"), "image:\n  tag: \"1.27\"\n").unwrap();
+    let text = DEPLOYMENT
+        .replace("nginx:latest", "nginx:{{ .Values.image.tag }}")
+        .replace("          imagePullPolcy: Always\n", "");
+    let template = chart.join("templates/deploy.yaml");
+    std::fs::write(&template, &text).unwrap();
+    // With `PLIMSOLL_HELM`, charts are rendered; without it, the helm named is not there.
+    let helm = std::env::var_os("PLIMSOLL_HELM").map(std::path::PathBuf::from);
+    let binary = helm.clone().unwrap_or_else(|| root.join("no-helm"));
+    std::fs::write(
+        root.join(".plimsoll.yaml"),
+        format!("helm:\n  binary: {}\n", binary.display()),
+    )
+    .unwrap();
+    // What `plimsoll lint` gives in a file, as LSP diagnostics.
+    let lint = |path: &Path| -> Value {
+        let file = plimsoll_engine::config::read(&root.join(".plimsoll.yaml")).unwrap();
+        let config = plimsoll_engine::workspace::config_from_file(&file);
+        let report =
+            plimsoll_engine::lint(&[plimsoll_engine::Input::Path(root.clone())], config).unwrap();
+        let list: Vec<_> = report
+            .diagnostics
+            .iter()
+            .filter(|d| {
+                d.location
+                    .as_ref()
+                    .is_some_and(|l| Path::new(l.file()) == path)
+            })
+            .filter_map(plimsoll_lsp::convert::diagnostic)
+            .collect();
+        serde_json::to_value(list).unwrap()
+    };
+    let mut client = Client::start(&root, json!({}));
+    let uri = url(&template);
+    let chart_uri = url(&chart.join("Chart.yaml"));
+    // Not rendered at start-up.
+    assert!(client.pushed(&uri).is_empty());
+    assert!(client.pushed(&chart_uri).is_empty());
+    open(&client, &uri, &text);
+    let list = client.pushed(&uri);
+    assert_eq!(Value::Array(list), lint(&template));
+    if helm.is_none() {
+        let list = client.pushed(&chart_uri);
+        assert_eq!(codes(&list), ["helm-not-found"]);
+        assert_eq!(Value::Array(list), lint(&chart.join("Chart.yaml")));
+        client.stop();
+        return;
+    }
+    let latest = |list: &[Value]| {
+        list.iter()
+            .filter(|d| d["code"] == "latest-image-tag")
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    assert!(latest(&client.pushed(&uri)).is_empty());
+    // An unsaved edit makes the finding appear at the template's line…
+    client.notify(
+        "textDocument/didChange",
+        json!({
+            "textDocument": {"uri": uri, "version": 2},
+            "contentChanges": [{"text": text.replace("{{ .Values.image.tag }}", "latest")}]
+        }),
+    );
+    let found = latest(&client.pushed(&uri));
+    assert_eq!(found.len(), 1, "{found:?}");
+    let line = text.lines().position(|l| l.contains("image:")).unwrap();
+    assert_eq!(found[0]["range"]["start"]["line"], line);
+    // … the same as lint's once saved …
+    std::fs::write(&template, text.replace("{{ .Values.image.tag }}", "latest")).unwrap();
+    assert_eq!(Value::Array(client.pushed(&uri)), lint(&template));
+    std::fs::write(&template, &text).unwrap();
+    // … and go when the edit is undone.
+    client.notify(
+        "textDocument/didChange",
+        json!({
+            "textDocument": {"uri": uri, "version": 3},
+            "contentChanges": [{"text": text}]
+        }),
+    );
+    assert!(latest(&client.pushed(&uri)).is_empty());
+    // An unsaved values file: the finding is at the template's line, with the values key.
+    let values_uri = url(&chart.join("values.yaml"));
+    open(&client, &values_uri, "image:\n  tag: latest\n");
+    let found = latest(&client.pushed(&uri));
+    assert_eq!(found.len(), 1, "{found:?}");
+    let related = &found[0]["relatedInformation"][0];
+    assert_eq!(related["location"]["uri"], values_uri);
+    assert_eq!(related["message"], "`image.tag` set here");
+    client.stop();
+}
+
+#[test]
+fn a_gatekeeper_template_is_compiled_again_as_it_is_typed() {
+    let (_dir, root) = workspace();
+    std::fs::create_dir(root.join("policy")).unwrap();
+    let template = root.join("policy/required-labels.yaml");
+    let good = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../fixtures/policies/gatekeeper/required-labels.yaml"),
+    )
+    .unwrap();
+    std::fs::write(&template, &good).unwrap();
+    std::fs::write(root.join(".plimsoll.yaml"), "policies: [policy]\n").unwrap();
+    let mut client = Client::start(&root, json!({}));
+    let deploy = url(&root.join("deploy.yaml"));
+    let labels = |list: &[Value]| -> Vec<String> {
+        list.iter()
+            .map(|d| d["message"].as_str().unwrap().to_owned())
+            .filter(|m| m.contains("must have the labels"))
+            .collect()
+    };
+    assert_eq!(labels(&client.pushed(&deploy)).len(), 1);
+    // Broken Rego in the template, unsaved: the error at the line of the broken Rego.
+    let uri = url(&template);
+    let broken = good.replace("count(missing) > 0", "count(missing) > undefined_fn(0)");
+    open(&client, &uri, &broken);
+    let list = client.pushed(&uri);
+    let problem = list
+        .iter()
+        .find(|d| d["code"] == "policy-error")
+        .unwrap_or_else(|| panic!("{list:?}"));
+    let line = broken
+        .lines()
+        .position(|l| l.contains("undefined_fn"))
+        .unwrap();
+    assert_eq!(problem["range"]["start"]["line"], line, "{problem}");
+    // The manifests keep the policies that compiled last.
+    assert_eq!(labels(&client.pushed(&deploy)).len(), 1);
+    // Fixed and changed, unsaved: the error goes and the new message is used.
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": good.replace("must have the labels", "must have the labels, see the wiki:")}]}),
+    );
+    assert!(
+        !codes(&client.pushed(&uri)).contains(&"policy-error".to_owned()),
+        "{:?}",
+        client.pushed(&uri)
+    );
+    let now = labels(&client.pushed(&deploy));
+    assert!(now.iter().any(|m| m.contains("see the wiki")), "{now:?}");
+    client.stop();
+}

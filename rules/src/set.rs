@@ -195,18 +195,41 @@ impl RuleSet {
     /// are checked in parallel (rayon); the result is sorted into the deterministic output
     /// order, whatever the thread count.
     pub fn check(&self, objects: &[Object]) -> Vec<Diagnostic> {
+        let never = std::sync::atomic::AtomicBool::new(false);
+        self.check_until(objects, &never).unwrap_or_default()
+    }
+
+    /// [`RuleSet::check`], given up (`None`) once `cancel` is raised: each object looks at
+    /// the flag before its rules run (an editor's cancelled request).
+    pub fn check_until(
+        &self,
+        objects: &[Object],
+        cancel: &std::sync::atomic::AtomicBool,
+    ) -> Option<Vec<Diagnostic>> {
+        let cancelled = || cancel.load(std::sync::atomic::Ordering::Relaxed);
         if self.active.is_empty() {
-            return Vec::new();
+            return Some(Vec::new());
         }
         let index = Index::new(objects, &self.pods);
+        if cancelled() {
+            return None;
+        }
         let mut out: Vec<Diagnostic> = index
             .entries
             .par_iter()
             .enumerate()
-            .flat_map_iter(|(position, entry)| self.check_entry(&index, position, entry))
+            .flat_map_iter(|(position, entry)| {
+                if cancelled() {
+                    return Vec::new();
+                }
+                self.check_entry(&index, position, entry)
+            })
             .collect();
+        if cancelled() {
+            return None;
+        }
         sort_diagnostics(&mut out);
-        out
+        Some(out)
     }
 
     fn check_entry(
