@@ -65,8 +65,8 @@ pub const CHECKS: &[ApiServerCheck] = &[
     },
     ApiServerCheck {
         id: INVALID_VALUE,
-        fields: "topologySpreadConstraints[].maxSkew/minDomains, spec.replicas, HPA spec.minReplicas/maxReplicas",
-        doc: "A number outside the range the API server allows: a topology spread constraint's `maxSkew` and `minDomains` must be at least 1; a workload's `replicas` must not be negative; a HorizontalPodAutoscaler's `minReplicas` must be at least 1 and `maxReplicas` at least `minReplicas`. Kubernetes: validateTopologySpreadConstraints, ValidateNonnegativeField, validateHorizontalPodAutoscalerSpec.",
+        fields: "topologySpreadConstraints[].maxSkew/minDomains, spec.replicas, HPA spec.minReplicas/maxReplicas, PDB spec.minAvailable/maxUnavailable",
+        doc: "A number outside the range the API server allows: a topology spread constraint's `maxSkew` and `minDomains` must be at least 1; a workload's `replicas` must not be negative; a HorizontalPodAutoscaler's `minReplicas` must be at least 1 and `maxReplicas` at least `minReplicas`; a PodDisruptionBudget sets at most one of `minAvailable` and `maxUnavailable`, each a non-negative integer or a percentage of at most `100%`. Kubernetes: validateTopologySpreadConstraints, ValidateNonnegativeField, validateHorizontalPodAutoscalerSpec, ValidatePodDisruptionBudgetSpec.",
     },
 ];
 
@@ -146,6 +146,7 @@ pub(crate) fn validate(
     match (group, kind) {
         ("", "Service") => check_service(&mut out),
         ("autoscaling", "HorizontalPodAutoscaler") => check_hpa(&mut out),
+        ("policy", "PodDisruptionBudget") => check_pdb(&mut out),
         _ => {}
     }
     if let Some(replicas) = object.pointer("/spec/replicas").and_then(Value::as_i64)
@@ -535,6 +536,51 @@ fn check_hpa(out: &mut Out<'_>) {
             ),
             None,
         );
+    }
+}
+
+fn check_pdb(out: &mut Out<'_>) {
+    let object = out.object;
+    let set = |f: &str| {
+        object
+            .pointer(&format!("/spec/{f}"))
+            .filter(|v| !v.is_null())
+    };
+    if set("minAvailable").is_some() && set("maxUnavailable").is_some() {
+        out.push(
+            INVALID_VALUE,
+            "/spec/maxUnavailable".into(),
+            "`minAvailable` and `maxUnavailable` cannot both be set".into(),
+            Some("keep one of them: a budget is either a floor of available pods or a ceiling of unavailable ones"),
+        );
+    }
+    for key in ["minAvailable", "maxUnavailable"] {
+        let Some(value) = set(key) else { continue };
+        let pointer = format!("/spec/{key}");
+        let problem = match value {
+            Value::Number(n) => n
+                .as_i64()
+                .filter(|n| *n < 0)
+                .map(|n| format!("must not be negative, got {n}")),
+            Value::String(text) => match text.strip_suffix('%') {
+                Some(digits)
+                    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) =>
+                {
+                    digits
+                        .parse::<u64>()
+                        .map_or(true, |p| p > 100)
+                        .then(|| format!("must not be greater than 100%, got `{text}`"))
+                }
+                _ => Some(format!(
+                    "must be an integer or a percentage such as `50%`, got `{text}`"
+                )),
+            },
+            _ => None,
+        };
+        if let Some(problem) = problem {
+            let field = out.field(&pointer);
+            out.push(INVALID_VALUE, pointer, format!("`{field}` {problem}"), None);
+        }
     }
 }
 

@@ -163,6 +163,39 @@ fn service_ports_and_hpa_ranges() {
 }
 
 #[test]
+fn disruption_budgets_as_the_api_server_validates_them() {
+    let pdb = |spec: Value| {
+        json!({"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {"name": "b"},
+            "spec": spec})
+    };
+    let selector = json!({"matchLabels": {"app": "a"}});
+    for good in [json!(0), json!(3), json!("0%"), json!("100%")] {
+        let object = pdb(json!({"minAvailable": good, "selector": selector}));
+        assert_eq!(rules(&object), vec![], "{object}");
+    }
+    assert_eq!(
+        rules(&pdb(json!({"minAvailable": "150%", "selector": selector}))),
+        vec![("schema-invalid-value", "/spec/minAvailable".into())]
+    );
+    assert_eq!(
+        rules(&pdb(
+            json!({"maxUnavailable": "half", "selector": selector})
+        )),
+        vec![("schema-invalid-value", "/spec/maxUnavailable".into())]
+    );
+    assert_eq!(
+        rules(&pdb(json!({"maxUnavailable": -1, "selector": selector}))),
+        vec![("schema-invalid-value", "/spec/maxUnavailable".into())]
+    );
+    assert_eq!(
+        rules(&pdb(
+            json!({"minAvailable": 1, "maxUnavailable": 1, "selector": selector})
+        )),
+        vec![("schema-invalid-value", "/spec/maxUnavailable".into())]
+    );
+}
+
+#[test]
 fn every_check_is_documented() {
     for check in apiserver::CHECKS {
         assert!(check.id.starts_with("schema-"), "{}", check.id);

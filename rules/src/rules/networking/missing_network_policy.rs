@@ -48,7 +48,12 @@ declare_rule! {
     /// ```
     ///
     /// ## Options
-    /// None.
+    /// - `policyTypes` (list of `Ingress`, `Egress`; default none): the pods must also be
+    ///   isolated in each of these directions by a policy that selects them (a policy isolates
+    ///   the directions its `policyTypes` lists; without `policyTypes`, ingress, and egress
+    ///   when it has `egress` rules). `[Ingress, Egress]` asks what Polaris's
+    ///   `missingNetworkPolicy` asks, except that a policy with no rules for a direction
+    ///   (deny all) counts as isolating it.
     ///
     /// ## References
     /// - [Network policies](https://kubernetes.io/docs/concepts/services-networking/network-policies/)
@@ -59,19 +64,83 @@ declare_rule! {
     enabled: false,
 }
 
-no_options!(check);
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct Options {
+    #[serde(default)]
+    policy_types: Vec<String>,
+}
 
-fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
+const DIRECTIONS: &[&str] = &["Ingress", "Egress"];
+
+pub(crate) fn build(options: Options) -> Result<Box<dyn Check>, String> {
+    let mut required: Vec<&'static str> = Vec::new();
+    for wanted in &options.policy_types {
+        let Some(direction) = DIRECTIONS.iter().find(|d| d.eq_ignore_ascii_case(wanted)) else {
+            return Err(format!(
+                "`policyTypes` lists `{wanted}`; the policy types are `Ingress` and `Egress`"
+            ));
+        };
+        if !required.contains(direction) {
+            required.push(direction);
+        }
+    }
+    Ok(Box::new(
+        move |cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>| check(cx, &required, out),
+    ))
+}
+
+/// Whether a NetworkPolicy isolates the pods it selects in `direction`, as the API server
+/// defaults `policyTypes`: ingress always, egress when the policy has `egress` rules.
+fn isolates(policy: &Value, direction: &str) -> bool {
+    match policy
+        .pointer("/spec/policyTypes")
+        .and_then(Value::as_array)
+    {
+        Some(types) => types.iter().any(|t| t.as_str() == Some(direction)),
+        None => direction == "Ingress" || policy.pointer("/spec/egress").is_some(),
+    }
+}
+
+fn check(cx: &Ctx<'_, '_>, required: &[&str], out: &mut Vec<Diagnostic>) {
     let Some(pod) = cx.pod else { return };
-    let covered = cx
+    let mut policies = cx
         .index
         .selected_by("NetworkPolicy", cx.object, pod.labels())
-        .next()
-        .is_some();
-    if !covered {
+        .peekable();
+    if policies.peek().is_none() {
         out.push(
             cx.diag("/metadata/name", format!("no NetworkPolicy selects the pods of this {}", cx.object.kind()))
                 .with_help("add a NetworkPolicy whose `podSelector` matches these pods and allows only the traffic they need"),
         );
+        return;
     }
+    if required.is_empty() {
+        return;
+    }
+    let mut open: Vec<&str> = required.to_vec();
+    for policy in policies {
+        open.retain(|direction| !isolates(&policy.object.value, direction));
+        if open.is_empty() {
+            return;
+        }
+    }
+    let directions = open
+        .iter()
+        .map(|d| d.to_ascii_lowercase())
+        .collect::<Vec<_>>()
+        .join(" and ");
+    out.push(
+        cx.diag(
+            "/metadata/name",
+            format!(
+                "no NetworkPolicy that selects the pods of this {} restricts their {directions} traffic",
+                cx.object.kind()
+            ),
+        )
+        .with_help(format!(
+            "list {} in the `policyTypes` of a NetworkPolicy that selects these pods",
+            open.iter().map(|d| format!("`{d}`")).collect::<Vec<_>>().join(" and ")
+        )),
+    );
 }

@@ -5,8 +5,10 @@ declare_rule! {
     ///
     /// ## What it does
     /// Flags PodDisruptionBudgets with `maxUnavailable` of `0` or `0%`, `minAvailable` of
-    /// `100%`, or an integer `minAvailable` equal to or above the replicas of a workload it
-    /// selects among the checked files (a left-out `replicas` counts as 1). When a
+    /// `100%`, or a `minAvailable` that keeps every replica of a workload it selects among the
+    /// checked files (a left-out `replicas` counts as 1): an integer equal to or above the
+    /// replicas, or a percentage that, rounded up as the disruption controller rounds it,
+    /// covers them all (`50%` of one replica is that replica). When a
     /// HorizontalPodAutoscaler of the run scales that workload, its `minReplicas` (1 when
     /// left out) is the replica count compared: at minimum scale the budget blocks every
     /// eviction, whatever `replicas` says (the autoscaler overrides it). The autoscaler's
@@ -86,7 +88,25 @@ fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
         );
         return;
     }
-    let Some(min) = min.as_i64() else { return };
+    // What `minAvailable` requires of `n` replicas: an integer as it is, a percentage of
+    // `n` rounded up (as the disruption controller computes it).
+    let count = min.as_i64();
+    let percent = min
+        .as_str()
+        .and_then(|m| m.strip_suffix('%'))
+        .and_then(|p| p.parse::<i64>().ok())
+        .filter(|p| (1..100).contains(p));
+    let stated = match (count, percent) {
+        (Some(count), _) => count.to_string(),
+        (None, Some(p)) => format!("{p}%"),
+        (None, None) => return,
+    };
+    let required = |n: i64| count.unwrap_or_else(|| (percent.unwrap_or(0) * n + 99) / 100);
+    // How the requirement reads for `n` replicas: a percentage names the pods it keeps.
+    let keeps = |n: i64| match count {
+        Some(_) => String::new(),
+        None => format!(" ({} of {n} pod(s), rounded up)", required(n)),
+    };
     let Some(selector) = spec("selector") else {
         return;
     };
@@ -100,22 +120,28 @@ fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
         );
         if let Some(hpa) = cx.index.autoscalers_of(entry.object).next() {
             let hpa = hpa.object;
-            let stated = hpa.value.pointer("/spec/minReplicas");
-            let Some(floor) = stated.map_or(Some(1), Value::as_i64) else {
+            let stated_floor = hpa.value.pointer("/spec/minReplicas");
+            let Some(floor) = stated_floor.map_or(Some(1), Value::as_i64) else {
                 continue;
             };
-            let default = if stated.is_none() { "default " } else { "" };
-            if floor > 0 && min >= floor {
+            let default = if stated_floor.is_none() {
+                "default "
+            } else {
+                ""
+            };
+            if floor > 0 && required(floor) >= floor {
                 let hpa_name = hpa.name().unwrap_or("<unnamed>");
                 let mut d = cx
                     .diag(
                         "/spec/minAvailable",
                         format!(
-                            "`minAvailable: {min}` is not below the {default}`minReplicas: {floor}` of HorizontalPodAutoscaler `{hpa_name}`, which scales {kind} `{name}`: at minimum scale no pod can be evicted"
+                            "`minAvailable: {stated}`{} is not below the {default}`minReplicas: {floor}` of HorizontalPodAutoscaler `{hpa_name}`, which scales {kind} `{name}`: at minimum scale no pod can be evicted",
+                            keeps(floor)
                         ),
                     )
                     .with_help(format!(
-                        "lower `minAvailable` below {floor}, use `maxUnavailable: 1`, or raise the autoscaler's `minReplicas` above {min}"
+                        "lower `minAvailable` below {floor}, use `maxUnavailable: 1`, or raise the autoscaler's `minReplicas` above {}",
+                        required(floor)
                     ));
                 d.related.push(plimsoll_core::Related {
                     message: format!(
@@ -131,12 +157,13 @@ fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
         let Some(replicas) = crate::util::replicas(entry.object) else {
             continue;
         };
-        if replicas > 0 && min >= replicas {
+        if replicas > 0 && required(replicas) >= replicas {
             out.push(
                 cx.diag(
                     "/spec/minAvailable",
                     format!(
-                        "`minAvailable: {min}` is not below the {replicas} replica(s) of {kind} `{name}`, so no pod can be evicted"
+                        "`minAvailable: {stated}`{} is not below the {replicas} replica(s) of {kind} `{name}`, so no pod can be evicted",
+                        keeps(replicas)
                     ),
                 )
                 .with_help(HELP),

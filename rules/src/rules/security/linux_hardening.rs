@@ -6,7 +6,10 @@ declare_rule! {
     /// ## What it does
     /// Flags containers of Linux pods that have none of: a seccomp profile, an AppArmor
     /// profile (field or annotation), SELinux options, or dropped capabilities, on the
-    /// container or (for the first three) on the pod.
+    /// container or (for the first three) on the pod. A profile counts when the one in effect
+    /// confines (a container's `Unconfined` seccomp profile undoes the pod's `RuntimeDefault`,
+    /// and `Unconfined` on the pod confines nothing); SELinux options count when they set
+    /// something; dropped capabilities do not count when the container adds `ALL` back.
     ///
     /// ## Why is this bad?
     /// Each of these narrows what a compromised process can do to the kernel; a container
@@ -59,20 +62,41 @@ fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
     }
     let annotations = pod.annotations();
     for c in pod.all_containers() {
-        let set = |field: &str| pod.effective_security(&c, field).is_some();
+        // A profile counts when the one in effect (the container's, else the pod's) confines:
+        // a container's `Unconfined` undoes the pod's profile, and the pod's `Unconfined`
+        // confines nothing.
+        let confines = |field: &str| {
+            pod.effective_security(&c, field)
+                .and_then(|(profile, _)| profile.get("type"))
+                .and_then(Value::as_str)
+                .is_some_and(|kind| !kind.is_empty() && kind != "Unconfined")
+        };
+        let selinux = pod
+            .effective_security(&c, "seLinuxOptions")
+            .is_some_and(|(options, _)| options.as_object().is_some_and(|o| !o.is_empty()));
         let name = c.name;
         let apparmor_annotation = annotations.is_some_and(|a| {
-            a.contains_key(&format!(
+            a.get(&format!(
                 "container.apparmor.security.beta.kubernetes.io/{name}"
             ))
+            .and_then(Value::as_str)
+            .is_some_and(|profile| profile != "unconfined")
         });
-        let drops = c
-            .get("/securityContext/capabilities/drop")
-            .and_then(Value::as_array)
-            .is_some_and(|d| !d.is_empty());
-        if set("seccompProfile")
-            || set("appArmorProfile")
-            || set("seLinuxOptions")
+        // Dropping capabilities hardens nothing when the container adds them all back.
+        let capabilities = |list: &str| {
+            c.get(&format!("/securityContext/capabilities/{list}"))
+                .and_then(Value::as_array)
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+        };
+        let adds_all = capabilities("add")
+            .iter()
+            .filter_map(Value::as_str)
+            .any(|cap| cap.eq_ignore_ascii_case("ALL"));
+        let drops = !capabilities("drop").is_empty() && !adds_all;
+        if confines("seccompProfile")
+            || confines("appArmorProfile")
+            || selinux
             || apparmor_annotation
             || drops
         {
