@@ -25,6 +25,18 @@ struct FileState {
     objects: Vec<Object>,
     /// Findings of the loader, the schema stage and the rules on one object.
     diagnostics: Vec<Diagnostic>,
+    /// The file's findings after the stages across objects, settings and suppressions, kept
+    /// while neither the file nor the findings of the stages across objects in it change.
+    finished: Option<Finished>,
+}
+
+/// A file's findings as the editor shows them, and what they were made from besides the file.
+struct Finished {
+    /// The findings of the stages across objects located in the file.
+    across: Vec<Diagnostic>,
+    /// The day suppressions were checked against (`until=`).
+    today: String,
+    list: Arc<Vec<Diagnostic>>,
 }
 
 /// Files on disk plus open buffers, with the findings of each.
@@ -438,6 +450,7 @@ impl Workspace {
                         source: source.clone(),
                         objects: Vec::new(),
                         diagnostics: Vec::new(),
+                        finished: None,
                     },
                 )
             })
@@ -568,6 +581,10 @@ impl Workspace {
         let had_policies = self.engine.policies.is_some();
         self.engine.policies = Some(set);
         self.engine.policy_context = context;
+        // The rule ids suppressions may name changed with the policies.
+        for file in self.files.values_mut() {
+            file.finished = None;
+        }
         // Without policies objects were slimmed: policies need them whole.
         if !had_policies {
             let _ = self.load();
@@ -611,7 +628,7 @@ impl Workspace {
 
     /// Every finding of the workspace, by file path, sorted as `lint` sorts them: the kept
     /// per-file findings, then the stages across objects, settings and suppressions.
-    pub fn diagnostics(&mut self) -> BTreeMap<PathBuf, Vec<Diagnostic>> {
+    pub fn diagnostics(&mut self) -> BTreeMap<PathBuf, Arc<Vec<Diagnostic>>> {
         let cancel = std::mem::replace(&mut self.cancel, Arc::new(AtomicBool::new(false)));
         let out = self.try_diagnostics();
         self.cancel = cancel;
@@ -620,12 +637,18 @@ impl Workspace {
 
     /// [`Workspace::diagnostics`], or `None` when the cancellation flag was raised before the
     /// stages across objects were done.
-    pub fn try_diagnostics(&mut self) -> Option<BTreeMap<PathBuf, Vec<Diagnostic>>> {
+    ///
+    /// The stages across objects (cross-object rules, policies) run over every object; what
+    /// follows them is per file (settings, suppressions, order), so a file whose own findings
+    /// and whose findings across objects are those of the last check keeps its last list
+    /// (the same `Arc`): a change re-settles only the files whose findings changed.
+    pub fn try_diagnostics(&mut self) -> Option<BTreeMap<PathBuf, Arc<Vec<Diagnostic>>>> {
         self.render_charts();
         let mut counts = Vec::with_capacity(self.files.len());
         let mut objects = Vec::new();
         let mut sources = Vec::with_capacity(self.files.len());
-        let mut diagnostics = Vec::new();
+        // Findings of the builds and renders themselves.
+        let mut shared = Vec::new();
         // Files a Kustomize build reads are checked through the build, not raw.
         let owned: Vec<bool> = self.files.keys().map(|p| self.built_from(p)).collect();
         for (state, owned) in self.files.values_mut().zip(&owned) {
@@ -636,12 +659,12 @@ impl Workspace {
             counts.push(state.objects.len());
             objects.append(&mut state.objects);
             sources.push(state.source.clone());
-            diagnostics.extend(state.diagnostics.iter().cloned());
         }
+        let files_end = sources.len();
         let built_count = self.built.as_ref().map_or(0, |b| b.objects.len());
         if let Some(built) = &mut self.built {
             objects.append(&mut built.objects);
-            diagnostics.extend(built.diagnostics.iter().cloned());
+            shared.extend(built.diagnostics.iter().cloned());
             for object in &objects[objects.len() - built_count..] {
                 if !sources.iter().any(|s| Arc::ptr_eq(s, &object.source)) {
                     sources.push(object.source.clone());
@@ -651,12 +674,10 @@ impl Workspace {
         for rendered in self.rendered.values_mut() {
             counts.push(rendered.objects.len());
             objects.append(&mut rendered.objects);
-            diagnostics.extend(rendered.diagnostics.iter().cloned());
+            shared.extend(rendered.diagnostics.iter().cloned());
             sources.extend(rendered.sources.iter().cloned());
         }
-        let out = self
-            .engine
-            .finish_over(diagnostics, &sources, &objects, &self.cancel);
+        let across = self.engine.across_objects(&sources, &objects, &self.cancel);
         // Give each file (and the builds and renders) its objects back.
         let mut objects = objects.into_iter();
         let mut counts = counts.into_iter();
@@ -671,46 +692,146 @@ impl Workspace {
         for (rendered, count) in self.rendered.values_mut().zip(counts) {
             rendered.objects = objects.by_ref().take(count).collect();
         }
-        let mut out = out?;
+        let (across, raw_ids) = across?;
+        let today = self.engine.today();
+        // The findings in the workspace's own files, by file; the rest are in the files that
+        // builds and renders read.
+        let file_of: HashMap<*const Source, &PathBuf> = self
+            .files
+            .iter()
+            .zip(&owned)
+            .filter(|(_, owned)| !**owned)
+            .map(|((path, f), _)| (Arc::as_ptr(&f.source), path))
+            .collect();
+        let mut in_files: HashMap<PathBuf, Vec<Diagnostic>> = HashMap::new();
+        let mut rest = Vec::new();
+        for d in shared.into_iter().chain(across) {
+            match d
+                .location
+                .as_ref()
+                .and_then(|l| file_of.get(&Arc::as_ptr(&l.source)))
+            {
+                Some(path) => in_files.entry((*path).clone()).or_default().push(d),
+                None => rest.push(d),
+            }
+        }
+        let mut by_path: BTreeMap<PathBuf, Arc<Vec<Diagnostic>>> = BTreeMap::new();
+        for ((path, state), owned) in self.files.iter_mut().zip(&owned) {
+            if *owned {
+                by_path.insert(path.clone(), Arc::default());
+                continue;
+            }
+            let across = in_files.remove(path).unwrap_or_default();
+            let current = state.finished.as_ref().filter(|f| {
+                raw_ids.is_empty() && f.today == today && same_findings(&f.across, &across)
+            });
+            let list = match current {
+                Some(finished) => finished.list.clone(),
+                None => {
+                    let mut list = state.diagnostics.clone();
+                    list.extend(across.iter().cloned());
+                    let list = Arc::new(self.engine.settle(
+                        list,
+                        std::slice::from_ref(&state.source),
+                        &state.objects,
+                        &raw_ids,
+                    ));
+                    state.finished = Some(Finished {
+                        across,
+                        today: today.clone(),
+                        list: list.clone(),
+                    });
+                    list
+                }
+            };
+            by_path.insert(path.clone(), list);
+        }
+        if rest.is_empty() {
+            return Some(by_path);
+        }
+        // The builds' and renders' findings, settled over their own sources and objects.
+        let mut others: Vec<Object> = Vec::new();
+        if let Some(built) = &mut self.built {
+            others.append(&mut built.objects);
+        }
+        let mut rendered_counts = Vec::with_capacity(self.rendered.len());
+        for rendered in self.rendered.values_mut() {
+            rendered_counts.push(rendered.objects.len());
+            others.append(&mut rendered.objects);
+        }
+        let mut out = self
+            .engine
+            .settle(rest, &sources[files_end..], &others, &raw_ids);
+        let mut others = others.into_iter();
+        if let Some(built) = &mut self.built {
+            built.objects = others.by_ref().take(built_count).collect();
+        }
+        for (rendered, count) in self.rendered.values_mut().zip(rendered_counts) {
+            rendered.objects = others.by_ref().take(count).collect();
+        }
         // Findings on rendered objects get their values keys and renders, as `lint` gives them.
         for rendered in self.rendered.values() {
             out = rendered.renders.explain(out);
         }
-        let paths: HashMap<*const Source, &PathBuf> = self
-            .files
-            .iter()
-            .map(|(path, f)| (Arc::as_ptr(&f.source), path))
-            .collect();
-        // Only the findings on built objects get their chains of builds.
+        // Findings on built objects get their chains of builds.
         if let Some(built) = &self.built {
-            let (raw, from_builds): (Vec<Diagnostic>, Vec<Diagnostic>) =
-                out.into_iter().partition(|d| {
-                    d.location
-                        .as_ref()
-                        .is_none_or(|l| paths.contains_key(&Arc::as_ptr(&l.source)))
-                });
-            out = raw;
-            out.extend(built.trees.explain(from_builds));
+            out = built.trees.explain(out);
         }
-        let mut by_path: BTreeMap<PathBuf, Vec<Diagnostic>> =
-            self.files.keys().map(|p| (p.clone(), Vec::new())).collect();
+        let mut added: BTreeMap<PathBuf, Vec<Diagnostic>> = BTreeMap::new();
         for d in out {
             let Some(location) = &d.location else {
                 continue;
             };
-            // A finding of a build is in the file it came from, by name.
-            let path = match paths.get(&Arc::as_ptr(&location.source)) {
-                Some(path) => (*path).clone(),
-                None => PathBuf::from(location.source.name()),
-            };
-            if path.is_absolute() && self.roots.iter().any(|r| path.starts_with(r)) {
-                by_path.entry(path).or_default().push(d);
-            } else if let Some(list) = by_path.get_mut(&path) {
-                list.push(d);
+            // A finding of a build or a render is in the file it came from, by name.
+            let path = PathBuf::from(location.source.name());
+            if by_path.contains_key(&path)
+                || path.is_absolute() && self.roots.iter().any(|r| path.starts_with(r))
+            {
+                added.entry(path).or_default().push(d);
             }
+        }
+        for (path, list) in added {
+            let entry = by_path.entry(path).or_default();
+            let mut merged = entry.as_ref().clone();
+            merged.extend(list);
+            plimsoll_core::sort_diagnostics(&mut merged);
+            *entry = Arc::new(merged);
         }
         Some(by_path)
     }
+}
+
+/// Whether two lists of findings are the same findings, in the same places of the same
+/// texts (sources by identity: a file read again is another text).
+fn same_findings(a: &[Diagnostic], b: &[Diagnostic]) -> bool {
+    fn same_place(
+        a: Option<&plimsoll_core::Location>,
+        b: Option<&plimsoll_core::Location>,
+    ) -> bool {
+        match (a, b) {
+            (None, None) => true,
+            (Some(a), Some(b)) => {
+                Arc::ptr_eq(&a.source, &b.source) && a.span == b.span && a.template == b.template
+            }
+            _ => false,
+        }
+    }
+    a.len() == b.len()
+        && a.iter().zip(b).all(|(a, b)| {
+            a.rule == b.rule
+                && a.severity == b.severity
+                && a.message == b.message
+                && a.help == b.help
+                && a.note == b.note
+                && a.object == b.object
+                && a.pointer == b.pointer
+                && a.extra == b.extra
+                && same_place(a.location.as_ref(), b.location.as_ref())
+                && a.related.len() == b.related.len()
+                && a.related.iter().zip(&b.related).all(|(a, b)| {
+                    a.message == b.message && same_place(a.location.as_ref(), b.location.as_ref())
+                })
+        })
 }
 
 /// An engine for `config`; when its policies do not compile, an engine without them (that
@@ -733,18 +854,19 @@ pub fn engine_keeping_going(
 }
 
 impl Engine {
-    /// The stages across objects, settings, suppressions and order, over objects kept by a
-    /// [`Workspace`] (a batch run does the same in `finish`).
+    /// The stages across objects over objects kept by a [`Workspace`], as a batch run has
+    /// them in `finish`: cross-object rules, policies (their messages masked where they quote
+    /// a secret), admission policies. With the rule ids whose messages are left as they are.
     /// `None` when `cancel` was raised: the cross-object rules and the policies look at it
     /// for each object, the other stages between them.
-    fn finish_over(
+    fn across_objects(
         &self,
-        mut diagnostics: Vec<Diagnostic>,
         sources: &[Arc<Source>],
         objects: &[Object],
         cancel: &AtomicBool,
-    ) -> Option<Vec<Diagnostic>> {
+    ) -> Option<(Vec<Diagnostic>, std::collections::HashSet<String>)> {
         let go_on = || (!cancel.load(Ordering::Relaxed)).then_some(());
+        let mut diagnostics = Vec::new();
         if let Some(schemas) = &self.schemas {
             diagnostics.extend(schemas.startup.iter().cloned());
         }
@@ -753,7 +875,7 @@ impl Engine {
             diagnostics.extend(rules.check_until(objects, cancel)?);
         }
         go_on()?;
-        let mut raw_ids: std::collections::HashSet<String> = std::collections::HashSet::new();
+        let mut raw_ids = std::collections::HashSet::new();
         if let Some(policies) = self.policies.as_ref().filter(|p| !p.is_empty()) {
             let mut found = self.evaluate_policies_until(policies, objects, cancel)?;
             if self.config.raw_policy_messages {
@@ -772,6 +894,27 @@ impl Engine {
             self.config.kubernetes_version.as_deref(),
         ));
         go_on()?;
+        Some((diagnostics, raw_ids))
+    }
+
+    /// The day suppressions are checked against.
+    fn today(&self) -> String {
+        self.config
+            .today
+            .clone()
+            .unwrap_or_else(crate::suppress::today)
+    }
+
+    /// Settings, suppressions and order over findings located in `sources` (with their
+    /// objects), as `finish` gives them: each file's suppressions apply to its findings
+    /// alone, so files settled one at a time get what a whole run gives them.
+    fn settle(
+        &self,
+        mut diagnostics: Vec<Diagnostic>,
+        sources: &[Arc<Source>],
+        objects: &[Object],
+        raw_ids: &std::collections::HashSet<String>,
+    ) -> Vec<Diagnostic> {
         self.apply_overrides(&mut diagnostics);
         let mut diagnostics = self.suppress(diagnostics, sources, objects);
         self.apply_overrides(&mut diagnostics);
@@ -783,13 +926,14 @@ impl Engine {
             |_| false,
         );
         plimsoll_core::sort_diagnostics(&mut diagnostics);
-        Some(diagnostics)
+        diagnostics
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use plimsoll_core::Severity;
 
     fn deployment(name: &str, image: &str) -> String {
         format!(
@@ -819,7 +963,7 @@ mod tests {
     fn workspace_ids(ws: &mut Workspace) -> Vec<(String, String, u32)> {
         ws.diagnostics()
             .into_values()
-            .flatten()
+            .flat_map(|l| l.as_ref().clone())
             .map(|d| {
                 let l = d.location.as_ref().unwrap();
                 (d.rule.to_string(), l.file().to_owned(), l.span.start)
@@ -965,7 +1109,9 @@ mod tests {
             ws.diagnostics()
                 .into_iter()
                 .flat_map(|(path, list)| {
-                    list.into_iter()
+                    list.as_ref()
+                        .clone()
+                        .into_iter()
                         .filter(|d| d.rule == "latest-image-tag")
                         .map(move |d| (path.clone(), d.related.len()))
                 })
@@ -1066,7 +1212,13 @@ mod tests {
         };
         let mut ws = Workspace::new(Engine::new(config()).unwrap(), vec![root.clone()]);
         ws.load().unwrap();
-        let found = |ws: &mut Workspace| described(ws.diagnostics().into_values().flatten());
+        let found = |ws: &mut Workspace| {
+            described(
+                ws.diagnostics()
+                    .into_values()
+                    .flat_map(|l| l.as_ref().clone()),
+            )
+        };
         // Not rendered before one of its files is open.
         assert!(found(&mut ws).is_empty(), "{:?}", found(&mut ws));
         let text = std::fs::read_to_string(&template).unwrap();
@@ -1113,6 +1265,100 @@ mod tests {
         ws.close_buffer(&values);
         ws.close_buffer(&template);
         assert!(found(&mut ws).is_empty());
+    }
+
+    #[test]
+    fn a_sequence_of_edits_gives_what_a_full_check_gives() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        let service = |app: &str| {
+            format!(
+                "apiVersion: v1\nkind: Service\nmetadata:\n  name: s\nspec:\n  selector: {{app: {app}}}\n  ports: [{{port: 80}}]\n"
+            )
+        };
+        let ignored = deployment("b", "nginx:latest").replace(
+            "nginx:latest\n",
+            "nginx:latest # plimsoll-ignore latest-image-tag\n",
+        );
+        std::fs::write(root.join("a.yaml"), deployment("a", "nginx:latest")).unwrap();
+        std::fs::write(root.join("b.yaml"), &ignored).unwrap();
+        std::fs::write(root.join("svc.yaml"), service("a")).unwrap();
+        std::fs::write(
+            root.join("pdb.yaml"),
+            "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: p\nspec:\n  minAvailable: 1\n  selector:\n    matchLabels: {app: b}\n",
+        )
+        .unwrap();
+        let mut ws = workspace(&root);
+        type All = BTreeMap<PathBuf, Vec<(String, Severity, u32, String, Vec<String>)>>;
+        let all = |found: &BTreeMap<PathBuf, Arc<Vec<Diagnostic>>>| -> All {
+            found
+                .iter()
+                .map(|(path, list)| {
+                    let list = described(list.iter().cloned())
+                        .into_iter()
+                        .zip(list.iter())
+                        .map(|((rule, _, start, message, related), d)| {
+                            (rule, d.severity, start, message, related)
+                        })
+                        .collect();
+                    (path.clone(), list)
+                })
+                .collect()
+        };
+        let full = |ws: &Workspace| -> All {
+            let mut fresh = workspace(&root);
+            fresh.buffers = ws.buffers.clone();
+            fresh.load().unwrap();
+            all(&fresh.diagnostics())
+        };
+        let at = |name: &str| root.join(name);
+        let edits: Vec<(&str, Option<String>)> = vec![
+            ("a.yaml", Some(deployment("a", "nginx:1.27"))),
+            ("svc.yaml", Some(service("nobody"))),
+            ("a.yaml", Some(deployment("nobody", "nginx:latest"))),
+            (
+                "b.yaml",
+                Some(ignored.replace(" # plimsoll-ignore latest-image-tag", "")),
+            ),
+            ("c.yaml", Some(deployment("nobody", "nginx:1.27"))),
+            (
+                "b.yaml",
+                Some(deployment(
+                    "c",
+                    "nginx:1.27 # plimsoll-ignore privileged-container",
+                )),
+            ),
+            (
+                "a.yaml",
+                Some(format!("{}---\nkind: [\n", deployment("a", "nginx:latest"))),
+            ),
+            ("pdb.yaml", Some("kind: PodDisruptionBudget\n".into())),
+            ("a.yaml", None),
+            ("c.yaml", None),
+        ];
+        let mut before = ws.diagnostics();
+        assert_eq!(all(&before), full(&ws));
+        for (name, text) in edits {
+            match text {
+                Some(text) => ws.set_buffer(at(name), text),
+                None => ws.close_buffer(&at(name)),
+            }
+            let now = ws.diagnostics();
+            assert_eq!(all(&now), full(&ws), "after an edit of {name}");
+            // A file whose findings did not change keeps its list.
+            for (path, list) in &now {
+                if path != &at(name)
+                    && let Some(old) = before.get(path)
+                    && all(&BTreeMap::from([(path.clone(), old.clone())]))
+                        == all(&BTreeMap::from([(path.clone(), list.clone())]))
+                    && !path.ends_with("svc.yaml")
+                    && !path.ends_with("pdb.yaml")
+                {
+                    assert!(Arc::ptr_eq(old, list), "{} settled again", path.display());
+                }
+            }
+            before = now;
+        }
     }
 
     #[test]

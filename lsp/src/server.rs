@@ -121,7 +121,7 @@ struct Server<'c> {
     /// Open documents: their text as the client has it, and its version.
     open: HashMap<PathBuf, (String, i32)>,
     /// The last findings, by file.
-    findings: BTreeMap<PathBuf, Vec<Diagnostic>>,
+    findings: BTreeMap<PathBuf, Arc<Vec<Diagnostic>>>,
     /// The last findings as LSP diagnostics, with the problems of the configuration and
     /// policy files: what is pushed or pulled.
     current: BTreeMap<PathBuf, Arc<Vec<lsp::Diagnostic>>>,
@@ -431,7 +431,10 @@ fn unreachable_engine() -> plimsoll_engine::Engine {
     std::process::exit(2)
 }
 
-type Converted = (u64, Arc<Vec<lsp::Diagnostic>>, Vec<Arc<Source>>);
+/// A file's findings (the workspace gives the same list again while they do not change),
+/// their fingerprint, and the LSP diagnostics made from them. The findings are held, so that
+/// the addresses of the sources the fingerprint names are not reused.
+type Converted = (Arc<Vec<Diagnostic>>, u64, Arc<Vec<lsp::Diagnostic>>);
 
 /// What a file's LSP diagnostics are made from: the findings' ids, severities, messages,
 /// places (the source they are in, by identity, and the span) and related places.
@@ -649,26 +652,22 @@ impl Server<'_> {
         let mut cache = std::mem::take(&mut self.converted);
         let mut now: BTreeMap<PathBuf, Arc<Vec<lsp::Diagnostic>>> = BTreeMap::new();
         for (path, list) in &self.findings {
-            let key = fingerprint(list);
-            let (converted, sources) = match cache.remove(path) {
-                Some((old, converted, sources)) if old == key => (converted, sources),
-                _ => {
-                    let mut sources: Vec<Arc<Source>> = Vec::new();
-                    for l in list.iter().flat_map(|d| {
-                        d.location
-                            .iter()
-                            .chain(d.related.iter().filter_map(|r| r.location.as_ref()))
-                    }) {
-                        if !sources.iter().any(|s| Arc::ptr_eq(s, &l.source)) {
-                            sources.push(l.source.clone());
+            let (key, converted) = match cache.remove(path) {
+                // The same list: nothing to look at.
+                Some((old, key, converted)) if Arc::ptr_eq(&old, list) => (key, converted),
+                cached => {
+                    let key = fingerprint(list);
+                    match cached {
+                        Some((_, old, converted)) if old == key => (key, converted),
+                        _ => {
+                            let converted = list.iter().filter_map(convert::diagnostic).collect();
+                            (key, Arc::new(converted))
                         }
                     }
-                    let converted = list.iter().filter_map(convert::diagnostic).collect();
-                    (Arc::new(converted), sources)
                 }
             };
             self.converted
-                .insert(path.clone(), (key, converted.clone(), sources));
+                .insert(path.clone(), (list.clone(), key, converted.clone()));
             now.insert(path.clone(), converted);
         }
         for (path, list) in self.config_problems.iter().chain(&self.policy_problems) {
@@ -980,7 +979,7 @@ impl Server<'_> {
                     let text = self.text_of(&path);
                     return Ok(json(&config_file::hover(&text, position)));
                 }
-                let findings = self.findings.get(&path).map_or(&[][..], Vec::as_slice);
+                let findings = self.findings.get(&path).map_or(&[][..], |l| l.as_slice());
                 Ok(json(&features::hover(
                     &self.workspace,
                     &path,
@@ -1041,7 +1040,7 @@ impl Server<'_> {
             CodeActionRequest::METHOD => {
                 let p: lsp::CodeActionParams = params(request)?;
                 let path = path(&p.text_document.uri)?;
-                let findings = self.findings.get(&path).map_or(&[][..], Vec::as_slice);
+                let findings = self.findings.get(&path).map_or(&[][..], |l| l.as_slice());
                 Ok(json(&features::code_actions(
                     &self.workspace,
                     &p.text_document.uri,
