@@ -5,11 +5,15 @@ declare_rule! {
     ///
     /// ## What it does
     /// Flags main containers and sidecars (init containers with `restartPolicy: Always`)
-    /// that declare `ports` but no `readinessProbe`. Workloads that run to completion (Job,
-    /// CronJob, KEDA ScaledJob, Argo workflows, Pods with `restartPolicy` `Never` or
-    /// `OnFailure`) are skipped, as Polaris and kube-score do. Containers that expose no port (config reloaders, log
-    /// shippers) are skipped too, a deliberate difference from the peers, which ask every
-    /// container: readiness only decides whether a pod receives Service traffic.
+    /// that declare `ports` but no `readinessProbe`. Declaring ports is optional, so a pod
+    /// whose containers declare none is still asked when a Service among the checked objects
+    /// selects it (as kube-score does): then each main container is flagged, unless one of
+    /// them has a readiness probe. Workloads that run to completion (Job, CronJob, KEDA
+    /// ScaledJob, Argo workflows, Pods with `restartPolicy` `Never` or `OnFailure`) are
+    /// skipped, as Polaris and kube-score do. Other containers that expose no port (config
+    /// reloaders, log shippers) are skipped too, a deliberate difference from Polaris and
+    /// kube-linter, which ask every container: readiness only decides whether a pod receives
+    /// Service traffic.
     ///
     /// ## Why is this bad?
     /// Without a readiness probe, a pod receives Service traffic as soon as its containers

@@ -42,13 +42,26 @@ fn report_missing_probe(
         return;
     }
     let relative = format!("/{field}");
-    for c in pod.long_running_containers() {
+    let containers = pod.long_running_containers();
+    let declares_ports = |c: &crate::pod::Container<'_>| {
+        c.get("/ports")
+            .and_then(Value::as_array)
+            .is_some_and(|ports| !ports.is_empty())
+    };
+    // Declaring ports is optional: a pod whose containers declare none but that a Service
+    // of the run selects still receives traffic, and then its main containers are asked for
+    // a readiness probe unless one of them has it.
+    let selected_by_service = field == "readinessProbe"
+        && !containers.iter().any(declares_ports)
+        && !containers
+            .iter()
+            .any(|c| c.get(&relative).is_some_and(|v| !v.is_null()))
+        && selected_by_a_service(cx, pod.labels());
+    for c in containers {
         // Readiness gates Service traffic: a container that exposes no port (a config
         // reloader, a log shipper) receives none, so it is not asked for a readiness probe.
-        let serves = c
-            .get("/ports")
-            .and_then(Value::as_array)
-            .is_some_and(|ports| !ports.is_empty());
+        let serves = declares_ports(&c)
+            || (selected_by_service && c.kind == crate::pod::ContainerKind::Main);
         if field == "readinessProbe" && !serves {
             continue;
         }
@@ -63,6 +76,23 @@ fn report_missing_probe(
             );
         }
     }
+}
+
+/// Whether a Service near the object (same namespace) selects pods with `labels`.
+fn selected_by_a_service(
+    cx: &Ctx<'_, '_>,
+    labels: Option<&serde_json::Map<String, Value>>,
+) -> bool {
+    cx.index
+        .of_kind_near("Service", cx.object)
+        .filter(|e| e.object.group().is_empty())
+        .any(|e| {
+            e.object
+                .value
+                .pointer("/spec/selector")
+                .and_then(Value::as_object)
+                .is_some_and(|s| crate::util::map_selector_matches(s, labels))
+        })
 }
 
 /// Reports a `batch` object of `kind` without `spec.<field>`.
