@@ -5,7 +5,9 @@ declare_rule! {
     ///
     /// ## What it does
     /// Flags Deployments whose `spec.strategy.type` is not set to `RollingUpdate` explicitly
-    /// (absent, or `Recreate`).
+    /// (absent, or `Recreate`), and OpenShift DeploymentConfigs whose `spec.strategy.type` is
+    /// not `Rolling` (absent, `Recreate` or `Custom`), as kube-linter's
+    /// `no-rolling-update-strategy` does.
     ///
     /// ## Why is this bad?
     /// `Recreate` stops every pod before starting the new ones: each rollout is an outage.
@@ -57,7 +59,7 @@ declare_rule! {
     /// None.
     ///
     /// ## References
-    /// - kube-linter `deployment-strategy` (opt-in there too)
+    /// - kube-linter `no-rolling-update-strategy` (opt-in there too)
     id: "deployment-strategy",
     category: Reliability,
     severity: Warning,
@@ -67,30 +69,38 @@ declare_rule! {
 no_options!(check);
 
 fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
-    if cx.object.kind() != "Deployment" || cx.object.group() != "apps" {
-        return;
-    }
+    // OpenShift's DeploymentConfig (served in the core group by OpenShift 3) calls its
+    // rolling update `Rolling`, with limits under `rollingParams`.
+    let (kind, rolling, limits) = match (cx.object.kind(), cx.object.group()) {
+        ("Deployment", "apps") => ("Deployment", "RollingUpdate", "rollingUpdate"),
+        ("DeploymentConfig", "apps.openshift.io" | "") => {
+            ("DeploymentConfig", "Rolling", "rollingParams")
+        }
+        _ => return,
+    };
     match cx
         .object
         .value
         .pointer("/spec/strategy/type")
         .and_then(Value::as_str)
     {
-        Some("RollingUpdate") => {}
+        Some(t) if t == rolling => {}
         Some(other) => out.push(
             cx.diag(
                 "/spec/strategy/type",
-                format!("this Deployment rolls out with `{other}`, not a rolling update"),
+                format!("this {kind} rolls out with `{other}`, not a rolling update"),
             )
-            .with_help("set `strategy.type: RollingUpdate`"),
+            .with_help(format!("set `strategy.type: {rolling}`")),
         ),
         None => out.push(
             cx.missing(
                 "/spec/strategy/type",
                 "/spec",
-                "this Deployment does not state its update strategy",
+                format!("this {kind} does not state its update strategy"),
             )
-            .with_help("set `strategy.type: RollingUpdate` (with `rollingUpdate` limits)"),
+            .with_help(format!(
+                "set `strategy.type: {rolling}` (with `{limits}` limits)"
+            )),
         ),
     }
 }
