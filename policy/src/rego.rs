@@ -262,6 +262,8 @@ pub(crate) struct ModuleFacts {
     pub package_line: u32,
     pub rules: Vec<RuleHead>,
     pub imports: BTreeSet<String>,
+    /// The path each `data.` import names, by the name it is imported as.
+    pub import_paths: BTreeMap<String, Vec<String>>,
     /// Called function names with the line and column of the call.
     pub calls: Vec<(String, u32, u32)>,
 }
@@ -287,6 +289,11 @@ pub(crate) fn module_facts(engine: &Engine) -> Result<BTreeMap<String, ModuleFac
                 .and_then(|span| span_text(policy, span))
                 .or_else(|| ref_components(&import["refr"]).and_then(|c| c.last().cloned()));
             if let Some(alias) = alias {
+                if let Some(path) = ref_components(&import["refr"])
+                    .filter(|path| path.first().is_some_and(|root| root == "data"))
+                {
+                    facts.import_paths.insert(alias.clone(), path);
+                }
                 facts.imports.insert(alias);
             }
         }
@@ -446,6 +453,23 @@ pub(crate) fn missing_functions(
                 }
                 continue;
             }
+            // A call through `data` (written out or through an import) names a rule of a
+            // package: OPA refuses the policy when no module defines it (a library that was
+            // left out), and so does plimsoll, instead of failing on every evaluation.
+            if let Some(path) = data_path(name, module)
+                && !defined_in(&path, facts)
+            {
+                if let Some(base) = locations.get(label) {
+                    let mut location = base.clone();
+                    location.line = *line;
+                    location.column = *column;
+                    out.push(PolicyError::UnsupportedFunction {
+                        location,
+                        name: path.join("."),
+                    });
+                }
+                continue;
+            }
             // `print` is handled by the interpreter itself, outside the builtin table.
             let known = builtins.contains_key(name.as_str())
                 || crate::deprecated::provides(name)
@@ -470,6 +494,31 @@ pub(crate) fn missing_functions(
         }
     }
     out
+}
+
+/// The full `data.…` path of a call written through `data` or through a `data.` import.
+fn data_path(name: &str, module: &ModuleFacts) -> Option<Vec<String>> {
+    let mut parts = name.split('.');
+    let first = parts.next()?;
+    let mut path = if first == "data" {
+        vec!["data".to_owned()]
+    } else {
+        module.import_paths.get(first)?.clone()
+    };
+    path.extend(parts.map(str::to_owned));
+    Some(path)
+}
+
+/// Whether a module's package is a prefix of `path` (after `data`) and defines the rule that
+/// follows it.
+fn defined_in(path: &[String], facts: &BTreeMap<String, ModuleFacts>) -> bool {
+    let path = &path[1.min(path.len())..];
+    facts.values().any(|module| {
+        let package = module.package.as_slice();
+        package.len() < path.len()
+            && path.starts_with(package)
+            && module.rules.iter().any(|r| r.name == path[package.len()])
+    })
 }
 
 /// A `# METADATA` block: its YAML content and the line of the statement it annotates.

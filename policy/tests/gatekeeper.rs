@@ -320,6 +320,45 @@ fn template_errors_point_into_the_embedded_rego() {
 }
 
 #[test]
+fn a_template_that_imports_a_library_it_does_not_ship_is_refused_as_opa_refuses_it() {
+    // The library's `disallowinteractive` template once imported lib.exempt_container
+    // without listing it in `libs`: OPA rejects the template at compile time.
+    let rego = "package tty\n\nimport data.lib.exempt_container.is_exempt\n\nviolation[{\"msg\": msg}] {\n  c := input.review.object.spec.containers[_]\n  not is_exempt(c)\n  c.tty\n  msg := \"tty\"\n}\n";
+    let lib = "package lib.exempt_container\n\nis_exempt(container) {\n  container.image == \"safe\"\n}\n";
+    let template = |libs: Value| {
+        json!({
+            "apiVersion": "templates.gatekeeper.sh/v1",
+            "kind": "ConstraintTemplate",
+            "metadata": {"name": "tty"},
+            "spec": {
+                "crd": {"spec": {"names": {"kind": "Tty"}}},
+                "targets": [{"target": "admission.k8s.gatekeeper.sh", "rego": rego, "libs": libs}],
+            },
+        })
+    };
+    let constraint = json!({"apiVersion": "constraints.gatekeeper.sh/v1beta1", "kind": "Tty", "metadata": {"name": "no-tty"}});
+    let mut builder = PolicySetBuilder::new(PolicyOptions::default());
+    builder.add_object(&template(json!([])), "template.yaml");
+    builder.add_object(&constraint, "constraint.yaml");
+    let errors = builder.build().unwrap_err();
+    assert!(
+        errors[0]
+            .to_string()
+            .contains("function `data.lib.exempt_container.is_exempt` is not available"),
+        "{errors:?}"
+    );
+    assert!(errors[0].to_string().contains(":7:7"), "{errors:?}");
+    // With the library shipped, the same template compiles and runs.
+    let mut builder = PolicySetBuilder::new(PolicyOptions::default());
+    builder.add_object(&template(json!([lib])), "template.yaml");
+    builder.add_object(&constraint, "constraint.yaml");
+    let set = builder.build().unwrap();
+    let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
+        "spec": {"containers": [{"name": "a", "image": "x", "tty": true}, {"name": "b", "image": "safe", "tty": true}]}});
+    assert_eq!(set.evaluator().evaluate(&pod).len(), 1);
+}
+
+#[test]
 fn runtime_errors_in_templates_are_findings() {
     let template = json!({
         "apiVersion": "templates.gatekeeper.sh/v1",
