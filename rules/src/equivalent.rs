@@ -269,6 +269,26 @@ pub const EQUIVALENTS: &[(Tool, &str, &[&str])] = &[
         "container-ephemeral-storage-request-and-limit",
         &["missing-ephemeral-storage-limit"],
     ),
+    (
+        KubeScore,
+        "container-resource-requests-equal-limits",
+        &["request-below-limit"],
+    ),
+    (
+        KubeScore,
+        "container-memory-requests-equal-limits",
+        &["request-below-limit"],
+    ),
+    (
+        KubeScore,
+        "container-cpu-requests-equal-limits",
+        &["request-below-limit"],
+    ),
+    (
+        KubeScore,
+        "container-ephemeral-storage-request-equals-limit",
+        &["request-below-limit"],
+    ),
     (KubeScore, "container-image-tag", &["latest-image-tag"]),
     (
         KubeScore,

@@ -48,6 +48,7 @@ static RULES: &[Registered] = &[
     rule!(resources::missing_memory_limit),
     rule!(resources::missing_cpu_limit),
     rule!(resources::request_exceeds_limit),
+    rule!(resources::request_below_limit),
     rule!(resources::missing_ephemeral_storage_limit),
     // Images.
     rule!(reliability::latest_image_tag),
@@ -135,12 +136,14 @@ static RULES: &[Registered] = &[
 pub const PROFILES: &[&str] = &["minimal", "default", "strict", "all"];
 
 /// Opt-in rules that `strict` leaves off too: conventions more than problems (a team's
-/// namespace and priority-class habits, a pull policy most registries make moot).
+/// namespace and priority-class habits, a pull policy most registries make moot, requests
+/// held equal to limits).
 const NOT_STRICT: &[&str] = &[
     "missing-namespace",
     "image-pull-policy-not-always",
     "missing-priority-class",
     "nodeport-service",
+    "request-below-limit",
 ];
 
 /// Whether a rule belongs to a profile; `None` for an unknown profile name.

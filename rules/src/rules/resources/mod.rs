@@ -7,6 +7,7 @@ pub(crate) mod missing_ephemeral_storage_request;
 pub(crate) mod missing_memory_limit;
 pub(crate) mod missing_memory_request;
 pub(crate) mod missing_resources;
+pub(crate) mod request_below_limit;
 pub(crate) mod request_exceeds_limit;
 
 use crate::rules::*;
