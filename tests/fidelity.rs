@@ -152,7 +152,39 @@ fn skip_and_reject_kinds() {
     ]);
     assert_eq!(code, 1);
     assert!(
-        err.contains("Summary: 4 resources found in 1 file - Valid: 3, Invalid: 1, Errors: 0"),
+        err.contains("Summary: 4 resources found in 1 file - Valid: 3, Invalid: 0, Errors: 1"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_summary_sorts_resources_as_kubeconform_does() {
+    let (_, err, code) = lint(&["--quiet", "--summary", "fixtures/fidelity/summary"]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("Summary: 4 resources found in 1 file - Valid: 1, Invalid: 1, Errors: 2"),
+        "{err}"
+    );
+    // Standard input is `parsing stdin`; one resource is `resource`.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_plimsoll"))
+        .current_dir(workspace())
+        .args(["lint", "--no-config", "--quiet", "--summary", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin
+            .write_all(b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n")
+            .unwrap();
+    }
+    let output = child.wait_with_output().unwrap();
+    let err = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        err.contains("Summary: 1 resource found parsing stdin - Valid: 1, Invalid: 0, Errors: 0"),
         "{err}"
     );
 }
@@ -167,7 +199,7 @@ fn ignore_filename_pattern_and_strict_before_a_path() {
     ]);
     assert_eq!(code, 0, "{err}");
     assert!(
-        err.contains("Summary: 0 resources found in 0 files"),
+        err.contains("Summary: 0 resource found in 0 file - Valid: 0"),
         "{err}"
     );
     // `--strict` takes no value unless written `--strict=false`: the path stays a path.

@@ -5,10 +5,11 @@ Usage: bench/peers/agreement.py PLIMSOLL FOLDER [--peer polaris] [--verbose]
 
 FOLDER holds the peer's fixtures as the peer lays them out, fetched beforehand (never into
 this repository): for Polaris, FOLDER/polaris/test/checks/<check>/{success,failure}*.yaml.
-Each fixture of a check that `mapping.json` maps to plimsoll rules is linted with only
-those rules (and the options the mapping gives); a `failure` fixture agrees when at least
-one finding of those rules is reported, a `success` fixture when none is. Fixtures of
-unmapped checks are counted apart. Prints one line per check, every disagreement with the
+Each fixture of a check that `mapping.json` maps to plimsoll rules is linted alone
+(`--no-context`) with only those rules (and the options the mapping gives; `schema-*` ids
+are the schema stage's findings); a `failure` fixture agrees when at least one finding of
+those rules is reported, a `success` fixture when none is. A check mapped to no rule
+records why (`none`); its fixtures, and those of unmapped checks, are counted apart. Prints one line per check, every disagreement with the
 reason recorded in the mapping (or `unexplained`), and the totals; exits 1 when a
 disagreement has no recorded reason.
 """
@@ -76,13 +77,18 @@ def main():
     binary, folder = args
     mapping = json.load(open(os.path.join(HERE, "mapping.json")))[peer]
     cases = {"polaris": polaris_cases}[peer](folder)
-    totals = {"agree": 0, "differ": 0, "unmapped": 0}
+    totals = {"agree": 0, "differ": 0, "unmapped": 0, "none": 0}
     per_check = {}
     unexplained = 0
     for check, name, path, should_fire in cases:
         entry = mapping.get(check)
         if entry is None:
             totals["unmapped"] += 1
+            continue
+        if not entry["rules"]:
+            # A check with no counterpart: its reason is recorded, its fixtures not run.
+            totals["none"] += 1
+            stats = per_check.setdefault(check, [0, 0])
             continue
         found = lint(binary, path, entry["rules"], entry.get("options", {}))
         agree = bool(found) == should_fire
@@ -102,11 +108,18 @@ def main():
         print(f"  differ  {check}/{name}: {got}; {reason}")
     print()
     for check, (agree, differ) in sorted(per_check.items()):
-        print(f"{check:45} {agree:3}/{agree + differ:<3} -> {', '.join(mapping[check]['rules'])}")
+        if mapping[check]["rules"]:
+            print(f"{check:45} {agree:3}/{agree + differ:<3} -> {', '.join(mapping[check]['rules'])}")
+    # Checks without a counterpart, whether or not their fixtures were fetched.
+    for check, entry in sorted(mapping.items()):
+        if not entry["rules"]:
+            print(f"{check:45} no counterpart: {entry['none']}")
     checked = totals["agree"] + totals["differ"]
+    deliberate = totals["differ"] - unexplained
     print(
         f"\n{peer}: {totals['agree']}/{checked} fixtures agree "
-        f"({totals['differ']} differ, {unexplained} unexplained; "
+        f"({totals['differ']} differ: {deliberate} explained, {unexplained} unexplained; "
+        f"{totals['none']} fixtures of checks without a counterpart; "
         f"{totals['unmapped']} fixtures of unmapped checks)"
     )
     sys.exit(1 if unexplained else 0)

@@ -96,7 +96,8 @@ pub struct CheckArgs {
     #[arg(long, value_name = "RULE", help_heading = "Rules")]
     pub enable: Vec<String>,
 
-    /// Turn off a rule (repeatable).
+    /// Turn off a rule (repeatable); `all` turns off every built-in rule, leaving the loader,
+    /// the schema checks and policies (kubeconform's verdict).
     #[arg(long, value_name = "RULE", help_heading = "Rules")]
     pub disable: Vec<String>,
 
@@ -223,7 +224,19 @@ impl CheckArgs {
                         }
                     })
                     .collect(),
-                disable: self.disable.clone(),
+                disable: self
+                    .disable
+                    .iter()
+                    .flat_map(|id| {
+                        if id == "all" {
+                            plimsoll_rules::all_rules()
+                                .map(|r| r.id.to_owned())
+                                .collect()
+                        } else {
+                            vec![id.clone()]
+                        }
+                    })
+                    .collect(),
                 only: self.only.clone(),
                 pod_template_paths: file.pod_template_paths.clone(),
             },
@@ -341,40 +354,59 @@ pub fn inputs_named(
     Ok(inputs)
 }
 
-/// kubeconform's `--summary` line: objects found, how many have an error, file-level errors.
+/// kubeconform's `--summary` line. As kubeconform sorts resources, an object is valid, invalid
+/// (an error finding about its content), or an error (it could not be validated: no `kind` or
+/// `apiVersion`, no schema for its kind, a `--reject`ed kind); an error finding with no object
+/// (a file that is not YAML) is an error too. Plural forms as kubeconform writes them (`0
+/// resource`, `2 resources`), and `parsing stdin` when standard input is the only source.
 pub fn summary_line(report: &plimsoll_engine::Report) -> String {
     use std::collections::HashSet;
+    const CANNOT_VALIDATE: &[&str] = &[
+        "missing-kind",
+        "missing-api-version",
+        "unknown-kind",
+        plimsoll_engine::schema::REJECTED_KIND,
+    ];
     let mut invalid = HashSet::new();
-    let mut errors = 0;
+    let mut errored = HashSet::new();
+    // Documents without `kind` or `apiVersion` (and rejected objects) are not among the
+    // objects checked, but kubeconform counts them as found.
+    let mut uncounted = HashSet::new();
+    let mut file_errors = 0;
     for d in report
         .diagnostics
         .iter()
         .filter(|d| d.severity == Severity::Error)
     {
-        match &d.object {
-            Some(object) => {
-                let file = d.location.as_ref().map(|l| l.source.name().to_owned());
-                invalid.insert((file, object.clone()));
+        let Some(object) = &d.object else {
+            file_errors += 1;
+            continue;
+        };
+        let file = d.location.as_ref().map(|l| l.source.name().to_owned());
+        let key = (file, object.clone());
+        if CANNOT_VALIDATE.iter().any(|id| d.rule == *id) {
+            if d.rule != "unknown-kind" {
+                uncounted.insert(key.clone());
             }
-            None => errors += 1,
+            errored.insert(key);
+        } else {
+            invalid.insert(key);
         }
     }
-    // Objects of `--reject`ed kinds leave the run with their finding: count them as found.
-    let rejected = report
-        .diagnostics
-        .iter()
-        .filter(|d| d.rule == plimsoll_engine::schema::REJECTED_KIND)
-        .count();
-    let found = report.objects + rejected;
-    let invalid = invalid.len().min(found);
+    invalid.retain(|key| !errored.contains(key));
+    let found = report.objects + uncounted.len() + file_errors;
+    let errors = (errored.len() + file_errors).min(found);
+    let invalid = invalid.len().min(found - errors);
+    let plural = |n: usize| if n > 1 { "s" } else { "" };
+    let stdin = !report.sources.is_empty() && report.sources.iter().all(|s| s.name() == "<stdin>");
+    let place = if stdin {
+        "parsing stdin".to_owned()
+    } else {
+        format!("in {} file{}", report.files(), plural(report.files()))
+    };
     format!(
-        "Summary: {} resource{} found in {} file{} - Valid: {}, Invalid: {}, Errors: {}",
-        found,
-        if found == 1 { "" } else { "s" },
-        report.files(),
-        if report.files() == 1 { "" } else { "s" },
-        found - invalid,
-        invalid,
-        errors
+        "Summary: {found} resource{} found {place} - Valid: {}, Invalid: {invalid}, Errors: {errors}",
+        plural(found),
+        found - errors - invalid,
     )
 }

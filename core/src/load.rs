@@ -721,6 +721,8 @@ pub fn is_sensitive_name(name: &str) -> bool {
         "private_key",
         "privatekey",
         "private-key",
+        "key_content",
+        "key-content",
         "access_key",
         "accesskey",
         "access-key",
