@@ -84,6 +84,71 @@ fn a_binding_finds_its_role_in_another_file() {
     );
 }
 
+/// An OpenShift Route is read whole by the rules across objects (its kind is not slimmed):
+/// it finds its Service in another file, and a port the Service does not have is reported.
+#[test]
+fn a_route_is_checked_against_its_service_in_another_file() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "app/service.yaml",
+        "apiVersion: v1
+kind: Service
+metadata:
+  name: console
+spec:
+  selector: {app: console}
+  ports:
+    - name: https
+      port: 443
+      targetPort: 8443
+",
+    );
+    write(
+        dir.path(),
+        "app/route.yaml",
+        "apiVersion: route.openshift.io/v1
+kind: Route
+metadata:
+  name: console
+spec:
+  to: {kind: Service, name: console}
+  port: {targetPort: https}
+---
+apiVersion: route.openshift.io/v1
+kind: Route
+metadata:
+  name: console-metrics
+spec:
+  to: {kind: Service, name: console}
+  port: {targetPort: metrics}
+",
+    );
+    let (out, _) = plimsoll(
+        dir.path(),
+        &[
+            "lint",
+            ".",
+            "--no-config",
+            "--only",
+            "ingress-backend-not-found",
+            "--format",
+            "json",
+        ],
+    );
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let found: Vec<&serde_json::Value> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["rule"] == "ingress-backend-not-found")
+        .collect();
+    assert_eq!(found.len(), 1, "{out}");
+    assert_eq!(found[0]["file"], "app/route.yaml", "{out}");
+    assert_eq!(found[0]["object"]["name"], "console-metrics", "{out}");
+    assert_eq!(found[0]["pointer"], "/spec/port/targetPort", "{out}");
+}
+
 #[test]
 fn credentials_by_shape_are_masked_in_every_format() {
     let dir = tempfile::tempdir().unwrap();

@@ -1173,6 +1173,7 @@ const WITH_CROSS_OBJECT_RULES: &[&str] = &["single-replica"];
 const READ_KINDS: &[&str] = &[
     "Service",
     "Ingress",
+    "Route",
     "HorizontalPodAutoscaler",
     "PodDisruptionBudget",
     "NetworkPolicy",

@@ -324,6 +324,11 @@ pub const EQUIVALENTS: &[(Tool, &str, &[&str])] = &[
     ),
     (
         KubeScore,
+        "route-targets-service",
+        &["ingress-backend-not-found"],
+    ),
+    (
+        KubeScore,
         "container-security-context-user-group-id",
         &["run-as-root"],
     ),

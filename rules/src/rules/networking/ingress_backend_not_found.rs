@@ -1,15 +1,18 @@
 use crate::rules::*;
 
 declare_rule! {
-    /// An Ingress routes to a Service, or a Service port, that is not in the run.
+    /// An Ingress or OpenShift Route points at a Service, or a Service port, not in the run.
     ///
     /// ## What it does
     /// Checks every backend of an Ingress (`spec.defaultBackend` and
     /// `spec.rules[].http.paths[].backend`, in the `networking.k8s.io/v1` shape, and
     /// `serviceName`/`servicePort` in the older `v1beta1` shape): the Service must be among the
     /// files checked together, in the same namespace, and must have the port (by `number` or
-    /// by `name`). When the run holds no Service in that namespace at all, the rule stays
-    /// silent.
+    /// by `name`). OpenShift Routes are checked the same way (`spec.to` and
+    /// `spec.alternateBackends` naming a Service): their `spec.port.targetPort` is the port
+    /// the pods receive, so a name must be one of the Service's port names and a number one of
+    /// its target ports (a Route that names no port is not checked for one). When the run
+    /// holds no Service in that namespace at all, the rule stays silent.
     ///
     /// ## Why is this bad?
     /// The ingress controller answers 503 for that path: the route exists but leads nowhere.
@@ -69,7 +72,8 @@ declare_rule! {
     ///
     /// ## References
     /// - [Ingress](https://kubernetes.io/docs/concepts/services-networking/ingress/)
-    /// - kube-linter `dangling-ingress`, kube-score `ingress-targets-service`
+    /// - kube-linter `dangling-ingress`, kube-score `ingress-targets-service` and
+    ///   `route-targets-service`
     id: "ingress-backend-not-found",
     category: Networking,
     severity: Warning,
@@ -80,6 +84,57 @@ no_options!(check);
 
 /// (pointer to the service name, pointer to the port, service name, port as text).
 type Backend<'v> = (String, String, &'v str, Option<String>);
+
+/// The Services an OpenShift Route sends traffic to (`spec.to`, `spec.alternateBackends`),
+/// with the Route's `spec.port.targetPort`, which applies to each.
+fn route_backends(value: &Value) -> Vec<Backend<'_>> {
+    let port = value
+        .pointer("/spec/port/targetPort")
+        .map(crate::util::scalar_text);
+    let to = value
+        .pointer("/spec/to")
+        .into_iter()
+        .map(|t| ("/spec/to".to_owned(), t));
+    let alternates = value
+        .pointer("/spec/alternateBackends")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+        .map(|(i, b)| (format!("/spec/alternateBackends/{i}"), b));
+    to.chain(alternates)
+        .filter(|(_, b)| {
+            b.get("kind")
+                .and_then(Value::as_str)
+                .is_none_or(|k| k == "Service")
+        })
+        .filter_map(|(pointer, b)| {
+            let name = b.get("name").and_then(Value::as_str)?;
+            Some((
+                format!("{pointer}/name"),
+                "/spec/port/targetPort".to_owned(),
+                name,
+                port.clone(),
+            ))
+        })
+        .collect()
+}
+
+/// Whether a Route's `targetPort` reaches the Service's pods: a name is one of the Service's
+/// port names; a number is one of its target ports (the port itself when `targetPort` is left
+/// out), or any number when a target port is given by name (its number is the pods').
+fn route_port_matches(ports: &[Value], port: &str) -> bool {
+    if port.parse::<i64>().is_err() {
+        return ports
+            .iter()
+            .any(|p| p.get("name").and_then(Value::as_str) == Some(port));
+    }
+    ports.iter().any(|p| match p.get("targetPort") {
+        Some(Value::String(_)) => true,
+        Some(target) => crate::util::scalar_text(target) == port,
+        None => p.get("port").map(crate::util::scalar_text).as_deref() == Some(port),
+    })
+}
 
 fn add<'v>(out: &mut Vec<Backend<'v>>, pointer: String, backend: &'v Value) {
     if let Some(name) = backend.pointer("/service/name").and_then(Value::as_str) {
@@ -138,9 +193,11 @@ fn backends(value: &Value) -> Vec<Backend<'_>> {
 }
 
 fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
-    if cx.object.kind() != "Ingress" {
-        return;
-    }
+    let route = match (cx.object.kind(), cx.object.group()) {
+        ("Ingress", _) => false,
+        ("Route", "route.openshift.io" | "") => true,
+        _ => return,
+    };
     let is_core = |s: &&crate::index::Entry<'_>| s.object.group().is_empty();
     if !cx
         .index
@@ -149,7 +206,12 @@ fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
     {
         return;
     }
-    for (pointer, port_pointer, name, port) in backends(&cx.object.value) {
+    let found = if route {
+        route_backends(&cx.object.value)
+    } else {
+        backends(&cx.object.value)
+    };
+    for (pointer, port_pointer, name, port) in found {
         let Some(service) = cx
             .index
             .named_near("Service", name, cx.object)
@@ -176,18 +238,28 @@ fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
             .object
             .value
             .pointer("/spec/ports")
-            .and_then(Value::as_array);
-        let has_port = ports.into_iter().flatten().any(|p| {
-            p.get("port").map(crate::util::scalar_text).as_deref() == Some(port.as_str())
-                || p.get("name").and_then(Value::as_str) == Some(port.as_str())
-        });
+            .and_then(Value::as_array)
+            .map_or(&[][..], Vec::as_slice);
+        let has_port = if route {
+            route_port_matches(ports, &port)
+        } else {
+            ports.iter().any(|p| {
+                p.get("port").map(crate::util::scalar_text).as_deref() == Some(port.as_str())
+                    || p.get("name").and_then(Value::as_str) == Some(port.as_str())
+            })
+        };
         if !has_port {
+            let help = if route {
+                "set `port.targetPort` to one of the Service's port names or target ports"
+            } else {
+                "use one of the Service's ports, by number or by name"
+            };
             out.push(
                 cx.diag(
                     &port_pointer,
                     format!("the Service `{name}` has no port `{port}`"),
                 )
-                .with_help("use one of the Service's ports, by number or by name"),
+                .with_help(help),
             );
         }
     }
