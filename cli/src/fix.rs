@@ -128,8 +128,12 @@ fn plan(
             continue;
         };
         let name = location.file().to_owned();
-        let original = location.source.text().to_owned();
-        // The file must still hold the text the findings were made on.
+        // The file must still hold the text the findings were made on (a released text is
+        // read again only when it does).
+        let Some(source) = location.source.reread() else {
+            continue;
+        };
+        let original = source.text().to_owned();
         match std::fs::read(&path) {
             Ok(bytes) if bytes == original.as_bytes() => {}
             _ => continue,
@@ -232,9 +236,10 @@ fn left_alone(report: &Report, allowed: &dyn Fn(Safety) -> bool, stdin: Option<&
         .filter(|d| plain_file(d, stdin).is_none() && d.pointer.is_some())
         .filter(|d| {
             d.location.as_ref().is_some_and(|l| {
+                let text = l.source.reread().map(|s| s.text().to_owned());
                 let file = plimsoll_core::load_bytes(
                     l.file(),
-                    l.source.text().as_bytes().to_vec(),
+                    text.unwrap_or_default().into_bytes(),
                     plimsoll_core::Discovery::Explicit,
                     &Default::default(),
                 );

@@ -76,6 +76,25 @@ pub fn read_file_limited(path: &std::path::Path, limit: u64) -> std::io::Result<
     read_limited_sized(file, limit, expected)
 }
 
+/// A 64-bit hash of a file's bytes, eight at a time: cheap enough to take over every file of a
+/// large run, to tell whether a file changed after it was checked (not against an adversary).
+fn text_hash(bytes: &[u8]) -> u64 {
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut hash = (bytes.len() as u64).wrapping_mul(K);
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        hash = (hash ^ u64::from_le_bytes(word))
+            .wrapping_mul(K)
+            .rotate_left(29);
+    }
+    for &byte in chunks.remainder() {
+        hash = (hash ^ u64::from(byte)).wrapping_mul(K).rotate_left(29);
+    }
+    hash
+}
+
 fn clamp_u32(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
@@ -92,15 +111,35 @@ pub struct LineCol {
 /// Everything that points into a file carries byte offsets; lines and columns are derived
 /// here, once per request, so that each front end gets the unit it needs (characters for
 /// the terminal and SARIF, UTF-16 code units for LSP).
+///
+/// A file read from disk may let its text go once the stages that read it are done
+/// ([`Source::release`]): what remains (the name, the line index, the secret texts) still
+/// gives every line and column, and [`Source::reread`] reads the text again for the front
+/// ends that show it, provided the file still holds the same bytes. A large run then keeps
+/// no file's text in memory.
 #[derive(Debug)]
 pub struct Source {
     name: String,
+    /// Empty once the text is released.
     text: String,
+    /// The length of the text in bytes (also once it is released).
+    len: usize,
     line_starts: Vec<u32>,
     /// Whether the text is ASCII: then a column is a byte difference, not a count of
     /// characters (findings on one long minified line stay linear).
     ascii: bool,
     redactions: OnceLock<Vec<Span>>,
+    /// Where to read the text again, when it was released.
+    released: Option<Box<Released>>,
+}
+
+/// What a source whose text was released keeps of it.
+#[derive(Debug)]
+struct Released {
+    path: std::path::PathBuf,
+    hash: u64,
+    /// [`Source::secret_texts`], computed while the text was there.
+    secrets: Vec<String>,
 }
 
 impl Source {
@@ -112,10 +151,68 @@ impl Source {
         Arc::new(Source {
             name: name.into(),
             ascii: text.is_ascii(),
+            len: text.len(),
             text,
             line_starts,
             redactions: OnceLock::new(),
+            released: None,
         })
+    }
+
+    /// A copy of this source without its text, which `path` holds: lines, columns, redactions
+    /// and secret texts stay, [`Source::text`] becomes empty and [`Source::reread`] reads it
+    /// again. `None` when lines and columns would need the text (non-ASCII text, carriage
+    /// returns) or the text is already released.
+    pub fn release(&self, path: &std::path::Path) -> Option<Arc<Source>> {
+        if self.released.is_some()
+            || !self.ascii
+            || memchr::memchr(b'\r', self.text.as_bytes()).is_some()
+        {
+            return None;
+        }
+        let secrets = if self.redactions().is_empty() {
+            Vec::new()
+        } else {
+            self.secret_texts()
+        };
+        let redactions = OnceLock::new();
+        if let Some(spans) = self.redactions.get() {
+            let _ = redactions.set(spans.clone());
+        }
+        Some(Arc::new(Source {
+            name: self.name.clone(),
+            text: String::new(),
+            len: self.len,
+            line_starts: self.line_starts.clone(),
+            ascii: true,
+            redactions,
+            released: Some(Box::new(Released {
+                path: path.to_path_buf(),
+                hash: text_hash(self.text.as_bytes()),
+                secrets,
+            })),
+        }))
+    }
+
+    /// Whether the text was released ([`Source::release`]): [`Source::text`] is then empty.
+    pub fn is_released(&self) -> bool {
+        self.released.is_some()
+    }
+
+    /// This source with its text: itself, or for a released one the file read again, with
+    /// the same redactions. `None` when the file can no longer be read or no longer holds
+    /// the text that was checked (same length and hash).
+    pub fn reread(self: &Arc<Source>) -> Option<Arc<Source>> {
+        let Some(released) = &self.released else {
+            return Some(self.clone());
+        };
+        let bytes = std::fs::read(&released.path).ok()?;
+        if bytes.len() != self.len || text_hash(&bytes) != released.hash {
+            return None;
+        }
+        let source = Source::new(self.name.clone(), String::from_utf8(bytes).ok()?);
+        source.set_redactions(self.redactions().to_vec());
+        Some(source)
     }
 
     /// The name shown to users: the path as given, or `<stdin>`.
@@ -133,7 +230,7 @@ impl Source {
 
     /// The zero-based line that holds `offset`.
     pub fn line_index(&self, offset: usize) -> usize {
-        let offset = clamp_u32(offset.min(self.text.len()));
+        let offset = clamp_u32(offset.min(self.len));
         match self.line_starts.binary_search(&offset) {
             Ok(i) => i,
             Err(i) => i - 1,
@@ -142,14 +239,18 @@ impl Source {
 
     /// The byte range of a zero-based line, without its line break.
     pub fn line_range(&self, line: usize) -> std::ops::Range<usize> {
-        let start = self
-            .line_starts
-            .get(line)
-            .map_or(self.text.len(), |&s| s as usize);
+        let start = self.line_starts.get(line).map_or(self.len, |&s| s as usize);
         let mut end = self
             .line_starts
             .get(line + 1)
-            .map_or(self.text.len(), |&s| s as usize);
+            .map_or(self.len, |&s| s as usize);
+        if self.released.is_some() {
+            // A released text has no carriage return: a line ends at its line feed.
+            if self.line_starts.get(line + 1).is_some() && end > start {
+                end -= 1;
+            }
+            return start..end;
+        }
         let bytes = self.text.as_bytes();
         while end > start && matches!(bytes[end - 1], b'\n' | b'\r') {
             end -= 1;
@@ -164,14 +265,12 @@ impl Source {
 
     /// The byte offset where a zero-based line starts.
     pub fn line_start(&self, line: usize) -> usize {
-        self.line_starts
-            .get(line)
-            .map_or(self.text.len(), |&s| s as usize)
+        self.line_starts.get(line).map_or(self.len, |&s| s as usize)
     }
 
     /// One-based line and character column of a byte offset.
     pub fn line_col(&self, offset: usize) -> LineCol {
-        let offset = self.floor_char_boundary(offset.min(self.text.len()));
+        let offset = self.floor_char_boundary(offset.min(self.len));
         let line = self.line_index(offset);
         let start = self.line_starts[line] as usize;
         let column = if self.ascii {
@@ -187,7 +286,7 @@ impl Source {
 
     /// Zero-based line and UTF-16 column of a byte offset, as the Language Server Protocol counts.
     pub fn line_utf16(&self, offset: usize) -> (u32, u32) {
-        let offset = self.floor_char_boundary(offset.min(self.text.len()));
+        let offset = self.floor_char_boundary(offset.min(self.len));
         let line = self.line_index(offset);
         let start = self.line_starts[line] as usize;
         let column: usize = if self.ascii {
@@ -201,6 +300,9 @@ impl Source {
     /// The byte offset of a zero-based line and UTF-16 column (LSP positions), clamped to the line.
     pub fn offset_of_utf16(&self, line: u32, column: u32) -> usize {
         let range = self.line_range(line as usize);
+        if self.released.is_some() {
+            return (range.start + column as usize).min(range.end);
+        }
         let mut units = 0u32;
         for (i, c) in self.text[range.clone()].char_indices() {
             if units >= column {
@@ -212,6 +314,9 @@ impl Source {
     }
 
     fn floor_char_boundary(&self, mut offset: usize) -> usize {
+        if self.ascii {
+            return offset;
+        }
         while offset > 0 && !self.text.is_char_boundary(offset) {
             offset -= 1;
         }
@@ -289,6 +394,9 @@ impl Source {
     /// base64 decoding of each. Longest first, so that a longer secret is replaced whole.
     pub fn secret_texts(&self) -> Vec<String> {
         use base64::Engine as _;
+        if let Some(released) = &self.released {
+            return released.secrets.clone();
+        }
         let mut out = Vec::new();
         let push = |piece: &str, out: &mut Vec<String>| {
             let piece = piece.trim().trim_matches(['"', '\'']).trim();
@@ -406,6 +514,53 @@ mod tests {
         assert_eq!(s.line_utf16(10), (1, 4));
         assert_eq!(s.offset_of_utf16(1, 4), 10);
         assert_eq!(s.line_col(s.text().len()), LineCol { line: 4, column: 5 });
+    }
+
+    #[test]
+    fn a_released_text_keeps_positions_and_is_read_again() {
+        let dir = std::env::temp_dir().join(format!("plimsoll-release-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("a.yaml");
+        let text = "kind: Secret\ndata:\n  k: c2VjcmV0LXZhbHVl\n\nlast";
+        std::fs::write(&path, text).unwrap();
+        let full = Source::new("a.yaml", text);
+        full.set_redactions(vec![Span::new(24, 40)]);
+        let shell = full.release(&path).unwrap();
+        assert!(shell.is_released() && shell.text().is_empty());
+        assert_eq!(shell.name(), "a.yaml");
+        assert_eq!(shell.line_count(), full.line_count());
+        for offset in 0..=text.len() + 2 {
+            assert_eq!(shell.line_col(offset), full.line_col(offset), "{offset}");
+            assert_eq!(
+                shell.line_utf16(offset),
+                full.line_utf16(offset),
+                "{offset}"
+            );
+        }
+        for line in 0..full.line_count() {
+            assert_eq!(shell.line_range(line), full.line_range(line), "{line}");
+            assert_eq!(
+                shell.offset_of_utf16(line as u32, 3),
+                full.offset_of_utf16(line as u32, 3)
+            );
+        }
+        assert_eq!(shell.secret_texts(), full.secret_texts());
+        assert!(shell.secret_texts().contains(&"secret-value".to_owned()));
+        let again = shell.reread().unwrap();
+        assert_eq!(again.text(), text);
+        assert_eq!(again.redactions(), full.redactions());
+        // A released source is not released twice; a full one rereads as itself.
+        assert!(shell.release(&path).is_none());
+        assert!(Arc::ptr_eq(&full.reread().unwrap(), &full));
+        // A file changed since it was checked is not taken for the text that was.
+        std::fs::write(&path, text.replace("last", "lost")).unwrap();
+        assert!(shell.reread().is_none());
+        std::fs::remove_file(&path).unwrap();
+        assert!(shell.reread().is_none());
+        // Columns of non-ASCII text and lines ending in CR LF need the text: kept.
+        assert!(Source::new("b", "a: é\n").release(&path).is_none());
+        assert!(Source::new("c", "a: 1\r\n").release(&path).is_none());
+        let _ = std::fs::remove_dir(&dir);
     }
 
     #[test]

@@ -229,6 +229,20 @@ fn jobs(inputs: &[Input], config: &Config) -> Result<Vec<Job>, EngineError> {
     Ok(jobs)
 }
 
+impl Read {
+    /// The job that reads this file again (a text in memory keeps its bytes).
+    fn later(self) -> Job {
+        match (self.path, self.bytes) {
+            (Some(path), _) => Job::Path(Candidate {
+                path,
+                discovery: self.discovery,
+            }),
+            (None, Ok(bytes)) => Job::Text(self.name, bytes),
+            (None, Err(_)) => Job::Text(self.name, Vec::new()),
+        }
+    }
+}
+
 fn read(job: Job, options: &LoadOptions) -> Result<Read, EngineError> {
     match job {
         Job::Text(name, bytes) => Ok(Read {
@@ -451,19 +465,24 @@ impl Engine {
             !matches!(job, Job::Path(c) if trees.owns(&c.path)
                 || (trees.failed(&c.path) && !named.contains(&canonical(&c.path))))
         });
-        let reads: Vec<Read> = jobs
+        // The files that hold CustomResourceDefinitions or admission policies are checked
+        // first; they alone stay read until then. The others are read again where they are
+        // checked, so that a run never holds the bytes of every file at once.
+        let reads: Vec<Result<Read, Job>> = jobs
             .into_par_iter()
-            .map(|job| read(job, &self.config.load))
-            .collect::<Result<_, _>>()?;
-        let read_time = started.elapsed();
-        let (crd_files, rest): (Vec<Read>, Vec<Read>) = reads.into_iter().partition(|r| {
-            r.bytes.as_ref().is_ok_and(|b| {
-                // Admission policies come first too, so that no object is slimmed before
-                // they are known.
-                memchr::memmem::find(b, b"CustomResourceDefinition").is_some()
-                    || memchr::memmem::find(b, b"ValidatingAdmissionPolicy").is_some()
+            .map(|job| {
+                let read = read(job, &self.config.load)?;
+                Ok(if goes_first(&read) {
+                    Ok(read)
+                } else {
+                    Err(read.later())
+                })
             })
-        });
+            .collect::<Result<_, EngineError>>()?;
+        let read_time = started.elapsed();
+        let (crd_files, rest): (Vec<_>, Vec<_>) = reads.into_iter().partition(Result::is_ok);
+        let crd_files: Vec<Read> = crd_files.into_iter().filter_map(Result::ok).collect();
+        let rest: Vec<Job> = rest.into_iter().filter_map(Result::err).collect();
         let mut run = Run::default();
         run.timings.read = read_time;
         // One alias budget for every file of this run.
@@ -520,19 +539,19 @@ impl Engine {
         } else {
             Keep::Whole
         };
-        let checked: Vec<Checked> = rest
+        let checked: Result<Vec<Checked>, EngineError> = rest
             .into_par_iter()
-            .map(|r| {
+            .map(|job| {
                 let start = Instant::now();
-                let (path, file) = parse(r, &load);
+                let (path, file) = parse(read(job, &self.config.load)?, &load);
                 let load_time = start.elapsed();
                 let mut checked = self.check_file(catalog.as_ref(), path, file, keep, true);
                 checked.timings.load = load_time;
-                checked
+                Ok(checked)
             })
             .collect();
         run.catalog = catalog;
-        for file in checked {
+        for file in checked? {
             run.add(file);
         }
         let mut report = self.finish(run);
@@ -635,16 +654,28 @@ impl Engine {
         timings.local_rules = rules_done - schemas_done;
         // A policy found late (its kind spelt with escapes) keeps its own file's objects whole.
         let whole = objects.iter().any(|o| vap::is_policy(&o.value));
+        // A suppression comment may name a line inside slimmed content: such a file keeps
+        // its whole tree, and its text for the suppression stage.
+        let commented =
+            memchr::memmem::find(source.text().as_bytes(), b"plimsoll-ignore").is_some();
+        let mut source = source;
         if keep != Keep::Whole && !whole {
             let wide = keep == Keep::Compact;
             objects
                 .iter_mut()
                 .for_each(|object| self.slim(object, wide));
-            // A suppression comment may name a line inside slimmed content: such a file keeps
-            // its whole tree.
-            if wide && memchr::memmem::find(source.text().as_bytes(), b"plimsoll-ignore").is_none()
-            {
+            if wide && !commented {
                 compact_trees(&mut objects);
+            }
+            // A file of a lint run lets its text go: the later stages need only its line
+            // index, and the outputs that show text read it again.
+            if let Some(path) = path
+                .as_deref()
+                .filter(|_| wide && filter && !commented && !keep_whole())
+                && let Some(shell) = source.release(path)
+            {
+                rebind(&source, &shell, &mut objects, &mut diagnostics);
+                source = shell;
             }
         }
         timings.slim = rules_done.elapsed();
@@ -1091,6 +1122,47 @@ enum Keep {
     /// Every kind that no rule across objects reads is slimmed, and the span tree is copied
     /// down to what the values still reach (a lint run: nothing locates inside digests later).
     Compact,
+}
+
+/// Points the objects and findings of a file at `to` instead of `from` (its text released).
+fn rebind(
+    from: &Arc<Source>,
+    to: &Arc<Source>,
+    objects: &mut [Object],
+    diagnostics: &mut [Diagnostic],
+) {
+    for object in objects {
+        if Arc::ptr_eq(&object.source, from) {
+            object.source = to.clone();
+        }
+    }
+    let locations = diagnostics.iter_mut().flat_map(|d| {
+        d.location
+            .iter_mut()
+            .chain(d.related.iter_mut().filter_map(|r| r.location.as_mut()))
+    });
+    for location in locations {
+        if Arc::ptr_eq(&location.source, from) {
+            location.source = to.clone();
+        }
+    }
+}
+
+/// `PLIMSOLL_KEEP_WHOLE=1` keeps every file's text to the end of a run, as runs did before
+/// texts were released: the report must be the same either way (`ci/output-unchanged.sh`).
+fn keep_whole() -> bool {
+    static KEEP: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *KEEP.get_or_init(|| std::env::var_os("PLIMSOLL_KEEP_WHOLE").is_some_and(|v| v == "1"))
+}
+
+/// Whether a file is checked before the others: it holds a CustomResourceDefinition (custom
+/// resources anywhere then meet it) or an admission policy (no object is slimmed before the
+/// policies are known).
+fn goes_first(read: &Read) -> bool {
+    read.bytes.as_ref().is_ok_and(|b| {
+        memchr::memmem::find(b, b"CustomResourceDefinition").is_some()
+            || memchr::memmem::find(b, b"ValidatingAdmissionPolicy").is_some()
+    })
 }
 
 /// Replaces the span trees of a file's objects by copies that hold only what their values

@@ -24,11 +24,9 @@ fn render(paths: &[PathBuf], config: Config) -> String {
         let place = match &d.location {
             Some(l) => {
                 let at = l.start();
-                let line = l
-                    .source
-                    .line_text(at.line as usize - 1)
-                    .trim_end()
-                    .to_owned();
+                // A file read from disk has its text released; it is read again here.
+                let source = l.source.reread().expect("the file is unchanged");
+                let line = source.line_text(at.line as usize - 1).trim_end().to_owned();
                 format!(
                     "{}:{}:{}  | {}",
                     l.source.name().rsplit('/').next().unwrap_or_default(),

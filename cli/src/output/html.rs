@@ -323,7 +323,10 @@ fn finding(out: &mut String, d: &Diagnostic, file: &str) {
 
 /// The lines of the finding, one before and one after, with its span marked; secrets masked.
 fn snippet(out: &mut String, location: &Location) {
-    let source = &location.source;
+    // A released text is read again (no snippet when its file changed).
+    let Some(source) = &location.source.reread() else {
+        return;
+    };
     let text = source.text();
     let span = location.span.start as usize..(location.span.end as usize).min(text.len());
     let first = source.line_index(span.start);

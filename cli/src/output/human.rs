@@ -37,7 +37,9 @@ const WINDOW_BEFORE: usize = 60;
 const WINDOW_SPAN: usize = 120;
 
 impl SnippetText {
+    /// A released source's text is read again here (without a snippet when the file changed).
     fn new(source: &Arc<Source>) -> SnippetText {
+        let source = &source.reread().unwrap_or_else(|| source.clone());
         let masked = (!source.redactions().is_empty()).then(|| Arc::from(source.masked()));
         SnippetText {
             source: source.clone(),
@@ -165,10 +167,10 @@ pub fn render(report: &Report, options: &Options) -> String {
     let rendered: Vec<String> = report
         .diagnostics
         .par_iter()
-        .map(|diagnostic| {
+        // One cache of wrapped lines per rendering task: findings of one rule repeat their lines.
+        .map_init(Wrapped::default, |wrapped, diagnostic| {
             let mut one = String::new();
-            let mut wrapped = Wrapped::default();
-            render_one(&handlers, &mut wrapped, diagnostic, &texts, &mut one);
+            render_one(&handlers, wrapped, diagnostic, &texts, &mut one);
             one
         })
         .collect();
@@ -301,7 +303,7 @@ fn render_one(
     let help = (!help.is_empty()).then(|| help.join("\n"));
     let message = match &diagnostic.location {
         // Nothing to show (the file was not read): name the file in the message.
-        Some(location) if location.source.text().is_empty() => format!(
+        Some(location) if !has_text(texts, location) => format!(
             "{}: {}: {}",
             diagnostic.rule,
             location.file(),
@@ -319,8 +321,8 @@ fn render_one(
     };
     let mut d = MietteDiagnostic::new(message).with_severity(severity);
     d.help = help;
-    let report = match &diagnostic.location {
-        Some(location) if !location.source.text().is_empty() => {
+    let named = match &diagnostic.location {
+        Some(location) if has_text(texts, location) => {
             let span = location.span;
             let source = &location.source;
             let text = texts
@@ -331,12 +333,15 @@ fn render_one(
                 None,
                 text.label(span.start as usize, span.end as usize),
             ));
-            miette::Report::new(d)
-                .with_source_code(NamedSource::new(source.name(), text).with_language("yaml"))
+            Some(NamedSource::new(source.name(), text).with_language("yaml"))
         }
-        _ => miette::Report::new(d),
+        _ => None,
     };
-    if handler.render_report(out, report.as_ref()).is_err() {
+    let report = WithSource {
+        diagnostic: &d,
+        source: named.as_ref(),
+    };
+    if handler.render_report(out, &report).is_err() {
         let _ = writeln!(out, "{}: {}", diagnostic.rule, diagnostic.message);
     }
     for related in &diagnostic.related {
@@ -347,6 +352,54 @@ fn render_one(
         }
     }
     out.push('\n');
+}
+
+/// Whether a snippet can be shown at `location`: its file's text was read (again).
+fn has_text(texts: &HashMap<usize, SnippetText>, location: &plimsoll_core::Location) -> bool {
+    match texts.get(&(Arc::as_ptr(&location.source) as usize)) {
+        Some(text) => !text.text().is_empty(),
+        None => !location.source.text().is_empty(),
+    }
+}
+
+/// A diagnostic with the text its snippet is read from. miette's `Report` would do, but
+/// building one asks miette's global hook for a handler (environment, terminal) per finding;
+/// the handlers here are built once.
+struct WithSource<'a> {
+    diagnostic: &'a MietteDiagnostic,
+    source: Option<&'a NamedSource<SnippetText>>,
+}
+
+impl std::fmt::Debug for WithSource<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.diagnostic, f)
+    }
+}
+
+impl std::fmt::Display for WithSource<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self.diagnostic, f)
+    }
+}
+
+impl std::error::Error for WithSource<'_> {}
+
+impl miette::Diagnostic for WithSource<'_> {
+    fn severity(&self) -> Option<miette::Severity> {
+        self.diagnostic.severity()
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.diagnostic.help()
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        self.diagnostic.labels()
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.source.map(|s| s as &dyn SourceCode)
+    }
 }
 
 fn values_snippet(related: &plimsoll_core::Related) -> bool {
@@ -378,9 +431,12 @@ fn render_related(
             None,
             text.label(span.start as usize, span.end as usize),
         ));
-    let report = miette::Report::new(d)
-        .with_source_code(NamedSource::new(source.name(), text).with_language("yaml"));
-    if handler.render_report(out, report.as_ref()).is_err() {
+    let source = NamedSource::new(source.name(), text).with_language("yaml");
+    let report = WithSource {
+        diagnostic: &d,
+        source: Some(&source),
+    };
+    if handler.render_report(out, &report).is_err() {
         let _ = writeln!(out, "{message}: {}", location.file());
     }
 }
