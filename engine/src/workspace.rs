@@ -715,37 +715,45 @@ impl Workspace {
                 None => rest.push(d),
             }
         }
-        let mut by_path: BTreeMap<PathBuf, Arc<Vec<Diagnostic>>> = BTreeMap::new();
-        for ((path, state), owned) in self.files.iter_mut().zip(&owned) {
-            if *owned {
-                by_path.insert(path.clone(), Arc::default());
-                continue;
-            }
-            let across = in_files.remove(path).unwrap_or_default();
-            let current = state.finished.as_ref().filter(|f| {
-                raw_ids.is_empty() && f.today == today && same_findings(&f.across, &across)
-            });
-            let list = match current {
-                Some(finished) => finished.list.clone(),
-                None => {
-                    let mut list = state.diagnostics.clone();
-                    list.extend(across.iter().cloned());
-                    let list = Arc::new(self.engine.settle(
-                        list,
-                        std::slice::from_ref(&state.source),
-                        &state.objects,
-                        &raw_ids,
-                    ));
-                    state.finished = Some(Finished {
-                        across,
-                        today: today.clone(),
-                        list: list.clone(),
-                    });
-                    list
+        // Files settle on their own, in parallel (at start-up every file does).
+        let engine = &self.engine;
+        let jobs: Vec<(&PathBuf, &mut FileState, bool, Vec<Diagnostic>)> = self
+            .files
+            .iter_mut()
+            .zip(&owned)
+            .map(|((path, state), owned)| {
+                let across = in_files.remove(path).unwrap_or_default();
+                (path, state, *owned, across)
+            })
+            .collect();
+        let mut by_path: BTreeMap<PathBuf, Arc<Vec<Diagnostic>>> = jobs
+            .into_par_iter()
+            .map(|(path, state, owned, across)| {
+                if owned {
+                    return (path.clone(), Arc::default());
                 }
-            };
-            by_path.insert(path.clone(), list);
-        }
+                let current = state.finished.as_ref().filter(|f| {
+                    raw_ids.is_empty() && f.today == today && same_findings(&f.across, &across)
+                });
+                if let Some(finished) = current {
+                    return (path.clone(), finished.list.clone());
+                }
+                let mut list = state.diagnostics.clone();
+                list.extend(across.iter().cloned());
+                let list = Arc::new(engine.settle(
+                    list,
+                    std::slice::from_ref(&state.source),
+                    &state.objects,
+                    &raw_ids,
+                ));
+                state.finished = Some(Finished {
+                    across,
+                    today: today.clone(),
+                    list: list.clone(),
+                });
+                (path.clone(), list)
+            })
+            .collect();
         if rest.is_empty() {
             return Some(by_path);
         }
