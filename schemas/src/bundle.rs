@@ -1,39 +1,41 @@
-//! The embedded schema bundle: one compressed schema document and one
-//! compressed documentation document per Kubernetes minor version.
+//! The embedded schema bundle: per Kubernetes minor version, the schema
+//! texts of its definitions and kinds, and one compressed documentation
+//! document.
 //!
-//! On first use of a version its schema document is decompressed and split
-//! into raw JSON texts, one per definition and one per kind, without
-//! parsing them; compiling a kind parses only the kind and the definitions
+//! The build script (`build.rs`) unpacks the compressed schema documents of
+//! `data/` once: every distinct JSON text of a definition or kind is stored
+//! once, uncompressed (about 1 MB for the 13 versions, which share most of
+//! them), with per version two tables sorted by name. Opening a version
+//! costs nothing; compiling a kind parses only the kind and the definitions
 //! it reaches (about 120 of 860 for a Deployment) into a self-contained
-//! schema. That keeps the first validation of a run within a few
-//! milliseconds.
+//! schema, so a run touches only the schemas of the kinds it sees.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::io::Read;
 use std::sync::{Arc, OnceLock};
 
-use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::SchemaError;
 
-struct Embedded {
-    version: &'static str,
-    schema: &'static [u8],
-    docs: &'static [u8],
+/// One version's tables: `[name start, name end, text start, text end]`
+/// into [`NAMES`] and [`TEXTS`], sorted by name.
+pub(crate) struct Tables {
+    defs: &'static [[u32; 4]],
+    kinds: &'static [[u32; 4]],
 }
 
-macro_rules! embedded {
+include!(concat!(env!("OUT_DIR"), "/schema_index.rs"));
+static NAMES: &str = include_str!(concat!(env!("OUT_DIR"), "/schema_names.txt"));
+static TEXTS: &str = include_str!(concat!(env!("OUT_DIR"), "/schema_texts.json"));
+
+macro_rules! docs {
     ($($v:literal),* $(,)?) => {
-        &[$(Embedded {
-            version: $v,
-            schema: include_bytes!(concat!("../data/v", $v, ".schema.json.zst")),
-            docs: include_bytes!(concat!("../data/v", $v, ".docs.json.zst")),
-        }),*]
+        [$(include_bytes!(concat!("../data/v", $v, ".docs.json.zst"))),*]
     };
 }
 
-static EMBEDDED: &[Embedded] = embedded!(
+static DOCS: [&[u8]; 13] = docs!(
     "1.25", "1.26", "1.27", "1.28", "1.29", "1.30", "1.31", "1.32", "1.33", "1.34", "1.35", "1.36",
     "1.37",
 );
@@ -43,49 +45,63 @@ static VERSIONS: [&str; 13] = [
     "1.37",
 ];
 
-type Loaded = OnceLock<Result<Arc<VersionData>, String>>;
-static LOADED: [Loaded; 13] = [const { OnceLock::new() }; 13];
+static LOADED: [OnceLock<Arc<VersionData>>; 13] = [const { OnceLock::new() }; 13];
 
 pub(crate) fn versions() -> &'static [&'static str] {
     &VERSIONS
 }
 
-/// The schema document of one version, split but not parsed.
-#[derive(serde::Deserialize)]
-struct Document {
-    #[serde(rename = "$defs")]
-    defs: HashMap<String, Box<RawValue>>,
-    kinds: HashMap<String, Box<RawValue>>,
+fn name(entry: &[u32; 4]) -> &'static str {
+    NAMES
+        .get(entry[0] as usize..entry[1] as usize)
+        .unwrap_or("")
+}
+
+fn text(entry: &[u32; 4]) -> &'static str {
+    TEXTS
+        .get(entry[2] as usize..entry[3] as usize)
+        .unwrap_or("")
+}
+
+/// The text of `key` in a table sorted by name.
+fn find(table: &'static [[u32; 4]], key: &str) -> Option<&'static str> {
+    table
+        .binary_search_by(|entry| name(entry).cmp(key))
+        .ok()
+        .and_then(|i| table.get(i))
+        .map(text)
 }
 
 /// One Kubernetes version's schemas.
 pub(crate) struct VersionData {
     pub(crate) version: &'static str,
-    defs: HashMap<String, Box<RawValue>>,
-    /// `"apps/v1/Deployment"` → the kind's top-level schema, unparsed.
-    kinds: HashMap<String, Box<RawValue>>,
+    tables: &'static Tables,
     docs_source: &'static [u8],
     docs: OnceLock<Map<String, Value>>,
 }
 
 impl VersionData {
     pub(crate) fn has_kind(&self, key: &str) -> bool {
-        self.kinds.contains_key(key)
+        find(self.tables.kinds, key).is_some()
     }
 
+    /// `apiVersion/kind` keys of the built-in kinds, sorted.
     pub(crate) fn kind_keys(&self) -> impl Iterator<Item = &str> {
-        self.kinds.keys().map(String::as_str)
+        self.tables
+            .kinds
+            .iter()
+            .map(|entry| -> &str { name(entry) })
     }
 
     /// The self-contained schema of a kind: its top-level schema plus, under
     /// `$defs`, every definition it reaches.
     pub(crate) fn kind_schema(&self, key: &str) -> Option<Result<Value, String>> {
-        let raw = self.kinds.get(key)?;
+        let raw = find(self.tables.kinds, key)?;
         Some(self.assemble(raw))
     }
 
-    fn assemble(&self, raw: &RawValue) -> Result<Value, String> {
-        let mut root: Value = serde_json::from_str(raw.get()).map_err(|e| e.to_string())?;
+    fn assemble(&self, raw: &str) -> Result<Value, String> {
+        let mut root: Value = serde_json::from_str(raw).map_err(|e| e.to_string())?;
         let mut defs = Map::new();
         let mut todo = Vec::new();
         let mut seen = HashSet::new();
@@ -94,11 +110,9 @@ impl VersionData {
             if !seen.insert(name.clone()) {
                 continue;
             }
-            let raw = self
-                .defs
-                .get(&name)
+            let raw = find(self.tables.defs, &name)
                 .ok_or_else(|| format!("missing definition `{name}`"))?;
-            let mut def: Value = serde_json::from_str(raw.get()).map_err(|e| e.to_string())?;
+            let mut def: Value = serde_json::from_str(raw).map_err(|e| e.to_string())?;
             crate::enums::apply(self.version, &name, &mut def);
             collect_refs(&def, &mut todo);
             defs.insert(name, def);
@@ -147,7 +161,7 @@ fn collect_refs(node: &Value, out: &mut Vec<String>) {
     }
 }
 
-/// Load (once per process) the data of `version` (`"1.NN"`).
+/// The data of `version` (`"1.NN"`), one per process.
 pub(crate) fn load(version: &str) -> Result<Arc<VersionData>, SchemaError> {
     let Some(index) = VERSIONS.iter().position(|v| *v == version) else {
         return Err(SchemaError::UnknownVersion {
@@ -155,53 +169,86 @@ pub(crate) fn load(version: &str) -> Result<Arc<VersionData>, SchemaError> {
             available: VERSIONS.join(", "),
         });
     };
-    let (Some(embedded), Some(loaded)) = (EMBEDDED.get(index), LOADED.get(index)) else {
+    let (Some(tables), Some(docs), Some(loaded)) =
+        (TABLES.get(index), DOCS.get(index), LOADED.get(index))
+    else {
         return Err(SchemaError::Bundle {
             version: version.to_owned(),
             reason: "no embedded data for this version".to_owned(),
         });
     };
-    loaded
-        .get_or_init(|| prepare(embedded).map(Arc::new))
-        .clone()
-        .map_err(|reason| SchemaError::Bundle {
-            version: embedded.version.to_owned(),
-            reason,
+    Ok(loaded
+        .get_or_init(|| {
+            Arc::new(VersionData {
+                version: VERSIONS[index],
+                tables,
+                docs_source: docs,
+                docs: OnceLock::new(),
+            })
         })
+        .clone())
 }
 
 fn decompress(bytes: &[u8]) -> Result<Vec<u8>, String> {
     let mut source = bytes;
     let mut decoder =
         ruzstd::decoding::StreamingDecoder::new(&mut source).map_err(|e| e.to_string())?;
-    let mut out = Vec::with_capacity(bytes.len() * 24);
+    let mut out = Vec::with_capacity(bytes.len() * 12);
     decoder.read_to_end(&mut out).map_err(|e| e.to_string())?;
     Ok(out)
 }
 
-fn prepare(embedded: &Embedded) -> Result<VersionData, String> {
-    let bytes = decompress(embedded.schema)?;
-    let document: Document = serde_json::from_slice(&bytes).map_err(|e| e.to_string())?;
-    Ok(VersionData {
-        version: embedded.version,
-        defs: document.defs,
-        kinds: document.kinds,
-        docs_source: embedded.docs,
-        docs: OnceLock::new(),
-    })
-}
-
-/// Bytes of embedded data, compressed, for all versions together.
+/// Bytes of embedded schema data for all versions together: the schema
+/// texts and their tables, and the compressed documentation.
 pub(crate) fn embedded_size() -> usize {
-    EMBEDDED.iter().map(|e| e.schema.len() + e.docs.len()).sum()
+    let tables: usize = TABLES
+        .iter()
+        .map(|t| (t.defs.len() + t.kinds.len()) * std::mem::size_of::<[u32; 4]>())
+        .sum();
+    TEXTS.len() + NAMES.len() + tables + DOCS.iter().map(|d| d.len()).sum::<usize>()
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn version_lists_agree() {
-        let embedded: Vec<&str> = super::EMBEDDED.iter().map(|e| e.version).collect();
-        assert_eq!(embedded, super::VERSIONS);
+        assert_eq!(super::TABLES.len(), super::VERSIONS.len());
+        assert_eq!(super::DOCS.len(), super::VERSIONS.len());
         assert_eq!(super::LOADED.len(), super::VERSIONS.len());
+        let build = include_str!("../build.rs");
+        let listed = build
+            .split_once("const VERSIONS")
+            .and_then(|(_, rest)| rest.split_once("];"))
+            .map(|(list, _)| list)
+            .unwrap_or_default();
+        for version in super::VERSIONS {
+            assert!(
+                listed.contains(&format!("\"{version}\"")),
+                "{version} in build.rs"
+            );
+        }
+    }
+
+    #[test]
+    fn tables_are_sorted_and_every_text_parses() {
+        for (version, tables) in super::VERSIONS.iter().zip(&super::TABLES) {
+            for table in [tables.defs, tables.kinds] {
+                assert!(!table.is_empty(), "{version}");
+                let names: Vec<&str> = table.iter().map(super::name).collect();
+                assert!(names.windows(2).all(|w| w[0] < w[1]), "{version}");
+                for entry in table {
+                    let text = super::text(entry);
+                    assert!(
+                        serde_json::from_str::<serde_json::Value>(text).is_ok(),
+                        "{version} {}",
+                        super::name(entry)
+                    );
+                }
+            }
+        }
+        let data = super::load("1.37").expect("embedded");
+        assert!(data.has_kind("apps/v1/Deployment"));
+        assert!(!data.has_kind("apps/v1/Deploymen"));
+        assert!(matches!(data.kind_schema("v1/ConfigMap"), Some(Ok(_))));
     }
 }
