@@ -165,6 +165,34 @@ fn the_summary_sorts_resources_as_kubeconform_does() {
         err.contains("Summary: 4 resources found in 1 file - Valid: 1, Invalid: 1, Errors: 2"),
         "{err}"
     );
+    // `--disable all` leaves the loader and the schema checks: kubeconform's verdict.
+    let output = Command::new(env!("CARGO_BIN_EXE_plimsoll"))
+        .current_dir(workspace())
+        .args([
+            "lint",
+            "--no-config",
+            "--disable",
+            "all",
+            "--format",
+            "json",
+        ])
+        .args(["--summary", "fixtures/fidelity/summary"])
+        .output()
+        .unwrap();
+    let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let mut rules: Vec<&str> = value["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["rule"].as_str().unwrap())
+        .collect();
+    rules.sort_unstable();
+    assert_eq!(rules, ["missing-kind", "schema-invalid", "unknown-kind"]);
+    let err = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        err.contains("Summary: 4 resources found in 1 file - Valid: 1, Invalid: 1, Errors: 2"),
+        "{err}"
+    );
     // Standard input is `parsing stdin`; one resource is `resource`.
     let mut child = Command::new(env!("CARGO_BIN_EXE_plimsoll"))
         .current_dir(workspace())
