@@ -101,7 +101,9 @@ fn tokens(text: &str) -> Vec<Token> {
 
 /// Inside a comprehension, `x := …` declares a new `x` for the rest of the comprehension, even
 /// when the enclosing body has an `x` that the comprehension used before that point (OPA reads
-/// the earlier uses as the outer `x`); regorus rejects the use before the declaration. The
+/// the earlier uses as the outer `x`); regorus rejects the use before the declaration. So does
+/// `some x` naming a variable the enclosing body declared (`some i, j` outside, `some i` in a
+/// comprehension: regorus reports a duplicated definition, OPA shadows it). The
 /// declared variable and its later uses (and the comprehension's head) are renamed, which is
 /// what OPA's compiler does with local variables.
 fn rename_shadowed_in_comprehensions(text: &str) -> Option<String> {
@@ -110,6 +112,8 @@ fn rename_shadowed_in_comprehensions(text: &str) -> Option<String> {
     let mut stack: Vec<(usize, Option<usize>)> = Vec::new();
     let mut renames: Vec<(usize, usize, String)> = Vec::new();
     let mut counter = 0usize;
+    // Every comprehension: (its rule body's `{`, open, `|`, close).
+    let mut comprehensions: Vec<(usize, usize, usize, usize)> = Vec::new();
     for (t, token) in tokens.iter().enumerate() {
         match token.kind {
             b'[' | b'{' | b'(' => stack.push((t, None)),
@@ -129,10 +133,14 @@ fn rename_shadowed_in_comprehensions(text: &str) -> Option<String> {
                 };
                 let Some(bar) = bar else { continue };
                 collect_renames(text, &tokens, open, bar, t, &mut counter, &mut renames);
+                if let Some(&(body, _)) = stack.first() {
+                    comprehensions.push((body, open, bar, t));
+                }
             }
             _ => {}
         }
     }
+    localize_some_variables(text, &tokens, &comprehensions, &mut counter, &mut renames);
     if renames.is_empty() {
         return None;
     }
@@ -175,24 +183,140 @@ fn collect_renames(
             b']' | b'}' | b')' => depth = depth.saturating_sub(1),
             _ => {}
         }
-        let declares = depth == 0
+        let statement_start = depth == 0
             && tokens[i].kind == IDENT
-            && tokens.get(i + 1).is_some_and(|n| n.kind == DECLARE)
             && matches!(tokens[i - 1].kind, b'|' | b';' | NEWLINE);
-        if !declares {
+        if !statement_start {
             continue;
         }
-        let var = name(&tokens[i]);
-        let used_before = (bar + 1..i).any(|j| is_variable(j) && name(&tokens[j]) == var);
-        if !used_before {
-            continue;
+        // `x := …` after a use of `x` in the comprehension, or `some x, y (in …)` naming a
+        // variable of the enclosing body: a new variable for the rest of the comprehension.
+        let declared: Vec<usize> = if tokens.get(i + 1).is_some_and(|n| n.kind == DECLARE) {
+            let var = name(&tokens[i]);
+            let used_before = (bar + 1..i).any(|j| is_variable(j) && name(&tokens[j]) == var);
+            if used_before { vec![i] } else { Vec::new() }
+        } else if name(&tokens[i]) == "some" {
+            (i + 1..close)
+                .take_while(|&j| tokens[j].kind == IDENT && name(&tokens[j]) != "in")
+                .filter(|&j| {
+                    let var = name(&tokens[j]);
+                    var != "_" && (0..open).any(|k| is_variable(k) && name(&tokens[k]) == var)
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        for d in declared {
+            let var = name(&tokens[d]);
+            *counter += 1;
+            let fresh = format!("__plimsoll_{var}{counter}");
+            let head = open + 1..bar;
+            for j in head.chain(d..close) {
+                if is_variable(j) && name(&tokens[j]) == var {
+                    renames.push((tokens[j].start, tokens[j].end, fresh.clone()));
+                }
+            }
         }
-        *counter += 1;
-        let fresh = format!("__plimsoll_{var}{counter}");
-        let head = open + 1..bar;
-        for j in head.chain(i..close) {
-            if is_variable(j) && name(&tokens[j]) == var {
-                renames.push((tokens[j].start, tokens[j].end, fresh.clone()));
+    }
+}
+
+/// A variable that a rule body declares with `some` but binds only inside comprehensions
+/// (`some i, j` then `[u | u := xs[i]]`, `{t | t := ys[i][j]}`) is, for OPA, a new variable
+/// in each comprehension; regorus binds it in the first and reports a duplicated definition
+/// in the next. Each comprehension gets its own name for it.
+fn localize_some_variables(
+    text: &str,
+    tokens: &[Token],
+    comprehensions: &[(usize, usize, usize, usize)],
+    counter: &mut usize,
+    renames: &mut Vec<(usize, usize, String)>,
+) {
+    let name = |i: usize| &text[tokens[i].start..tokens[i].end];
+    let is_variable = |i: usize| {
+        tokens[i].kind == IDENT
+            && (i == 0 || tokens[i - 1].kind != b'.')
+            && tokens.get(i + 1).is_none_or(|n| n.kind != b':')
+    };
+    let inside = |i: usize, body: usize| {
+        comprehensions
+            .iter()
+            .any(|&(b, open, _, close)| b == body && open < i && i < close)
+    };
+    let mut bodies: Vec<usize> = comprehensions.iter().map(|c| c.0).collect();
+    bodies.dedup();
+    for body in bodies {
+        // The body's extent: up to the last comprehension's close, then to the matching `}`.
+        let mut depth = 0usize;
+        let mut end = tokens.len();
+        for (i, token) in tokens.iter().enumerate().skip(body) {
+            match token.kind {
+                b'[' | b'{' | b'(' => depth += 1,
+                b']' | b'}' | b')' => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        end = i;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        // Variables declared by `some` outside the comprehensions, used nowhere else outside.
+        let mut declared: Vec<&str> = Vec::new();
+        for i in body + 1..end {
+            if name(i) != "some"
+                || inside(i, body)
+                || !matches!(tokens[i - 1].kind, b'{' | b';' | NEWLINE)
+            {
+                continue;
+            }
+            let vars: Vec<usize> = (i + 1..end)
+                .take_while(|&j| (tokens[j].kind == IDENT && name(j) != "in") || name(j) == ",")
+                .filter(|&j| tokens[j].kind == IDENT)
+                .collect();
+            // `some x in xs` binds `x` in the body itself.
+            let binds_here = vars
+                .last()
+                .and_then(|&last| tokens.get(last + 1))
+                .is_some_and(|n| n.kind == IDENT);
+            if binds_here {
+                continue;
+            }
+            let local: Vec<usize> = vars
+                .iter()
+                .copied()
+                .filter(|&j| {
+                    let var = name(j);
+                    var != "_"
+                        && !(body + 1..end)
+                            .any(|k| k != j && is_variable(k) && name(k) == var && !inside(k, body))
+                })
+                .collect();
+            declared.extend(local.iter().map(|&j| name(j)));
+            // A `some` whose every variable now lives in the comprehensions declares nothing
+            // the body uses (regorus refuses such a declaration): it becomes `true`.
+            if let Some(&last) = vars.last()
+                && local.len() == vars.len()
+            {
+                renames.push((tokens[i].start, tokens[last].end, "true".to_owned()));
+            }
+        }
+        for &(b, open, _, close) in comprehensions {
+            if b != body {
+                continue;
+            }
+            for var in &declared {
+                let uses: Vec<usize> = (open + 1..close)
+                    .filter(|&j| is_variable(j) && name(j) == *var)
+                    .collect();
+                if uses.is_empty() {
+                    continue;
+                }
+                *counter += 1;
+                let fresh = format!("__plimsoll_{var}{counter}");
+                for j in uses {
+                    renames.push((tokens[j].start, tokens[j].end, fresh.clone()));
+                }
             }
         }
     }

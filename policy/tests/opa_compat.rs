@@ -115,3 +115,29 @@ fn a_policy_function_named_like_a_deprecated_builtin_is_the_policy_s() {
         vec!["main.deny: mine"]
     );
 }
+
+#[test]
+fn some_in_a_comprehension_shadows_the_enclosing_variable() {
+    // As conftest's examples/combine: the body declares `some i, j`, a comprehension
+    // declares its own `some i`.
+    let policy = "package main\n\ndeny[msg] {\n  some i, j\n  names := {n | some i; n := input.items[i].name}\n  ids := [x | some i, k; x := input.items[i].ids[k]]\n  pairs := [p | p := input.items[i].ids[j]]\n  count(pairs) > 0\n  msg := sprintf(\"%v %v %v\", [sort(names), count(ids), count(pairs)])\n}\n";
+    let object = json!({"apiVersion": "v1", "kind": "List", "metadata": {"name": "a"},
+        "items": [{"name": "b", "ids": [1, 2]}, {"name": "a", "ids": [3]}]});
+    assert_eq!(
+        messages(&[("some.rego", policy)], object),
+        vec!["main.deny: [\"a\", \"b\"] 3 3"]
+    );
+}
+
+#[test]
+fn a_variable_declared_with_some_and_bound_only_in_comprehensions_is_local_to_each() {
+    // conftest's examples/combine: `some i, j` in the body, then several comprehensions that
+    // each iterate with `i` (and `j`); OPA gives each comprehension its own `i`.
+    let policy = "package main\n\ndeny[msg] {\n\tsome i, j\n\tkinds := {k | some i; k := input.items[i].kind}\n\towners := [u | input.items[i].kind == \"team\"; u := input.items[i].owner]\n\tmembers := [u | input.items[i].kind == \"team\"; u := input.items[i].member]\n\tall := array.concat(owners, members)\n\tpeople := {p | p := all[i][j]}\n\tmsg := sprintf(\"%v %v\", [sort(people), count(kinds)])\n}\n";
+    let object = json!({"apiVersion": "v1", "kind": "List", "metadata": {"name": "a"},
+        "items": [{"kind": "team", "owner": ["ann"], "member": ["bob", "cy"]}, {"kind": "user"}]});
+    assert_eq!(
+        messages(&[("combine.rego", policy)], object),
+        vec!["main.deny: [\"ann\", \"bob\", \"cy\"] 2"]
+    );
+}
