@@ -96,8 +96,9 @@ pub struct CheckArgs {
     #[arg(long, value_name = "RULE", help_heading = "Rules")]
     pub enable: Vec<String>,
 
-    /// Turn off a rule (repeatable); `all` turns off every built-in rule, leaving the loader,
-    /// the schema checks and policies (kubeconform's verdict).
+    /// Turn off a rule (repeatable; wins over `--enable`); `all` turns off every built-in rule,
+    /// leaving the loader, the schema checks and policies (kubeconform's verdict; `--only RULE`
+    /// keeps some rules instead).
     #[arg(long, value_name = "RULE", help_heading = "Rules")]
     pub disable: Vec<String>,
 

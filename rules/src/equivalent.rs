@@ -135,6 +135,17 @@ pub const EQUIVALENTS: &[(Tool, &str, &[&str])] = &[
     (KubeLinter, "duplicate-env-var", &["duplicate-env-var"]),
     (KubeLinter, "use-namespace", &["missing-namespace"]),
     (KubeLinter, "wildcard-in-rules", &["rbac-wildcard"]),
+    (KubeLinter, "bind-verb-in-role", &["rbac-escalation-verbs"]),
+    (
+        KubeLinter,
+        "escalate-verb-in-role",
+        &["rbac-escalation-verbs"],
+    ),
+    (
+        KubeLinter,
+        "impersonate-without-resource-names",
+        &["rbac-escalation-verbs"],
+    ),
     (
         KubeLinter,
         "cluster-admin-role-binding",

@@ -109,6 +109,7 @@ static RULES: &[Registered] = &[
     rule!(rbac::rbac_pod_exec),
     rule!(rbac::rbac_secrets_access),
     rule!(rbac::rbac_create_pods),
+    rule!(rbac::rbac_escalation_verbs),
     rule!(security::privileged_ports),
     rule!(security::run_as_group_root),
     rule!(security::env_from_secret),

@@ -4,6 +4,7 @@ pub(crate) mod binding_grants_pod_exec;
 pub(crate) mod binding_grants_wildcard;
 pub(crate) mod cluster_admin_binding;
 pub(crate) mod rbac_create_pods;
+pub(crate) mod rbac_escalation_verbs;
 pub(crate) mod rbac_pod_exec;
 pub(crate) mod rbac_secrets_access;
 pub(crate) mod rbac_wildcard;
