@@ -60,8 +60,10 @@ declare_rule! {
 
 no_options!(check);
 
-/// (verb, API groups it applies in, whether a resource is one it escalates through).
-const ESCALATIONS: &[(&str, &[&str], fn(&str) -> bool)] = &[
+/// A verb, the API groups it applies in, and whether a resource is one it escalates through.
+type Escalation = (&'static str, &'static [&'static str], fn(&str) -> bool);
+
+const ESCALATIONS: &[Escalation] = &[
     ("escalate", &["rbac.authorization.k8s.io"], is_role),
     ("bind", &["rbac.authorization.k8s.io"], is_role),
     ("impersonate", &["", "authentication.k8s.io"], is_identity),
