@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Output unchanged by the YAML fast path: the JSON report over the shared corpus (Helm and
-# Kustomize off) is byte-identical, timing fields aside, between BINARY and the reference:
-# OLD_BINARY when given (for instance the previous commit's build), else BINARY itself with
-# the fast path turned off (PLIMSOLL_YAML_GENERAL=1). Checked with the default rules and with
-# every rule on, and on the generated benchmark set when bench-data/generated exists.
+# Output unchanged by the YAML fast path and by the memory savings: the JSON report over the
+# shared corpus (Helm and Kustomize off) is byte-identical, timing fields aside, between BINARY
+# and the reference: OLD_BINARY when given (for instance the previous commit's build), else
+# BINARY itself, once with the fast path turned off (PLIMSOLL_YAML_GENERAL=1) and once keeping
+# every file's text and every object whole (PLIMSOLL_KEEP_WHOLE=1). Checked with the default
+# rules and with every rule on, and on the generated benchmark set when bench-data/generated
+# exists.
 #
 #   ci/output-unchanged.sh BINARY [OLD_BINARY]
 #
@@ -40,15 +42,28 @@ report() { # report OUT BINARY [ENV...] -- ARGS...: the JSON report without its 
     echo "exit $code" >>"$out"
 }
 
-compare() { # compare LABEL ARGS...
+compare() { # compare LABEL ARGS...: against OLD_BINARY, or against each switch turned on
     local label="$1"
     shift
-    report "$work/new" "$bin" PLIMSOLL_YAML_GENERAL=0 -- "$@"
     if [ -n "$old" ]; then
-        report "$work/old" "$old" -- "$@"
+        compare_with "$label" "$old" -- "$@"
     else
-        report "$work/old" "$bin" PLIMSOLL_YAML_GENERAL=1 -- "$@"
+        compare_with "$label, general YAML parser" "$bin" PLIMSOLL_YAML_GENERAL=1 -- "$@"
+        compare_with "$label, texts and objects kept whole" "$bin" PLIMSOLL_KEEP_WHOLE=1 -- "$@"
     fi
+}
+
+compare_with() { # compare_with LABEL REFERENCE [ENV...] -- ARGS...
+    local label="$1" reference="$2"
+    shift 2
+    local env=()
+    while [ "$1" != "--" ]; do
+        env+=("$1")
+        shift
+    done
+    shift
+    report "$work/new" "$bin" PLIMSOLL_YAML_GENERAL=0 PLIMSOLL_KEEP_WHOLE=0 -- "$@"
+    report "$work/old" "$reference" "${env[@]}" -- "$@"
     local findings
     findings=$(grep -c '"rule":' "$work/new.raw" || true)
     if cmp -s "$work/new" "$work/old"; then

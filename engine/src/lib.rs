@@ -489,7 +489,19 @@ impl Engine {
         let load = self.config.load.for_run();
         let parse_all = |run: &mut Run, batch: Vec<Read>| -> Vec<(Option<PathBuf>, LoadedFile)> {
             let start = Instant::now();
-            let files = batch.into_par_iter().map(|r| parse(r, &load)).collect();
+            // These files wait, read, for every CustomResourceDefinition of the run: their
+            // texts go at once (without policies, which may read them).
+            let release = self.policies.is_none();
+            let files = batch
+                .into_par_iter()
+                .map(|r| {
+                    let (path, mut file) = parse(r, &load);
+                    if release {
+                        release_text(path.as_deref(), &mut file);
+                    }
+                    (path, file)
+                })
+                .collect();
             run.timings.load += start.elapsed();
             files
         };
@@ -500,7 +512,7 @@ impl Engine {
                 crd_api_versions =
                     helm::crd_api_versions(files.iter().flat_map(|(_, f)| f.objects.iter()));
             }
-            self.add_files(&mut run, files, Keep::Compact);
+            self.add_files(&mut run, files, Keep::Compact, true);
         }
         // Charts are rendered once the run's CRDs are known (`--api-versions`), those of the
         // `--crds` folders too.
@@ -523,13 +535,18 @@ impl Engine {
                 &self.config.load,
             );
             run.diagnostics.extend(rendering.diagnostics);
-            self.add_files(&mut run, rendering.files, Keep::Compact);
+            self.add_files(&mut run, rendering.files, Keep::Compact, false);
             renders = rendering.renders;
         }
         let mut trees = trees;
         if !trees.is_empty() {
             run.diagnostics.append(&mut trees.diagnostics);
-            self.add_files(&mut run, std::mem::take(&mut trees.files), Keep::Compact);
+            self.add_files(
+                &mut run,
+                std::mem::take(&mut trees.files),
+                Keep::Compact,
+                false,
+            );
         }
         // The other files go through every per-object stage in one parallel pass, each file
         // on its own from reading to slimming: no stage waits for the others' files.
@@ -545,7 +562,7 @@ impl Engine {
                 let start = Instant::now();
                 let (path, file) = parse(read(job, &self.config.load)?, &load);
                 let load_time = start.elapsed();
-                let mut checked = self.check_file(catalog.as_ref(), path, file, keep, true);
+                let mut checked = self.check_file(catalog.as_ref(), path, file, keep, true, true);
                 checked.timings.load = load_time;
                 Ok(checked)
             })
@@ -577,10 +594,18 @@ impl Engine {
     /// The per-object stages over a set of files whose CustomResourceDefinitions join the
     /// run's catalog before any of them is validated.
     fn add_batch(&self, run: &mut Run, files: Vec<(Option<PathBuf>, LoadedFile)>) {
-        self.add_files(run, files, Keep::Slim);
+        self.add_files(run, files, Keep::Slim, false);
     }
 
-    fn add_files(&self, run: &mut Run, files: Vec<(Option<PathBuf>, LoadedFile)>, keep: Keep) {
+    /// `release`: the files were read from disk as they are (their paths are files), so
+    /// their texts may be let go (see [`Engine::check_file`]).
+    fn add_files(
+        &self,
+        run: &mut Run,
+        files: Vec<(Option<PathBuf>, LoadedFile)>,
+        keep: Keep,
+        release: bool,
+    ) {
         let mut files: Vec<(Option<PathBuf>, LoadedFile)> =
             files.into_iter().filter(|(_, f)| f.relevant).collect();
         for (_, file) in &mut files {
@@ -604,7 +629,7 @@ impl Engine {
         let catalog = run.catalog.as_ref();
         let checked: Vec<Checked> = files
             .into_par_iter()
-            .map(|(path, file)| self.check_file(catalog, path, file, keep, false))
+            .map(|(path, file)| self.check_file(catalog, path, file, keep, false, release))
             .collect();
         for file in checked {
             run.add(file);
@@ -612,7 +637,9 @@ impl Engine {
     }
 
     /// The per-object stages of one file: schemas, the rules that read one object, then the
-    /// slimming of what no rule across objects reads.
+    /// slimming of what no rule across objects reads. `filter`: `--skip` and `--reject` kinds
+    /// are yet to leave. `release`: a file read from disk as it is, whose text a lint run lets
+    /// go once these stages are done.
     fn check_file(
         &self,
         catalog: Option<&plimsoll_schemas::Catalog>,
@@ -620,6 +647,7 @@ impl Engine {
         file: LoadedFile,
         keep: Keep,
         filter: bool,
+        release: bool,
     ) -> Checked {
         let LoadedFile {
             source,
@@ -671,7 +699,7 @@ impl Engine {
             // index, and the outputs that show text read it again.
             if let Some(path) = path
                 .as_deref()
-                .filter(|_| wide && filter && !commented && !keep_whole())
+                .filter(|_| wide && release && !commented && !keep_whole())
                 && let Some(shell) = source.release(path)
             {
                 rebind(&source, &shell, &mut objects, &mut diagnostics);
@@ -697,11 +725,26 @@ impl Engine {
     /// the top keep their keys (operators' custom resources are told by the keys of their
     /// `spec`) and their large values become digests. CustomResourceDefinitions keep the
     /// group, kind and scope that custom resources are checked with.
+    ///
+    /// An object with a pod template keeps what rules across objects read of it (identity,
+    /// metadata, pod labels, the pod's own scalars, its containers' names and ports, every
+    /// field outside the pod spec); in a lint run the rest of its pod spec becomes digests.
     fn slim(&self, object: &mut Object, wide: bool) {
+        if self.pods.pod_spec(object).is_some() {
+            // Argo Workflows keep their containers under templates: left whole.
+            if wide && object.group() != "argoproj.io" && !keep_whole() {
+                let pointer = self.pods.spec_pointer(object).map(str::to_owned);
+                if let Some(serde_json::Value::Object(spec)) =
+                    pointer.and_then(|p| object.value.pointer_mut(&p))
+                {
+                    slim_pod_spec(spec);
+                }
+            }
+            return;
+        }
         let kind = object.kind();
         let listed = SLIMMED_KINDS.contains(&kind);
-        if !(listed || wide && !READ_KINDS.contains(&kind)) || self.pods.pod_spec(object).is_some()
-        {
+        if !(listed || wide && !READ_KINDS.contains(&kind)) {
             return;
         }
         let crd = kind == "CustomResourceDefinition";
@@ -1124,6 +1167,25 @@ enum Keep {
     Compact,
 }
 
+/// Lets the text of a file read from disk go before its per-file stages (see
+/// [`Engine::check_file`]), unless a suppression comment or an admission policy needs it.
+fn release_text(path: Option<&Path>, file: &mut LoadedFile) {
+    let commented = memchr::memmem::find(file.source.text().as_bytes(), b"plimsoll-ignore");
+    if keep_whole() || commented.is_some() || file.objects.iter().any(|o| vap::is_policy(&o.value))
+    {
+        return;
+    }
+    if let Some(shell) = path.and_then(|p| file.source.release(p)) {
+        rebind(
+            &file.source,
+            &shell,
+            &mut file.objects,
+            &mut file.diagnostics,
+        );
+        file.source = shell;
+    }
+}
+
 /// Points the objects and findings of a file at `to` instead of `from` (its text released).
 fn rebind(
     from: &Arc<Source>,
@@ -1216,6 +1278,7 @@ pub const CROSS_OBJECT_RULES: &[&str] = &[
     "binding-grants-pod-exec",
     "binding-grants-wildcard",
     "duplicate-object",
+    "gateway-reference-not-granted",
     "hpa-conflicts-with-replicas",
     "hpa-target-not-found",
     "ingress-backend-not-found",
@@ -1256,6 +1319,7 @@ const READ_KINDS: &[&str] = &[
     "RoleBinding",
     "ClusterRoleBinding",
     "StatefulSet",
+    "ReferenceGrant",
 ];
 
 const SLIMMED_KINDS: &[&str] = &[
@@ -1272,6 +1336,48 @@ const SLIMMED_KINDS: &[&str] = &[
     "LimitRange",
     "ResourceQuota",
 ];
+
+/// Fields of a pod spec that no rule across objects reads (they are often most of an object:
+/// volumes, affinities, tolerations).
+const POD_DIGESTED: &[&str] = &[
+    "volumes",
+    "affinity",
+    "tolerations",
+    "securityContext",
+    "topologySpreadConstraints",
+    "imagePullSecrets",
+    "dnsConfig",
+    "hostAliases",
+    "readinessGates",
+    "resourceClaims",
+    "schedulingGates",
+    "overhead",
+    "nodeSelector",
+];
+
+/// The lists of containers of a pod spec: each container keeps its scalars and its `ports`
+/// (Services' target ports are looked for there); its other mappings and lists (env,
+/// resources, probes, mounts, security context) become digests.
+const CONTAINER_LISTS: &[&str] = &["containers", "initContainers", "ephemeralContainers"];
+
+/// Replaces what no rule across objects reads of a pod spec by digests (see [`Engine::slim`]).
+fn slim_pod_spec(spec: &mut serde_json::Map<String, serde_json::Value>) {
+    let nested = |value: &serde_json::Value| value.is_object() || value.is_array();
+    for (key, value) in spec.iter_mut() {
+        if CONTAINER_LISTS.contains(&key.as_str()) {
+            let containers = value.as_array_mut().into_iter().flatten();
+            for fields in containers.filter_map(serde_json::Value::as_object_mut) {
+                for (field, value) in fields.iter_mut() {
+                    if field != "ports" && nested(value) {
+                        *value = serde_json::Value::String(digest(value));
+                    }
+                }
+            }
+        } else if POD_DIGESTED.contains(&key.as_str()) && nested(value) {
+            *value = serde_json::Value::String(digest(value));
+        }
+    }
+}
 
 /// A 64-bit FNV-1a digest of a value, computed by walking it (no text is built).
 fn digest(value: &serde_json::Value) -> String {
@@ -1322,6 +1428,38 @@ fn digest(value: &serde_json::Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_pod_spec_keeps_what_rules_across_objects_read() {
+        let mut spec = serde_json::json!({
+            "serviceAccountName": "web",
+            "automountServiceAccountToken": false,
+            "volumes": [{"name": "data", "emptyDir": {}}],
+            "containers": [{
+                "name": "app",
+                "image": "web:1",
+                "ports": [{"name": "http", "containerPort": 8080}],
+                "env": [{"name": "A", "value": "1"}],
+                "resources": {"limits": {"cpu": "1"}},
+            }],
+        });
+        let before = spec.clone();
+        slim_pod_spec(spec.as_object_mut().unwrap());
+        let kept = ["/serviceAccountName", "/automountServiceAccountToken"];
+        let kept = kept
+            .iter()
+            .chain(&["/containers/0/name", "/containers/0/image"]);
+        for pointer in kept.chain(&["/containers/0/ports"]) {
+            assert_eq!(spec.pointer(pointer), before.pointer(pointer), "{pointer}");
+        }
+        for pointer in ["/volumes", "/containers/0/env", "/containers/0/resources"] {
+            let digest = spec.pointer(pointer).and_then(serde_json::Value::as_str);
+            assert!(
+                digest.is_some_and(|d| d.starts_with("<content ")),
+                "{pointer}"
+            );
+        }
+    }
 
     #[test]
     fn cross_object_rules_exist() {
