@@ -25,6 +25,8 @@ struct FileState {
     objects: Vec<Object>,
     /// Findings of the loader, the schema stage and the rules on one object.
     diagnostics: Vec<Diagnostic>,
+    /// Whether a Kustomize build reads the file (it is checked through the build).
+    owned: bool,
     /// The file's findings after the stages across objects, settings and suppressions, kept
     /// while neither the file nor the findings of the stages across objects in it change.
     finished: Option<Finished>,
@@ -262,6 +264,15 @@ impl Workspace {
     /// Builds the Kustomize trees under the roots again, reading open buffers first, and
     /// checks what they make.
     fn build_trees(&mut self) {
+        self.build();
+        let owned: Vec<bool> = self.files.keys().map(|p| self.built_from(p)).collect();
+        for (state, owned) in self.files.values_mut().zip(owned) {
+            state.owned = owned;
+        }
+    }
+
+    /// The builds themselves.
+    fn build(&mut self) {
         self.built = None;
         if !self.engine.config().kustomize {
             return;
@@ -450,6 +461,7 @@ impl Workspace {
                         source: source.clone(),
                         objects: Vec::new(),
                         diagnostics: Vec::new(),
+                        owned: false,
                         finished: None,
                     },
                 )
@@ -467,7 +479,8 @@ impl Workspace {
             }
         }
         for (path, source) in order {
-            if let Some(state) = by_source.remove(&Arc::as_ptr(&source)) {
+            if let Some(mut state) = by_source.remove(&Arc::as_ptr(&source)) {
+                state.owned = self.built_from(&path);
                 self.files.insert(path, state);
             }
         }
@@ -650,7 +663,7 @@ impl Workspace {
         // Findings of the builds and renders themselves.
         let mut shared = Vec::new();
         // Files a Kustomize build reads are checked through the build, not raw.
-        let owned: Vec<bool> = self.files.keys().map(|p| self.built_from(p)).collect();
+        let owned: Vec<bool> = self.files.values().map(|f| f.owned).collect();
         for (state, owned) in self.files.values_mut().zip(&owned) {
             if *owned {
                 counts.push(0);
