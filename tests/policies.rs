@@ -229,3 +229,35 @@ fn a_failing_gatekeeper_case_says_what_was_found() {
     );
     assert!(stdout.contains("0 passed, 1 failed"), "{stdout}");
 }
+
+#[test]
+fn a_policy_folder_with_nothing_to_read_fails_as_conftest_fails() {
+    // conftest's acceptance tests: `-p internal/` (a folder without policies) fails, both
+    // for `test` and for `verify`; without policies every object would pass unchecked.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("empty")).unwrap();
+    std::fs::write(dir.path().join("empty/README.txt"), "no policies here\n").unwrap();
+    std::fs::write(
+        dir.path().join("a.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n",
+    )
+    .unwrap();
+    let (_, stderr, code) = plimsoll(dir.path(), &["lint", "--policy", "empty", "a.yaml"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("empty: no policy files here"), "{stderr}");
+    let (stdout, stderr, code) = plimsoll(dir.path(), &["policy", "test", "empty"]);
+    assert_eq!(code, 2, "{stdout}{stderr}");
+    assert!(stderr.contains("empty: no policy files here"), "{stderr}");
+    // Policies without a single test: nothing was tested, which fails as `opa test` fails.
+    std::fs::write(
+        dir.path().join("empty/p.rego"),
+        "package main
+
+deny contains \"x\" if false
+",
+    )
+    .unwrap();
+    let (stdout, stderr, code) = plimsoll(dir.path(), &["policy", "test", "empty"]);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(stderr.contains("no test_* rules"), "{stderr}");
+}

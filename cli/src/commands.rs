@@ -560,9 +560,11 @@ pub fn policy(command: PolicyCommand) -> anyhow::Result<ExitCode> {
         }
     }
     if outcomes.is_empty() && admission.is_empty() && gator.is_empty() {
+        // Nothing was tested: a failure, as `conftest verify` and `opa test` make it.
         eprintln!(
             "plimsoll: no test_* rules, kyverno-test.yaml files or Gatekeeper Suite files found"
         );
+        return Ok(ExitCode::from(1));
     }
     println!("{passed} passed, {failed} failed");
     Ok(if failed > 0 {

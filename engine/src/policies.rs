@@ -42,6 +42,20 @@ pub const MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
 
 /// Reads every policy input under `paths`.
 pub fn read(paths: &[PathBuf], options: PolicyOptions) -> Result<PolicyInputs, EngineError> {
+    // A policy folder with nothing to read is a mistake in the command (conftest refuses it
+    // too): without this, every object would pass unchecked.
+    let mut empty = Vec::new();
+    for root in paths {
+        if root.is_dir() && policy_files(root)?.is_empty() {
+            empty.push(format!(
+                "{}: no policy files here (.rego, or .yaml/.yml/.json for templates, admission policies and data)",
+                crate::discover::display_name(root)
+            ));
+        }
+    }
+    if !empty.is_empty() {
+        return Err(EngineError::Policy(empty));
+    }
     read_with(paths, options, &std::collections::HashMap::new())
 }
 
