@@ -140,6 +140,34 @@ fn gatekeeper_cel_templates_read_the_object_through_variables_any_object() {
 }
 
 #[test]
+fn gator_suites_of_cel_only_templates_run_through_cel() {
+    let outcomes =
+        plimsoll_engine::gator_test::run_tests(&[root().join("fixtures/cel/gator")]).unwrap();
+    let summary: Vec<(String, bool, bool)> = outcomes
+        .iter()
+        .map(|o| {
+            let case = o.name.rsplit(": ").next().unwrap_or_default().to_owned();
+            (case, o.failure.is_none(), o.skipped)
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            ("at-most-five/three".to_owned(), true, false),
+            ("at-most-five/eight".to_owned(), true, false),
+            ("at-most-five/eight-expecting-none".to_owned(), false, false),
+        ],
+        "{outcomes:?}"
+    );
+    let failure = outcomes[2].failure.as_deref().unwrap();
+    assert!(
+        failure.contains("got 1 violations but want none")
+            && failure.contains("at most 5 replicas, not 8"),
+        "{failure}"
+    );
+}
+
+#[test]
 fn admission_policy_tests_in_the_kyverno_layout() {
     let outcomes =
         plimsoll_engine::vap_test::run_tests(&[root().join("fixtures/cel/policy-test")]).unwrap();
