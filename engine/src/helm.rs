@@ -146,19 +146,26 @@ impl Drop for ChartCopy {
     }
 }
 
-/// Copies a folder, following links to files.
+/// Copies a folder, following links (as helm reads a chart), at most 32 folders deep: a link
+/// to a parent folder is not followed forever.
 fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(to)?;
-    for entry in std::fs::read_dir(from)? {
-        let entry = entry?;
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_tree(&entry.path(), &target)?;
-        } else {
-            std::fs::copy(entry.path(), target)?;
+    fn copy(from: &Path, to: &Path, depth: usize) -> std::io::Result<()> {
+        if depth > 32 {
+            return Ok(());
         }
+        std::fs::create_dir_all(to)?;
+        for entry in std::fs::read_dir(from)? {
+            let entry = entry?;
+            let target = to.join(entry.file_name());
+            if entry.path().is_dir() {
+                copy(&entry.path(), &target, depth + 1)?;
+            } else {
+                std::fs::copy(entry.path(), target)?;
+            }
+        }
+        Ok(())
     }
-    Ok(())
+    copy(from, to, 0)
 }
 
 /// The charts among the inputs: folders named or found by walking that hold a `Chart.yaml`
@@ -1308,4 +1315,35 @@ fn set_entries(set: &BTreeMap<String, Value>) -> Vec<String> {
         walk(k, v, &mut out);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_chart_copy_has_the_overlay_written_in_and_goes_when_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let chart = dir.path().join("shop");
+        std::fs::create_dir_all(chart.join("templates")).unwrap();
+        std::fs::write(chart.join("Chart.yaml"), "name: shop\n").unwrap();
+        std::fs::write(chart.join("templates/a.yaml"), "on disk\n").unwrap();
+        // A link back to the chart's own folder ends, a few levels down.
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(&chart, chart.join("templates/loop")).unwrap();
+        let overlay = Overlay {
+            texts: HashMap::from([(chart.join("templates/a.yaml"), "as typed\n".to_owned())]),
+        };
+        let copy = ChartCopy::new(&chart, &overlay).unwrap();
+        assert!(copy.chart.ends_with("shop"));
+        let read = |p: &str| std::fs::read_to_string(copy.chart.join(p)).unwrap();
+        assert_eq!(read("templates/a.yaml"), "as typed\n");
+        assert_eq!(read("Chart.yaml"), "name: shop\n");
+        let base = copy.base.clone();
+        drop(copy);
+        assert!(!base.exists());
+        // The chart itself is as it was.
+        let on_disk = std::fs::read_to_string(chart.join("templates/a.yaml")).unwrap();
+        assert_eq!(on_disk, "on disk\n");
+    }
 }
