@@ -9,7 +9,8 @@ Prints: the time from `initialize` to the first diagnostics of the workspace; fo
 worst of 30 edits, measured by the client, so transport included) and the server's own part
 (PLIMSOLL_TIMINGS=1 makes it log the time from receiving a change to publishing, debounce
 included, and its parts: the changed file's own stages, the stages across objects, the
-diagnostics sent); the server's peak memory (VmHWM).
+diagnostics sent); the time from `$/cancelRequest` to the answer of a request cancelled while
+a change waits to be checked; the server's peak memory (VmHWM).
 """
 
 import json
@@ -135,6 +136,29 @@ for i in range(30):
     wait_diagnostics(uri)
     client_times.append((time.perf_counter() - t) * 1000)
 
+# $/cancelRequest: a change, a request that must wait for its check, then its cancellation
+# at once; the time from the cancellation to the answer (RequestCancelled, -32800).
+cancel_times, cancel_codes = [], set()
+for i in range(20):
+    old, new = (original, latest) if i % 2 == 0 else (latest, original)
+    notify("textDocument/didChange", {
+        "textDocument": {"uri": uri, "version": 100 + i},
+        "contentChanges": [{"range": {"start": {"line": target_line, "character": start_col},
+                                      "end": {"line": target_line, "character": len(old)}},
+                            "text": new[start_col:]}],
+    })
+    next_id += 1
+    cancelled = next_id
+    send({"jsonrpc": "2.0", "id": cancelled, "method": "workspace/symbol", "params": {"query": "zzz"}})
+    t = time.perf_counter()
+    notify("$/cancelRequest", {"id": cancelled})
+    while True:
+        m = receive()
+        if m.get("id") == cancelled and "method" not in m:
+            cancel_times.append((time.perf_counter() - t) * 1000)
+            cancel_codes.add(m.get("error", {}).get("code"))
+            break
+
 hwm = "?"
 with open(f"/proc/{proc.pid}/status") as status:
     for line in status:
@@ -156,4 +180,6 @@ if server_parts:
     names = ["the file's own stages", "stages across objects", "diagnostics out"]
     medians = [statistics.median(p[i] for p in server_parts) for i in range(3)]
     print("  of which (medians): " + ", ".join(f"{n} {m:.1f} ms" for n, m in zip(names, medians)))
+print(f"$/cancelRequest -> answer: median {statistics.median(cancel_times):.1f} ms, "
+      f"max {max(cancel_times):.1f} ms over {len(cancel_times)} requests (codes {sorted(cancel_codes)})")
 print(f"server peak memory (VmHWM): {hwm}")
