@@ -69,6 +69,14 @@ sed 's/nginx:latest/nginx:1.27/; s/name: web$/name: api/; s/app: web/app: api/g'
 echo 'resources: [deploy.yaml]' > "$root/kbase/kustomization.yaml"
 printf 'resources: [../kbase]\nnamePrefix: prod-\n' > "$root/koverlay/kustomization.yaml"
 
+# A Gatekeeper template in a policy folder, compiled again as it is typed.
+gk="$work/gatekeeper"
+mkdir -p "$gk/policy"
+cp "$here/../fixtures/policies/gatekeeper/required-labels.yaml" "$gk/policy/"
+cp "$root/deploy.yaml" "$gk/deploy.yaml"
+echo 'policies: [policy]' > "$gk/.plimsoll.yaml"
+export PLIMSOLL_LSP_GATEKEEPER="$gk"
+
 # A chart of the corpus, rendered when one of its templates opens (needs helm).
 helm=${PLIMSOLL_HELM:-$(command -v helm || true)}
 corpus=${PLIMSOLL_CORPUS:-$here/../../shared/corpus}
@@ -85,7 +93,8 @@ fi
 
 echo "== pytest-lsp: initialize, open, change, diagnostics, hover, completion, definition, codeAction, apply;"
 echo "   workspace/diagnostic with result ids, .plimsoll.yaml and Rego problems as typed, selector navigation,"
-echo "   label completion, relatedInformation, an unsaved Kustomize base, \$/cancelRequest"
+echo "   label completion, relatedInformation, an unsaved Kustomize base, \$/cancelRequest,"
+echo "   a Gatekeeper template as typed, a chart of the corpus rendered with an unsaved values file"
 python3 -m venv "$work/venv"
 "$work/venv/bin/pip" install --quiet pytest-lsp pytest-asyncio
 PLIMSOLL_BINARY="$binary" PLIMSOLL_LSP_ROOT="$root" \

@@ -373,3 +373,50 @@ async def test_a_chart_of_the_corpus_rendered_when_its_template_opens(charted: L
         client, uri, lambda d: any(x.code == "missing-resources" for x in d)
     )
     assert any(x.code == "missing-resources" for x in found)
+
+
+GATEKEEPER = pathlib.Path(os.environ.get("PLIMSOLL_LSP_GATEKEEPER", ROOT))
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=[BINARY, "lsp"]))
+async def gatekept(lsp_client: LanguageClient):
+    params = types.InitializeParams(
+        capabilities=types.ClientCapabilities(), root_uri=GATEKEEPER.as_uri()
+    )
+    await lsp_client.initialize_session(params)
+    yield
+    await lsp_client.shutdown_session()
+
+
+@pytest.mark.skipif(
+    "PLIMSOLL_LSP_GATEKEEPER" not in os.environ, reason="no Gatekeeper workspace made"
+)
+@pytest.mark.asyncio
+async def test_a_gatekeeper_template_compiled_as_it_is_typed(gatekept: LanguageClient):
+    client = gatekept
+    deploy = (GATEKEEPER / "deploy.yaml").as_uri()
+
+    def labels(found):
+        return [d.message for d in found if "must have the labels" in d.message]
+
+    found = await diagnostics_when(client, deploy, lambda d: len(labels(d)) > 0)
+    print("from the template on disk:", labels(found))
+    assert labels(found)
+    template = GATEKEEPER / "policy" / "required-labels.yaml"
+    good = template.read_text()
+    broken = good.replace("count(missing) > 0", "count(missing) > undefined_fn(0)")
+    opened(client, template, broken)
+    found = await diagnostics_when(
+        client, template.as_uri(), lambda d: any(x.code == "policy-error" for x in d)
+    )
+    problem = next(x for x in found if x.code == "policy-error")
+    line = next(i for i, l in enumerate(broken.splitlines()) if "undefined_fn" in l)
+    print("template problem:", problem.range.start.line + 1, problem.message)
+    assert problem.range.start.line == line
+    changed(client, template, good.replace("must have the labels", "must have the labels, see the wiki:"), 2)
+    found = await diagnostics_when(
+        client, deploy, lambda d: any("see the wiki" in m for m in labels(d))
+    )
+    print("after the fix, unsaved:", labels(found))
+    assert any("see the wiki" in m for m in labels(found))
+    assert not any(x.code == "policy-error" for x in diagnostics_for(client, template.as_uri()))
