@@ -56,7 +56,7 @@ async def codes_when(client, uri, ready):
         if ready(codes):
             return codes
         await asyncio.wait_for(
-            client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS), 10
+            client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS), 30
         )
     return {d.code for d in diagnostics_for(client, uri)}
 
@@ -178,7 +178,7 @@ async def diagnostics_when(client, uri, ready):
         if ready(found):
             return found
         await asyncio.wait_for(
-            client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS), 10
+            client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS), 30
         )
     return diagnostics_for(client, uri)
 
