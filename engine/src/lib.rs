@@ -782,6 +782,10 @@ impl Engine {
             whole: _,
             mut timings,
         } = run;
+        // These grew by doubling as files came in; the later stages hold them to the end.
+        let mut objects = objects;
+        objects.shrink_to_fit();
+        diagnostics.shrink_to_fit();
         if let Some(schemas) = &self.schemas {
             diagnostics.extend(schemas.startup.iter().cloned());
         }
@@ -837,7 +841,8 @@ impl Engine {
             &[],
             |_| false,
         );
-        plimsoll_core::sort_diagnostics(&mut diagnostics);
+        // Stable, as `sort_diagnostics`: the same order on any number of threads.
+        diagnostics.par_sort_by(plimsoll_core::compare_diagnostics);
         let position: std::collections::HashMap<*const Source, usize> = sources
             .iter()
             .enumerate()
@@ -986,13 +991,24 @@ impl Engine {
                 .push(o);
         }
         let mut out = without;
-        for source in sources {
-            let key = Arc::as_ptr(source);
-            let mut list = by_source.remove(&key).unwrap_or_default();
-            let file_objects = objects_by_source.remove(&key).unwrap_or_default();
-            suppress::apply(source, &file_objects, &mut list, &names, &today);
-            out.extend(list);
-        }
+        // Files are independent: each is done on its own, in parallel, and joined in order.
+        let files: Vec<_> = sources
+            .iter()
+            .map(|source| {
+                let key = Arc::as_ptr(source);
+                let list = by_source.remove(&key).unwrap_or_default();
+                let file_objects = objects_by_source.remove(&key).unwrap_or_default();
+                (source, list, file_objects)
+            })
+            .collect();
+        let lists: Vec<Vec<Diagnostic>> = files
+            .into_par_iter()
+            .map(|(source, mut list, file_objects)| {
+                suppress::apply(source, &file_objects, &mut list, &names, &today);
+                list
+            })
+            .collect();
+        out.extend(lists.into_iter().flatten());
         // Files reached only through the origins of built objects (a kustomize base): their
         // comments and the annotations of the objects built from them apply too.
         let mut rest: Vec<(*const Source, Vec<Diagnostic>)> = by_source.into_iter().collect();
@@ -1296,9 +1312,10 @@ pub const CROSS_OBJECT_RULES: &[&str] = &[
 ];
 
 /// Rules that judge one object, and so run at admission, but that another object of a run can
-/// silence (an autoscaler in another file exempts a single replica): in a run they wait for
-/// every file, with the rules across objects.
-const WITH_CROSS_OBJECT_RULES: &[&str] = &["single-replica"];
+/// silence or raise (an autoscaler in another file exempts a single replica; a Service in
+/// another file sends traffic to pods that declare no port): in a run they wait for every
+/// file, with the rules across objects.
+const WITH_CROSS_OBJECT_RULES: &[&str] = &["single-replica", "missing-readiness-probe"];
 
 /// Kinds whose content (beyond identity and metadata) no rule across objects reads, and that
 /// are often large (dashboards in ConfigMaps, CRD schemas): slimmed in every run without
@@ -1320,6 +1337,12 @@ const READ_KINDS: &[&str] = &[
     "ClusterRoleBinding",
     "StatefulSet",
     "ReferenceGrant",
+    "Gateway",
+    "HTTPRoute",
+    "GRPCRoute",
+    "TLSRoute",
+    "TCPRoute",
+    "UDPRoute",
 ];
 
 const SLIMMED_KINDS: &[&str] = &[
