@@ -218,6 +218,31 @@ fn the_summary_sorts_resources_as_kubeconform_does() {
 }
 
 #[test]
+fn gateway_references_are_judged_across_files() {
+    let output = Command::new(env!("CARGO_BIN_EXE_plimsoll"))
+        .current_dir(workspace())
+        .args([
+            "lint",
+            "--no-config",
+            "--only",
+            "gateway-reference-not-granted",
+        ])
+        .args(["--format", "json", "fixtures/fidelity/gateway-grants"])
+        .output()
+        .unwrap();
+    let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let found: Vec<String> = value["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["rule"] == "gateway-reference-not-granted")
+        .map(|d| d["object"]["name"].as_str().unwrap().to_owned())
+        .collect();
+    // The grant in the other file allows `cart`, not `payments`.
+    assert_eq!(found, ["payments"]);
+}
+
+#[test]
 fn ignore_filename_pattern_and_strict_before_a_path() {
     let (_, err, code) = lint(&[
         "--ignore-filename-pattern",

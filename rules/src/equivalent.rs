@@ -264,6 +264,16 @@ pub const EQUIVALENTS: &[(Tool, &str, &[&str])] = &[
         "metadataAndInstanceMismatched",
         &["app-label-mismatch"],
     ),
+    (
+        Polaris,
+        "httpRouteCrossNamespaceBackendRef",
+        &["gateway-reference-not-granted"],
+    ),
+    (
+        Polaris,
+        "gatewayCrossNamespaceCertificateRef",
+        &["gateway-reference-not-granted"],
+    ),
     // kube-score
     (
         KubeScore,

@@ -131,6 +131,7 @@ static RULES: &[Registered] = &[
     rule!(rbac::binding_grants_wildcard),
     rule!(security::secret_in_config_map),
     rule!(metadata::app_label_mismatch),
+    rule!(networking::gateway_reference_not_granted),
 ];
 
 /// The named sets of rules (`--profile`, `profile:`), from the fewest to every rule.

@@ -1,5 +1,6 @@
 //! Rules about Services, Ingresses and NetworkPolicies.
 
+pub(crate) mod gateway_reference_not_granted;
 pub(crate) mod ingress_backend_not_found;
 pub(crate) mod ingress_missing_tls;
 pub(crate) mod missing_network_policy;
