@@ -149,6 +149,68 @@ spec:
     assert_eq!(found[0]["pointer"], "/spec/port/targetPort", "{out}");
 }
 
+/// A pod whose containers declare no port is asked for a readiness probe when a Service in
+/// another file of the run selects it: the rule waits for every file.
+#[test]
+fn a_service_in_another_file_asks_a_portless_pod_for_readiness() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "app/worker.yaml",
+        "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: worker
+spec:
+  selector:
+    matchLabels: {app: worker}
+  template:
+    metadata:
+      labels: {app: worker}
+    spec:
+      containers:
+        - name: worker
+          image: example.com/worker:2.4
+",
+    );
+    write(
+        dir.path(),
+        "app/service.yaml",
+        "apiVersion: v1
+kind: Service
+metadata:
+  name: worker
+spec:
+  selector: {app: worker}
+  ports:
+    - port: 80
+      targetPort: 9000
+",
+    );
+    let args = [
+        "lint",
+        "--no-config",
+        "--only",
+        "missing-readiness-probe",
+        "--format",
+        "json",
+    ];
+    let found = |paths: &[&str]| {
+        let (out, _) = plimsoll(dir.path(), &[&args[..1], paths, &args[1..]].concat());
+        let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+        report["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["rule"] == "missing-readiness-probe")
+            .map(|d| d["file"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(found(&["."]), ["app/worker.yaml"]);
+    // Named alone, without its folder as context, the pod has no Service and no port.
+    assert!(found(&["app/worker.yaml", "--no-context"]).is_empty());
+}
+
 #[test]
 fn credentials_by_shape_are_masked_in_every_format() {
     let dir = tempfile::tempdir().unwrap();
