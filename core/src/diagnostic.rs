@@ -187,11 +187,15 @@ impl Diagnostic {
 
 /// Sort diagnostics into the deterministic output order.
 pub fn sort_diagnostics(diagnostics: &mut [Diagnostic]) {
-    diagnostics.sort_by(|a, b| {
-        a.sort_key().cmp(&b.sort_key()).then_with(|| {
-            let ka = a.object.as_ref().map(ObjectRef::display_name);
-            let kb = b.object.as_ref().map(ObjectRef::display_name);
-            ka.cmp(&kb)
-        })
-    });
+    diagnostics.sort_by(compare_diagnostics);
+}
+
+/// The deterministic output order, for callers that sort with a stable sort of their own
+/// (a parallel one gives the same order).
+pub fn compare_diagnostics(a: &Diagnostic, b: &Diagnostic) -> std::cmp::Ordering {
+    a.sort_key().cmp(&b.sort_key()).then_with(|| {
+        let ka = a.object.as_ref().map(ObjectRef::display_name);
+        let kb = b.object.as_ref().map(ObjectRef::display_name);
+        ka.cmp(&kb)
+    })
 }

@@ -19,7 +19,9 @@ pub mod source;
 pub mod text;
 pub mod yaml;
 
-pub use diagnostic::{Diagnostic, Location, ObjectRef, Related, Severity, sort_diagnostics};
+pub use diagnostic::{
+    Diagnostic, Location, ObjectRef, Related, Severity, compare_diagnostics, sort_diagnostics,
+};
 pub use load::{
     Discovery, LoadOptions, LoadedFile, is_sensitive_name, json_type, load_bytes, load_text,
     too_large,

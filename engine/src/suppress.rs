@@ -41,7 +41,7 @@ fn covers_rule(named: &str, rule: &str) -> bool {
 /// What the suppression stage needs to know about rule ids.
 pub struct RuleNames<'a> {
     /// Whether an id names a rule this run knows (built-in, schema, loader or policy).
-    pub known: &'a dyn Fn(&str) -> bool,
+    pub known: &'a (dyn Fn(&str) -> bool + Sync),
 }
 
 #[derive(Debug)]

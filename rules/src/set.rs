@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use plimsoll_core::{Diagnostic, Object, Severity, sort_diagnostics};
+use plimsoll_core::{Diagnostic, Object, Severity, compare_diagnostics};
 use rayon::prelude::*;
 
 use crate::config::{RuleConfigError, RulesConfig};
@@ -228,7 +228,8 @@ impl RuleSet {
         if cancelled() {
             return None;
         }
-        sort_diagnostics(&mut out);
+        // Stable, as `sort_diagnostics`: the same order on any number of threads.
+        out.par_sort_by(compare_diagnostics);
         Some(out)
     }
 

@@ -4,10 +4,10 @@
 //! deprecated and removed API versions.
 //!
 //! The crate owns data, not positions. [`Catalog::new`] picks one
-//! Kubernetes version; the first catalog of a version decompresses that
-//! version's schemas (embedded with `include_bytes!`, zstd-compressed, see
-//! `schemas/README.md`) and registers its shared definitions once per
-//! process. [`Catalog::add_crd`] and [`Catalog::add_schema_location`] add
+//! Kubernetes version, at no cost: the build script unpacks the schemas of
+//! every version into embedded texts and tables sorted by name (see
+//! `schemas/README.md`), and a kind's schema is assembled from them when
+//! the first object of that kind is validated. [`Catalog::add_crd`] and [`Catalog::add_schema_location`] add
 //! custom resource schemas. [`Catalog::validate`] takes one parsed object
 //! (a `serde_json::Value`) and returns a [`Verdict`]: which schema checked
 //! it ([`SchemaOrigin`]) and a list of [`SchemaFinding`]s, each naming a

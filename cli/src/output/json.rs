@@ -2,13 +2,32 @@
 
 use plimsoll_core::{Diagnostic, Severity};
 use plimsoll_engine::Report;
+use rayon::prelude::*;
 use serde_json::{Map, Value, json};
 
 /// The version of the JSON output; it changes only when a field changes meaning or goes away.
 pub const VERSION: u32 = 1;
 
-/// Writes the report, one finding at a time: a report of tens of thousands of findings is
-/// never held in memory whole.
+/// Findings laid out together before they are written.
+const WINDOW: usize = 4096;
+
+/// One finding, indented as an element of `diagnostics`, after a separator unless first.
+fn item(out: &mut Vec<u8>, d: &Diagnostic, first: bool) {
+    if !first {
+        out.extend_from_slice(b",\n");
+    }
+    let text = serde_json::to_string_pretty(&diagnostic(d)).unwrap_or_default();
+    for (n, line) in text.lines().enumerate() {
+        if n > 0 {
+            out.push(b'\n');
+        }
+        out.extend_from_slice(b"    ");
+        out.extend_from_slice(line.as_bytes());
+    }
+}
+
+/// Writes the report a window of findings at a time: a report of tens of thousands of
+/// findings is never held in memory whole.
 pub fn write_to(
     report: &Report,
     context: &super::RenderContext,
@@ -48,17 +67,23 @@ pub fn write_to(
         Some(head) if !report.diagnostics.is_empty() => {
             out.write_all(head.as_bytes())?;
             out.write_all(b"\"diagnostics\": [\n")?;
-            for (i, d) in report.diagnostics.iter().enumerate() {
-                if i > 0 {
-                    out.write_all(b",\n")?;
-                }
-                let item = serde_json::to_string_pretty(&diagnostic(d)).unwrap_or_default();
-                for (n, line) in item.lines().enumerate() {
-                    if n > 0 {
-                        out.write_all(b"\n")?;
-                    }
-                    out.write_all(b"    ")?;
-                    out.write_all(line.as_bytes())?;
+            // Findings are laid out in parallel, a window at a time (so the text held stays
+            // bounded), and written in their order.
+            for (w, window) in report.diagnostics.chunks(WINDOW).enumerate() {
+                let parts: Vec<Vec<u8>> = window
+                    .par_chunks(WINDOW / 16)
+                    .enumerate()
+                    .map(|(c, chunk)| {
+                        let mut part = Vec::new();
+                        for (i, d) in chunk.iter().enumerate() {
+                            let first = w == 0 && c == 0 && i == 0;
+                            item(&mut part, d, first);
+                        }
+                        part
+                    })
+                    .collect();
+                for part in parts {
+                    out.write_all(&part)?;
                 }
             }
             out.write_all(b"\n  ]\n}\n")
