@@ -138,6 +138,11 @@ pub const EQUIVALENTS: &[(Tool, &str, &[&str])] = &[
     (KubeLinter, "bind-verb-in-role", &["rbac-escalation-verbs"]),
     (
         KubeLinter,
+        "webhook-failure-policy-ignore",
+        &["webhook-fails-open"],
+    ),
+    (
+        KubeLinter,
         "escalate-verb-in-role",
         &["rbac-escalation-verbs"],
     ),

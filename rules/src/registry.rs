@@ -130,6 +130,7 @@ static RULES: &[Registered] = &[
     rule!(rbac::binding_grants_pod_exec),
     rule!(rbac::binding_grants_wildcard),
     rule!(security::secret_in_config_map),
+    rule!(security::webhook_fails_open),
     rule!(metadata::app_label_mismatch),
     rule!(networking::gateway_reference_not_granted),
 ];

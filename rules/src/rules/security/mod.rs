@@ -25,6 +25,7 @@ pub(crate) mod service_account_not_found;
 pub(crate) mod ssh_port_exposed;
 pub(crate) mod unsafe_proc_mount;
 pub(crate) mod unsafe_sysctl;
+pub(crate) mod webhook_fails_open;
 pub(crate) mod windows_host_process;
 pub(crate) mod writable_host_mount;
 pub(crate) mod writable_root_filesystem;
