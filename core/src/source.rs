@@ -162,9 +162,10 @@ impl Source {
     /// A copy of this source without its text, which `path` holds: lines, columns, redactions
     /// and secret texts stay, [`Source::text`] becomes empty and [`Source::reread`] reads it
     /// again. `None` when lines and columns would need the text (non-ASCII text, carriage
-    /// returns) or the text is already released.
+    /// returns), when there is no text (a file not read) or the text is already released.
     pub fn release(&self, path: &std::path::Path) -> Option<Arc<Source>> {
         if self.released.is_some()
+            || self.text.is_empty()
             || !self.ascii
             || memchr::memchr(b'\r', self.text.as_bytes()).is_some()
         {
@@ -206,7 +207,8 @@ impl Source {
         let Some(released) = &self.released else {
             return Some(self.clone());
         };
-        let bytes = std::fs::read(&released.path).ok()?;
+        // Never more than the text was: the file may have grown into anything since.
+        let bytes = read_file_limited(&released.path, self.len as u64).ok()??;
         if bytes.len() != self.len || text_hash(&bytes) != released.hash {
             return None;
         }
@@ -557,7 +559,13 @@ mod tests {
         assert!(shell.reread().is_none());
         std::fs::remove_file(&path).unwrap();
         assert!(shell.reread().is_none());
-        // Columns of non-ASCII text and lines ending in CR LF need the text: kept.
+        // A file that grew is not read past the length of the text that was checked.
+        std::fs::write(&path, format!("{text}{}", "x".repeat(1 << 20))).unwrap();
+        assert!(shell.reread().is_none());
+        std::fs::remove_file(&path).unwrap();
+        // Columns of non-ASCII text and lines ending in CR LF need the text: kept; so is an
+        // empty one (nothing to let go).
+        assert!(Source::new("d", "").release(&path).is_none());
         assert!(Source::new("b", "a: é\n").release(&path).is_none());
         assert!(Source::new("c", "a: 1\r\n").release(&path).is_none());
         let _ = std::fs::remove_dir(&dir);
