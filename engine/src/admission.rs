@@ -136,7 +136,7 @@ impl Engine {
         if delete {
             // What the loader says about the deleted object is not the request's concern.
             diagnostics.clear();
-        } else if let Some(rules) = &self.local_rules {
+        } else if let Some(rules) = &self.admission_rules {
             diagnostics.extend(rules.check(&objects));
         }
         if let Some(AdmissionPolicies(evaluator)) = policies {

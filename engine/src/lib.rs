@@ -320,6 +320,9 @@ pub struct Engine {
     local_rules: Option<plimsoll_rules::RuleSet>,
     /// Rules that look across objects; they run once every file is read.
     cross_rules: Option<plimsoll_rules::RuleSet>,
+    /// The rules that run at admission, where only the object under review is known: the
+    /// local ones and those of [`WITH_CROSS_OBJECT_RULES`].
+    admission_rules: Option<plimsoll_rules::RuleSet>,
     pods: plimsoll_rules::pod::PodTemplates,
     policies: Option<plimsoll_policy::PolicySet>,
     /// Objects from the policy folders that serve only as context (Namespaces for selectors).
@@ -369,6 +372,11 @@ impl Engine {
         };
         let local_rules = subset(local)?;
         let cross_rules = subset(cross)?;
+        let admission_rules = subset(
+            all.rule_ids()
+                .filter(|id| !CROSS_OBJECT_RULES.contains(id))
+                .collect(),
+        )?;
         let pods = plimsoll_rules::pod::PodTemplates::new(&config.rules.pod_template_paths)?;
         let (policies, policy_context) = if config.policies.is_empty() {
             (None, Vec::new())
@@ -396,6 +404,7 @@ impl Engine {
             config,
             local_rules,
             cross_rules,
+            admission_rules,
             pods,
             policies,
             policy_context,
