@@ -37,7 +37,9 @@ const WINDOW_BEFORE: usize = 60;
 const WINDOW_SPAN: usize = 120;
 
 impl SnippetText {
+    /// A released source's text is read again here (without a snippet when the file changed).
     fn new(source: &Arc<Source>) -> SnippetText {
+        let source = &source.reread().unwrap_or_else(|| source.clone());
         let masked = (!source.redactions().is_empty()).then(|| Arc::from(source.masked()));
         SnippetText {
             source: source.clone(),
@@ -301,7 +303,7 @@ fn render_one(
     let help = (!help.is_empty()).then(|| help.join("\n"));
     let message = match &diagnostic.location {
         // Nothing to show (the file was not read): name the file in the message.
-        Some(location) if location.source.text().is_empty() => format!(
+        Some(location) if !has_text(texts, location) => format!(
             "{}: {}: {}",
             diagnostic.rule,
             location.file(),
@@ -320,7 +322,7 @@ fn render_one(
     let mut d = MietteDiagnostic::new(message).with_severity(severity);
     d.help = help;
     let named = match &diagnostic.location {
-        Some(location) if !location.source.text().is_empty() => {
+        Some(location) if has_text(texts, location) => {
             let span = location.span;
             let source = &location.source;
             let text = texts
@@ -350,6 +352,14 @@ fn render_one(
         }
     }
     out.push('\n');
+}
+
+/// Whether a snippet can be shown at `location`: its file's text was read (again).
+fn has_text(texts: &HashMap<usize, SnippetText>, location: &plimsoll_core::Location) -> bool {
+    match texts.get(&(Arc::as_ptr(&location.source) as usize)) {
+        Some(text) => !text.text().is_empty(),
+        None => !location.source.text().is_empty(),
+    }
 }
 
 /// A diagnostic with the text its snippet is read from. miette's `Report` would do, but
