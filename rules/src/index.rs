@@ -125,10 +125,13 @@ pub struct Index<'o> {
     crd_scopes: HashMap<(&'o str, &'o str), &'o str>,
 }
 
-/// Where each kind that selects pods keeps its `LabelSelector`.
-const SELECTOR_KINDS: &[(&str, &str)] = &[
-    ("NetworkPolicy", "/spec/podSelector"),
-    ("PodDisruptionBudget", "/spec/selector"),
+/// Where each kind that selects pods keeps its selector, and whether that selector is a plain
+/// map of labels (a Service's: empty or absent, it selects nothing) rather than a
+/// `LabelSelector` (empty, it selects every pod).
+const SELECTOR_KINDS: &[(&str, &str, bool)] = &[
+    ("NetworkPolicy", "/spec/podSelector", false),
+    ("PodDisruptionBudget", "/spec/selector", false),
+    ("Service", "/spec/selector", true),
 ];
 
 fn explicit_name(object: &Object) -> Option<&str> {
@@ -250,7 +253,10 @@ impl<'o> Index<'o> {
         }
         let selectors = SELECTOR_KINDS
             .iter()
-            .map(|&(kind, pointer)| (kind, index_selectors(&entries, &by_kind, kind, pointer)))
+            .map(|&(kind, pointer, map)| {
+                let selectors = index_selectors(&entries, &by_kind, kind, pointer, map);
+                (kind, selectors)
+            })
             .collect();
         Index {
             entries,
@@ -400,8 +406,8 @@ impl<'o> Index<'o> {
             .unwrap_or(&[])
     }
 
-    /// The objects of `kind` (one of NetworkPolicy, PodDisruptionBudget) in the namespace of
-    /// `near` whose label selector selects pods with `labels`.
+    /// The objects of `kind` (one of NetworkPolicy, PodDisruptionBudget, Service) in the
+    /// namespace of `near` whose selector selects pods with `labels`.
     pub fn selected_by<'a>(
         &'a self,
         kind: &str,
@@ -409,10 +415,10 @@ impl<'o> Index<'o> {
         labels: Option<&'a Map<String, Value>>,
     ) -> impl Iterator<Item = &'a Entry<'o>> + 'a {
         let (namespace, folder) = (near.namespace(), folder(near));
-        let pointer = SELECTOR_KINDS
+        let (pointer, map) = SELECTOR_KINDS
             .iter()
-            .find(|(k, _)| *k == kind)
-            .map_or("", |(_, p)| *p);
+            .find(|(k, _, _)| *k == kind)
+            .map_or(("", false), |(_, p, m)| (*p, *m));
         let index = self.selectors.get(kind);
         let by_pair = index.into_iter().flat_map(move |index| {
             labels
@@ -430,10 +436,11 @@ impl<'o> Index<'o> {
             .flat_map(move |near| near.near(namespace, folder))
             .map(|i| &self.entries[i])
             .filter(move |e| {
-                e.object
-                    .value
-                    .pointer(pointer)
-                    .is_some_and(|s| label_selector_matches(s, labels) == Some(true))
+                e.object.value.pointer(pointer).is_some_and(|s| match s {
+                    Value::Object(m) if map => !m.is_empty() && map_selector_matches(m, labels),
+                    _ if map => false,
+                    s => label_selector_matches(s, labels) == Some(true),
+                })
             })
     }
 
@@ -520,15 +527,18 @@ fn index_selectors<'o>(
     by_kind: &HashMap<&'o str, Vec<usize>>,
     kind: &str,
     pointer: &str,
+    map: bool,
 ) -> Selectors<'o> {
     let positions = by_kind.get(kind).map_or(&[][..], Vec::as_slice);
     let pairs_of = |i: usize| {
         let entry = &entries[i];
-        entry
-            .object
-            .value
-            .pointer(pointer)
-            .and_then(|s| s.get("matchLabels"))
+        let selector = entry.object.value.pointer(pointer);
+        let pairs = if map {
+            selector
+        } else {
+            selector.and_then(|s| s.get("matchLabels"))
+        };
+        pairs
             .and_then(Value::as_object)
             .filter(|m| !m.is_empty())
             .map(|m| (entry, m))
@@ -563,6 +573,7 @@ fn index_selectors<'o>(
                         .add(entry.namespace, entry.folder, i);
                 }
             }
+            None if map => {}
             None if selector_is_empty(selector) => {
                 index.every.add(entry.namespace, entry.folder, i);
             }

@@ -84,15 +84,8 @@ fn selected_by_a_service(
     labels: Option<&serde_json::Map<String, Value>>,
 ) -> bool {
     cx.index
-        .of_kind_near("Service", cx.object)
-        .filter(|e| e.object.group().is_empty())
-        .any(|e| {
-            e.object
-                .value
-                .pointer("/spec/selector")
-                .and_then(Value::as_object)
-                .is_some_and(|s| crate::util::map_selector_matches(s, labels))
-        })
+        .selected_by("Service", cx.object, labels)
+        .any(|e| e.object.group().is_empty())
 }
 
 /// Reports a `batch` object of `kind` without `spec.<field>`.
