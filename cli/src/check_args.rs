@@ -212,32 +212,8 @@ impl CheckArgs {
             offline: self.offline || file.offline.unwrap_or(false),
             rules: plimsoll_rules::RulesConfig {
                 rules: profile_rules(self.profile.as_ref().or(file.profile.as_ref()), &file)?,
-                enable: self
-                    .enable
-                    .iter()
-                    .flat_map(|id| {
-                        if id == "all" {
-                            plimsoll_rules::all_rules()
-                                .map(|r| r.id.to_owned())
-                                .collect()
-                        } else {
-                            vec![id.clone()]
-                        }
-                    })
-                    .collect(),
-                disable: self
-                    .disable
-                    .iter()
-                    .flat_map(|id| {
-                        if id == "all" {
-                            plimsoll_rules::all_rules()
-                                .map(|r| r.id.to_owned())
-                                .collect()
-                        } else {
-                            vec![id.clone()]
-                        }
-                    })
-                    .collect(),
+                enable: with_all_expanded(&self.enable),
+                disable: with_all_expanded(&self.disable),
                 only: self.only.clone(),
                 pod_template_paths: file.pod_template_paths.clone(),
             },
@@ -410,4 +386,19 @@ pub fn summary_line(report: &plimsoll_engine::Report) -> String {
         plural(found),
         found - errors - invalid,
     )
+}
+
+/// Rule ids as given to `--enable`/`--disable`, with `all` standing for every built-in rule.
+fn with_all_expanded(ids: &[String]) -> Vec<String> {
+    ids.iter()
+        .flat_map(|id| {
+            if id == "all" {
+                plimsoll_rules::all_rules()
+                    .map(|r| r.id.to_owned())
+                    .collect()
+            } else {
+                vec![id.clone()]
+            }
+        })
+        .collect()
 }
