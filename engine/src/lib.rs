@@ -182,6 +182,7 @@ impl Loaded {
 }
 
 /// Something discovered, to be read.
+#[derive(Clone)]
 enum Job {
     Path(Candidate),
     Text(String, Vec<u8>),
@@ -475,14 +476,14 @@ impl Engine {
                 || (trees.failed(&c.path) && !named.contains(&canonical(&c.path))))
         });
         // The files that hold CustomResourceDefinitions or admission policies are checked
-        // first; they alone stay read until then. The others are read again where they are
-        // checked, so that a run never holds the bytes of every file at once.
-        let reads: Vec<Result<Read, Job>> = jobs
+        // first. Every file is read again where it is used, so that a run never holds the
+        // bytes of every file at once.
+        let reads: Vec<Result<Job, Job>> = jobs
             .into_par_iter()
             .map(|job| {
                 let read = read(job, &self.config.load)?;
                 Ok(if goes_first(&read) {
-                    Ok(read)
+                    Ok(read.later())
                 } else {
                     Err(read.later())
                 })
@@ -490,38 +491,69 @@ impl Engine {
             .collect::<Result<_, EngineError>>()?;
         let read_time = started.elapsed();
         let (crd_files, rest): (Vec<_>, Vec<_>) = reads.into_iter().partition(Result::is_ok);
-        let crd_files: Vec<Read> = crd_files.into_iter().filter_map(Result::ok).collect();
+        let crd_files: Vec<Job> = crd_files.into_iter().filter_map(Result::ok).collect();
         let rest: Vec<Job> = rest.into_iter().filter_map(Result::err).collect();
         let mut run = Run::default();
         run.timings.read = read_time;
         // One alias budget for every file of this run.
         let load = self.config.load.for_run();
-        let parse_all = |run: &mut Run, batch: Vec<Read>| -> Vec<(Option<PathBuf>, LoadedFile)> {
+        // Texts go at once, without policies (which may read them).
+        let release = self.policies.is_none();
+        let mut crd_api_versions = Vec::new();
+        if !crd_files.is_empty() {
+            // The files that hold CRDs are read twice, a few at a time: once for the run's
+            // catalog (and the API versions charts are rendered with), then for their checks
+            // like any other file, so that no more than a few of their trees are held at once.
             let start = Instant::now();
-            // These files wait, read, for every CustomResourceDefinition of the run: their
-            // texts go at once (without policies, which may read them).
-            let release = self.policies.is_none();
-            let files = batch
+            let first = self.config.load.for_run();
+            let chunk = rayon::current_num_threads().max(1) * 2;
+            for batch in crd_files.chunks(chunk) {
+                let files: Vec<(Option<PathBuf>, LoadedFile)> = batch
+                    .par_iter()
+                    .map(|job| {
+                        let (path, mut file) = parse(read(job.clone(), &self.config.load)?, &first);
+                        if release {
+                            release_text(path.as_deref(), &mut file);
+                        }
+                        Ok((path, file))
+                    })
+                    .collect::<Result<_, EngineError>>()?;
+                if !charts.is_empty() {
+                    crd_api_versions.extend(helm::crd_api_versions(
+                        files.iter().flat_map(|(_, f)| f.objects.iter()),
+                    ));
+                }
+                self.catalog_of(&mut run, files);
+            }
+            run.timings.load += start.elapsed();
+            let keep = if self.policies.is_none() && !run.whole {
+                Keep::Compact
+            } else {
+                Keep::Whole
+            };
+            let catalog = run.catalog.take();
+            let checked: Result<Vec<Option<Checked>>, EngineError> = crd_files
                 .into_par_iter()
-                .map(|r| {
-                    let (path, mut file) = parse(r, &load);
+                .map(|job| {
+                    let start = Instant::now();
+                    let (path, mut file) = parse(read(job, &self.config.load)?, &load);
+                    if !file.relevant {
+                        return Ok(None);
+                    }
                     if release {
                         release_text(path.as_deref(), &mut file);
                     }
-                    (path, file)
+                    let load_time = start.elapsed();
+                    let mut checked =
+                        self.check_file(catalog.as_ref(), path, file, keep, true, true);
+                    checked.timings.load = load_time;
+                    Ok(Some(checked))
                 })
                 .collect();
-            run.timings.load += start.elapsed();
-            files
-        };
-        let mut crd_api_versions = Vec::new();
-        if !crd_files.is_empty() {
-            let files = parse_all(&mut run, crd_files);
-            if !charts.is_empty() {
-                crd_api_versions =
-                    helm::crd_api_versions(files.iter().flat_map(|(_, f)| f.objects.iter()));
+            run.catalog = catalog;
+            for file in checked?.into_iter().flatten() {
+                run.add(file);
             }
-            self.add_files(&mut run, files, Keep::Compact, true);
         }
         // Charts are rendered once the run's CRDs are known (`--api-versions`), those of the
         // `--crds` folders too.
@@ -604,6 +636,30 @@ impl Engine {
     /// run's catalog before any of them is validated.
     fn add_batch(&self, run: &mut Run, files: Vec<(Option<PathBuf>, LoadedFile)>) {
         self.add_files(run, files, Keep::Slim, false);
+    }
+
+    /// Adds the CustomResourceDefinitions of files to the run's catalog and notes whether
+    /// they hold admission policies, as [`Engine::add_files`] does before checking them (the
+    /// files are checked later, read again).
+    fn catalog_of(&self, run: &mut Run, files: Vec<(Option<PathBuf>, LoadedFile)>) {
+        let mut files: Vec<LoadedFile> = files
+            .into_iter()
+            .map(|(_, f)| f)
+            .filter(|f| f.relevant)
+            .collect();
+        for file in &mut files {
+            // The kinds it reports are reported when the file is checked.
+            schema::filter_kinds(&self.config, &mut file.objects, &mut Vec::new());
+        }
+        if let Some(schemas) = &self.schemas {
+            let start = Instant::now();
+            let objects = files.iter().flat_map(|f| f.objects.iter());
+            schemas.catalog_with(objects, &mut run.catalog, &mut run.diagnostics);
+            run.timings.schemas += start.elapsed();
+        }
+        run.whole |= files
+            .iter()
+            .any(|f| f.objects.iter().any(|o| vap::is_policy(&o.value)));
     }
 
     /// `release`: the files were read from disk as they are (their paths are files), so
