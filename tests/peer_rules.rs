@@ -26,6 +26,23 @@ fn write(dir: &Path, name: &str, text: &str) {
     std::fs::write(path, text).unwrap();
 }
 
+/// The findings of `rule` alone when linting `paths` in `dir` (JSON report), and the report.
+fn findings_of(dir: &Path, rule: &str, paths: &[&str]) -> (Vec<serde_json::Value>, String) {
+    let mut args = vec!["lint"];
+    args.extend_from_slice(paths);
+    args.extend_from_slice(&["--no-config", "--only", rule, "--format", "json"]);
+    let (out, _) = plimsoll(dir, &args);
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let found = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["rule"] == rule)
+        .cloned()
+        .collect();
+    (found, out)
+}
+
 const ROLE: &str = "apiVersion: rbac.authorization.k8s.io/v1
 kind: Role
 metadata:
@@ -57,25 +74,7 @@ fn a_binding_finds_its_role_in_another_file() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "rbac/role.yaml", ROLE);
     write(dir.path(), "rbac/binding.yaml", BINDING);
-    let (out, _) = plimsoll(
-        dir.path(),
-        &[
-            "lint",
-            ".",
-            "--no-config",
-            "--only",
-            "binding-grants-pod-exec",
-            "--format",
-            "json",
-        ],
-    );
-    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let found: Vec<&serde_json::Value> = report["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|d| d["rule"] == "binding-grants-pod-exec")
-        .collect();
+    let (found, out) = findings_of(dir.path(), "binding-grants-pod-exec", &["."]);
     assert_eq!(found.len(), 1, "{out}");
     assert_eq!(found[0]["file"], "rbac/binding.yaml", "{out}");
     assert!(
@@ -124,25 +123,7 @@ spec:
   port: {targetPort: metrics}
 ",
     );
-    let (out, _) = plimsoll(
-        dir.path(),
-        &[
-            "lint",
-            ".",
-            "--no-config",
-            "--only",
-            "ingress-backend-not-found",
-            "--format",
-            "json",
-        ],
-    );
-    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let found: Vec<&serde_json::Value> = report["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|d| d["rule"] == "ingress-backend-not-found")
-        .collect();
+    let (found, out) = findings_of(dir.path(), "ingress-backend-not-found", &["."]);
     assert_eq!(found.len(), 1, "{out}");
     assert_eq!(found[0]["file"], "app/route.yaml", "{out}");
     assert_eq!(found[0]["object"]["name"], "console-metrics", "{out}");
@@ -187,22 +168,10 @@ spec:
       targetPort: 9000
 ",
     );
-    let args = [
-        "lint",
-        "--no-config",
-        "--only",
-        "missing-readiness-probe",
-        "--format",
-        "json",
-    ];
     let found = |paths: &[&str]| {
-        let (out, _) = plimsoll(dir.path(), &[&args[..1], paths, &args[1..]].concat());
-        let report: serde_json::Value = serde_json::from_str(&out).unwrap();
-        report["diagnostics"]
-            .as_array()
-            .unwrap()
+        let (found, _) = findings_of(dir.path(), "missing-readiness-probe", paths);
+        found
             .iter()
-            .filter(|d| d["rule"] == "missing-readiness-probe")
             .map(|d| d["file"].as_str().unwrap().to_owned())
             .collect::<Vec<_>>()
     };
