@@ -56,6 +56,14 @@ def lint(binary, path, rules, options, extra=()):
     return [f for f in findings if f["rule"] in rules]
 
 
+def command_line(usage):
+    """(binary, folder, verbose) from `RUNNER PLIMSOLL FOLDER [--verbose]`; the usage otherwise."""
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    if len(args) != 2:
+        sys.exit(usage)
+    return args[0], args[1], "--verbose" in sys.argv
+
+
 def polaris_cases(folder):
     root = os.path.join(folder, "polaris", "test", "checks")
     for check in sorted(os.listdir(root)):

@@ -25,6 +25,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from agreement import command_line  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -84,11 +87,7 @@ def check(expect, observed):
 
 
 def main():
-    args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    verbose = "--verbose" in sys.argv
-    if len(args) != 2:
-        sys.exit(__doc__)
-    binary, folder = args
+    binary, folder, verbose = command_line(__doc__)
     binary = os.path.abspath(binary)
     with open(os.path.join(HERE, "conftest.json")) as f:
         table = json.load(f)

@@ -24,6 +24,9 @@ import sys
 
 import yaml
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from agreement import command_line  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -67,11 +70,7 @@ def run(binary, suite_path):
 
 
 def main():
-    args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    verbose = "--verbose" in sys.argv
-    if len(args) != 2:
-        sys.exit(__doc__)
-    binary, folder = args
+    binary, folder, verbose = command_line(__doc__)
     with open(os.path.join(HERE, "gatekeeper.json")) as f:
         reasons = json.load(f)["differences"]
     totals = {"agree": 0, "differ": 0}

@@ -26,7 +26,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from agreement import lint  # noqa: E402
+from agreement import command_line, lint  # noqa: E402
 
 
 def identity(finding):
@@ -43,11 +43,7 @@ def compare(expect, flagged):
 
 
 def main():
-    args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    verbose = "--verbose" in sys.argv
-    if len(args) != 2:
-        sys.exit(__doc__)
-    binary, folder = args
+    binary, folder, verbose = command_line(__doc__)
     mapping = json.load(open(os.path.join(HERE, "kube_linter.json")))
     checks = os.path.join(folder, "kube-linter", "tests", "checks")
     if not os.path.isdir(checks):

@@ -25,18 +25,14 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from agreement import lint  # noqa: E402
+from agreement import command_line, lint  # noqa: E402
 
 FIRES = {"critical", "warning"}
 GRADES = FIRES | {"ok", "almost-ok", "skipped"}
 
 
 def main():
-    args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    verbose = "--verbose" in sys.argv
-    if len(args) != 2:
-        sys.exit(__doc__)
-    binary, folder = args
+    binary, folder, verbose = command_line(__doc__)
     mapping = json.load(open(os.path.join(HERE, "kube_score.json")))
     testdata = os.path.join(folder, "kube-score", "score", "testdata")
     if not os.path.isdir(testdata):

@@ -22,6 +22,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from agreement import command_line  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 LARGE = 100_000
 
@@ -80,11 +83,8 @@ def run_case(binary, base, root, case):
 
 
 def main():
-    args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    verbose = "--verbose" in sys.argv
-    if len(args) != 2:
-        sys.exit(__doc__)
-    binary, folder = os.path.abspath(args[0]), args[1]
+    binary, folder, verbose = command_line(__doc__)
+    binary = os.path.abspath(binary)
     spec = json.load(open(os.path.join(HERE, "kubeconform.json")))
     root = os.path.join(folder, "kubeconform")
     large_fixture(os.path.join(root, "fixtures"))
