@@ -501,29 +501,65 @@ impl Engine {
         let release = self.policies.is_none();
         let mut crd_api_versions = Vec::new();
         if !crd_files.is_empty() {
-            // The files that hold CRDs are read twice, a few at a time: once for the run's
-            // catalog (and the API versions charts are rendered with), then for their checks
-            // like any other file, so that no more than a few of their trees are held at once.
+            // The files that hold CRDs are parsed in parallel, each on its own: its CRDs are
+            // converted for the run's catalog there, and a file whose objects read nothing of
+            // that catalog (built-in kinds only, as most files of CRDs) is checked at once.
+            // The others are read again and checked once the catalog is complete. The
+            // catalog takes the converted CRDs in file order, on one thread (cheap). No more
+            // trees are held at once than there are threads.
             let start = Instant::now();
             let first = self.config.load.for_run();
-            let chunk = rayon::current_num_threads().max(1) * 2;
-            for batch in crd_files.chunks(chunk) {
-                let files: Vec<(Option<PathBuf>, LoadedFile)> = batch
-                    .par_iter()
-                    .map(|job| {
-                        let (path, mut file) = parse(read(job.clone(), &self.config.load)?, &first);
-                        if release {
-                            release_text(path.as_deref(), &mut file);
+            let with_charts = !charts.is_empty();
+            // The first pass checks files as the second would without policies; a run that
+            // turns out to hold admission policies checks them again, kept whole.
+            let early = self.policies.is_none();
+            // Files are taken up in order on every thread and merged in order on this one
+            // as they come, so that only the files in flight wait in memory.
+            let (sender, receiver) = std::sync::mpsc::channel();
+            let mut checked: Vec<Early> = Vec::with_capacity(crd_files.len());
+            let mut failed = None;
+            std::thread::scope(|scope| {
+                let files = &crd_files;
+                let producer = scope.spawn(move || {
+                    files.iter().enumerate().par_bridge().for_each_with(
+                        sender,
+                        |sender, (i, job)| {
+                            let taken = self.take_crds(job, &first, release, early, with_charts);
+                            // The receiver stays until every sender is gone.
+                            let _ = sender.send((i, taken));
+                        },
+                    );
+                });
+                let mut waiting = std::collections::BTreeMap::new();
+                for (i, taken) in receiver {
+                    waiting.insert(i, taken);
+                    while let Some(taken) = waiting.remove(&checked.len()) {
+                        match taken {
+                            Ok(file) => {
+                                crd_api_versions.extend(file.api_versions);
+                                if let Some(schemas) = &self.schemas {
+                                    schemas.add_prepared(
+                                        file.crds,
+                                        &mut run.catalog,
+                                        &mut run.diagnostics,
+                                    );
+                                }
+                                run.whole |= file.policy;
+                                checked.push(file.checked);
+                            }
+                            Err(error) => {
+                                failed.get_or_insert(error);
+                                checked.push(Early::Again);
+                            }
                         }
-                        Ok((path, file))
-                    })
-                    .collect::<Result<_, EngineError>>()?;
-                if !charts.is_empty() {
-                    crd_api_versions.extend(helm::crd_api_versions(
-                        files.iter().flat_map(|(_, f)| f.objects.iter()),
-                    ));
+                    }
                 }
-                self.catalog_of(&mut run, files);
+                if let Err(panic) = producer.join() {
+                    std::panic::resume_unwind(panic);
+                }
+            });
+            if let Some(error) = failed {
+                return Err(error);
             }
             run.timings.load += start.elapsed();
             let keep = if self.policies.is_none() && !run.whole {
@@ -531,10 +567,20 @@ impl Engine {
             } else {
                 Keep::Whole
             };
+            // A CRD of the run that defines a built-in kind brings its rules to that kind's
+            // objects: the files checked early are checked again, as is a run kept whole.
+            let again =
+                keep != Keep::Compact || run.catalog.as_ref().is_some_and(|c| c.shadows_builtin());
             let catalog = run.catalog.take();
             let checked: Result<Vec<Option<Checked>>, EngineError> = crd_files
                 .into_par_iter()
-                .map(|job| {
+                .zip(checked)
+                .map(|(job, early)| {
+                    match early {
+                        Early::Done(checked) if !again => return Ok(checked.map(|c| *c)),
+                        Early::Done(None) => return Ok(None),
+                        _ => {}
+                    }
                     let start = Instant::now();
                     let (path, mut file) = parse(read(job, &self.config.load)?, &load);
                     if !file.relevant {
@@ -638,28 +684,86 @@ impl Engine {
         self.add_files(run, files, Keep::Slim, false);
     }
 
-    /// Adds the CustomResourceDefinitions of files to the run's catalog and notes whether
-    /// they hold admission policies, as [`Engine::add_files`] does before checking them (the
-    /// files are checked later, read again).
-    fn catalog_of(&self, run: &mut Run, files: Vec<(Option<PathBuf>, LoadedFile)>) {
-        let mut files: Vec<LoadedFile> = files
-            .into_iter()
-            .map(|(_, f)| f)
-            .filter(|f| f.relevant)
-            .collect();
-        for file in &mut files {
-            // The kinds it reports are reported when the file is checked.
-            schema::filter_kinds(&self.config, &mut file.objects, &mut Vec::new());
+    /// The first look at a file that holds CRDs (see [`Engine::lint`]): its CRDs converted
+    /// for the run's catalog, the API versions they serve (for charts), whether it holds an
+    /// admission policy, and, when `early` and its objects read nothing of the run's catalog,
+    /// its check. A file whose aliases count against the run's budget is parsed for the
+    /// catalog with `first`, the budget of this pass, and checked later with the run's,
+    /// as every file is.
+    fn take_crds(
+        &self,
+        job: &Job,
+        first: &LoadOptions,
+        release: bool,
+        early: bool,
+        with_charts: bool,
+    ) -> Result<Taken, EngineError> {
+        let start = Instant::now();
+        // A budget of its own tells whether the file has aliases: without any, a parse
+        // is the same under every budget, so this one serves the check too.
+        let own = self.config.load.for_run();
+        let (mut path, mut file) = parse(read(job.clone(), &self.config.load)?, &own);
+        let aliases = own
+            .alias_run
+            .as_ref()
+            .is_some_and(|used| used.load(std::sync::atomic::Ordering::Relaxed) > 0)
+            || file
+                .diagnostics
+                .iter()
+                .any(|d| d.rule == "yaml-alias-limit");
+        if aliases {
+            (path, file) = parse(read(job.clone(), &self.config.load)?, first);
         }
-        if let Some(schemas) = &self.schemas {
-            let start = Instant::now();
-            let objects = files.iter().flat_map(|f| f.objects.iter());
-            schemas.catalog_with(objects, &mut run.catalog, &mut run.diagnostics);
-            run.timings.schemas += start.elapsed();
+        if release {
+            release_text(path.as_deref(), &mut file);
         }
-        run.whole |= files
-            .iter()
-            .any(|f| f.objects.iter().any(|o| vap::is_policy(&o.value)));
+        let load_time = start.elapsed();
+        let api_versions = if with_charts {
+            helm::crd_api_versions(file.objects.iter())
+        } else {
+            Vec::new()
+        };
+        if !file.relevant {
+            return Ok(Taken {
+                crds: Vec::new(),
+                api_versions,
+                policy: false,
+                checked: if aliases {
+                    Early::Again
+                } else {
+                    Early::Done(None)
+                },
+            });
+        }
+        // The kinds it reports are reported when the file is checked.
+        let mut filtered = Vec::new();
+        schema::filter_kinds(&self.config, &mut file.objects, &mut filtered);
+        let crds = match &self.schemas {
+            Some(schemas) => schemas.prepare(file.objects.iter()),
+            None => Vec::new(),
+        };
+        let policy = file.objects.iter().any(|o| vap::is_policy(&o.value));
+        let alone = early
+            && !aliases
+            && !policy
+            && self
+                .schemas
+                .as_ref()
+                .is_none_or(|schemas| file.objects.iter().all(|o| schemas.needs_no_crds(o)));
+        let checked = if alone {
+            file.diagnostics.append(&mut filtered);
+            let mut checked = self.check_file(None, path, file, Keep::Compact, false, true);
+            checked.timings.load = load_time;
+            Early::Done(Some(Box::new(checked)))
+        } else {
+            Early::Again
+        };
+        Ok(Taken {
+            crds,
+            api_versions,
+            policy,
+            checked,
+        })
     }
 
     /// `release`: the files were read from disk as they are (their paths are files), so
@@ -771,6 +875,8 @@ impl Engine {
                 source = shell;
             }
         }
+        // Kept to the end of the run: findings about one object share its identity.
+        plimsoll_core::share_objects(&mut diagnostics);
         timings.slim = rules_done.elapsed();
         Checked {
             path,
@@ -825,11 +931,11 @@ impl Engine {
                     serde_json::Value::Object(inner) if crd || !listed => {
                         for (key, value) in inner.iter_mut() {
                             if large(value) && !(crd && key == "names") {
-                                *value = serde_json::Value::String(digest(value));
+                                *value = digest(value);
                             }
                         }
                     }
-                    _ if large(value) => *value = serde_json::Value::String(digest(value)),
+                    _ if large(value) => *value = digest(value),
                     _ => {}
                 }
             }
@@ -1235,6 +1341,21 @@ impl Run {
     }
 }
 
+/// What the first look at a file that holds CRDs found (see [`Engine::take_crds`]).
+struct Taken {
+    crds: Vec<schema::PreparedCrd>,
+    api_versions: Vec<String>,
+    policy: bool,
+    checked: Early,
+}
+
+/// A file that holds CRDs: checked in the first pass (`None`: nothing to check), or to be
+/// read again and checked once the run's catalog is complete.
+enum Early {
+    Done(Option<Box<Checked>>),
+    Again,
+}
+
 /// What a file keeps of its objects after the per-object stages.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Keep {
@@ -1457,18 +1578,18 @@ fn slim_pod_spec(spec: &mut serde_json::Map<String, serde_json::Value>) {
             for fields in containers.filter_map(serde_json::Value::as_object_mut) {
                 for (field, value) in fields.iter_mut() {
                     if field != "ports" && nested(value) {
-                        *value = serde_json::Value::String(digest(value));
+                        *value = digest(value);
                     }
                 }
             }
         } else if POD_DIGESTED.contains(&key.as_str()) && nested(value) {
-            *value = serde_json::Value::String(digest(value));
+            *value = digest(value);
         }
     }
 }
 
 /// A 64-bit FNV-1a digest of a value, computed by walking it (no text is built).
-fn digest(value: &serde_json::Value) -> String {
+fn digest(value: &serde_json::Value) -> serde_json::Value {
     struct Fnv(u64);
     impl Fnv {
         fn bytes(&mut self, bytes: &[u8]) {
@@ -1510,7 +1631,8 @@ fn digest(value: &serde_json::Value) -> String {
     }
     let mut hash = Fnv(0xcbf2_9ce4_8422_2325);
     hash.value(value);
-    format!("<content {:016x}>", hash.0)
+    // A number needs no allocation of its own (millions of digests in a large run).
+    serde_json::Value::Number(hash.0.into())
 }
 
 #[cfg(test)]
@@ -1541,11 +1663,8 @@ mod tests {
             assert_eq!(spec.pointer(pointer), before.pointer(pointer), "{pointer}");
         }
         for pointer in ["/volumes", "/containers/0/env", "/containers/0/resources"] {
-            let digest = spec.pointer(pointer).and_then(serde_json::Value::as_str);
-            assert!(
-                digest.is_some_and(|d| d.starts_with("<content ")),
-                "{pointer}"
-            );
+            let digest = spec.pointer(pointer);
+            assert!(digest.is_some_and(serde_json::Value::is_u64), "{pointer}");
         }
     }
 

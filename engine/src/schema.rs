@@ -14,6 +14,12 @@ use rayon::prelude::*;
 
 use crate::EngineError;
 
+/// A CRD of a run converted for its catalog, or the finding that it cannot be used.
+pub struct PreparedCrd {
+    crd: Option<plimsoll_schemas::PreparedCrd>,
+    diagnostics: Vec<Diagnostic>,
+}
+
 pub struct SchemaStage {
     base: Catalog,
     strict: bool,
@@ -177,12 +183,58 @@ impl SchemaStage {
         run: &mut Option<Catalog>,
         out: &mut Vec<Diagnostic>,
     ) {
-        for crd in crds.into_iter().filter(|o| is_crd(o)) {
+        self.add_prepared(self.prepare(crds), run, out);
+    }
+
+    /// The expensive part of [`SchemaStage::catalog_with`], which needs no catalog: the CRDs
+    /// among `objects` converted (in parallel), with the findings their addition gives.
+    pub fn prepare<'a>(&self, objects: impl IntoIterator<Item = &'a Object>) -> Vec<PreparedCrd> {
+        let crds: Vec<&Object> = objects.into_iter().filter(|o| is_crd(o)).collect();
+        crds.into_par_iter()
+            .map(|crd| match plimsoll_schemas::PreparedCrd::new(&crd.value) {
+                Ok(mut prepared) => {
+                    let problems = std::mem::take(&mut prepared.findings);
+                    PreparedCrd {
+                        crd: Some(prepared),
+                        diagnostics: crd_rule_problems(crd, problems),
+                    }
+                }
+                Err(error) => PreparedCrd {
+                    crd: None,
+                    diagnostics: vec![invalid_crd(crd, &error.to_string())],
+                },
+            })
+            .collect()
+    }
+
+    /// Adds CRDs converted by [`SchemaStage::prepare`] to the run's catalog, in order: the
+    /// cheap part of [`SchemaStage::catalog_with`].
+    pub fn add_prepared(
+        &self,
+        prepared: Vec<PreparedCrd>,
+        run: &mut Option<Catalog>,
+        out: &mut Vec<Diagnostic>,
+    ) {
+        for prepared in prepared {
             let catalog = run.get_or_insert_with(|| self.base.clone());
-            match catalog.add_crd_checked(&crd.value) {
-                Ok(problems) => out.extend(crd_rule_problems(crd, problems)),
-                Err(error) => out.push(invalid_crd(crd, &error.to_string())),
+            if let Some(crd) = prepared.crd {
+                catalog.add_prepared(crd);
             }
+            out.extend(prepared.diagnostics);
+        }
+    }
+
+    /// Whether checking `object` reads nothing of a run's catalog but what the base one
+    /// holds: a built-in kind (looked up before any CRD), or no kind at all. A run whose
+    /// CRDs define a built-in kind ([`Catalog::shadows_builtin`]) is the exception.
+    pub fn needs_no_crds(&self, object: &Object) -> bool {
+        let value = &object.value;
+        match (
+            value.get("apiVersion").and_then(serde_json::Value::as_str),
+            value.get("kind").and_then(serde_json::Value::as_str),
+        ) {
+            (Some(api_version), Some(kind)) => self.base.is_builtin(api_version, kind),
+            _ => true,
         }
     }
 
@@ -214,7 +266,7 @@ impl SchemaStage {
         } else {
             object.diagnostic(finding.rule, severity, &finding.pointer, finding.message)
         };
-        d.help = finding.help;
+        d.help = finding.help.map(Into::into);
         if finding.rule == rule::UNKNOWN_KIND
             && let Some(fetcher) = &self.fetcher
         {
@@ -229,7 +281,7 @@ impl SchemaStage {
             if !notes.is_empty() {
                 let help = d.help.take().unwrap_or_default();
                 let sep = if help.is_empty() { "" } else { "; " };
-                d.help = Some(format!("{help}{sep}schema location {}", notes.join("; ")));
+                d.help = Some(format!("{help}{sep}schema location {}", notes.join("; ")).into());
             }
         }
         d
@@ -242,7 +294,7 @@ fn crd_rule_problems(crd: &Object, problems: Vec<SchemaFinding>) -> Vec<Diagnost
         .into_iter()
         .map(|p| {
             let mut d = crd.diagnostic(p.rule, Severity::Error, &p.pointer, p.message);
-            d.help = p.help;
+            d.help = p.help.map(Into::into);
             d
         })
         .collect()

@@ -107,3 +107,94 @@ fn findings_do_not_depend_on_how_many_files_hold_the_objects() {
     assert!(!found.iter().any(|r| r == "single-replica"));
     assert_eq!(found, rules(apart.path()));
 }
+
+/// A CRD that defines a built-in kind (here `apps/v1` `Deployment`) brings its CEL rules to
+/// that kind's objects.
+const SHADOWING_CRD: &str = "apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: deployments.apps
+spec:
+  group: apps
+  scope: Namespaced
+  names: {kind: Deployment, plural: deployments, singular: deployment, listKind: DeploymentList}
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec:
+              type: object
+              x-kubernetes-preserve-unknown-fields: true
+              properties:
+                replicas: {type: integer}
+          x-kubernetes-validations:
+            - rule: \"self.spec.replicas < 1\"
+              message: no replicas here
+";
+
+const WIDGET_CRD: &str = "apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.example.com
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {kind: Widget, plural: widgets}
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec:
+              type: object
+              properties:
+                size: {type: integer}
+";
+
+#[test]
+fn a_file_of_crds_is_checked_against_every_crd_of_the_run() {
+    // `a.yaml` holds only built-in kinds, so it is checked as soon as it is read, before
+    // `z.yaml`'s CRD is known; that CRD makes its Deployment answer to a rule, and so the
+    // file is checked again.
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "a.yaml",
+        &format!("{WIDGET_CRD}---\n{DEPLOYMENT}"),
+    );
+    write(dir.path(), "z.yaml", SHADOWING_CRD);
+    let found = rules_found(dir.path(), &[]);
+    assert!(
+        found.iter().any(|f| f == "schema-validation-rule a.yaml"),
+        "{found:?}"
+    );
+    // Without it, the same file gives the same findings whether or not other files hold
+    // CRDs: a custom resource meets its CRD from any file.
+    std::fs::remove_file(dir.path().join("z.yaml")).unwrap();
+    let alone = rules_found(dir.path(), &[]);
+    assert!(
+        !alone
+            .iter()
+            .any(|f| f.starts_with("schema-validation-rule"))
+    );
+    write(
+        dir.path(),
+        "b.yaml",
+        &format!(
+            "{WIDGET_CRD}---\napiVersion: example.com/v1\nkind: Widget\nmetadata: {{name: w, namespace: shop}}\nspec: {{size: big}}\n"
+        ),
+    );
+    let found = rules_found(dir.path(), &[]);
+    assert!(found.iter().any(|f| f.ends_with(" b.yaml")), "{found:?}");
+    assert_eq!(
+        found.iter().filter(|f| f.ends_with(" a.yaml")).count(),
+        alone.len()
+    );
+}

@@ -163,7 +163,45 @@ impl Catalog {
     /// not compile, or name an unknown reason or a bad field path), as findings whose
     /// pointers lead into the CRD itself. Such rules are left out; the others still run.
     pub fn add_crd_checked(&mut self, crd: &Value) -> Result<Vec<SchemaFinding>, SchemaError> {
-        self.add_crd(crd)?;
+        Ok(self.add_prepared(PreparedCrd::new(crd)?))
+    }
+
+    /// Adds a CRD converted beforehand (see [`PreparedCrd`]) and returns the findings
+    /// [`Catalog::add_crd_checked`] returns for it.
+    pub fn add_prepared(&mut self, crd: PreparedCrd) -> Vec<SchemaFinding> {
+        for kind in crd.kinds {
+            self.forget(&kind.key);
+            self.crds.insert(kind.key.clone(), kind);
+        }
+        crd.findings
+    }
+
+    /// Whether objects of this `apiVersion`/`kind` are checked with a built-in schema,
+    /// whatever the catalog's CRDs (they are looked up first). No I/O.
+    pub fn is_builtin(&self, api_version: &str, kind: &str) -> bool {
+        self.data.has_kind(&format!("{api_version}/{kind}"))
+    }
+
+    /// Whether an added CRD defines a kind that has a built-in schema: its CEL rules then
+    /// apply to the built-in kind's objects too, which a check without the CRD misses.
+    pub fn shadows_builtin(&self) -> bool {
+        self.crds.keys().any(|key| self.data.has_kind(key))
+    }
+}
+
+/// A `CustomResourceDefinition` converted to the schemas of its kinds and its CEL rules
+/// checked, ready to join a catalog: the expensive part of [`Catalog::add_crd_checked`],
+/// which needs no catalog, so that the CRDs of many files are converted in parallel and
+/// added in order.
+pub struct PreparedCrd {
+    kinds: Vec<CrdKind>,
+    /// The CEL rules that cannot be used, as [`Catalog::add_crd_checked`] returns them.
+    pub findings: Vec<SchemaFinding>,
+}
+
+impl PreparedCrd {
+    pub fn new(crd: &Value) -> Result<PreparedCrd, SchemaError> {
+        let kinds = crd::convert(crd)?;
         let mut findings: Vec<SchemaFinding> = crd::rule_problems(crd)
             .into_iter()
             .map(|p| SchemaFinding {
@@ -178,9 +216,11 @@ impl Catalog {
             })
             .collect();
         findings.dedup();
-        Ok(findings)
+        Ok(PreparedCrd { kinds, findings })
     }
+}
 
+impl Catalog {
     /// Add a schema-location template (kubeconform's syntax: a local path,
     /// or an `http://`/`https://` URL that the reader must know how to read:
     /// the default reader reads files only), consulted in order for kinds that are neither built in nor

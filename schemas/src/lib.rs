@@ -48,7 +48,7 @@ mod walk;
 use std::fmt;
 use std::path::PathBuf;
 
-pub use catalog::{Catalog, FieldInfo, SchemaReader};
+pub use catalog::{Catalog, FieldInfo, PreparedCrd, SchemaReader};
 pub use deprecation::{Deprecation, DeprecationStatus, TABLE as DEPRECATIONS, deprecation};
 pub use enums::{EnumEntry, entries as enum_entries};
 
