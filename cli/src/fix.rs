@@ -138,7 +138,7 @@ fn plan(
             Ok(bytes) if bytes == original.as_bytes() => {}
             _ => continue,
         }
-        let reported: HashSet<(String, Option<String>)> = findings
+        let reported: HashSet<(String, Option<Box<str>>)> = findings
             .iter()
             .map(|d| (d.rule.to_string(), d.pointer.clone()))
             .collect();

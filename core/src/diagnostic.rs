@@ -94,13 +94,14 @@ pub struct Diagnostic {
     pub severity: Severity,
     /// What is wrong, naming the object, field and value.
     pub message: String,
-    /// What to do, as an imperative sentence.
-    pub help: Option<String>,
+    /// What to do, as an imperative sentence (most are fixed texts, kept without a copy).
+    pub help: Option<Cow<'static, str>>,
     /// Why, when it is not obvious.
-    pub note: Option<String>,
-    pub object: Option<ObjectRef>,
+    pub note: Option<Cow<'static, str>>,
+    /// Shared by the findings of one object (see [`share_objects`]).
+    pub object: Option<Arc<ObjectRef>>,
     /// RFC 6901 pointer into the object.
-    pub pointer: Option<String>,
+    pub pointer: Option<Box<str>>,
     pub location: Option<Location>,
     /// Extra fields carried into machine output (policy results).
     pub extra: Option<Box<serde_json::Map<String, serde_json::Value>>>,
@@ -136,12 +137,12 @@ impl Diagnostic {
         }
     }
 
-    pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
+    pub fn with_help(mut self, help: impl Into<Cow<'static, str>>) -> Diagnostic {
         self.help = Some(help.into());
         self
     }
 
-    pub fn with_note(mut self, note: impl Into<String>) -> Diagnostic {
+    pub fn with_note(mut self, note: impl Into<Cow<'static, str>>) -> Diagnostic {
         self.note = Some(note.into());
         self
     }
@@ -160,13 +161,13 @@ impl Diagnostic {
         self
     }
 
-    pub fn with_object(mut self, object: ObjectRef) -> Diagnostic {
-        self.object = Some(object);
+    pub fn with_object(mut self, object: impl Into<Arc<ObjectRef>>) -> Diagnostic {
+        self.object = Some(object.into());
         self
     }
 
     pub fn with_pointer(mut self, pointer: impl Into<String>) -> Diagnostic {
-        self.pointer = Some(pointer.into());
+        self.pointer = Some(pointer.into().into_boxed_str());
         self
     }
 
@@ -185,6 +186,29 @@ impl Diagnostic {
     }
 }
 
+/// Let findings about the same object share one copy of its identity: a run keeps every
+/// finding to its end, and most objects have several. Findings of one object usually come
+/// together, so the last few identities seen are enough to find most copies.
+pub fn share_objects(diagnostics: &mut [Diagnostic]) {
+    const RECENT: usize = 8;
+    let mut recent: Vec<Arc<ObjectRef>> = Vec::with_capacity(RECENT);
+    for d in diagnostics {
+        let Some(object) = &mut d.object else {
+            continue;
+        };
+        if let Some(seen) = recent.iter().find(|r| **r == *object) {
+            if !Arc::ptr_eq(seen, object) {
+                *object = seen.clone();
+            }
+            continue;
+        }
+        if recent.len() == RECENT {
+            recent.remove(0);
+        }
+        recent.push(object.clone());
+    }
+}
+
 /// Sort diagnostics into the deterministic output order.
 pub fn sort_diagnostics(diagnostics: &mut [Diagnostic]) {
     diagnostics.sort_by(compare_diagnostics);
@@ -194,8 +218,8 @@ pub fn sort_diagnostics(diagnostics: &mut [Diagnostic]) {
 /// (a parallel one gives the same order).
 pub fn compare_diagnostics(a: &Diagnostic, b: &Diagnostic) -> std::cmp::Ordering {
     a.sort_key().cmp(&b.sort_key()).then_with(|| {
-        let ka = a.object.as_ref().map(ObjectRef::display_name);
-        let kb = b.object.as_ref().map(ObjectRef::display_name);
+        let ka = a.object.as_deref().map(ObjectRef::display_name);
+        let kb = b.object.as_deref().map(ObjectRef::display_name);
         ka.cmp(&kb)
     })
 }

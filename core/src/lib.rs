@@ -12,6 +12,7 @@
 //! columns in the unit each front end needs.
 
 pub mod diagnostic;
+mod lines;
 pub mod load;
 pub mod object;
 pub mod origin;
@@ -20,7 +21,8 @@ pub mod text;
 pub mod yaml;
 
 pub use diagnostic::{
-    Diagnostic, Location, ObjectRef, Related, Severity, compare_diagnostics, sort_diagnostics,
+    Diagnostic, Location, ObjectRef, Related, Severity, compare_diagnostics, share_objects,
+    sort_diagnostics,
 };
 pub use load::{
     Discovery, LoadOptions, LoadedFile, is_sensitive_name, json_type, load_bytes, load_text,

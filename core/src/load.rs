@@ -270,8 +270,8 @@ fn place_in_objects(diagnostics: &mut [Diagnostic], objects: &[Object]) {
         };
         let offset = location.span.start as usize;
         if let Some(object) = objects.iter().find(|o| o.span().contains(offset)) {
-            d.pointer = Some(object.pointer_at(offset));
-            d.object = Some(object.identity());
+            d.pointer = Some(object.pointer_at(offset).into_boxed_str());
+            d.object = Some(Arc::new(object.identity()));
         }
     }
 }
@@ -353,13 +353,11 @@ impl FileLoader<'_> {
 
     fn yaml_error(&mut self, error: YamlError) {
         let mut d = Diagnostic::new(error.rule, Severity::Error, error.message);
-        d.help = error.help;
+        d.help = error.help.map(Into::into);
         if let Some(related) = error.related {
             let at = self.source.line_col(related.start as usize);
-            d.note = Some(format!(
-                "first defined at line {}, column {}",
-                at.line, at.column
-            ));
+            d.note =
+                Some(format!("first defined at line {}, column {}", at.line, at.column).into());
         }
         d.location = Some(self.location(error.span));
         self.diagnostics.push(d);

@@ -124,7 +124,7 @@ pub struct Source {
     text: String,
     /// The length of the text in bytes (also once it is released).
     len: usize,
-    line_starts: Vec<u32>,
+    line_starts: crate::lines::LineStarts,
     /// Whether the text is ASCII: then a column is a byte difference, not a count of
     /// characters (findings on one long minified line stay linear).
     ascii: bool,
@@ -145,9 +145,7 @@ struct Released {
 impl Source {
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Arc<Source> {
         let text = text.into();
-        let mut line_starts = Vec::with_capacity(text.len() / 32 + 1);
-        line_starts.push(0);
-        line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| clamp_u32(i + 1)));
+        let line_starts = crate::lines::LineStarts::new(text.as_bytes());
         Arc::new(Source {
             name: name.into(),
             ascii: text.is_ascii(),
@@ -233,22 +231,17 @@ impl Source {
     /// The zero-based line that holds `offset`.
     pub fn line_index(&self, offset: usize) -> usize {
         let offset = clamp_u32(offset.min(self.len));
-        match self.line_starts.binary_search(&offset) {
-            Ok(i) => i,
-            Err(i) => i - 1,
-        }
+        self.line_starts.find(offset)
     }
 
     /// The byte range of a zero-based line, without its line break.
     pub fn line_range(&self, line: usize) -> std::ops::Range<usize> {
-        let start = self.line_starts.get(line).map_or(self.len, |&s| s as usize);
-        let mut end = self
-            .line_starts
-            .get(line + 1)
-            .map_or(self.len, |&s| s as usize);
+        let start = self.line_starts.get(line).map_or(self.len, |s| s as usize);
+        let next = self.line_starts.get(line + 1);
+        let mut end = next.map_or(self.len, |s| s as usize);
         if self.released.is_some() {
             // A released text has no carriage return: a line ends at its line feed.
-            if self.line_starts.get(line + 1).is_some() && end > start {
+            if next.is_some() && end > start {
                 end -= 1;
             }
             return start..end;
@@ -267,14 +260,14 @@ impl Source {
 
     /// The byte offset where a zero-based line starts.
     pub fn line_start(&self, line: usize) -> usize {
-        self.line_starts.get(line).map_or(self.len, |&s| s as usize)
+        self.line_starts.get(line).map_or(self.len, |s| s as usize)
     }
 
     /// One-based line and character column of a byte offset.
     pub fn line_col(&self, offset: usize) -> LineCol {
         let offset = self.floor_char_boundary(offset.min(self.len));
         let line = self.line_index(offset);
-        let start = self.line_starts[line] as usize;
+        let start = self.line_starts.get(line).unwrap_or(0) as usize;
         let column = if self.ascii {
             offset - start + 1
         } else {
@@ -290,7 +283,7 @@ impl Source {
     pub fn line_utf16(&self, offset: usize) -> (u32, u32) {
         let offset = self.floor_char_boundary(offset.min(self.len));
         let line = self.line_index(offset);
-        let start = self.line_starts[line] as usize;
+        let start = self.line_starts.get(line).unwrap_or(0) as usize;
         let column: usize = if self.ascii {
             offset - start
         } else {
@@ -468,16 +461,18 @@ pub fn scrub_diagnostics<'d>(
             if secrets.is_empty() {
                 continue;
             }
-            let fields = [
-                Some(&mut d.message),
-                d.help.as_mut(),
-                d.note.as_mut(),
-                d.pointer.as_mut(),
-            ];
-            for field in fields.into_iter().flatten() {
+            if let Some(clean) = scrub(&d.message, secrets) {
+                d.message = clean;
+            }
+            for field in [d.help.as_mut(), d.note.as_mut()].into_iter().flatten() {
                 if let Some(clean) = scrub(field, secrets) {
-                    *field = clean;
+                    *field = clean.into();
                 }
+            }
+            if let Some(field) = d.pointer.as_mut()
+                && let Some(clean) = scrub(field, secrets)
+            {
+                *field = clean.into_boxed_str();
             }
             for related in &mut d.related {
                 if let Some(clean) = scrub(&related.message, secrets) {

@@ -137,7 +137,7 @@ impl Baseline {
                             .as_ref()
                             .map_or_else(String::new, |l| l.file().to_owned()),
                     },
-                    pointer: diagnostic.pointer.clone(),
+                    pointer: diagnostic.pointer.as_deref().map(str::to_owned),
                     count: 0,
                 })
                 .count += 1;
@@ -259,6 +259,7 @@ impl Baseline {
 mod tests {
     use super::*;
     use plimsoll_core::{ObjectRef, Severity, Source, Span};
+    use std::sync::Arc;
 
     fn finding(rule: &'static str, name: &str, pointer: &str, at: usize) -> Diagnostic {
         let source = Source::new("a.yaml", "kind: Deployment\nmetadata:\n  name: web\n");
@@ -279,7 +280,7 @@ mod tests {
         let mut b = finding("latest-image-tag", "web", "/spec/replicas", 20);
         b.message = "reworded".into();
         if let Some(object) = &mut b.object {
-            object.api_version = "apps/v1beta2".into();
+            Arc::make_mut(object).api_version = "apps/v1beta2".into();
         }
         assert_eq!(fingerprint(&a), fingerprint(&b));
         assert_eq!(fingerprint(&a).len(), 32);

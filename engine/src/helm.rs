@@ -1044,11 +1044,14 @@ impl Renders {
             } else {
                 format!("in renders {}", labels.join(", "))
             };
-            d.note = Some(match d.note.take() {
-                Some(note) if note.contains(UNKNOWN_LINE) => format!("{names}; {note}"),
-                Some(note) => format!("{note}\n{names}"),
-                None => names,
-            });
+            d.note = Some(
+                match d.note.take() {
+                    Some(note) if note.contains(UNKNOWN_LINE) => format!("{names}; {note}"),
+                    Some(note) => format!("{note}\n{names}"),
+                    None => names,
+                }
+                .into(),
+            );
             for label in &labels {
                 d.related.push(Related {
                     message: format!("rendered by helm as {label}"),
@@ -1072,8 +1075,8 @@ impl Renders {
         let Trace::Line(line) = node.trace else {
             if d.note.as_deref().is_none_or(|n| !n.contains(UNKNOWN_LINE)) {
                 d.note = Some(match d.note.take() {
-                    Some(note) => format!("{UNKNOWN_LINE}\n{note}"),
-                    None => UNKNOWN_LINE.to_owned(),
+                    Some(note) => format!("{UNKNOWN_LINE}\n{note}").into(),
+                    None => UNKNOWN_LINE.into(),
                 });
             }
             return;
@@ -1194,8 +1197,8 @@ impl MergeKey {
                 .as_ref()
                 .map(|l| (l.span.start, l.span.end))
                 .unwrap_or_default(),
-            object: d.object.clone(),
-            pointer: d.pointer.clone(),
+            object: d.object.as_deref().cloned(),
+            pointer: d.pointer.as_deref().map(str::to_owned),
         }
     }
 }

@@ -295,7 +295,7 @@ impl Trees {
                 out.push(d);
                 continue;
             };
-            let pointer = d.pointer.clone().unwrap_or_default();
+            let pointer = d.pointer.as_deref().unwrap_or_default().to_owned();
             // Builds of several roots may make objects with the same identity: keep the ones
             // whose origin for this pointer is where the finding is.
             let here = |p: &&Arc<Provenance>| {

@@ -89,7 +89,7 @@ pub fn apply(
                 continue;
             }
             if let Some(object) = &s.object
-                && d.object.as_ref() != Some(object)
+                && d.object.as_deref() != Some(object)
             {
                 continue;
             }

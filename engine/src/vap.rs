@@ -816,7 +816,7 @@ impl Names<'_> {
                 ),
             },
         );
-        d.help = help;
+        d.help = help.map(Into::into);
         let mut extra = serde_json::Map::new();
         extra.insert("policy".into(), json!(self.policy));
         extra.insert("binding".into(), json!(self.binding));

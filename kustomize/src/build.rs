@@ -179,7 +179,7 @@ impl<'a> Builder<'a> {
         let mut d =
             Diagnostic::new(BUILD_WARNING, Severity::Warning, message).with_location(location);
         if let Some(help) = help {
-            d = d.with_help(help);
+            d = d.with_help(help.to_owned());
         }
         self.diagnostics.push(d);
     }
@@ -2535,7 +2535,7 @@ fn parse_object(name: &str, text: String) -> Result<Object, Vec<Diagnostic>> {
             .map(|e| {
                 let mut d =
                     Diagnostic::new(e.rule, Severity::Error, e.message.clone()).at(&source, e.span);
-                d.help = e.help.clone();
+                d.help = e.help.clone().map(Into::into);
                 d
             })
             .collect());

@@ -265,7 +265,7 @@ fn render_one(
     };
     let mut help = Vec::new();
     if let Some(h) = &diagnostic.help {
-        help.push(h.clone());
+        help.push(h.to_string());
     }
     if let Some(note) = &diagnostic.note {
         help.push(format!("note: {note}"));

@@ -137,10 +137,10 @@ fn files(report: &Report) -> Vec<(String, Vec<Point<'_>>)> {
             continue;
         }
         let points = &mut files[index].1;
-        let slot = *at[index].entry(d.object.as_ref()).or_insert_with(|| {
+        let slot = *at[index].entry(d.object.as_deref()).or_insert_with(|| {
             // An object that is not among those checked gets its own test point.
             points.push(Point {
-                object: d.object.as_ref(),
+                object: d.object.as_deref(),
                 findings: Vec::new(),
             });
             points.len() - 1

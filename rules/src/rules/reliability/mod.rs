@@ -35,7 +35,7 @@ fn report_missing_probe(
     out: &mut Vec<Diagnostic>,
     field: &str,
     what: &str,
-    help: &str,
+    help: &'static str,
 ) {
     let Some(pod) = cx.pod else { return };
     if pod.runs_to_completion() {
@@ -72,7 +72,7 @@ fn report_missing_probe(
                     &c.at("/name"),
                     format!("{} has no {what}", c.describe()),
                 )
-                .with_help(help.to_owned()),
+                .with_help(help),
             );
         }
     }
@@ -94,7 +94,7 @@ fn report_missing_batch_field(
     out: &mut Vec<Diagnostic>,
     kind: &str,
     field: &str,
-    help: &str,
+    help: &'static str,
 ) {
     if cx.object.kind() != kind || cx.object.group() != "batch" {
         return;
@@ -114,6 +114,6 @@ fn report_missing_batch_field(
             "/metadata/name",
             format!("this {kind} has no `{field}`"),
         )
-        .with_help(help.to_owned()),
+        .with_help(help),
     );
 }

@@ -74,8 +74,7 @@ fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
                 format!("{} sets no resources", c.describe()),
             )
             .with_help(
-                "set `resources.requests` (cpu, memory) to what the container uses under normal load, and `resources.limits.memory`"
-                    .to_owned(),
+                "set `resources.requests` (cpu, memory) to what the container uses under normal load, and `resources.limits.memory`",
             ),
         );
     }

@@ -21,7 +21,7 @@ fn report_missing(
     section: &str,
     resource: &str,
     what: &str,
-    help: &str,
+    help: &'static str,
 ) {
     let Some(pod) = cx.pod else { return };
     for c in pod.regular_containers() {
@@ -38,7 +38,7 @@ fn report_missing(
                 &c.at("/name"),
                 format!("{} has no {what}", c.describe()),
             )
-            .with_help(help.to_owned()),
+            .with_help(help),
         );
     }
 }
