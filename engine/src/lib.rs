@@ -1005,25 +1005,34 @@ impl Engine {
             });
         }
         // No message quotes a value that is masked in its file (a secret aliased into a label).
-        plimsoll_core::source::scrub_diagnostics(
-            diagnostics
-                .iter_mut()
-                .filter(|d| !raw_ids.contains(d.rule.as_ref())),
-            &[],
-            |_| false,
-        );
+        // Each finding on its own: in parallel, a few thousand at a time.
+        diagnostics.par_chunks_mut(4096).for_each(|chunk| {
+            plimsoll_core::source::scrub_diagnostics(
+                chunk
+                    .iter_mut()
+                    .filter(|d| !raw_ids.contains(d.rule.as_ref())),
+                &[],
+                |_| false,
+            );
+        });
         // Stable, as `sort_diagnostics`: the same order on any number of threads.
         diagnostics.par_sort_by(plimsoll_core::compare_diagnostics);
-        let position: std::collections::HashMap<*const Source, usize> = sources
+        // By address, as a number (shared across threads).
+        let position: std::collections::HashMap<usize, usize> = sources
             .iter()
             .enumerate()
-            .map(|(i, s)| (Arc::as_ptr(s), i))
+            .map(|(i, s)| (Arc::as_ptr(s) as usize, i))
+            .collect();
+        let identities: Vec<(usize, _)> = objects
+            .par_iter()
+            .filter_map(|object| {
+                let &i = position.get(&(Arc::as_ptr(&object.source) as usize))?;
+                Some((i, object.identity()))
+            })
             .collect();
         let mut checked = vec![Vec::new(); sources.len()];
-        for object in &objects {
-            if let Some(&i) = position.get(&Arc::as_ptr(&object.source)) {
-                checked[i].push(object.identity());
-            }
+        for (i, identity) in identities {
+            checked[i].push(identity);
         }
         timings.finish = policies_done.elapsed();
         Report {

@@ -13,6 +13,7 @@
 use std::collections::HashMap;
 
 use plimsoll_core::Object;
+use rayon::prelude::*;
 use serde_json::{Map, Value};
 
 use crate::pod::{PodSpec, PodTemplates};
@@ -181,82 +182,39 @@ const POD_HINTS: &[&str] = &[
 ];
 
 impl<'o> Index<'o> {
+    /// Built in parallel: what each object gives (its pod spec, namespace and folder) on
+    /// every thread, then each group of maps on its own thread, every one of them in run
+    /// order, so lookups answer as a single pass would.
     pub fn new(objects: &'o [Object], pods: &PodTemplates) -> Index<'o> {
-        let mut by_kind: HashMap<&'o str, Vec<usize>> = HashMap::new();
-        let mut near_kind: HashMap<&'o str, Near<'o>> = HashMap::new();
-        let mut named: HashMap<(&'o str, &'o str), Vec<usize>> = HashMap::new();
-        let mut autoscalers: HashMap<(&'o str, &'o str), Vec<usize>> = HashMap::new();
-        let mut crd_scopes = HashMap::new();
-        let mut first = HashMap::new();
-        let mut pod_owners = Near::default();
-        let mut opaque_pod_owners = Near::default();
-        let mut entries = Vec::with_capacity(objects.len());
-        for (i, object) in objects.iter().enumerate() {
-            let kind = object.kind();
-            let (namespace, folder) = (object.namespace(), folder(object));
-            by_kind.entry(kind).or_default().push(i);
-            near_kind.entry(kind).or_default().add(namespace, folder, i);
-            if let Some(name) = explicit_name(object) {
-                first
-                    .entry((object.group(), kind, namespace, name))
-                    .or_insert(i);
-                named.entry((kind, name)).or_default().push(i);
-            }
-            if kind == "HorizontalPodAutoscaler" {
-                let target = object.value.pointer("/spec/scaleTargetRef");
-                let field = |f: &str| target.and_then(|t| t.get(f)).and_then(Value::as_str);
-                if let (Some(k), Some(n)) = (field("kind"), field("name")) {
-                    autoscalers.entry((k, n)).or_default().push(i);
-                }
-            }
-            if kind == "CustomResourceDefinition" {
-                let spec = |p: &str| object.value.pointer(p).and_then(Value::as_str);
-                if let (Some(group), Some(defined), Some(scope)) = (
-                    spec("/spec/group"),
-                    spec("/spec/names/kind"),
-                    spec("/spec/scope"),
-                ) {
-                    // Any CRD that makes the kind cluster-scoped wins, as the rules ask "may
-                    // this kind have no namespace?".
-                    let known = crd_scopes.entry((group, defined)).or_insert(scope);
-                    if scope == "Cluster" {
-                        *known = scope;
-                    }
-                }
-            }
-            let pod = pods.pod_spec(object);
-            if pod.is_some() {
-                pod_owners.add(namespace, folder, i);
-            } else if makes_pods(object) {
-                opaque_pod_owners.add(namespace, folder, i);
-            }
-            entries.push(Entry {
+        let entries: Vec<Entry<'o>> = objects
+            .par_iter()
+            .map(|object| Entry {
                 object,
-                pod,
-                namespace,
-                folder,
-            });
-        }
-        let mut by_label: HashMap<&'o str, HashMap<String, Vec<usize>>> = HashMap::new();
-        for (i, entry) in entries.iter().enumerate() {
-            if entry.pod.is_none() {
-                continue;
-            }
-            for (key, value) in entry.pod_labels().into_iter().flatten() {
-                by_label
-                    .entry(key.as_str())
-                    .or_default()
-                    .entry(scalar_text(value))
-                    .or_default()
-                    .push(i);
-            }
-        }
+                pod: pods.pod_spec(object),
+                namespace: object.namespace(),
+                folder: folder(object),
+            })
+            .collect();
+        let list = &entries[..];
+        let (((by_kind, near_kind), (named, first)), ((autoscalers, crd_scopes), (owners, labels))) =
+            rayon::join(
+                || rayon::join(|| kinds_of(list), || names_of(list)),
+                || {
+                    rayon::join(
+                        || rayon::join(|| autoscalers_of(list), || crd_scopes_of(list)),
+                        || rayon::join(|| pod_owners_of(list), || labels_of(list)),
+                    )
+                },
+            );
+        let (pod_owners, opaque_pod_owners) = owners;
         let selectors = SELECTOR_KINDS
-            .iter()
+            .par_iter()
             .map(|&(kind, pointer, map)| {
-                let selectors = index_selectors(&entries, &by_kind, kind, pointer, map);
+                let selectors = index_selectors(list, &by_kind, kind, pointer, map);
                 (kind, selectors)
             })
+            .collect::<Vec<_>>()
+            .into_iter()
             .collect();
         Index {
             entries,
@@ -267,7 +225,7 @@ impl<'o> Index<'o> {
             first,
             pod_owners,
             opaque_pod_owners,
-            by_label,
+            by_label: labels,
             selectors,
             crd_scopes,
         }
@@ -522,6 +480,120 @@ impl<'o> Index<'o> {
 }
 
 /// Files each selector of `kind` under its rarest `matchLabels` pair (see [`Selectors`]).
+type Positions<'o, K> = HashMap<K, Vec<usize>>;
+
+/// Objects by kind, and by kind, namespace and folder.
+#[allow(clippy::type_complexity)]
+fn kinds_of<'o>(entries: &[Entry<'o>]) -> (Positions<'o, &'o str>, HashMap<&'o str, Near<'o>>) {
+    let mut by_kind: HashMap<&'o str, Vec<usize>> = HashMap::new();
+    let mut near_kind: HashMap<&'o str, Near<'o>> = HashMap::new();
+    for (i, entry) in entries.iter().enumerate() {
+        let kind = entry.object.kind();
+        by_kind.entry(kind).or_default().push(i);
+        near_kind
+            .entry(kind)
+            .or_default()
+            .add(entry.namespace, entry.folder, i);
+    }
+    (by_kind, near_kind)
+}
+
+/// Objects by kind and `metadata.name`, and the first of each identity.
+#[allow(clippy::type_complexity)]
+fn names_of<'o>(
+    entries: &[Entry<'o>],
+) -> (
+    Positions<'o, (&'o str, &'o str)>,
+    HashMap<(&'o str, &'o str, Option<&'o str>, &'o str), usize>,
+) {
+    let mut named: HashMap<(&'o str, &'o str), Vec<usize>> = HashMap::new();
+    let mut first = HashMap::new();
+    for (i, entry) in entries.iter().enumerate() {
+        let object = entry.object;
+        if let Some(name) = explicit_name(object) {
+            let kind = object.kind();
+            first
+                .entry((object.group(), kind, entry.namespace, name))
+                .or_insert(i);
+            named.entry((kind, name)).or_default().push(i);
+        }
+    }
+    (named, first)
+}
+
+/// HorizontalPodAutoscalers by the kind and name of their `scaleTargetRef`.
+fn autoscalers_of<'o>(entries: &[Entry<'o>]) -> Positions<'o, (&'o str, &'o str)> {
+    let mut autoscalers: HashMap<(&'o str, &'o str), Vec<usize>> = HashMap::new();
+    for (i, entry) in entries.iter().enumerate() {
+        if entry.object.kind() == "HorizontalPodAutoscaler" {
+            let target = entry.object.value.pointer("/spec/scaleTargetRef");
+            let field = |f: &str| target.and_then(|t| t.get(f)).and_then(Value::as_str);
+            if let (Some(k), Some(n)) = (field("kind"), field("name")) {
+                autoscalers.entry((k, n)).or_default().push(i);
+            }
+        }
+    }
+    autoscalers
+}
+
+/// The scope of each kind the run's CRDs define.
+fn crd_scopes_of<'o>(entries: &[Entry<'o>]) -> HashMap<(&'o str, &'o str), &'o str> {
+    let mut crd_scopes = HashMap::new();
+    for entry in entries {
+        let object = entry.object;
+        if object.kind() == "CustomResourceDefinition" {
+            let spec = |p: &str| object.value.pointer(p).and_then(Value::as_str);
+            if let (Some(group), Some(defined), Some(scope)) = (
+                spec("/spec/group"),
+                spec("/spec/names/kind"),
+                spec("/spec/scope"),
+            ) {
+                // Any CRD that makes the kind cluster-scoped wins, as the rules ask "may
+                // this kind have no namespace?".
+                let known = crd_scopes.entry((group, defined)).or_insert(scope);
+                if scope == "Cluster" {
+                    *known = scope;
+                }
+            }
+        }
+    }
+    crd_scopes
+}
+
+/// Objects that carry a pod template, and custom resources an operator probably turns into
+/// pods.
+fn pod_owners_of<'o>(entries: &[Entry<'o>]) -> (Near<'o>, Near<'o>) {
+    let mut pod_owners = Near::default();
+    let mut opaque_pod_owners = Near::default();
+    for (i, entry) in entries.iter().enumerate() {
+        if entry.pod.is_some() {
+            pod_owners.add(entry.namespace, entry.folder, i);
+        } else if makes_pods(entry.object) {
+            opaque_pod_owners.add(entry.namespace, entry.folder, i);
+        }
+    }
+    (pod_owners, opaque_pod_owners)
+}
+
+/// Pod owners by pod label: key, then value text.
+fn labels_of<'o>(entries: &[Entry<'o>]) -> HashMap<&'o str, HashMap<String, Vec<usize>>> {
+    let mut by_label: HashMap<&'o str, HashMap<String, Vec<usize>>> = HashMap::new();
+    for (i, entry) in entries.iter().enumerate() {
+        if entry.pod.is_none() {
+            continue;
+        }
+        for (key, value) in entry.pod_labels().into_iter().flatten() {
+            by_label
+                .entry(key.as_str())
+                .or_default()
+                .entry(scalar_text(value))
+                .or_default()
+                .push(i);
+        }
+    }
+    by_label
+}
+
 fn index_selectors<'o>(
     entries: &[Entry<'o>],
     by_kind: &HashMap<&'o str, Vec<usize>>,
