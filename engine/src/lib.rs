@@ -913,6 +913,9 @@ impl Engine {
             }
             return;
         }
+        if wide && !keep_whole() {
+            slim_metadata(&mut object.value);
+        }
         let kind = object.kind();
         let listed = SLIMMED_KINDS.contains(&kind);
         if !(listed || wide && !READ_KINDS.contains(&kind)) {
@@ -1578,6 +1581,25 @@ const POD_DIGESTED: &[&str] = &[
 /// resources, probes, mounts, security context) become digests.
 const CONTAINER_LISTS: &[&str] = &["containers", "initContainers", "ephemeralContainers"];
 
+/// Replaces what no rule across objects reads of the metadata of an object that creates no
+/// pods by digests: its name and namespace stay (its identity), and its annotations (the
+/// suppression stage reads them); its labels, owner references, finalizers and managed fields
+/// become digests (the rules across objects read only the labels of pods).
+fn slim_metadata(value: &mut serde_json::Value) {
+    let Some(serde_json::Value::Object(meta)) = value.get_mut("metadata") else {
+        return;
+    };
+    for (key, value) in meta.iter_mut() {
+        let kept = matches!(
+            key.as_str(),
+            "name" | "namespace" | "generateName" | "annotations"
+        );
+        if !kept && (value.is_object() || value.is_array()) {
+            *value = digest(value);
+        }
+    }
+}
+
 /// Replaces what no rule across objects reads of a pod spec by digests (see [`Engine::slim`]).
 fn slim_pod_spec(spec: &mut serde_json::Map<String, serde_json::Value>) {
     let nested = |value: &serde_json::Value| value.is_object() || value.is_array();
@@ -1597,7 +1619,8 @@ fn slim_pod_spec(spec: &mut serde_json::Map<String, serde_json::Value>) {
     }
 }
 
-/// A 64-bit FNV-1a digest of a value, computed by walking it (no text is built).
+/// A 64-bit FNV-1a digest of a value, computed by walking it (no text is built). Maps give
+/// the same digest in any order of their keys, as they compare equal.
 fn digest(value: &serde_json::Value) -> serde_json::Value {
     struct Fnv(u64);
     impl Fnv {
@@ -1627,12 +1650,17 @@ fn digest(value: &serde_json::Value) -> serde_json::Value {
                     self.bytes(b"]");
                 }
                 Value::Object(map) => {
-                    self.bytes(b"{");
+                    // In any order, as maps compare: each entry hashed on its own, then summed.
+                    let mut sum = 0u64;
                     for (k, v) in map {
-                        self.bytes(&k.len().to_le_bytes());
-                        self.bytes(k.as_bytes());
-                        self.value(v);
+                        let mut entry = Fnv(0xcbf2_9ce4_8422_2325);
+                        entry.bytes(&k.len().to_le_bytes());
+                        entry.bytes(k.as_bytes());
+                        entry.value(v);
+                        sum = sum.wrapping_add(entry.0);
                     }
+                    self.bytes(b"{");
+                    self.bytes(&sum.to_le_bytes());
                     self.bytes(b"}");
                 }
             }
@@ -1675,6 +1703,48 @@ mod tests {
             let digest = spec.pointer(pointer);
             assert!(digest.is_some_and(serde_json::Value::is_u64), "{pointer}");
         }
+    }
+
+    #[test]
+    fn metadata_keeps_identity_and_annotations_and_digests_compare_as_values() {
+        let mut a = serde_json::json!({
+            "kind": "ConfigMap",
+            "metadata": {
+                "name": "a",
+                "namespace": "n",
+                "labels": {"x": "1", "y": "2"},
+                "annotations": {"plimsoll.dev/ignore": "r"},
+            },
+        });
+        let mut b = serde_json::json!({
+            "kind": "ConfigMap",
+            "metadata": {
+                "name": "a",
+                "namespace": "n",
+                "labels": {"y": "2", "x": "1"},
+                "annotations": {"plimsoll.dev/ignore": "r"},
+            },
+        });
+        let mut c = b.clone();
+        c["metadata"]["labels"]["x"] = "3".into();
+        let before = a.clone();
+        for value in [&mut a, &mut b, &mut c] {
+            slim_metadata(value);
+        }
+        for pointer in [
+            "/metadata/name",
+            "/metadata/namespace",
+            "/metadata/annotations",
+        ] {
+            assert_eq!(a.pointer(pointer), before.pointer(pointer), "{pointer}");
+        }
+        assert!(
+            a.pointer("/metadata/labels")
+                .is_some_and(serde_json::Value::is_u64)
+        );
+        // Equal maps in another order stay equal; different ones stay different.
+        assert_eq!(a, b);
+        assert_ne!(b, c);
     }
 
     #[test]
