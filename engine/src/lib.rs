@@ -906,11 +906,12 @@ impl Engine {
                 {
                     slim_pod_spec(spec);
                 }
+                slim_metadata(&mut object.value, true);
             }
             return;
         }
         if wide && !keep_whole() {
-            slim_metadata(&mut object.value);
+            slim_metadata(&mut object.value, false);
         }
         let kind = object.kind();
         let listed = SLIMMED_KINDS.contains(&kind);
@@ -1595,11 +1596,12 @@ const POD_DIGESTED: &[&str] = &[
 /// resources, probes, mounts, security context) become digests.
 const CONTAINER_LISTS: &[&str] = &["containers", "initContainers", "ephemeralContainers"];
 
-/// Replaces what no rule across objects reads of the metadata of an object that creates no
-/// pods by digests: its name and namespace stay (its identity), and its annotations (the
-/// suppression stage reads them); its labels, owner references, finalizers and managed fields
-/// become digests (the rules across objects read only the labels of pods).
-fn slim_metadata(value: &mut serde_json::Value) {
+/// Replaces what no rule across objects reads of an object's metadata by digests: its name
+/// and namespace stay (its identity), and its annotations (the suppression stage reads them);
+/// its owner references, finalizers and managed fields become digests, and so do its labels
+/// unless `labels` (an object that creates pods: a Pod's own labels are its pod labels).
+/// The rules across objects read only the labels of pods.
+fn slim_metadata(value: &mut serde_json::Value, labels: bool) {
     let Some(serde_json::Value::Object(meta)) = value.get_mut("metadata") else {
         return;
     };
@@ -1607,7 +1609,7 @@ fn slim_metadata(value: &mut serde_json::Value) {
         let kept = matches!(
             key.as_str(),
             "name" | "namespace" | "generateName" | "annotations"
-        );
+        ) || labels && key == "labels";
         if !kept && (value.is_object() || value.is_array()) {
             *value = digest(value);
         }
@@ -1742,8 +1744,11 @@ mod tests {
         let mut c = b.clone();
         c["metadata"]["labels"]["x"] = "3".into();
         let before = a.clone();
+        let mut pod = a.clone();
+        slim_metadata(&mut pod, true);
+        assert_eq!(pod["metadata"]["labels"], before["metadata"]["labels"]);
         for value in [&mut a, &mut b, &mut c] {
-            slim_metadata(value);
+            slim_metadata(value, false);
         }
         for pointer in [
             "/metadata/name",
