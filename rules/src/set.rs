@@ -266,6 +266,8 @@ impl RuleSet {
                         .is_none_or(|p| !whole.iter().any(|w| p.starts_with(w.as_str())))
             });
         }
+        // All about one object, kept to the end of the run: one copy of its identity.
+        plimsoll_core::share_objects(&mut out);
         out
     }
 }
