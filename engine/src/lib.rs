@@ -518,46 +518,55 @@ impl Engine {
             let (sender, receiver) = std::sync::mpsc::channel();
             let mut checked: Vec<Early> = Vec::with_capacity(crd_files.len());
             let mut failed = None;
-            std::thread::scope(|scope| {
-                let files = &crd_files;
-                let producer = scope.spawn(move || {
-                    files.iter().enumerate().par_bridge().for_each_with(
-                        sender,
-                        |sender, (i, job)| {
-                            let taken = self.take_crds(job, &first, release, early, with_charts);
-                            // The receiver stays until every sender is gone.
-                            let _ = sender.send((i, taken));
-                        },
-                    );
-                });
-                let mut waiting = std::collections::BTreeMap::new();
-                for (i, taken) in receiver {
-                    waiting.insert(i, taken);
-                    while let Some(taken) = waiting.remove(&checked.len()) {
-                        match taken {
-                            Ok(file) => {
-                                crd_api_versions.extend(file.api_versions);
-                                if let Some(schemas) = &self.schemas {
-                                    schemas.add_prepared(
-                                        file.crds,
-                                        &mut run.catalog,
-                                        &mut run.diagnostics,
-                                    );
-                                }
-                                run.whole |= file.policy;
-                                checked.push(file.checked);
-                            }
-                            Err(error) => {
-                                failed.get_or_insert(error);
-                                checked.push(Early::Again);
-                            }
+            let mut merge = |taken: Result<Taken, EngineError>| match taken {
+                Ok(file) => {
+                    crd_api_versions.extend(file.api_versions);
+                    if let Some(schemas) = &self.schemas {
+                        schemas.add_prepared(file.crds, &mut run.catalog, &mut run.diagnostics);
+                    }
+                    run.whole |= file.policy;
+                    checked.push(file.checked);
+                }
+                Err(error) => {
+                    failed.get_or_insert(error);
+                    checked.push(Early::Again);
+                }
+            };
+            let take = |job: &Job| self.take_crds(job, &first, release, early, with_charts);
+            if rayon::current_thread_index().is_some() {
+                // Called from a thread of the pool, which the merge would hold while it
+                // waits: a few files at a time instead.
+                let chunk = rayon::current_num_threads().max(1) * 2;
+                for batch in crd_files.chunks(chunk) {
+                    let taken: Vec<_> = batch.par_iter().map(take).collect();
+                    taken.into_iter().for_each(&mut merge);
+                }
+            } else {
+                std::thread::scope(|scope| {
+                    let files = &crd_files;
+                    let producer = scope.spawn(move || {
+                        files.iter().enumerate().par_bridge().for_each_with(
+                            sender,
+                            |sender, (i, job)| {
+                                // The receiver stays until every sender is gone.
+                                let _ = sender.send((i, take(job)));
+                            },
+                        );
+                    });
+                    let mut waiting = std::collections::BTreeMap::new();
+                    let mut next = 0;
+                    for (i, taken) in receiver {
+                        waiting.insert(i, taken);
+                        while let Some(taken) = waiting.remove(&next) {
+                            merge(taken);
+                            next += 1;
                         }
                     }
-                }
-                if let Err(panic) = producer.join() {
-                    std::panic::resume_unwind(panic);
-                }
-            });
+                    if let Err(panic) = producer.join() {
+                        std::panic::resume_unwind(panic);
+                    }
+                });
+            }
             if let Some(error) = failed {
                 return Err(error);
             }

@@ -198,3 +198,31 @@ fn a_file_of_crds_is_checked_against_every_crd_of_the_run() {
         alone.len()
     );
 }
+
+#[test]
+fn a_run_inside_a_thread_pool_finds_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "a.yaml",
+        &format!("{WIDGET_CRD}---\n{DEPLOYMENT}"),
+    );
+    write(
+        dir.path(),
+        "b.yaml",
+        &format!(
+            "{WIDGET_CRD}---\napiVersion: example.com/v1\nkind: Widget\nmetadata: {{name: w, namespace: shop}}\nspec: {{size: big}}\n"
+        ),
+    );
+    write(dir.path(), "z.yaml", SHADOWING_CRD);
+    let outside = rules_found(dir.path(), &[]);
+    // Called from a thread of a pool, the run takes the files that hold CRDs a few at a
+    // time rather than merging them as they come.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    let inside = pool.install(|| rules_found(dir.path(), &[]));
+    assert!(!outside.is_empty());
+    assert_eq!(inside, outside);
+}
