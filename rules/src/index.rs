@@ -213,8 +213,6 @@ impl<'o> Index<'o> {
                 let selectors = index_selectors(list, &by_kind, kind, pointer, map);
                 (kind, selectors)
             })
-            .collect::<Vec<_>>()
-            .into_iter()
             .collect();
         Index {
             entries,
@@ -479,13 +477,12 @@ impl<'o> Index<'o> {
     }
 }
 
-/// Files each selector of `kind` under its rarest `matchLabels` pair (see [`Selectors`]).
-type Positions<'o, K> = HashMap<K, Vec<usize>>;
+/// Positions of entries, by a key.
+type Positions<K> = HashMap<K, Vec<usize>>;
 
 /// Objects by kind, and by kind, namespace and folder.
-#[allow(clippy::type_complexity)]
-fn kinds_of<'o>(entries: &[Entry<'o>]) -> (Positions<'o, &'o str>, HashMap<&'o str, Near<'o>>) {
-    let mut by_kind: HashMap<&'o str, Vec<usize>> = HashMap::new();
+fn kinds_of<'o>(entries: &[Entry<'o>]) -> (Positions<&'o str>, HashMap<&'o str, Near<'o>>) {
+    let mut by_kind: Positions<&'o str> = HashMap::new();
     let mut near_kind: HashMap<&'o str, Near<'o>> = HashMap::new();
     for (i, entry) in entries.iter().enumerate() {
         let kind = entry.object.kind();
@@ -503,10 +500,10 @@ fn kinds_of<'o>(entries: &[Entry<'o>]) -> (Positions<'o, &'o str>, HashMap<&'o s
 fn names_of<'o>(
     entries: &[Entry<'o>],
 ) -> (
-    Positions<'o, (&'o str, &'o str)>,
+    Positions<(&'o str, &'o str)>,
     HashMap<(&'o str, &'o str, Option<&'o str>, &'o str), usize>,
 ) {
-    let mut named: HashMap<(&'o str, &'o str), Vec<usize>> = HashMap::new();
+    let mut named: Positions<(&'o str, &'o str)> = HashMap::new();
     let mut first = HashMap::new();
     for (i, entry) in entries.iter().enumerate() {
         let object = entry.object;
@@ -522,8 +519,8 @@ fn names_of<'o>(
 }
 
 /// HorizontalPodAutoscalers by the kind and name of their `scaleTargetRef`.
-fn autoscalers_of<'o>(entries: &[Entry<'o>]) -> Positions<'o, (&'o str, &'o str)> {
-    let mut autoscalers: HashMap<(&'o str, &'o str), Vec<usize>> = HashMap::new();
+fn autoscalers_of<'o>(entries: &[Entry<'o>]) -> Positions<(&'o str, &'o str)> {
+    let mut autoscalers: Positions<(&'o str, &'o str)> = HashMap::new();
     for (i, entry) in entries.iter().enumerate() {
         if entry.object.kind() == "HorizontalPodAutoscaler" {
             let target = entry.object.value.pointer("/spec/scaleTargetRef");
@@ -594,6 +591,7 @@ fn labels_of<'o>(entries: &[Entry<'o>]) -> HashMap<&'o str, HashMap<String, Vec<
     by_label
 }
 
+/// Files each selector of `kind` under its rarest `matchLabels` pair (see [`Selectors`]).
 fn index_selectors<'o>(
     entries: &[Entry<'o>],
     by_kind: &HashMap<&'o str, Vec<usize>>,

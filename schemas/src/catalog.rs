@@ -152,11 +152,16 @@ impl Catalog {
     /// schema per served version. A later CRD for the same kind replaces the
     /// earlier one. Nothing is compiled until an object of the kind is validated.
     pub fn add_crd(&mut self, crd: &Value) -> Result<(), SchemaError> {
-        for kind in crd::convert(crd)? {
+        self.insert_kinds(crd::convert(crd)?);
+        Ok(())
+    }
+
+    /// The kinds of a CRD take the place of any earlier definition of them.
+    fn insert_kinds(&mut self, kinds: Vec<CrdKind>) {
+        for kind in kinds {
             self.forget(&kind.key);
             self.crds.insert(kind.key.clone(), kind);
         }
-        Ok(())
     }
 
     /// [`Catalog::add_crd`], and the CEL rules of the CRD that cannot be used (they do
@@ -169,10 +174,7 @@ impl Catalog {
     /// Adds a CRD converted beforehand (see [`PreparedCrd`]) and returns the findings
     /// [`Catalog::add_crd_checked`] returns for it.
     pub fn add_prepared(&mut self, crd: PreparedCrd) -> Vec<SchemaFinding> {
-        for kind in crd.kinds {
-            self.forget(&kind.key);
-            self.crds.insert(kind.key.clone(), kind);
-        }
+        self.insert_kinds(crd.kinds);
         crd.findings
     }
 
@@ -187,40 +189,7 @@ impl Catalog {
     pub fn shadows_builtin(&self) -> bool {
         self.crds.keys().any(|key| self.data.has_kind(key))
     }
-}
 
-/// A `CustomResourceDefinition` converted to the schemas of its kinds and its CEL rules
-/// checked, ready to join a catalog: the expensive part of [`Catalog::add_crd_checked`],
-/// which needs no catalog, so that the CRDs of many files are converted in parallel and
-/// added in order.
-pub struct PreparedCrd {
-    kinds: Vec<CrdKind>,
-    /// The CEL rules that cannot be used, as [`Catalog::add_crd_checked`] returns them.
-    pub findings: Vec<SchemaFinding>,
-}
-
-impl PreparedCrd {
-    pub fn new(crd: &Value) -> Result<PreparedCrd, SchemaError> {
-        let kinds = crd::convert(crd)?;
-        let mut findings: Vec<SchemaFinding> = crd::rule_problems(crd)
-            .into_iter()
-            .map(|p| SchemaFinding {
-                rule: rule::VALIDATION_RULE,
-                level: Level::Error,
-                pointer: p.pointer,
-                at_key: false,
-                message: p.message,
-                help: Some(
-                    "fix the rule: the API server refuses this CustomResourceDefinition".to_owned(),
-                ),
-            })
-            .collect();
-        findings.dedup();
-        Ok(PreparedCrd { kinds, findings })
-    }
-}
-
-impl Catalog {
     /// Add a schema-location template (kubeconform's syntax: a local path,
     /// or an `http://`/`https://` URL that the reader must know how to read:
     /// the default reader reads files only), consulted in order for kinds that are neither built in nor
@@ -665,6 +634,37 @@ impl Catalog {
                 .map(|r| format!("use `apiVersion: {r}`"))
                 .or(entry.note.map(str::to_owned)),
         }
+    }
+}
+
+/// A `CustomResourceDefinition` converted to the schemas of its kinds and its CEL rules
+/// checked, ready to join a catalog: the expensive part of [`Catalog::add_crd_checked`],
+/// which needs no catalog, so that the CRDs of many files are converted in parallel and
+/// added in order.
+pub struct PreparedCrd {
+    kinds: Vec<CrdKind>,
+    /// The CEL rules that cannot be used, as [`Catalog::add_crd_checked`] returns them.
+    pub findings: Vec<SchemaFinding>,
+}
+
+impl PreparedCrd {
+    pub fn new(crd: &Value) -> Result<PreparedCrd, SchemaError> {
+        let kinds = crd::convert(crd)?;
+        let mut findings: Vec<SchemaFinding> = crd::rule_problems(crd)
+            .into_iter()
+            .map(|p| SchemaFinding {
+                rule: rule::VALIDATION_RULE,
+                level: Level::Error,
+                pointer: p.pointer,
+                at_key: false,
+                message: p.message,
+                help: Some(
+                    "fix the rule: the API server refuses this CustomResourceDefinition".to_owned(),
+                ),
+            })
+            .collect();
+        findings.dedup();
+        Ok(PreparedCrd { kinds, findings })
     }
 }
 
