@@ -939,7 +939,9 @@ impl Engine {
                 match value {
                     serde_json::Value::Object(inner) if crd || !listed => {
                         for (key, value) in inner.iter_mut() {
-                            if large(value) && !(crd && key == "names") {
+                            // A CRD keeps its names and its strings (group, scope: what
+                            // its custom resources are checked with), however long.
+                            if large(value) && !(crd && (key == "names" || value.is_string())) {
                                 *value = digest(value);
                             }
                         }

@@ -226,3 +226,46 @@ fn a_run_inside_a_thread_pool_finds_the_same() {
     assert!(!outside.is_empty());
     assert_eq!(inside, outside);
 }
+
+#[test]
+fn a_cluster_scoped_kind_keeps_its_scope_whatever_the_length_of_its_group() {
+    // Slimming turns long values into digests; the group and scope of a CRD are what its
+    // custom resources are told apart by, so they stay whatever their length.
+    let group = "policies.a-rather-long-organisation-name.platform-engineering.example.com";
+    assert!(group.len() > 64);
+    let crd = |scope: &str| {
+        format!(
+            "apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: guards.{group}
+spec:
+  group: {group}
+  scope: {scope}
+  names: {{kind: Guard, plural: guards, singular: guard, listKind: GuardList}}
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema: {{type: object, x-kubernetes-preserve-unknown-fields: true}}
+"
+        )
+    };
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "guard.yaml",
+        &format!("apiVersion: {group}/v1\nkind: Guard\nmetadata: {{name: g}}\n"),
+    );
+    write(dir.path(), "crd.yaml", &crd("Cluster"));
+    assert_eq!(
+        rules_found(dir.path(), &["missing-namespace"]),
+        Vec::<String>::new()
+    );
+    write(dir.path(), "crd.yaml", &crd("Namespaced"));
+    assert_eq!(
+        rules_found(dir.path(), &["missing-namespace"]),
+        vec!["missing-namespace guard.yaml".to_owned()]
+    );
+}
