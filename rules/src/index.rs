@@ -146,7 +146,7 @@ pub fn folder(object: &Object) -> &str {
 }
 
 /// Whether a custom resource probably makes an operator create pods.
-fn makes_pods(object: &Object) -> bool {
+pub(crate) fn makes_pods(object: &Object) -> bool {
     !is_known_group(object.group())
         && object
             .value

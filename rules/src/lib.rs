@@ -20,6 +20,7 @@ mod declare;
 mod config;
 pub mod docs;
 pub mod equivalent;
+pub mod facts;
 pub mod index;
 mod info;
 pub mod pod;

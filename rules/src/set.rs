@@ -86,6 +86,25 @@ impl Ctx<'_, '_> {
     }
 }
 
+#[cfg(test)]
+impl<'a, 'o> Ctx<'a, 'o> {
+    /// A context outside a run, for tests that compare what rules read.
+    pub(crate) fn for_test(
+        object: &'o Object,
+        pod: Option<&'a PodSpec<'o>>,
+        index: &'a Index<'o>,
+    ) -> Ctx<'a, 'o> {
+        Ctx {
+            object,
+            pod,
+            index,
+            position: 0,
+            rule: "test",
+            severity: Severity::Warning,
+        }
+    }
+}
+
 struct Active {
     info: &'static RuleInfo,
     severity: Severity,
