@@ -602,6 +602,16 @@ pub enum Detail {
     NetworkPolicy(Box<NetpolFacts>),
     Role(Box<RoleFacts>),
     Binding(Box<BindingFacts>),
+    /// An Ingress (any group) or an OpenShift Route (`route.openshift.io` or core): the
+    /// Services it sends traffic to (`ingress-backend-not-found`).
+    Ingress {
+        route: bool,
+        backends: Box<[Backend]>,
+    },
+    /// A Gateway or route of the Gateway API: its references to other namespaces' objects.
+    GatewayRefs(Box<[GatewayRef]>),
+    /// A ReferenceGrant (any group; the rule checks the group).
+    ReferenceGrant(Box<GrantFacts>),
     /// `spec.group`, `spec.names.kind` and `spec.scope` of a CRD, when all are strings
     /// (the index's CRD scopes: `missing-namespace`).
     Crd {
@@ -696,7 +706,7 @@ pub struct ServicePort {
     pub port: Option<Sym>,
     /// `name` when a string.
     pub name: Option<Sym>,
-    pub target: Field,
+    pub target: Target,
     /// V(`/spec/ports/{i}/targetPort`).
     pub target_loc: Loc,
 }
@@ -713,12 +723,112 @@ impl ServiceFacts {
             .flatten()
             .enumerate()
             .filter_map(|(i, p)| {
-                let name = p.target.str()?;
+                let Target::Name(name) = p.target else {
+                    return None;
+                };
                 let text = symbols.resolve(name);
                 text.parse::<i64>()
                     .is_err()
                     .then_some((i, name, p.target_loc))
             })
+    }
+}
+
+/// A Service port's `targetPort`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    Absent,
+    /// A string (a container port's name, or a number written as a string).
+    Name(Sym),
+    /// Any other value, as text (`scalar_text`).
+    Number(Sym),
+}
+
+impl ServiceFacts {
+    /// Whether an Ingress backend's port (its number or name, as text) is one of the
+    /// Service's ports, by `port` or by `name`: `ingress-backend-not-found`.
+    pub fn has_port(&self, port: Sym) -> bool {
+        self.ports
+            .iter()
+            .flatten()
+            .any(|p| p.port == Some(port) || p.name == Some(port))
+    }
+
+    /// Whether a Route's `targetPort` reaches the Service's pods: a name is one of the
+    /// Service's port names; a number is one of its target ports (the port itself when
+    /// `targetPort` is left out), or any number when a target port is a name:
+    /// `ingress-backend-not-found` for OpenShift Routes.
+    pub fn route_port_matches(&self, port: Sym, symbols: &SymbolTable) -> bool {
+        let mut ports = self.ports.iter().flatten();
+        if symbols.resolve(port).parse::<i64>().is_err() {
+            return ports.any(|p| p.name == Some(port));
+        }
+        ports.any(|p| match p.target {
+            Target::Name(_) => true,
+            Target::Number(target) => target == port,
+            Target::Absent => p.port == Some(port),
+        })
+    }
+}
+
+/// A Service an Ingress or an OpenShift Route sends traffic to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Backend {
+    /// The Service's name.
+    pub name: Sym,
+    /// The port as text (`scalar_text`): an Ingress backend's number, else its name; a
+    /// Route's `spec.port.targetPort`.
+    pub port: Option<Sym>,
+    /// The pointers of the name and of the port, for the finding's pointer.
+    pub name_pointer: Sym,
+    pub port_pointer: Sym,
+    /// V(name pointer), V(port pointer).
+    pub name_loc: Loc,
+    pub port_loc: Loc,
+}
+
+/// A reference of a Gateway (a listener's certificate) or a Gateway API route (a rule's
+/// backend) to an object in a namespace, defaulted as the Gateway API defaults it:
+/// `gateway-reference-not-granted`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GatewayRef {
+    pub group: Sym,
+    pub kind: Sym,
+    pub namespace: Sym,
+    pub name: Sym,
+    /// The pointer of its `namespace`, for the finding's pointer.
+    pub pointer: Sym,
+    /// V(pointer).
+    pub loc: Loc,
+}
+
+/// A ReferenceGrant's `from` and `to` entries, their fields as text (`""` when not a
+/// string): `gateway-reference-not-granted`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GrantFacts {
+    /// (group, kind, namespace).
+    pub from: Box<[(Sym, Sym, Sym)]>,
+    /// (group, kind, name when a string).
+    pub to: Box<[(Sym, Sym, Option<Sym>)]>,
+}
+
+impl GrantFacts {
+    /// Whether the grant lets objects of `gateway_group` and `kind` in `namespace` (any
+    /// namespace when `None`) refer to `target`.
+    pub fn grants(
+        &self,
+        gateway_group: Sym,
+        kind: Sym,
+        namespace: Option<Sym>,
+        target: &GatewayRef,
+    ) -> bool {
+        let from = self.from.iter().any(|&(group, k, ns)| {
+            group == gateway_group && k == kind && namespace.is_none_or(|n| n == ns)
+        });
+        let to = self.to.iter().any(|&(group, k, name)| {
+            group == target.group && k == target.kind && name.is_none_or(|n| n == target.name)
+        });
+        from && to
     }
 }
 
@@ -992,6 +1102,13 @@ impl ObjectFacts {
             }
             Detail::Role(_) => boxed::<RoleFacts>(1),
             Detail::Binding(_) => boxed::<BindingFacts>(1),
+            Detail::Ingress { backends, .. } => boxed::<Backend>(backends.len()),
+            Detail::GatewayRefs(refs) => boxed::<GatewayRef>(refs.len()),
+            Detail::ReferenceGrant(g) => {
+                boxed::<GrantFacts>(1)
+                    + boxed::<(Sym, Sym, Sym)>(g.from.len())
+                    + boxed::<(Sym, Sym, Option<Sym>)>(g.to.len())
+            }
         };
         pod + detail
     }
@@ -1108,6 +1225,20 @@ fn detail(r: &Reader<'_>) -> Detail {
     let rbac = object.group() == "rbac.authorization.k8s.io";
     match object.kind() {
         "Service" => Detail::Service(Box::new(service_facts(r))),
+        "Ingress" => Detail::Ingress {
+            route: false,
+            backends: ingress_backends(r),
+        },
+        "Route" if matches!(object.group(), "route.openshift.io" | "") => Detail::Ingress {
+            route: true,
+            backends: route_backends(r),
+        },
+        "ReferenceGrant" => Detail::ReferenceGrant(Box::new(grant_facts(r))),
+        kind if object.group() == GATEWAY_GROUP
+            && (kind == "Gateway" || GATEWAY_ROUTES.contains(&kind)) =>
+        {
+            Detail::GatewayRefs(gateway_refs(r, kind == "Gateway"))
+        }
         "HorizontalPodAutoscaler" => {
             let target = |f: &str| {
                 r.get("/spec/scaleTargetRef")
@@ -1150,6 +1281,168 @@ fn detail(r: &Reader<'_>) -> Detail {
     }
 }
 
+const GATEWAY_GROUP: &str = "gateway.networking.k8s.io";
+const GATEWAY_ROUTES: &[&str] = &["HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute"];
+
+fn backend(r: &Reader<'_>, name: &str, port: Option<Sym>, pointers: (String, String)) -> Backend {
+    Backend {
+        name: r.sym(name),
+        port,
+        name_pointer: r.sym(&pointers.0),
+        port_pointer: r.sym(&pointers.1),
+        name_loc: r.at(&pointers.0),
+        port_loc: r.at(&pointers.1),
+    }
+}
+
+/// An Ingress's backends: `defaultBackend`, `backend`, then each rule's paths; each either
+/// `service.name` with `service.port.number` (else `.name`), or the legacy `serviceName`
+/// and `servicePort`.
+fn ingress_backends(r: &Reader<'_>) -> Box<[Backend]> {
+    let mut out = Vec::new();
+    let mut add = |pointer: String, b: &Value| {
+        if let Some(name) = b.pointer("/service/name").and_then(Value::as_str) {
+            let port = b
+                .pointer("/service/port/number")
+                .or_else(|| b.pointer("/service/port/name"))
+                .map(|p| r.sym(&scalar_text(p)));
+            let pointers = (
+                format!("{pointer}/service/name"),
+                format!("{pointer}/service/port"),
+            );
+            out.push(backend(r, name, port, pointers));
+        } else if let Some(name) = b.get("serviceName").and_then(Value::as_str) {
+            let port = b.get("servicePort").map(|p| r.sym(&scalar_text(p)));
+            let pointers = (
+                format!("{pointer}/serviceName"),
+                format!("{pointer}/servicePort"),
+            );
+            out.push(backend(r, name, port, pointers));
+        }
+    };
+    for field in ["defaultBackend", "backend"] {
+        if let Some(b) = r.get(&format!("/spec/{field}")) {
+            add(format!("/spec/{field}"), b);
+        }
+    }
+    let rules = r.get("/spec/rules").and_then(Value::as_array);
+    for (i, rule) in rules.into_iter().flatten().enumerate() {
+        let paths = rule.pointer("/http/paths").and_then(Value::as_array);
+        for (p, path) in paths.into_iter().flatten().enumerate() {
+            if let Some(b) = path.get("backend") {
+                add(format!("/spec/rules/{i}/http/paths/{p}/backend"), b);
+            }
+        }
+    }
+    out.into_boxed_slice()
+}
+
+/// An OpenShift Route's Services (`spec.to`, `spec.alternateBackends`, those of kind
+/// `Service` or of no kind), each with the Route's `spec.port.targetPort`.
+fn route_backends(r: &Reader<'_>) -> Box<[Backend]> {
+    let port = r
+        .get("/spec/port/targetPort")
+        .map(|p| r.sym(&scalar_text(p)));
+    let to = r.get("/spec/to").map(|t| ("/spec/to".to_owned(), t));
+    let alternates = r
+        .get("/spec/alternateBackends")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+        .map(|(i, b)| (format!("/spec/alternateBackends/{i}"), b));
+    to.into_iter()
+        .chain(alternates)
+        .filter(|(_, b)| {
+            b.get("kind")
+                .and_then(Value::as_str)
+                .is_none_or(|k| k == "Service")
+        })
+        .filter_map(|(pointer, b)| {
+            let name = b.get("name").and_then(Value::as_str)?;
+            let pointers = (
+                format!("{pointer}/name"),
+                "/spec/port/targetPort".to_owned(),
+            );
+            Some(backend(r, name, port, pointers))
+        })
+        .collect()
+}
+
+/// A Gateway's listeners' `tls.certificateRefs` (kind `Secret` by default), or a route's
+/// rules' `backendRefs` (kind `Service`); group `""` by default; those without a string
+/// namespace or name are left out.
+fn gateway_refs(r: &Reader<'_>, gateway: bool) -> Box<[GatewayRef]> {
+    fn list<'v>(value: &'v Value, key: &str) -> impl Iterator<Item = (usize, &'v Value)> {
+        value
+            .get(key)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+    }
+    let mut found: Vec<(String, &Value, &str)> = Vec::new();
+    if let Some(spec) = r.object.value.get("spec") {
+        if gateway {
+            for (l, listener) in list(spec, "listeners") {
+                let Some(tls) = listener.get("tls") else {
+                    continue;
+                };
+                for (c, cert) in list(tls, "certificateRefs") {
+                    let pointer = format!("/spec/listeners/{l}/tls/certificateRefs/{c}/namespace");
+                    found.push((pointer, cert, "Secret"));
+                }
+            }
+        } else {
+            for (i, rule) in list(spec, "rules") {
+                for (b, backend) in list(rule, "backendRefs") {
+                    let pointer = format!("/spec/rules/{i}/backendRefs/{b}/namespace");
+                    found.push((pointer, backend, "Service"));
+                }
+            }
+        }
+    }
+    found
+        .into_iter()
+        .filter_map(|(pointer, value, kind)| {
+            let text = |key: &str| value.get(key).and_then(Value::as_str);
+            let (namespace, name) = (text("namespace")?, text("name")?);
+            Some(GatewayRef {
+                group: r.sym(text("group").unwrap_or("")),
+                kind: r.sym(text("kind").unwrap_or(kind)),
+                namespace: r.sym(namespace),
+                name: r.sym(name),
+                loc: r.at(&pointer),
+                pointer: r.sym(&pointer),
+            })
+        })
+        .collect()
+}
+
+/// A ReferenceGrant's entries.
+fn grant_facts(r: &Reader<'_>) -> GrantFacts {
+    let entries = |key: &str| {
+        r.get(&format!("/spec/{key}"))
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    };
+    let text = |v: &Value, key: &str| r.sym(v.get(key).and_then(Value::as_str).unwrap_or(""));
+    GrantFacts {
+        from: entries("from")
+            .iter()
+            .map(|f| (text(f, "group"), text(f, "kind"), text(f, "namespace")))
+            .collect(),
+        to: entries("to")
+            .iter()
+            .map(|t| {
+                let name = t.get("name").and_then(Value::as_str).map(|n| r.sym(n));
+                (text(t, "group"), text(t, "kind"), name)
+            })
+            .collect(),
+    }
+}
+
 fn service_facts(r: &Reader<'_>) -> ServiceFacts {
     let spec = r.object.value.get("spec").and_then(Value::as_object);
     let get = |key: &str| spec.and_then(|s| s.get(key));
@@ -1160,7 +1453,11 @@ fn service_facts(r: &Reader<'_>) -> ServiceFacts {
             .map(|(i, p)| ServicePort {
                 port: p.get("port").map(|v| r.sym(&scalar_text(v))),
                 name: p.get("name").and_then(Value::as_str).map(|n| r.sym(n)),
-                target: Field::of(r.tables, p.get("targetPort")),
+                target: match p.get("targetPort") {
+                    None => Target::Absent,
+                    Some(Value::String(s)) => Target::Name(r.sym(s)),
+                    Some(v) => Target::Number(r.sym(&scalar_text(v))),
+                },
                 target_loc: r.at(&format!("/spec/ports/{i}/targetPort")),
             })
             .collect()

@@ -257,7 +257,11 @@ fn compare_object(group: &Group<'_>, i: usize, tally: &mut Tally, at: &dyn Fn() 
             );
             tally.same("V(/roleRef/name)", group.loc(b.loc), v("/roleRef/name"), at);
         }
-        Detail::None | Detail::Crd { .. } => {}
+        Detail::Ingress { route, backends } => {
+            compare_backends(group, object, *route, backends, tally, at)
+        }
+        Detail::GatewayRefs(refs) => compare_gateway_refs(group, object, refs, tally, at),
+        Detail::ReferenceGrant(_) | Detail::None | Detail::Crd { .. } => {}
     }
     // Every kind whose facts the rules read has its detail.
     let rbac = object.group() == "rbac.authorization.k8s.io";
@@ -268,6 +272,14 @@ fn compare_object(group: &Group<'_>, i: usize, tally: &mut Tally, at: &dyn Fn() 
         "NetworkPolicy" => "netpol",
         "Role" | "ClusterRole" if rbac => "role",
         "RoleBinding" | "ClusterRoleBinding" if rbac => "binding",
+        "Ingress" => "ingress",
+        "Route" if matches!(object.group(), "route.openshift.io" | "") => "ingress",
+        "ReferenceGrant" => "grant",
+        "Gateway" | "HTTPRoute" | "GRPCRoute" | "TLSRoute" | "TCPRoute" | "UDPRoute"
+            if object.group() == "gateway.networking.k8s.io" =>
+        {
+            "gateway"
+        }
         _ => "other",
     };
     let got = match &facts.detail {
@@ -277,6 +289,9 @@ fn compare_object(group: &Group<'_>, i: usize, tally: &mut Tally, at: &dyn Fn() 
         Detail::NetworkPolicy(_) => "netpol",
         Detail::Role(_) => "role",
         Detail::Binding(_) => "binding",
+        Detail::Ingress { .. } => "ingress",
+        Detail::ReferenceGrant(_) => "grant",
+        Detail::GatewayRefs(_) => "gateway",
         Detail::None | Detail::Crd { .. } => "other",
     };
     tally.same("detail kind", got, expected, at);
@@ -862,6 +877,292 @@ fn compare_role(
     );
 }
 
+/// (pointer to the service name, pointer to the port, service name, port as text), as
+/// `ingress-backend-not-found` reads an Ingress or a Route.
+type ValueBackend<'v> = (String, String, &'v str, Option<String>);
+
+fn value_route_backends(value: &Value) -> Vec<ValueBackend<'_>> {
+    let port = value.pointer("/spec/port/targetPort").map(scalar_text);
+    let to = value
+        .pointer("/spec/to")
+        .into_iter()
+        .map(|t| ("/spec/to".to_owned(), t));
+    let alternates = value
+        .pointer("/spec/alternateBackends")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+        .map(|(i, b)| (format!("/spec/alternateBackends/{i}"), b));
+    to.chain(alternates)
+        .filter(|(_, b)| {
+            b.get("kind")
+                .and_then(Value::as_str)
+                .is_none_or(|k| k == "Service")
+        })
+        .filter_map(|(pointer, b)| {
+            let name = b.get("name").and_then(Value::as_str)?;
+            Some((
+                format!("{pointer}/name"),
+                "/spec/port/targetPort".to_owned(),
+                name,
+                port.clone(),
+            ))
+        })
+        .collect()
+}
+
+fn value_ingress_backends(value: &Value) -> Vec<ValueBackend<'_>> {
+    fn add<'v>(out: &mut Vec<ValueBackend<'v>>, pointer: String, backend: &'v Value) {
+        if let Some(name) = backend.pointer("/service/name").and_then(Value::as_str) {
+            let port = backend
+                .pointer("/service/port/number")
+                .or_else(|| backend.pointer("/service/port/name"))
+                .map(scalar_text);
+            out.push((
+                format!("{pointer}/service/name"),
+                format!("{pointer}/service/port"),
+                name,
+                port,
+            ));
+        } else if let Some(name) = backend.get("serviceName").and_then(Value::as_str) {
+            let port = backend.get("servicePort").map(scalar_text);
+            out.push((
+                format!("{pointer}/serviceName"),
+                format!("{pointer}/servicePort"),
+                name,
+                port,
+            ));
+        }
+    }
+    let mut out = Vec::new();
+    for field in ["defaultBackend", "backend"] {
+        if let Some(b) = value.pointer(&format!("/spec/{field}")) {
+            add(&mut out, format!("/spec/{field}"), b);
+        }
+    }
+    let rules = value.pointer("/spec/rules").and_then(Value::as_array);
+    for (r, rule) in rules.into_iter().flatten().enumerate() {
+        let paths = rule.pointer("/http/paths").and_then(Value::as_array);
+        for (p, path) in paths.into_iter().flatten().enumerate() {
+            if let Some(b) = path.get("backend") {
+                add(
+                    &mut out,
+                    format!("/spec/rules/{r}/http/paths/{p}/backend"),
+                    b,
+                );
+            }
+        }
+    }
+    out
+}
+
+fn value_route_port_matches(ports: &[Value], port: &str) -> bool {
+    if port.parse::<i64>().is_err() {
+        return ports
+            .iter()
+            .any(|p| p.get("name").and_then(Value::as_str) == Some(port));
+    }
+    ports.iter().any(|p| match p.get("targetPort") {
+        Some(Value::String(_)) => true,
+        Some(target) => scalar_text(target) == port,
+        None => p.get("port").map(scalar_text).as_deref() == Some(port),
+    })
+}
+
+fn compare_backends(
+    group: &Group<'_>,
+    object: &Object,
+    route: bool,
+    backends: &[Backend],
+    tally: &mut Tally,
+    at: &dyn Fn() -> String,
+) {
+    let value = if route {
+        value_route_backends(&object.value)
+    } else {
+        value_ingress_backends(&object.value)
+    };
+    let facts: Vec<ValueBackend<'_>> = backends
+        .iter()
+        .map(|b| {
+            (
+                group.text(b.name_pointer).to_owned(),
+                group.text(b.port_pointer).to_owned(),
+                group.text(b.name),
+                b.port.map(|p| group.text(p).to_owned()),
+            )
+        })
+        .collect();
+    tally.same("backends", facts, value.clone(), at);
+    for (b, (name_pointer, port_pointer, _, _)) in backends.iter().zip(&value) {
+        let v = |p: &str| place(&object.locate(p, false));
+        tally.same(
+            "V(backend name)",
+            group.loc(b.name_loc),
+            v(name_pointer),
+            at,
+        );
+        tally.same(
+            "V(backend port)",
+            group.loc(b.port_loc),
+            v(port_pointer),
+            at,
+        );
+        // Against every Service of the group.
+        for (i, service) in group.objects.iter().enumerate() {
+            let (Detail::Service(s), Some(port)) = (&group.facts[i].detail, b.port) else {
+                continue;
+            };
+            let ports = service
+                .value
+                .pointer("/spec/ports")
+                .and_then(Value::as_array)
+                .map_or(&[][..], Vec::as_slice);
+            let text = group.text(port);
+            let want = if route {
+                value_route_port_matches(ports, text)
+            } else {
+                ports.iter().any(|p| {
+                    p.get("port").map(scalar_text).as_deref() == Some(text)
+                        || p.get("name").and_then(Value::as_str) == Some(text)
+                })
+            };
+            let got = if route {
+                s.route_port_matches(port, &group.frozen.symbols)
+            } else {
+                s.has_port(port)
+            };
+            tally.same("backend port of Service", got, want, at);
+        }
+    }
+}
+
+/// (pointer, group, kind, namespace, name), as `gateway-reference-not-granted` reads them.
+type ValueRef<'v> = (String, &'v str, &'v str, &'v str, &'v str);
+
+fn value_gateway_refs<'v>(value: &'v Value, kind: &str) -> Vec<ValueRef<'v>> {
+    fn list<'v>(value: &'v Value, key: &str) -> impl Iterator<Item = (usize, &'v Value)> {
+        value
+            .get(key)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+    }
+    fn reference<'v>(pointer: String, value: &'v Value, kind: &'v str) -> Option<ValueRef<'v>> {
+        let text = |key: &str| value.get(key).and_then(Value::as_str);
+        Some((
+            pointer,
+            text("group").unwrap_or(""),
+            text("kind").unwrap_or(kind),
+            text("namespace")?,
+            text("name")?,
+        ))
+    }
+    let mut out = Vec::new();
+    let Some(spec) = value.get("spec") else {
+        return out;
+    };
+    if kind == "Gateway" {
+        for (l, listener) in list(spec, "listeners") {
+            let Some(tls) = listener.get("tls") else {
+                continue;
+            };
+            for (c, cert) in list(tls, "certificateRefs") {
+                let pointer = format!("/spec/listeners/{l}/tls/certificateRefs/{c}/namespace");
+                out.extend(reference(pointer, cert, "Secret"));
+            }
+        }
+    } else {
+        for (r, rule) in list(spec, "rules") {
+            for (b, backend) in list(rule, "backendRefs") {
+                let pointer = format!("/spec/rules/{r}/backendRefs/{b}/namespace");
+                out.extend(reference(pointer, backend, "Service"));
+            }
+        }
+    }
+    out
+}
+
+fn value_grants(grant: &Value, kind: &str, namespace: Option<&str>, target: &ValueRef<'_>) -> bool {
+    let text = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).unwrap_or("").to_owned();
+    let entries = |key: &str| {
+        grant
+            .pointer(&format!("/spec/{key}"))
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+    };
+    let from = entries("from").iter().any(|f| {
+        text(f, "group") == "gateway.networking.k8s.io"
+            && text(f, "kind") == kind
+            && namespace.is_none_or(|n| text(f, "namespace") == n)
+    });
+    let to = entries("to").iter().any(|t| {
+        text(t, "group") == target.1
+            && text(t, "kind") == target.2
+            && t.get("name")
+                .and_then(Value::as_str)
+                .is_none_or(|n| n == target.4)
+    });
+    from && to
+}
+
+fn compare_gateway_refs(
+    group: &Group<'_>,
+    object: &Object,
+    refs: &[GatewayRef],
+    tally: &mut Tally,
+    at: &dyn Fn() -> String,
+) {
+    let value = value_gateway_refs(&object.value, object.kind());
+    let facts: Vec<ValueRef<'_>> = refs
+        .iter()
+        .map(|r| {
+            (
+                group.text(r.pointer).to_owned(),
+                group.text(r.group),
+                group.text(r.kind),
+                group.text(r.namespace),
+                group.text(r.name),
+            )
+        })
+        .collect();
+    tally.same("gateway references", facts, value.clone(), at);
+    let gateway_group = group.frozen.symbols.get("gateway.networking.k8s.io");
+    let facts_kind = group
+        .facts
+        .iter()
+        .zip(group.objects)
+        .find(|(_, o)| std::ptr::eq(*o, object));
+    let kind = facts_kind.map(|(f, _)| f.kind);
+    let own = facts_kind.and_then(|(f, _)| f.namespace);
+    for (r, target) in refs.iter().zip(&value) {
+        tally.same(
+            "V(reference namespace)",
+            group.loc(r.loc),
+            place(&object.locate(&target.0, false)),
+            at,
+        );
+        for (i, grant) in group.objects.iter().enumerate() {
+            let Detail::ReferenceGrant(g) = &group.facts[i].detail else {
+                continue;
+            };
+            let got = match (gateway_group, kind) {
+                (Some(gg), Some(kind)) => g.grants(gg, kind, own, r),
+                _ => false,
+            };
+            tally.same(
+                "ReferenceGrant grants",
+                got,
+                value_grants(&grant.value, object.kind(), object.namespace(), target),
+                at,
+            );
+        }
+    }
+}
+
 /// Label sets that selectors are tried on besides the group's pod owners.
 fn extra_labels() -> Vec<Option<Map<String, Value>>> {
     let maps = [
@@ -1193,6 +1494,9 @@ fn facts_answer_as_values_do_on_every_fixture() {
         "V(peer podSelector)",
         "minReplicas floor",
         "minAvailable",
+        "backend port of Service",
+        "ReferenceGrant grants",
+        "V(reference namespace)",
     ] {
         assert!(
             tally.answers.get(answer).copied().unwrap_or(0) > 0,
@@ -1257,6 +1561,16 @@ spec:
       serviceAccountName: 7
       serviceAccount: legacy
       automountServiceAccountToken: "no"
+      containers: [{name: web}]
+---
+apiVersion: apps/v1
+kind: ReplicaSet
+metadata: {name: partial, namespace: shop}
+spec:
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
       containers: [{name: web}]
 ---
 apiVersion: v1
@@ -1410,6 +1724,61 @@ apiVersion: example.com/v1
 kind: Widget
 metadata: {name: w}
 spec: {replicas: 2}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: front, namespace: shop}
+spec:
+  defaultBackend: {service: {name: web, port: {name: http}}}
+  rules:
+    - http:
+        paths:
+          - backend: {service: {name: web, port: {number: 8080}}}
+          - backend: {serviceName: web, servicePort: 80}
+          - backend: {resource: {kind: Bucket, name: b}}
+    - http: {paths: "none"}
+---
+apiVersion: route.openshift.io/v1
+kind: Route
+metadata: {name: route, namespace: shop}
+spec:
+  to: {kind: Service, name: web}
+  alternateBackends:
+    - {kind: Bucket, name: b}
+    - {name: odd}
+  port: {targetPort: 81}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: to-other, namespace: shop}
+spec:
+  rules:
+    - backendRefs:
+        - {name: api, namespace: other, port: 80}
+        - {name: same, port: 80}
+        - {group: "", kind: Service, name: 7, namespace: other}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw}
+spec:
+  listeners:
+    - tls: {certificateRefs: [{name: cert, namespace: certs}]}
+    - name: plain
+---
+apiVersion: gateway.networking.k8s.io/v1beta1
+kind: ReferenceGrant
+metadata: {name: grant, namespace: other}
+spec:
+  from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: shop}]
+  to: [{group: "", kind: Service, name: 7}]
+---
+apiVersion: gateway.networking.k8s.io/v1beta1
+kind: ReferenceGrant
+metadata: {name: certs, namespace: certs}
+spec:
+  from: [{group: gateway.networking.k8s.io, kind: Gateway, namespace: anywhere}]
+  to: [{kind: Secret}]
 "#;
 
 #[test]
@@ -1489,6 +1858,9 @@ fn malformed_objects_keep_their_quirks() {
     assert!(web.headless);
     assert!(web.selector.matches(sp.labels.as_deref()));
     assert!(web.selector.matches(tp.labels.as_deref()));
+    // Every pair must match.
+    let partial = by_name("partial").pod.as_ref().unwrap();
+    assert!(!web.selector.matches(partial.labels.as_deref()));
     let named: Vec<usize> = web
         .named_target_ports(&group.frozen.symbols)
         .map(|(i, _, _)| i)
@@ -1524,6 +1896,57 @@ fn malformed_objects_keep_their_quirks() {
         group.index.crd_scope("example.com", "Widget"),
         Some("Cluster")
     );
+
+    let Detail::Ingress {
+        route: false,
+        backends,
+    } = &by_name("front").detail
+    else {
+        panic!()
+    };
+    let ports: Vec<Option<&str>> = backends
+        .iter()
+        .map(|b| b.port.map(|p| group.text(p)))
+        .collect();
+    assert_eq!(ports, [Some("http"), Some("8080"), Some("80")]);
+    // `http` is a target port of the Service, not one of its ports; `"8080"` is one, as text.
+    assert!(!web.has_port(backends[0].port.unwrap()));
+    assert!(web.has_port(backends[1].port.unwrap()));
+    let Detail::Ingress {
+        route: true,
+        backends,
+    } = &by_name("route").detail
+    else {
+        panic!()
+    };
+    let names: Vec<&str> = backends.iter().map(|b| group.text(b.name)).collect();
+    assert_eq!(names, ["web", "odd"]);
+    // A number matches any target port given by name.
+    assert!(web.route_port_matches(backends[0].port.unwrap(), &group.frozen.symbols));
+    let Detail::GatewayRefs(refs) = &by_name("to-other").detail else {
+        panic!()
+    };
+    assert_eq!(refs.len(), 1);
+    let Detail::ReferenceGrant(grant) = &by_name("grant").detail else {
+        panic!()
+    };
+    let route = by_name("to-other");
+    let gateway_group = group
+        .frozen
+        .symbols
+        .get("gateway.networking.k8s.io")
+        .unwrap();
+    // The grant names `7` as a number: it lets the route refer to every Service.
+    assert!(grant.grants(gateway_group, route.kind, route.namespace, &refs[0]));
+    let Detail::GatewayRefs(certs) = &by_name("gw").detail else {
+        panic!()
+    };
+    let Detail::ReferenceGrant(cert_grant) = &by_name("certs").detail else {
+        panic!()
+    };
+    let gw = by_name("gw");
+    // A Gateway without a namespace may be in any; the grant's `to` has no group: `""`.
+    assert!(cert_grant.grants(gateway_group, gw.kind, gw.namespace, &certs[0]));
 }
 
 /// A built object whose values come from two other files, located through its provenance.
