@@ -181,6 +181,14 @@ fn compare_object(group: &Group<'_>, i: usize, tally: &mut Tally, at: &dyn Fn() 
         v("/metadata/name"),
         at,
     );
+    // A built object is located where its values came from, in another file.
+    let name_source = group.frozen.places.location(facts.name_loc).unwrap().source;
+    if !Arc::ptr_eq(&name_source, &object.source) {
+        *tally
+            .answers
+            .entry("(name located in another file)")
+            .or_default() += 1;
+    }
     tally.same(
         "Miss(/metadata/namespace)",
         group.loc(facts.namespace_loc),
@@ -2007,6 +2015,67 @@ fn provenance_locations_point_where_the_values_came_from() {
         .location(facts.pod.as_ref().unwrap().labels_loc)
         .unwrap();
     assert!(Arc::ptr_eq(&labels.source, &base[0].source));
+}
+
+/// Reads kustomizations from disk.
+struct Disk;
+
+impl plimsoll_kustomize::FileSystem for Disk {
+    fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        std::fs::read(path)
+    }
+    fn is_dir(&self, path: &Path) -> bool {
+        path.is_dir()
+    }
+    fn is_file(&self, path: &Path) -> bool {
+        path.is_file()
+    }
+    fn list(&self, path: &Path) -> std::io::Result<Vec<PathBuf>> {
+        std::fs::read_dir(path)?
+            .map(|e| e.map(|e| e.path()))
+            .collect()
+    }
+}
+
+/// Every kustomization under `dir`, built: objects located through their provenance.
+fn compare_kustomizations(dir: &Path, tally: &mut Tally) -> usize {
+    let mut built = 0;
+    for folder in yaml_by_folder(dir).keys() {
+        if plimsoll_kustomize::kustomization_file(&Disk, folder).is_none() {
+            continue;
+        }
+        let build = plimsoll_kustomize::build(&Disk, folder);
+        built += build
+            .objects
+            .iter()
+            .filter(|o| o.provenance.is_some())
+            .count();
+        let group = Group::new(&build.objects);
+        compare(&group, tally);
+    }
+    built
+}
+
+#[test]
+fn facts_of_kustomize_builds_are_located_through_provenance() {
+    let mut tally = Tally::default();
+    let built = compare_kustomizations(&workspace_root().join("fixtures/kustomize"), &mut tally);
+    report("kustomize fixtures", &tally);
+    assert!(built > 100, "{built} built objects");
+    let elsewhere = tally.answers.get("(name located in another file)").copied();
+    assert!(elsewhere.unwrap_or(0) > 50, "{elsewhere:?}");
+    let corpus = workspace_root().join("../shared/corpus/kustomize");
+    if !corpus.is_dir() {
+        println!(
+            "{} is absent: its kustomizations are not compared",
+            corpus.display()
+        );
+        return;
+    }
+    let mut tally = Tally::default();
+    let built = compare_kustomizations(&corpus, &mut tally);
+    report("kustomize corpus", &tally);
+    assert!(built > 0);
 }
 
 #[test]
