@@ -604,12 +604,10 @@ pub enum Detail {
     Binding(Box<BindingFacts>),
     /// An Ingress (any group) or an OpenShift Route (`route.openshift.io` or core): the
     /// Services it sends traffic to (`ingress-backend-not-found`).
-    Ingress {
-        route: bool,
-        backends: Box<[Backend]>,
-    },
-    /// A Gateway or route of the Gateway API: its references to other namespaces' objects.
-    GatewayRefs(Box<[GatewayRef]>),
+    Ingress(Box<IngressFacts>),
+    /// A Gateway or route of the Gateway API: its references to other namespaces' objects
+    /// (boxed twice, so that every variant is one pointer).
+    GatewayRefs(Box<Box<[GatewayRef]>>),
     /// A ReferenceGrant (any group; the rule checks the group).
     ReferenceGrant(Box<GrantFacts>),
     /// `spec.group`, `spec.names.kind` and `spec.scope` of a CRD, when all are strings
@@ -769,6 +767,14 @@ impl ServiceFacts {
             Target::Absent => p.port == Some(port),
         })
     }
+}
+
+/// An Ingress or an OpenShift Route.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IngressFacts {
+    /// An OpenShift Route: its port is matched as `ServiceFacts::route_port_matches` says.
+    pub route: bool,
+    pub backends: Box<[Backend]>,
 }
 
 /// A Service an Ingress or an OpenShift Route sends traffic to.
@@ -1102,8 +1108,10 @@ impl ObjectFacts {
             }
             Detail::Role(_) => boxed::<RoleFacts>(1),
             Detail::Binding(_) => boxed::<BindingFacts>(1),
-            Detail::Ingress { backends, .. } => boxed::<Backend>(backends.len()),
-            Detail::GatewayRefs(refs) => boxed::<GatewayRef>(refs.len()),
+            Detail::Ingress(i) => boxed::<IngressFacts>(1) + boxed::<Backend>(i.backends.len()),
+            Detail::GatewayRefs(refs) => {
+                boxed::<Box<[GatewayRef]>>(1) + boxed::<GatewayRef>(refs.len())
+            }
             Detail::ReferenceGrant(g) => {
                 boxed::<GrantFacts>(1)
                     + boxed::<(Sym, Sym, Sym)>(g.from.len())
@@ -1225,19 +1233,21 @@ fn detail(r: &Reader<'_>) -> Detail {
     let rbac = object.group() == "rbac.authorization.k8s.io";
     match object.kind() {
         "Service" => Detail::Service(Box::new(service_facts(r))),
-        "Ingress" => Detail::Ingress {
+        "Ingress" => Detail::Ingress(Box::new(IngressFacts {
             route: false,
             backends: ingress_backends(r),
-        },
-        "Route" if matches!(object.group(), "route.openshift.io" | "") => Detail::Ingress {
-            route: true,
-            backends: route_backends(r),
-        },
+        })),
+        "Route" if matches!(object.group(), "route.openshift.io" | "") => {
+            Detail::Ingress(Box::new(IngressFacts {
+                route: true,
+                backends: route_backends(r),
+            }))
+        }
         "ReferenceGrant" => Detail::ReferenceGrant(Box::new(grant_facts(r))),
         kind if object.group() == GATEWAY_GROUP
             && (kind == "Gateway" || GATEWAY_ROUTES.contains(&kind)) =>
         {
-            Detail::GatewayRefs(gateway_refs(r, kind == "Gateway"))
+            Detail::GatewayRefs(Box::new(gateway_refs(r, kind == "Gateway")))
         }
         "HorizontalPodAutoscaler" => {
             let target = |f: &str| {

@@ -12,6 +12,11 @@
 //! `plimsoll_core::Diagnostic` made by `Object::diagnostic`, so it carries the object's
 //! identity, a JSON pointer and a source location.
 //!
+//! [`facts`] reads, once per object, what the rules across objects read of it (identity, pod
+//! labels, selectors, references, and where each finding would point) into a record of a few
+//! hundred bytes, with strings interned run-wide: the index and those rules are to read these
+//! instead of values, so that a run can drop values and span trees before that stage.
+//!
 //! [`equivalent`] maps the check names of kube-linter, Polaris and kube-score to rule ids, so
 //! that their suppression annotations keep working; [`docs`] renders the rule pages.
 
