@@ -1398,6 +1398,31 @@ fn compare_digests(group: &Group<'_>, tally: &mut Tally) {
             .or_default()
             .push(i);
     }
+    // One file or two, for every pair of a small group and of each identity.
+    let all: Vec<usize> = (0..group.objects.len()).collect();
+    let pairs_of = if all.len() <= 500 {
+        vec![&all]
+    } else {
+        by_name.values().collect()
+    };
+    for list in pairs_of {
+        for (n, &a) in list.iter().enumerate() {
+            for &b in &list[n + 1..] {
+                tally.same(
+                    "same file",
+                    group.facts[a].file == group.facts[b].file,
+                    Arc::ptr_eq(&group.objects[a].source, &group.objects[b].source),
+                    &|| {
+                        format!(
+                            "{} and {}",
+                            group.objects[a].source.name(),
+                            group.objects[b].source.name()
+                        )
+                    },
+                );
+            }
+        }
+    }
     for list in by_name.values() {
         for (n, &a) in list.iter().enumerate() {
             for &b in &list[n + 1..] {
