@@ -21,7 +21,7 @@ use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
 use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use plimsoll_core::{Location, Object, Source, Span};
+use plimsoll_core::{Location, Object, ObjectRef, Source, Span};
 use serde_json::{Map, Value};
 
 use crate::pod::PodTemplates;
@@ -1061,6 +1061,17 @@ impl ObjectFacts {
     /// `Object::name()`: `metadata.name`, else `metadata.generateName`.
     pub fn name(&self) -> Option<Sym> {
         self.name.or(self.generate_name)
+    }
+
+    /// `Object::identity()`: what every finding about the object carries.
+    pub fn identity(&self, symbols: &SymbolTable) -> ObjectRef {
+        let text = |s: Sym| symbols.resolve(s).to_owned();
+        ObjectRef {
+            api_version: text(self.api_version),
+            kind: text(self.kind),
+            namespace: self.namespace.map(text),
+            name: self.name().map(text),
+        }
     }
 
     /// A ServiceAccount's own `automountServiceAccountToken: false`.

@@ -176,6 +176,12 @@ fn compare_object(group: &Group<'_>, i: usize, tally: &mut Tally, at: &dyn Fn() 
     );
     tally.same("folder", group.text(facts.folder), folder(object), at);
     tally.same(
+        "identity",
+        facts.identity(&group.frozen.symbols),
+        object.identity(),
+        at,
+    );
+    tally.same(
         "V(/metadata/name)",
         group.loc(facts.name_loc),
         v("/metadata/name"),
