@@ -933,6 +933,48 @@ pub struct BindingFacts {
     pub loc: Loc,
 }
 
+impl ObjectFacts {
+    /// What a RoleBinding's or ClusterRoleBinding's `roleRef` names, as `rbac::role_ref`
+    /// reads it before looking the role up: `Role` (from a RoleBinding only) or
+    /// `ClusterRole`, and its name; none for Kubernetes' own bindings (`system:…`).
+    pub fn role_ref(&self, symbols: &SymbolTable) -> Option<(Sym, Sym)> {
+        let Detail::Binding(binding) = &self.detail else {
+            return None;
+        };
+        let system = self
+            .name()
+            .is_some_and(|n| symbols.resolve(n).starts_with("system:"));
+        if system {
+            return None;
+        }
+        let (kind, name) = (binding.role_kind?, binding.role_name?);
+        match symbols.resolve(kind) {
+            "Role" if symbols.resolve(self.kind) == "RoleBinding" => Some((kind, name)),
+            "ClusterRole" => Some((kind, name)),
+            _ => None,
+        }
+    }
+}
+
+/// The scope of each kind the CRDs among `facts` define, by (group, kind): the index's CRD
+/// scopes. Any CRD that makes a kind cluster-scoped wins, as `missing-namespace` asks
+/// "may this kind have no namespace?".
+pub fn crd_scopes<'a>(
+    facts: impl IntoIterator<Item = &'a ObjectFacts>,
+    symbols: &SymbolTable,
+) -> HashMap<(Sym, Sym), Sym> {
+    let mut scopes = HashMap::new();
+    for facts in facts {
+        if let Detail::Crd { group, kind, scope } = facts.detail {
+            let known = scopes.entry((group, kind)).or_insert(scope);
+            if symbols.resolve(scope) == "Cluster" {
+                *known = scope;
+            }
+        }
+    }
+    scopes
+}
+
 /// Reads one object.
 struct Reader<'a> {
     object: &'a Object,

@@ -269,6 +269,15 @@ fn compare_object(group: &Group<'_>, i: usize, tally: &mut Tally, at: &dyn Fn() 
                 field("/roleRef/name"),
                 at,
             );
+            let role_ref = crate::rules::rbac::role_ref(&cx).map(|r| (r.kind, r.name));
+            tally.same(
+                "role_ref",
+                facts
+                    .role_ref(&group.frozen.symbols)
+                    .map(|(k, n)| (group.text(k), group.text(n))),
+                role_ref,
+                at,
+            );
             tally.same("V(/roleRef/name)", group.loc(b.loc), v("/roleRef/name"), at);
         }
         Detail::Ingress(i) => compare_backends(group, object, i.route, &i.backends, tally, at),
@@ -1370,20 +1379,7 @@ fn compare_label_selector(
 
 /// The index's CRD scopes, from the facts.
 fn compare_crd_scopes(group: &Group<'_>, tally: &mut Tally) {
-    let mut scopes: HashMap<(Sym, Sym), Sym> = HashMap::new();
-    for facts in &group.facts {
-        if let Detail::Crd {
-            group: g,
-            kind,
-            scope,
-        } = facts.detail
-        {
-            let known = scopes.entry((g, kind)).or_insert(scope);
-            if group.text(scope) == "Cluster" {
-                *known = scope;
-            }
-        }
-    }
+    let scopes = crd_scopes(&group.facts, &group.frozen.symbols);
     for (&(g, kind), &scope) in &scopes {
         tally.same(
             "crd_scope",
