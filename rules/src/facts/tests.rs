@@ -37,8 +37,13 @@ impl Tally {
         *self.answers.entry(what).or_default() += 1;
     }
 
+    /// Answers compared (counts in parentheses are observations, not comparisons).
     fn total(&self) -> usize {
-        self.answers.values().sum()
+        self.answers
+            .iter()
+            .filter(|(k, _)| !k.starts_with('('))
+            .map(|(_, n)| n)
+            .sum()
     }
 }
 
