@@ -631,7 +631,8 @@ pub struct PodFacts {
     pub pointer: Sym,
     /// Pointer to the pod's metadata (`/spec/template/metadata`).
     pub meta_pointer: Sym,
-    /// An Argo workflow (its containers are in templates: no container facts).
+    /// An Argo workflow: its containers are in templates, which no rule across objects reads
+    /// (it runs to completion, so `missing-readiness-probe` skips it).
     pub workflow: bool,
     /// `PodSpec::runs_to_completion`: `missing-readiness-probe` skips the pod.
     pub runs_to_completion: bool,
@@ -653,7 +654,8 @@ pub struct PodFacts {
     /// `/spec/serviceName` when a non-empty string, and V of it:
     /// `statefulset-service-mismatch`.
     pub service_name: Option<(Sym, Loc)>,
-    /// The mappings of `P/containers` then `P/initContainers` (none for a workflow).
+    /// The mappings of `P/containers` then `P/initContainers`, as the pod spec has them (a
+    /// workflow's templates are not read).
     pub containers: Box<[ContainerFacts]>,
 }
 
@@ -1190,9 +1192,9 @@ impl ObjectFacts {
 fn pod_facts(r: &Reader<'_>, pods: &PodTemplates) -> Option<Box<PodFacts>> {
     let pod = pods.pod_spec(r.object)?;
     let at = |rel: &str| format!("{}{rel}", pod.pointer);
-    let containers = if pod.workflow {
-        Box::default()
-    } else {
+    // The raw lists, as `service-target-port-not-found` reads them (for a workflow too: its
+    // spec rarely has them, and its templates' containers are read by no rule across objects).
+    let containers = {
         let mut out = Vec::new();
         for (init, field) in [(false, "containers"), (true, "initContainers")] {
             let list = pod.spec.get(field).and_then(Value::as_array);
@@ -1287,7 +1289,8 @@ impl PodFacts {
     }
 
     /// The containers that run as long as the pod (main containers and sidecars), in the
-    /// order of `PodSpec::long_running_containers`.
+    /// order of `PodSpec::long_running_containers`. Not for a workflow, whose containers
+    /// are in its templates: it runs to completion, so no rule asks.
     pub fn long_running(&self) -> impl Iterator<Item = &ContainerFacts> {
         self.containers.iter().filter(|c| c.long_running())
     }

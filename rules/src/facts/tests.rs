@@ -449,13 +449,11 @@ fn compare_pod(
 
     // service-target-port-not-found reads the raw lists.
     let mut raw = Vec::new();
-    if !spec.workflow {
-        for field in ["containers", "initContainers"] {
-            let containers = spec.spec.get(field).and_then(Value::as_array);
-            for (j, container) in containers.into_iter().flatten().enumerate() {
-                if container.is_object() {
-                    raw.push((field, j, container));
-                }
+    for field in ["containers", "initContainers"] {
+        let containers = spec.spec.get(field).and_then(Value::as_array);
+        for (j, container) in containers.into_iter().flatten().enumerate() {
+            if container.is_object() {
+                raw.push((field, j, container));
             }
         }
     }
