@@ -235,6 +235,51 @@ pub struct Frozen {
     pub places: PlaceTable,
 }
 
+/// A record that holds no fact, with the empty tables it is read with: what
+/// `Index::alone` gives each object of a set of rules that read no other object.
+pub(crate) fn blank() -> &'static (ObjectFacts, Frozen) {
+    static BLANK: std::sync::LazyLock<(ObjectFacts, Frozen)> = std::sync::LazyLock::new(|| {
+        let tables = Tables::default();
+        let none = tables.symbols.intern("");
+        let nowhere = Loc {
+            place: 0,
+            span: Span::default(),
+        };
+        let facts = ObjectFacts {
+            api_version: none,
+            kind: none,
+            group: none,
+            name: None,
+            generate_name: None,
+            namespace: None,
+            folder: none,
+            file: 0,
+            name_loc: nowhere,
+            namespace_loc: nowhere,
+            replicas: Count::Absent,
+            replicas_loc: nowhere,
+            digest: 0,
+            flags: 0,
+            pod: None,
+            detail: Detail::None,
+        };
+        (facts, tables.freeze())
+    });
+    &BLANK
+}
+
+/// The facts of every object of a run (`objects[i]`'s at `i`), built in parallel with one
+/// set of tables, then frozen.
+pub fn of_run(objects: &[Object], pods: &PodTemplates) -> (Vec<ObjectFacts>, Frozen) {
+    use rayon::prelude::*;
+    let tables = Tables::default();
+    let facts = objects
+        .par_iter()
+        .map(|object| ObjectFacts::of(object, pods, &tables))
+        .collect();
+    (facts, tables.freeze())
+}
+
 /// A label of a pod, or a pair of a selector, in map order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Label {
@@ -308,6 +353,17 @@ impl MapSelector {
     pub fn matches(&self, labels: Option<&[Label]>) -> bool {
         self.pairs()
             .is_some_and(|pairs| map_selector_matches(pairs, labels))
+    }
+
+    /// [`MapSelector::matches`] for labels known through `get` (see
+    /// [`LabelSelector::matches_with`]).
+    pub fn matches_with(&self, get: impl Fn(Sym) -> Option<Option<Sym>>) -> bool {
+        self.pairs().is_some_and(|pairs| {
+            !pairs.is_empty()
+                && pairs
+                    .iter()
+                    .all(|want| get(want.key) == Some(Some(want.text)))
+        })
     }
 }
 
@@ -393,15 +449,24 @@ impl LabelSelector {
     /// `util::label_selector_matches`: `None` when malformed, at the first malformed part
     /// after any that fails.
     pub fn matches(&self, labels: Option<&[Label]>) -> Option<bool> {
+        self.matches_with(|key| labels.and_then(|l| label(l, key)).map(|l| Some(l.text)))
+    }
+
+    /// [`LabelSelector::matches`] for labels known through `get`: for a key, `None` when the
+    /// pod has no such label, else the symbol of its text, or `None` when the text has no
+    /// symbol (labels of an object the facts were not built from: no selector holds it).
+    pub fn matches_with(&self, get: impl Fn(Sym) -> Option<Option<Sym>>) -> Option<bool> {
         if !self.is_map {
             return None;
         }
-        let get = |key: Sym| labels.and_then(|l| label(l, key)).map(|l| l.text);
         match &self.match_labels {
             Part::Malformed => return None,
             Part::Absent => {}
             Part::List(pairs) => {
-                if pairs.iter().any(|want| get(want.key) != Some(want.text)) {
+                if pairs
+                    .iter()
+                    .any(|want| get(want.key) != Some(Some(want.text)))
+                {
                     return Some(false);
                 }
             }
@@ -415,9 +480,10 @@ impl LabelSelector {
                         return None;
                     };
                     let have = get(key);
+                    let listed = |h: Option<Sym>| h.is_some_and(|h| e.values.contains(&h));
                     let ok = match e.op {
-                        Op::In => have.is_some_and(|h| e.values.contains(&h)),
-                        Op::NotIn => have.is_none_or(|h| !e.values.contains(&h)),
+                        Op::In => have.is_some_and(listed),
+                        Op::NotIn => have.is_none_or(|h| !listed(h)),
                         Op::Exists => have.is_some(),
                         Op::DoesNotExist => have.is_none(),
                         Op::Malformed => return None,

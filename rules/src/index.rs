@@ -9,6 +9,12 @@
 //! silent when there is no candidate at all (a lone Service file cannot be judged) or when the
 //! namespace holds an operator's custom resource that creates pods the run cannot see
 //! ([`Index::has_opaque_pod_owner`]).
+//!
+//! The maps are built from the objects' facts ([`crate::facts`]): kinds, names, identities,
+//! autoscalers' targets, CRD scopes, pod owners, pod labels and selectors are read there, not
+//! from values. A lookup asked near an object turns its namespace and folder into symbols of
+//! the run; a text that has no symbol is no object's, so nothing is filed under it. Each entry
+//! still lends the rules its object's value and pod spec.
 
 use std::collections::HashMap;
 
@@ -16,19 +22,16 @@ use plimsoll_core::Object;
 use rayon::prelude::*;
 use serde_json::{Map, Value};
 
+use crate::facts::{self, Detail, Frozen, ObjectFacts, Sym, SymbolTable};
 use crate::pod::{PodSpec, PodTemplates};
-use crate::util::{
-    is_kubernetes_group, label_selector_matches, map_selector_matches, scalar_text,
-    selector_is_empty,
-};
+use crate::util::{is_kubernetes_group, label_selector_matches, map_selector_matches, scalar_text};
 
-/// One object of the run, with its pod spec when it carries one.
+/// One object of the run, with its pod spec when it carries one, and its facts.
 #[derive(Debug)]
 pub struct Entry<'o> {
     pub object: &'o Object,
     pub pod: Option<PodSpec<'o>>,
-    namespace: Option<&'o str>,
-    folder: &'o str,
+    pub facts: &'o ObjectFacts,
 }
 
 impl<'o> Entry<'o> {
@@ -37,103 +40,127 @@ impl<'o> Entry<'o> {
         self.pod.as_ref()?.labels()
     }
 
-    fn near(&self, namespace: Option<&str>, folder: &str) -> bool {
-        match (self.namespace, namespace) {
-            (Some(x), Some(y)) => x == y,
+    fn near(&self, spot: Spot) -> bool {
+        match (self.facts.namespace, spot.namespace) {
+            (Some(x), Some(y)) => y == Some(x),
             (None, None) => true,
-            _ => self.folder == folder,
+            _ => spot.folder == Some(self.facts.folder),
         }
     }
+}
+
+/// Where an object is, in the symbols of the run: its namespace (`Some(None)` when it names
+/// one that no object of the run names) and its folder (`None` when no object of the run is
+/// in it). What a lookup is asked near.
+#[derive(Clone, Copy, Debug)]
+struct Spot {
+    namespace: Option<Option<Sym>>,
+    folder: Option<Sym>,
 }
 
 /// Positions of entries, split so that "every entry near an object" is a chain of two lists
 /// rather than a filter over all of them: entries by their namespace (`None` for those that
 /// name none), and by folder, apart for entries with and without a namespace.
 #[derive(Debug, Default)]
-struct Near<'o> {
-    by_namespace: HashMap<Option<&'o str>, Vec<usize>>,
-    by_folder: HashMap<(&'o str, bool), Vec<usize>>,
+struct Near {
+    by_namespace: HashMap<Option<Sym>, Vec<usize>>,
+    by_folder: HashMap<(Sym, bool), Vec<usize>>,
 }
 
-impl<'o> Near<'o> {
-    fn add(&mut self, namespace: Option<&'o str>, folder: &'o str, position: usize) {
+impl Near {
+    fn add(&mut self, facts: &ObjectFacts, position: usize) {
         self.by_namespace
-            .entry(namespace)
+            .entry(facts.namespace)
             .or_default()
             .push(position);
         self.by_folder
-            .entry((folder, namespace.is_some()))
+            .entry((facts.folder, facts.namespace.is_some()))
             .or_default()
             .push(position);
     }
 
-    /// The entries near an object in `namespace` and `folder` (see [`Entry::near`]): those in
-    /// the same namespace (or, for an object without one, all without one), then those in the
-    /// same folder that differ in having a namespace. The two lists never overlap.
-    fn near<'a>(
-        &'a self,
-        namespace: Option<&'a str>,
-        folder: &'a str,
-    ) -> impl Iterator<Item = usize> + use<'a, 'o> {
-        let same: &'a [usize] = self
-            .by_namespace
-            .get(&namespace)
-            .map_or(&[][..], Vec::as_slice);
-        let folder: &'a [usize] = self
-            .by_folder
-            .get(&(folder, namespace.is_none()))
-            .map_or(&[][..], Vec::as_slice);
+    /// The entries near an object at `spot` (see [`Entry::near`]): those in the same
+    /// namespace (or, for an object without one, all without one), then those in the same
+    /// folder that differ in having a namespace. The two lists never overlap.
+    fn near(&self, spot: Spot) -> impl Iterator<Item = usize> + '_ {
+        let same = match spot.namespace {
+            None => self.by_namespace.get(&None),
+            Some(Some(namespace)) => self.by_namespace.get(&Some(namespace)),
+            Some(None) => None,
+        };
+        let folder = spot
+            .folder
+            .and_then(|f| self.by_folder.get(&(f, spot.namespace.is_none())));
+        let same = same.map_or(&[][..], Vec::as_slice);
+        let folder = folder.map_or(&[][..], Vec::as_slice);
         same.iter().chain(folder).copied()
     }
 }
 
 /// Label selectors of one kind (`spec.podSelector` of NetworkPolicies, `spec.selector` of
-/// PodDisruptionBudgets), indexed so that finding the selectors that match a set of pod labels
-/// costs about the number of those labels, not the number of selectors: a selector with
-/// `matchLabels` is filed under its pair that is rarest among all selectors (every pair must be
-/// among the pod's labels, so any one of them finds it); empty selectors (they match every pod)
-/// and those with only `matchExpressions` are kept apart.
+/// PodDisruptionBudgets and Services), indexed so that finding the selectors that match a set
+/// of pod labels costs about the number of those labels, not the number of selectors: a
+/// selector with `matchLabels` is filed under its pair (key and text) that is rarest among
+/// all selectors of the kind (every pair must be among the pod's labels, so any one of them
+/// finds it); empty selectors (they match every pod) and those with only `matchExpressions`
+/// are kept apart.
 #[derive(Debug, Default)]
-struct Selectors<'o> {
-    by_pair: HashMap<(&'o str, String), Near<'o>>,
-    every: Near<'o>,
-    expressions_only: Near<'o>,
+struct Selectors {
+    by_pair: HashMap<(Sym, Sym), Near>,
+    every: Near,
+    expressions_only: Near,
 }
 
-/// Every object of the run, indexed once. All lookups cost about the size of their answer,
-/// so cross-object rules stay linear in the number of objects.
+/// Every object of the run, indexed once from the facts of its objects. All lookups cost
+/// about the size of their answer, so cross-object rules stay linear in the number of
+/// objects; every list is in run order.
 #[derive(Debug)]
 pub struct Index<'o> {
     pub entries: Vec<Entry<'o>>,
-    by_kind: HashMap<&'o str, Vec<usize>>,
+    symbols: &'o SymbolTable,
+    by_kind: HashMap<Sym, Vec<usize>>,
     /// Objects of a kind, by namespace and folder.
-    near_kind: HashMap<&'o str, Near<'o>>,
+    near_kind: HashMap<Sym, Near>,
     /// (kind, `metadata.name`) → objects, in run order.
-    named: HashMap<(&'o str, &'o str), Vec<usize>>,
+    named: HashMap<(Sym, Sym), Vec<usize>>,
     /// HorizontalPodAutoscalers by the kind and name of their `scaleTargetRef`.
-    autoscalers: HashMap<(&'o str, &'o str), Vec<usize>>,
+    autoscalers: HashMap<(Sym, Sym), Vec<usize>>,
     /// (group, kind, namespace, name) → the first object with that identity.
-    first: HashMap<(&'o str, &'o str, Option<&'o str>, &'o str), usize>,
+    first: HashMap<(Sym, Sym, Option<Sym>, Sym), usize>,
     /// Objects that carry a pod template.
-    pod_owners: Near<'o>,
+    pod_owners: Near,
     /// Custom resources that an operator probably turns into pods.
-    opaque_pod_owners: Near<'o>,
-    /// Pod owners by pod label: key, then value text.
-    by_label: HashMap<&'o str, HashMap<String, Vec<usize>>>,
+    opaque_pod_owners: Near,
+    /// Pod owners by pod label: key and value text.
+    by_label: HashMap<(Sym, Sym), Vec<usize>>,
     /// Label selectors by the kind that carries them, for [`Index::selected_by`].
-    selectors: HashMap<&'o str, Selectors<'o>>,
+    selectors: HashMap<&'static str, Selectors>,
     /// The `spec.scope` of each custom kind defined by a CRD of the run, by (group, kind).
-    crd_scopes: HashMap<(&'o str, &'o str), &'o str>,
+    crd_scopes: HashMap<(Sym, Sym), Sym>,
 }
 
-/// Where each kind that selects pods keeps its selector, and whether that selector is a plain
-/// map of labels (a Service's: empty or absent, it selects nothing) rather than a
-/// `LabelSelector` (empty, it selects every pod).
-const SELECTOR_KINDS: &[(&str, &str, bool)] = &[
-    ("NetworkPolicy", "/spec/podSelector", false),
-    ("PodDisruptionBudget", "/spec/selector", false),
-    ("Service", "/spec/selector", true),
-];
+/// The kinds whose selectors [`Index::selected_by`] finds.
+const SELECTOR_KINDS: &[&str] = &["NetworkPolicy", "PodDisruptionBudget", "Service"];
+
+/// The selector of a NetworkPolicy (`spec.podSelector`), a PodDisruptionBudget
+/// (`spec.selector`) or a Service (`spec.selector`, a plain map of labels: empty or absent, it
+/// selects nothing, where an empty `LabelSelector` selects every pod), when present.
+enum Selector<'f> {
+    Map(&'f facts::MapSelector),
+    Label(&'f facts::LabelSelector),
+}
+
+fn selector_of(facts: &ObjectFacts) -> Option<Selector<'_>> {
+    match &facts.detail {
+        Detail::Service(s) => match &s.selector {
+            facts::MapSelector::Absent => None,
+            selector => Some(Selector::Map(selector)),
+        },
+        Detail::Pdb(p) => p.selector.as_ref().map(Selector::Label),
+        Detail::NetworkPolicy(n) => n.pod_selector.as_ref().map(Selector::Label),
+        _ => None,
+    }
+}
 
 fn explicit_name(object: &Object) -> Option<&str> {
     object.value.get("metadata")?.get("name")?.as_str()
@@ -182,40 +209,60 @@ const POD_HINTS: &[&str] = &[
 ];
 
 impl<'o> Index<'o> {
-    /// Built in parallel: what each object gives (its pod spec, namespace and folder) on
-    /// every thread, then each group of maps on its own thread, every one of them in run
-    /// order, so lookups answer as a single pass would.
-    pub fn new(objects: &'o [Object], pods: &PodTemplates) -> Index<'o> {
+    /// Built from the facts of the run's objects (`facts[i]` of `objects[i]`) and their
+    /// frozen tables, in parallel: each object's pod spec on every thread, then each group of
+    /// maps on its own thread, every one of them in run order, so lookups answer as a single
+    /// pass would.
+    pub fn new(
+        objects: &'o [Object],
+        facts: &'o [ObjectFacts],
+        frozen: &'o Frozen,
+        pods: &PodTemplates,
+    ) -> Index<'o> {
+        assert_eq!(
+            objects.len(),
+            facts.len(),
+            "one fact record for each object"
+        );
         let entries: Vec<Entry<'o>> = objects
             .par_iter()
-            .map(|object| Entry {
+            .zip(facts.par_iter())
+            .map(|(object, facts)| Entry {
                 object,
                 pod: pods.pod_spec(object),
-                namespace: object.namespace(),
-                folder: folder(object),
+                facts,
             })
             .collect();
-        let list = &entries[..];
+        let symbols = &frozen.symbols;
         let (((by_kind, near_kind), (named, first)), ((autoscalers, crd_scopes), (owners, labels))) =
             rayon::join(
-                || rayon::join(|| kinds_of(list), || names_of(list)),
+                || rayon::join(|| kinds_of(facts), || names_of(facts)),
                 || {
                     rayon::join(
-                        || rayon::join(|| autoscalers_of(list), || crd_scopes_of(list)),
-                        || rayon::join(|| pod_owners_of(list), || labels_of(list)),
+                        || {
+                            rayon::join(
+                                || autoscalers_of(facts),
+                                || facts::crd_scopes(facts, symbols),
+                            )
+                        },
+                        || rayon::join(|| pod_owners_of(facts), || labels_of(facts)),
                     )
                 },
             );
         let (pod_owners, opaque_pod_owners) = owners;
         let selectors = SELECTOR_KINDS
             .par_iter()
-            .map(|&(kind, pointer, map)| {
-                let selectors = index_selectors(list, &by_kind, kind, pointer, map);
-                (kind, selectors)
+            .map(|&kind| {
+                let positions = symbols
+                    .get(kind)
+                    .and_then(|k| by_kind.get(&k))
+                    .map_or(&[][..], Vec::as_slice);
+                (kind, index_selectors(facts, positions))
             })
             .collect();
         Index {
             entries,
+            symbols,
             by_kind,
             near_kind,
             named,
@@ -229,21 +276,61 @@ impl<'o> Index<'o> {
         }
     }
 
+    /// For rules that read no other object (the per-file stage of a lint run): each object
+    /// with its pod spec and no facts, and no lookup finds anything.
+    pub fn alone(objects: &'o [Object], pods: &PodTemplates) -> Index<'o> {
+        let (blank, frozen) = facts::blank();
+        let entries = objects
+            .par_iter()
+            .map(|object| Entry {
+                object,
+                pod: pods.pod_spec(object),
+                facts: blank,
+            })
+            .collect();
+        Index {
+            entries,
+            symbols: &frozen.symbols,
+            by_kind: HashMap::new(),
+            near_kind: HashMap::new(),
+            named: HashMap::new(),
+            autoscalers: HashMap::new(),
+            first: HashMap::new(),
+            pod_owners: Near::default(),
+            opaque_pod_owners: Near::default(),
+            by_label: HashMap::new(),
+            selectors: HashMap::new(),
+            crd_scopes: HashMap::new(),
+        }
+    }
+
+    /// Where `object` is, in the symbols of the run.
+    fn spot(&self, object: &Object) -> Spot {
+        Spot {
+            namespace: object.namespace().map(|n| self.symbols.get(n)),
+            folder: self.symbols.get(folder(object)),
+        }
+    }
+
     /// The position of the first object of the run with the same group, kind, namespace
     /// and `metadata.name` as `object` (objects with only a `generateName` have none).
     pub fn first_with_identity(&self, object: &Object) -> Option<usize> {
-        let name = explicit_name(object)?;
-        self.first
-            .get(&(object.group(), object.kind(), object.namespace(), name))
-            .copied()
+        let get = |text: &str| self.symbols.get(text);
+        let name = get(explicit_name(object)?)?;
+        let namespace = match object.namespace() {
+            Some(namespace) => Some(get(namespace)?),
+            None => None,
+        };
+        let key = (get(object.group())?, get(object.kind())?, namespace, name);
+        self.first.get(&key).copied()
     }
 
     /// Objects of a kind, in run order.
     pub fn of_kind<'a>(&'a self, kind: &str) -> impl Iterator<Item = &'a Entry<'o>> + 'a {
-        self.by_kind
+        self.symbols
             .get(kind)
-            .map(Vec::as_slice)
-            .unwrap_or(&[])
+            .and_then(|k| self.by_kind.get(&k))
+            .map_or(&[][..], Vec::as_slice)
             .iter()
             .map(|&i| &self.entries[i])
     }
@@ -251,7 +338,9 @@ impl<'o> Index<'o> {
     /// The `spec.scope` (`Namespaced`, `Cluster`) that the CRDs of the run defining this group
     /// and kind give it (`Cluster` when any of them says so).
     pub fn crd_scope(&self, group: &str, kind: &str) -> Option<&'o str> {
-        self.crd_scopes.get(&(group, kind)).copied()
+        let symbols = self.symbols;
+        let key = (symbols.get(group)?, symbols.get(kind)?);
+        self.crd_scopes.get(&key).map(|&s| symbols.resolve(s))
     }
 
     /// Objects of a kind in the namespace of `near`.
@@ -260,12 +349,20 @@ impl<'o> Index<'o> {
         kind: &str,
         near: &'a Object,
     ) -> impl Iterator<Item = &'a Entry<'o>> + 'a {
-        let (namespace, folder) = (near.namespace(), folder(near));
-        self.near_kind
+        let spot = self.spot(near);
+        self.symbols
             .get(kind)
+            .and_then(|k| self.near_kind.get(&k))
             .into_iter()
-            .flat_map(move |n| n.near(namespace, folder))
+            .flat_map(move |n| n.near(spot))
             .map(|i| &self.entries[i])
+    }
+
+    /// The positions of the objects of a kind with this `metadata.name`, in run order.
+    fn named_list(&self, kind: &str, name: &str) -> &[usize] {
+        let key = self.symbols.get(kind).zip(self.symbols.get(name));
+        key.and_then(|key| self.named.get(&key))
+            .map_or(&[][..], Vec::as_slice)
     }
 
     /// Objects of a kind with this `metadata.name`, anywhere in the run.
@@ -274,8 +371,9 @@ impl<'o> Index<'o> {
         kind: &'a str,
         name: &'a str,
     ) -> impl Iterator<Item = &'a Entry<'o>> + use<'a, 'o> {
-        let list: &'a [usize] = self.named.get(&(kind, name)).map_or(&[][..], Vec::as_slice);
-        list.iter().map(|&i| &self.entries[i])
+        self.named_list(kind, name)
+            .iter()
+            .map(|&i| &self.entries[i])
     }
 
     /// Objects of a kind with this `metadata.name` in the namespace of `near`.
@@ -285,29 +383,28 @@ impl<'o> Index<'o> {
         name: &'a str,
         near: &'a Object,
     ) -> impl Iterator<Item = &'a Entry<'o>> + use<'a, 'o> {
-        let (namespace, folder) = (near.namespace(), folder(near));
-        let list: &'a [usize] = self.named.get(&(kind, name)).map_or(&[][..], Vec::as_slice);
-        list.iter()
+        let spot = self.spot(near);
+        self.named_list(kind, name)
+            .iter()
             .map(|&i| &self.entries[i])
-            .filter(move |e| e.near(namespace, folder))
+            .filter(move |e| e.near(spot))
     }
 
-    /// The HorizontalPodAutoscalers in the namespace of `target` whose `scaleTargetRef` names it.
+    /// The HorizontalPodAutoscalers in the namespace of `target` whose `scaleTargetRef` names it
+    /// (by `metadata.name`, else `metadata.generateName`).
     pub fn autoscalers_of<'a>(
         &'a self,
         target: &'a Object,
     ) -> impl Iterator<Item = &'a Entry<'o>> + 'a {
-        let (namespace, folder) = (target.namespace(), folder(target));
-        let list = match target.name() {
-            Some(name) => self
-                .autoscalers
-                .get(&(target.kind(), name))
-                .map_or(&[][..], Vec::as_slice),
-            None => &[],
-        };
-        list.iter()
+        let spot = self.spot(target);
+        let key = target
+            .name()
+            .and_then(|name| self.symbols.get(target.kind()).zip(self.symbols.get(name)));
+        key.and_then(|key| self.autoscalers.get(&key))
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
             .map(|&i| &self.entries[i])
-            .filter(move |e| e.near(namespace, folder))
+            .filter(move |e| e.near(spot))
     }
 
     /// Objects that create pods (they carry a pod template) in the namespace of `near`.
@@ -318,7 +415,7 @@ impl<'o> Index<'o> {
         near: &'a Object,
     ) -> impl Iterator<Item = &'a Entry<'o>> + 'a {
         self.pod_owners
-            .near(near.namespace(), folder(near))
+            .near(self.spot(near))
             .map(|i| &self.entries[i])
     }
 
@@ -329,7 +426,7 @@ impl<'o> Index<'o> {
         near: &'a Object,
         selector: &'a Value,
     ) -> Box<dyn Iterator<Item = &'a Entry<'o>> + 'a> {
-        let (namespace, folder) = (near.namespace(), folder(near));
+        let spot = self.spot(near);
         let pairs = selector
             .get("matchLabels")
             .and_then(Value::as_object)
@@ -341,7 +438,7 @@ impl<'o> Index<'o> {
                 self.rarest_postings(pairs)
                     .iter()
                     .map(|&i| &self.entries[i])
-                    .filter(move |e| e.near(namespace, folder))
+                    .filter(move |e| e.near(spot))
                     .filter(matching),
             ),
             None => Box::new(self.pod_owners_near(near).filter(matching)),
@@ -353,9 +450,9 @@ impl<'o> Index<'o> {
         selector
             .iter()
             .map(|(key, value)| {
-                self.by_label
-                    .get(key.as_str())
-                    .and_then(|values| values.get(&scalar_text(value)))
+                let key = self.symbols.get(key);
+                let pair = key.zip(self.symbols.get(&scalar_text(value)));
+                pair.and_then(|pair| self.by_label.get(&pair))
                     .map_or(&[][..], Vec::as_slice)
             })
             .min_by_key(|list| list.len())
@@ -363,40 +460,44 @@ impl<'o> Index<'o> {
     }
 
     /// The objects of `kind` (one of NetworkPolicy, PodDisruptionBudget, Service) in the
-    /// namespace of `near` whose selector selects pods with `labels`.
+    /// namespace of `near` whose selector selects pods with `labels`, each tested on its
+    /// selector's facts.
     pub fn selected_by<'a>(
         &'a self,
         kind: &str,
         near: &'a Object,
         labels: Option<&'a Map<String, Value>>,
     ) -> impl Iterator<Item = &'a Entry<'o>> + 'a {
-        let (namespace, folder) = (near.namespace(), folder(near));
-        let (pointer, map) = SELECTOR_KINDS
-            .iter()
-            .find(|(k, _, _)| *k == kind)
-            .map_or(("", false), |(_, p, m)| (*p, *m));
-        let index = self.selectors.get(kind);
-        let by_pair = index.into_iter().flat_map(move |index| {
-            labels
-                .into_iter()
-                .flatten()
-                .filter_map(move |(key, value)| {
-                    index.by_pair.get(&(key.as_str(), scalar_text(value)))
-                })
-        });
-        let lists = index
+        let spot = self.spot(near);
+        // The labels in symbols: a key that has none is named by no selector; a text that has
+        // none is held by none.
+        let have: Vec<(Sym, Option<Sym>)> = labels
             .into_iter()
-            .flat_map(|index| [&index.every, &index.expressions_only])
-            .chain(by_pair);
+            .flatten()
+            .filter_map(|(key, value)| {
+                let key = self.symbols.get(key)?;
+                Some((key, self.symbols.get(&scalar_text(value))))
+            })
+            .collect();
+        let mut lists: Vec<&'a Near> = Vec::new();
+        if let Some(index) = self.selectors.get(kind) {
+            lists.extend([&index.every, &index.expressions_only]);
+            lists.extend(
+                have.iter()
+                    .filter_map(|&(key, text)| index.by_pair.get(&(key, text?))),
+            );
+        }
         lists
-            .flat_map(move |near| near.near(namespace, folder))
+            .into_iter()
+            .flat_map(move |near| near.near(spot))
             .map(|i| &self.entries[i])
             .filter(move |e| {
-                e.object.value.pointer(pointer).is_some_and(|s| match s {
-                    Value::Object(m) if map => !m.is_empty() && map_selector_matches(m, labels),
-                    _ if map => false,
-                    s => label_selector_matches(s, labels) == Some(true),
-                })
+                let get = |key: Sym| have.iter().find(|(k, _)| *k == key).map(|&(_, t)| t);
+                match selector_of(e.facts) {
+                    Some(Selector::Map(selector)) => selector.matches_with(get),
+                    Some(Selector::Label(selector)) => selector.matches_with(get) == Some(true),
+                    None => false,
+                }
             })
     }
 
@@ -407,11 +508,11 @@ impl<'o> Index<'o> {
         near: &'a Object,
         selector: &'a Map<String, Value>,
     ) -> impl Iterator<Item = &'a Entry<'o>> + 'a {
-        let (namespace, folder) = (near.namespace(), folder(near));
+        let spot = self.spot(near);
         self.rarest_postings(selector)
             .iter()
             .map(|&i| &self.entries[i])
-            .filter(move |e| e.near(namespace, folder))
+            .filter(move |e| e.near(spot))
             .filter(move |e| map_selector_matches(selector, e.pod_labels()))
     }
 
@@ -431,7 +532,7 @@ impl<'o> Index<'o> {
     /// labels the run cannot know: selectors that match nothing visible may match those.
     pub fn has_opaque_pod_owner(&self, near: &Object) -> bool {
         self.opaque_pod_owners
-            .near(near.namespace(), folder(near))
+            .near(self.spot(near))
             .next()
             .is_some()
     }
@@ -453,7 +554,7 @@ impl<'o> Index<'o> {
 
     /// [`Index::matches_no_pod`] for a `LabelSelector`; an empty one selects every pod.
     pub fn label_selector_matches_no_pod(&self, near: &Object, selector: &Value) -> bool {
-        if selector_is_empty(selector) {
+        if crate::util::selector_is_empty(selector) {
             return false;
         }
         let pairs = selector
@@ -465,189 +566,128 @@ impl<'o> Index<'o> {
         };
         // An owner without the rarest pair fails `matchLabels` (`Some(false)`) before any
         // expression is read, so only the owners that carry it need a full check.
-        let (namespace, folder) = (near.namespace(), folder(near));
+        let spot = self.spot(near);
         self.pod_owners_near(near).next().is_some()
             && self
                 .rarest_postings(pairs)
                 .iter()
                 .map(|&i| &self.entries[i])
-                .filter(|e| e.near(namespace, folder))
+                .filter(|e| e.near(spot))
                 .all(|e| label_selector_matches(selector, e.pod_labels()) == Some(false))
             && !self.has_opaque_pod_owner(near)
     }
 }
 
-/// Positions of entries, by a key.
+/// Positions of objects, by a key.
 type Positions<K> = HashMap<K, Vec<usize>>;
 
 /// Objects by kind, and by kind, namespace and folder.
-fn kinds_of<'o>(entries: &[Entry<'o>]) -> (Positions<&'o str>, HashMap<&'o str, Near<'o>>) {
-    let mut by_kind: Positions<&'o str> = HashMap::new();
-    let mut near_kind: HashMap<&'o str, Near<'o>> = HashMap::new();
-    for (i, entry) in entries.iter().enumerate() {
-        let kind = entry.object.kind();
-        by_kind.entry(kind).or_default().push(i);
-        near_kind
-            .entry(kind)
-            .or_default()
-            .add(entry.namespace, entry.folder, i);
+fn kinds_of(facts: &[ObjectFacts]) -> (Positions<Sym>, HashMap<Sym, Near>) {
+    let mut by_kind: Positions<Sym> = HashMap::new();
+    let mut near_kind: HashMap<Sym, Near> = HashMap::new();
+    for (i, f) in facts.iter().enumerate() {
+        by_kind.entry(f.kind).or_default().push(i);
+        near_kind.entry(f.kind).or_default().add(f, i);
     }
     (by_kind, near_kind)
 }
 
 /// Objects by kind and `metadata.name`, and the first of each identity.
 #[allow(clippy::type_complexity)]
-fn names_of<'o>(
-    entries: &[Entry<'o>],
+fn names_of(
+    facts: &[ObjectFacts],
 ) -> (
-    Positions<(&'o str, &'o str)>,
-    HashMap<(&'o str, &'o str, Option<&'o str>, &'o str), usize>,
+    Positions<(Sym, Sym)>,
+    HashMap<(Sym, Sym, Option<Sym>, Sym), usize>,
 ) {
-    let mut named: Positions<(&'o str, &'o str)> = HashMap::new();
+    let mut named: Positions<(Sym, Sym)> = HashMap::new();
     let mut first = HashMap::new();
-    for (i, entry) in entries.iter().enumerate() {
-        let object = entry.object;
-        if let Some(name) = explicit_name(object) {
-            let kind = object.kind();
+    for (i, f) in facts.iter().enumerate() {
+        if let Some(name) = f.name {
             first
-                .entry((object.group(), kind, entry.namespace, name))
+                .entry((f.group, f.kind, f.namespace, name))
                 .or_insert(i);
-            named.entry((kind, name)).or_default().push(i);
+            named.entry((f.kind, name)).or_default().push(i);
         }
     }
     (named, first)
 }
 
 /// HorizontalPodAutoscalers by the kind and name of their `scaleTargetRef`.
-fn autoscalers_of<'o>(entries: &[Entry<'o>]) -> Positions<(&'o str, &'o str)> {
-    let mut autoscalers: Positions<(&'o str, &'o str)> = HashMap::new();
-    for (i, entry) in entries.iter().enumerate() {
-        if entry.object.kind() == "HorizontalPodAutoscaler" {
-            let target = entry.object.value.pointer("/spec/scaleTargetRef");
-            let field = |f: &str| target.and_then(|t| t.get(f)).and_then(Value::as_str);
-            if let (Some(k), Some(n)) = (field("kind"), field("name")) {
-                autoscalers.entry((k, n)).or_default().push(i);
-            }
+fn autoscalers_of(facts: &[ObjectFacts]) -> Positions<(Sym, Sym)> {
+    let mut autoscalers: Positions<(Sym, Sym)> = HashMap::new();
+    for (i, f) in facts.iter().enumerate() {
+        if let Detail::Hpa(hpa) = &f.detail
+            && let (Some(kind), Some(name)) = (hpa.target_kind, hpa.target_name)
+        {
+            autoscalers.entry((kind, name)).or_default().push(i);
         }
     }
     autoscalers
 }
 
-/// The scope of each kind the run's CRDs define.
-fn crd_scopes_of<'o>(entries: &[Entry<'o>]) -> HashMap<(&'o str, &'o str), &'o str> {
-    let mut crd_scopes = HashMap::new();
-    for entry in entries {
-        let object = entry.object;
-        if object.kind() == "CustomResourceDefinition" {
-            let spec = |p: &str| object.value.pointer(p).and_then(Value::as_str);
-            if let (Some(group), Some(defined), Some(scope)) = (
-                spec("/spec/group"),
-                spec("/spec/names/kind"),
-                spec("/spec/scope"),
-            ) {
-                // Any CRD that makes the kind cluster-scoped wins, as the rules ask "may
-                // this kind have no namespace?".
-                let known = crd_scopes.entry((group, defined)).or_insert(scope);
-                if scope == "Cluster" {
-                    *known = scope;
-                }
-            }
-        }
-    }
-    crd_scopes
-}
-
 /// Objects that carry a pod template, and custom resources an operator probably turns into
 /// pods.
-fn pod_owners_of<'o>(entries: &[Entry<'o>]) -> (Near<'o>, Near<'o>) {
+fn pod_owners_of(facts: &[ObjectFacts]) -> (Near, Near) {
     let mut pod_owners = Near::default();
     let mut opaque_pod_owners = Near::default();
-    for (i, entry) in entries.iter().enumerate() {
-        if entry.pod.is_some() {
-            pod_owners.add(entry.namespace, entry.folder, i);
-        } else if makes_pods(entry.object) {
-            opaque_pod_owners.add(entry.namespace, entry.folder, i);
+    for (i, f) in facts.iter().enumerate() {
+        if f.pod.is_some() {
+            pod_owners.add(f, i);
+        } else if f.makes_pods() {
+            opaque_pod_owners.add(f, i);
         }
     }
     (pod_owners, opaque_pod_owners)
 }
 
-/// Pod owners by pod label: key, then value text.
-fn labels_of<'o>(entries: &[Entry<'o>]) -> HashMap<&'o str, HashMap<String, Vec<usize>>> {
-    let mut by_label: HashMap<&'o str, HashMap<String, Vec<usize>>> = HashMap::new();
-    for (i, entry) in entries.iter().enumerate() {
-        if entry.pod.is_none() {
-            continue;
-        }
-        for (key, value) in entry.pod_labels().into_iter().flatten() {
-            by_label
-                .entry(key.as_str())
-                .or_default()
-                .entry(scalar_text(value))
-                .or_default()
-                .push(i);
+/// Pod owners by pod label: key and value text.
+fn labels_of(facts: &[ObjectFacts]) -> Positions<(Sym, Sym)> {
+    let mut by_label: Positions<(Sym, Sym)> = HashMap::new();
+    for (i, f) in facts.iter().enumerate() {
+        let labels = f.pod.as_ref().and_then(|p| p.labels.as_deref());
+        for label in labels.into_iter().flatten() {
+            by_label.entry((label.key, label.text)).or_default().push(i);
         }
     }
     by_label
 }
 
-/// Files each selector of `kind` under its rarest `matchLabels` pair (see [`Selectors`]).
-fn index_selectors<'o>(
-    entries: &[Entry<'o>],
-    by_kind: &HashMap<&'o str, Vec<usize>>,
-    kind: &str,
-    pointer: &str,
-    map: bool,
-) -> Selectors<'o> {
-    let positions = by_kind.get(kind).map_or(&[][..], Vec::as_slice);
-    let pairs_of = |i: usize| {
-        let entry = &entries[i];
-        let selector = entry.object.value.pointer(pointer);
-        let pairs = if map {
-            selector
-        } else {
-            selector.and_then(|s| s.get("matchLabels"))
-        };
-        pairs
-            .and_then(Value::as_object)
-            .filter(|m| !m.is_empty())
-            .map(|m| (entry, m))
-    };
-    let mut counts: HashMap<(&'o str, String), usize> = HashMap::new();
+/// Files each selector of the objects at `positions` (all of one kind) under its rarest
+/// `matchLabels` pair (see [`Selectors`]).
+fn index_selectors(facts: &[ObjectFacts], positions: &[usize]) -> Selectors {
+    fn pairs_of<'f>(selector: &Selector<'f>) -> Option<&'f [facts::Label]> {
+        match *selector {
+            Selector::Map(map) => map.pairs().filter(|p| !p.is_empty()),
+            Selector::Label(label) => label.pairs(),
+        }
+    }
+    let mut counts: HashMap<(Sym, Sym), usize> = HashMap::new();
     for &i in positions {
-        if let Some((_, pairs)) = pairs_of(i) {
-            for (key, value) in pairs {
-                *counts
-                    .entry((key.as_str(), scalar_text(value)))
-                    .or_default() += 1;
-            }
+        let pairs = selector_of(&facts[i]).as_ref().and_then(pairs_of);
+        for pair in pairs.into_iter().flatten() {
+            *counts.entry((pair.key, pair.text)).or_default() += 1;
         }
     }
     let mut index = Selectors::default();
     for &i in positions {
-        let entry = &entries[i];
-        let Some(selector) = entry.object.value.pointer(pointer) else {
+        let f = &facts[i];
+        let Some(selector) = selector_of(f) else {
             continue;
         };
-        match pairs_of(i) {
-            Some((_, pairs)) => {
+        match (pairs_of(&selector), &selector) {
+            (Some(pairs), _) => {
                 let rarest = pairs
                     .iter()
-                    .map(|(key, value)| (key.as_str(), scalar_text(value)))
+                    .map(|pair| (pair.key, pair.text))
                     .min_by_key(|pair| counts.get(pair).copied().unwrap_or(0));
                 if let Some(pair) = rarest {
-                    index
-                        .by_pair
-                        .entry(pair)
-                        .or_default()
-                        .add(entry.namespace, entry.folder, i);
+                    index.by_pair.entry(pair).or_default().add(f, i);
                 }
             }
-            None if map => {}
-            None if selector_is_empty(selector) => {
-                index.every.add(entry.namespace, entry.folder, i);
-            }
-            None => index.expressions_only.add(entry.namespace, entry.folder, i),
+            (None, Selector::Map(_)) => {}
+            (None, Selector::Label(label)) if label.is_empty() => index.every.add(f, i),
+            (None, Selector::Label(_)) => index.expressions_only.add(f, i),
         }
     }
     index

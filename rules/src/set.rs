@@ -6,6 +6,7 @@ use plimsoll_core::{Diagnostic, Object, Severity, compare_diagnostics};
 use rayon::prelude::*;
 
 use crate::config::{RuleConfigError, RulesConfig};
+use crate::facts::{self, Frozen, ObjectFacts};
 use crate::index::{Entry, Index};
 use crate::info::RuleInfo;
 use crate::pod::{PodSpec, PodTemplates};
@@ -225,11 +226,62 @@ impl RuleSet {
         objects: &[Object],
         cancel: &std::sync::atomic::AtomicBool,
     ) -> Option<Vec<Diagnostic>> {
-        let cancelled = || cancel.load(std::sync::atomic::Ordering::Relaxed);
         if self.active.is_empty() {
             return Some(Vec::new());
         }
-        let index = Index::new(objects, &self.pods);
+        let (facts, frozen) = self.facts(objects);
+        self.check_facts_until(objects, &facts, &frozen, cancel)
+    }
+
+    /// The facts of `objects` that [`RuleSet::check_facts`] indexes the run from.
+    pub fn facts(&self, objects: &[Object]) -> (Vec<ObjectFacts>, Frozen) {
+        facts::of_run(objects, &self.pods)
+    }
+
+    /// [`RuleSet::check`] with the facts of `objects` already built ([`RuleSet::facts`]).
+    pub fn check_facts(
+        &self,
+        objects: &[Object],
+        facts: &[ObjectFacts],
+        frozen: &Frozen,
+    ) -> Vec<Diagnostic> {
+        let never = std::sync::atomic::AtomicBool::new(false);
+        self.check_facts_until(objects, facts, frozen, &never)
+            .unwrap_or_default()
+    }
+
+    /// [`RuleSet::check`] for a set of rules that read no other object than the one they
+    /// check (a lint run's per-file stage): no index of the run is built, and a rule that
+    /// looked up other objects would find none.
+    pub fn check_alone(&self, objects: &[Object]) -> Vec<Diagnostic> {
+        if self.active.is_empty() {
+            return Vec::new();
+        }
+        let never = std::sync::atomic::AtomicBool::new(false);
+        self.check_index(&Index::alone(objects, &self.pods), &never)
+            .unwrap_or_default()
+    }
+
+    fn check_facts_until(
+        &self,
+        objects: &[Object],
+        facts: &[ObjectFacts],
+        frozen: &Frozen,
+        cancel: &std::sync::atomic::AtomicBool,
+    ) -> Option<Vec<Diagnostic>> {
+        if self.active.is_empty() {
+            return Some(Vec::new());
+        }
+        let index = Index::new(objects, facts, frozen, &self.pods);
+        self.check_index(&index, cancel)
+    }
+
+    fn check_index(
+        &self,
+        index: &Index<'_>,
+        cancel: &std::sync::atomic::AtomicBool,
+    ) -> Option<Vec<Diagnostic>> {
+        let cancelled = || cancel.load(std::sync::atomic::Ordering::Relaxed);
         if cancelled() {
             return None;
         }
@@ -241,7 +293,7 @@ impl RuleSet {
                 if cancelled() {
                     return Vec::new();
                 }
-                self.check_entry(&index, position, entry)
+                self.check_entry(index, position, entry)
             })
             .collect();
         if cancelled() {

@@ -73,11 +73,16 @@ impl<'o> Group<'o> {
             .iter()
             .map(|o| ObjectFacts::of(o, &pods, &tables))
             .collect();
+        // The index reads facts of its own, built as a run builds them, kept to the end of
+        // the tests.
+        let (indexed, indexed_tables) = crate::facts::of_run(objects, &pods);
+        let indexed: &'o [ObjectFacts] = Vec::leak(indexed);
+        let indexed_tables: &'o Frozen = Box::leak(Box::new(indexed_tables));
         Group {
             objects,
             facts,
             frozen: tables.freeze(),
-            index: Index::new(objects, &pods),
+            index: Index::new(objects, indexed, indexed_tables, &pods),
         }
     }
 
