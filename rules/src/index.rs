@@ -692,3 +692,91 @@ fn index_selectors(facts: &[ObjectFacts], positions: &[usize]) -> Selectors {
     }
     index
 }
+
+#[cfg(test)]
+mod tests {
+    use plimsoll_core::{Discovery, LoadOptions, load_text};
+    use serde_json::json;
+
+    use super::*;
+
+    fn load(name: &str, text: &str) -> Vec<Object> {
+        let options = LoadOptions::default();
+        load_text(name, text.to_owned(), Discovery::Explicit, &options).objects
+    }
+
+    const RUN: &str = "\
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: not-x, namespace: shop}
+spec:
+  podSelector:
+    matchExpressions: [{key: app, operator: NotIn, values: [x]}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: has-app, namespace: shop}
+spec:
+  podSelector:
+    matchExpressions: [{key: app, operator: Exists}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: app-x, namespace: shop}
+spec:
+  podSelector:
+    matchLabels: {app: x}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: here}
+spec:
+  podSelector: {}
+";
+
+    /// Labels and places that no object of the run has: no symbol of the run stands for
+    /// them, and the lookups answer as they would on text.
+    #[test]
+    fn texts_that_no_object_of_the_run_holds() {
+        let objects = load("run/policies.yaml", RUN);
+        let pods = PodTemplates::new(&[]).unwrap();
+        let (facts, frozen) = facts::of_run(&objects, &pods);
+        let index = Index::new(&objects, &facts, &frozen, &pods);
+        let outside = load(
+            "run/pod.yaml",
+            "{apiVersion: v1, kind: Pod, metadata: {name: p, namespace: shop}}",
+        );
+        // In the namespace `shop` and, without one, in the same folder as `here`.
+        let labels = json!({"app": "never-seen", "team": "nobody"});
+        let names = |labels: Option<&Map<String, Value>>| -> Vec<String> {
+            index
+                .selected_by("NetworkPolicy", &outside[0], labels)
+                .filter_map(|e| e.object.name().map(str::to_owned))
+                .collect()
+        };
+        assert_eq!(names(labels.as_object()), ["here", "not-x", "has-app"]);
+        assert_eq!(
+            names(json!({"app": "x"}).as_object()),
+            ["here", "has-app", "app-x"]
+        );
+        assert_eq!(names(None), ["here", "not-x"]);
+        // A namespace no object names: only the folder's objects without one are near.
+        let elsewhere = load(
+            "run/other.yaml",
+            "{apiVersion: v1, kind: Pod, metadata: {name: p, namespace: unseen}}",
+        );
+        let near: Vec<&str> = index
+            .of_kind_near("NetworkPolicy", &elsewhere[0])
+            .filter_map(|e| e.object.name())
+            .collect();
+        assert_eq!(near, ["here"]);
+        let away = load(
+            "away/pod.yaml",
+            "{apiVersion: v1, kind: Pod, metadata: {name: p, namespace: unseen}}",
+        );
+        assert_eq!(index.of_kind_near("NetworkPolicy", &away[0]).count(), 0);
+        assert_eq!(index.named("NetworkPolicy", "unseen").count(), 0);
+        assert_eq!(index.first_with_identity(&away[0]), None);
+        assert_eq!(index.first_with_identity(&objects[1]), Some(1));
+    }
+}
