@@ -22,7 +22,7 @@ use plimsoll_core::Object;
 use rayon::prelude::*;
 use serde_json::{Map, Value};
 
-use crate::facts::{self, Detail, Frozen, ObjectFacts, Sym, SymbolTable};
+use crate::facts::{self, Detail, Frozen, ObjectFacts, PlaceTable, Sym, SymbolTable};
 use crate::pod::{PodSpec, PodTemplates};
 use crate::util::{is_kubernetes_group, label_selector_matches, map_selector_matches, scalar_text};
 
@@ -117,7 +117,9 @@ struct Selectors {
 #[derive(Debug)]
 pub struct Index<'o> {
     pub entries: Vec<Entry<'o>>,
-    symbols: &'o SymbolTable,
+    /// The symbols and places of the run's facts.
+    pub symbols: &'o SymbolTable,
+    pub places: &'o PlaceTable,
     by_kind: HashMap<Sym, Vec<usize>>,
     /// Objects of a kind, by namespace and folder.
     near_kind: HashMap<Sym, Near>,
@@ -263,6 +265,7 @@ impl<'o> Index<'o> {
         Index {
             entries,
             symbols,
+            places: &frozen.places,
             by_kind,
             near_kind,
             named,
@@ -291,6 +294,7 @@ impl<'o> Index<'o> {
         Index {
             entries,
             symbols: &frozen.symbols,
+            places: &frozen.places,
             by_kind: HashMap::new(),
             near_kind: HashMap::new(),
             named: HashMap::new(),
@@ -341,6 +345,14 @@ impl<'o> Index<'o> {
         let symbols = self.symbols;
         let key = (symbols.get(group)?, symbols.get(kind)?);
         self.crd_scopes.get(&key).map(|&s| symbols.resolve(s))
+    }
+
+    /// [`Index::crd_scope`] in symbols.
+    pub fn crd_scope_of(&self, group: Sym, kind: Sym) -> Option<&'o str> {
+        let symbols = self.symbols;
+        self.crd_scopes
+            .get(&(group, kind))
+            .map(|&s| symbols.resolve(s))
     }
 
     /// Objects of a kind in the namespace of `near`.

@@ -6,7 +6,7 @@ use plimsoll_core::{Diagnostic, Object, Severity, compare_diagnostics};
 use rayon::prelude::*;
 
 use crate::config::{RuleConfigError, RulesConfig};
-use crate::facts::{self, Frozen, ObjectFacts};
+use crate::facts::{self, Frozen, Loc, ObjectFacts, Sym};
 use crate::index::{Entry, Index};
 use crate::info::RuleInfo;
 use crate::pod::{PodSpec, PodTemplates};
@@ -39,7 +39,7 @@ pub(crate) struct Ctx<'a, 'o> {
     severity: Severity,
 }
 
-impl Ctx<'_, '_> {
+impl<'a> Ctx<'a, '_> {
     /// A finding of this rule, located at the value at `pointer` (or the nearest ancestor
     /// that exists).
     pub fn diag(&self, pointer: &str, message: impl Into<String>) -> Diagnostic {
@@ -72,6 +72,33 @@ impl Ctx<'_, '_> {
         if found.is_some_and(|f| f.key.is_none()) && self.object.find(anchor).is_some() {
             d.location = Some(self.object.locate(anchor, false));
         }
+        d
+    }
+
+    /// The facts of the object this rule checks (a record that holds no fact in a run of
+    /// rules that read no other object, [`RuleSet::check_alone`]).
+    pub fn facts(&self) -> &'a ObjectFacts {
+        self.index.entries[self.position].facts
+    }
+
+    /// The text of a symbol of the run.
+    pub fn text(&self, sym: Sym) -> &'a str {
+        self.index.symbols.resolve(sym)
+    }
+
+    /// The location a fact's [`Loc`] stands for.
+    pub fn location(&self, loc: Loc) -> Option<plimsoll_core::Location> {
+        self.index.places.location(loc)
+    }
+
+    /// A finding of this rule about the object's field at `pointer`, located at `loc` (the
+    /// place its facts give for that pointer): what [`Ctx::diag`], [`Ctx::key_diag`] or
+    /// [`Ctx::missing`] make, without reading the object.
+    pub fn diag_at(&self, pointer: &str, loc: Loc, message: impl Into<String>) -> Diagnostic {
+        let mut d = Diagnostic::new(self.rule, self.severity, message.into())
+            .with_object(self.facts().identity(self.index.symbols))
+            .with_pointer(pointer);
+        d.location = self.location(loc);
         d
     }
 

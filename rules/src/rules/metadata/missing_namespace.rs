@@ -84,25 +84,22 @@ const CLUSTER_SCOPED: &[&str] = &[
     "ResourceSlice",
 ];
 
-fn cluster_scoped_by_crd(cx: &Ctx<'_, '_>) -> bool {
-    cx.index.crd_scope(cx.object.group(), cx.object.kind()) == Some("Cluster")
-}
-
 fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
-    let kind = cx.object.kind();
+    let facts = cx.facts();
+    let kind = cx.text(facts.kind);
     if kind.is_empty()
         || CLUSTER_SCOPED.contains(&kind)
-        || cx.object.namespace().is_some_and(|n| !n.is_empty())
+        || facts.namespace.is_some_and(|n| !cx.text(n).is_empty())
     {
         return;
     }
-    if cluster_scoped_by_crd(cx) {
+    if cx.index.crd_scope_of(facts.group, facts.kind) == Some("Cluster") {
         return;
     }
     out.push(
-        cx.missing(
+        cx.diag_at(
             "/metadata/namespace",
-            "/metadata/name",
+            facts.namespace_loc,
             format!("this {kind} has no `metadata.namespace`"),
         )
         .with_help("set `metadata.namespace` to the namespace the object belongs in"),
