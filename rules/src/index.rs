@@ -164,10 +164,6 @@ fn selector_of(facts: &ObjectFacts) -> Option<Selector<'_>> {
     }
 }
 
-fn explicit_name(object: &Object) -> Option<&str> {
-    object.value.get("metadata")?.get("name")?.as_str()
-}
-
 /// The folder of the file an object was read from (`""` for a bare file name or stdin).
 pub fn folder(object: &Object) -> &str {
     let name = object.source.name();
@@ -317,15 +313,10 @@ impl<'o> Index<'o> {
     }
 
     /// The position of the first object of the run with the same group, kind, namespace
-    /// and `metadata.name` as `object` (objects with only a `generateName` have none).
-    pub fn first_with_identity(&self, object: &Object) -> Option<usize> {
-        let get = |text: &str| self.symbols.get(text);
-        let name = get(explicit_name(object)?)?;
-        let namespace = match object.namespace() {
-            Some(namespace) => Some(get(namespace)?),
-            None => None,
-        };
-        let key = (get(object.group())?, get(object.kind())?, namespace, name);
+    /// and `metadata.name` as the object of `facts` (objects with only a `generateName` have
+    /// none).
+    pub fn first_with_identity(&self, facts: &ObjectFacts) -> Option<usize> {
+        let key = (facts.group, facts.kind, facts.namespace, facts.name?);
         self.first.get(&key).copied()
     }
 
@@ -788,7 +779,6 @@ spec:
         );
         assert_eq!(index.of_kind_near("NetworkPolicy", &away[0]).count(), 0);
         assert_eq!(index.named("NetworkPolicy", "unseen").count(), 0);
-        assert_eq!(index.first_with_identity(&away[0]), None);
-        assert_eq!(index.first_with_identity(&objects[1]), Some(1));
+        assert_eq!(index.first_with_identity(&facts[1]), Some(1));
     }
 }

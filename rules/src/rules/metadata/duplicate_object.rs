@@ -1,6 +1,3 @@
-use std::sync::Arc;
-
-use crate::index::folder;
 use crate::rules::*;
 
 declare_rule! {
@@ -60,29 +57,31 @@ declare_rule! {
 no_options!(check);
 
 fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
-    let Some(first) = cx.index.first_with_identity(cx.object) else {
+    let facts = cx.facts();
+    let Some(first) = cx.index.first_with_identity(facts) else {
         return;
     };
     if first == cx.position {
         return;
     }
-    let original = cx.index.entries[first].object;
-    let same_file = Arc::ptr_eq(&original.source, &cx.object.source);
+    let original = cx.index.entries[first].facts;
+    let same_file = original.file == facts.file;
     // Folders are applied one at a time (`kubectl apply -f DIR`), and the same object copied
     // unchanged into two bundles of one folder (alternative install files) is harmless.
-    if !same_file && (folder(original) != folder(cx.object) || original.value == cx.object.value) {
+    if !same_file && (original.folder != facts.folder || original.digest == facts.digest) {
         return;
     }
-    let location = original.locate("/metadata/name", false);
+    let Some(location) = cx.location(original.name_loc) else {
+        return;
+    };
     let at = location.start();
+    let kind = cx.text(facts.kind);
+    let name = facts.name().map_or("", |n| cx.text(n));
     let mut d = cx
-        .diag(
+        .diag_at(
             "/metadata/name",
-            format!(
-                "{} `{}` is defined twice",
-                cx.object.kind(),
-                cx.object.name().unwrap_or("")
-            ),
+            facts.name_loc,
+            format!("{kind} `{name}` is defined twice"),
         )
         .with_help("remove one of the two definitions, or rename one of them")
         .with_note(format!(
@@ -92,11 +91,7 @@ fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
             at.column
         ));
     d.related.push(plimsoll_core::Related {
-        message: format!(
-            "the first definition of {} `{}`",
-            cx.object.kind(),
-            cx.object.name().unwrap_or("")
-        ),
+        message: format!("the first definition of {kind} `{name}`"),
         location: Some(location),
     });
     out.push(d);
