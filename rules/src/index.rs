@@ -346,6 +346,45 @@ impl<'o> Index<'o> {
             .map(|&s| symbols.resolve(s))
     }
 
+    /// Where the object of `facts` (one of the run's) is.
+    fn spot_of(facts: &ObjectFacts) -> Spot {
+        Spot {
+            namespace: facts.namespace.map(Some),
+            folder: Some(facts.folder),
+        }
+    }
+
+    /// [`Index::of_kind_near`] asked with symbols, near the object of `near` (facts of the
+    /// run).
+    pub fn kind_near<'a>(
+        &'a self,
+        kind: Sym,
+        near: &ObjectFacts,
+    ) -> impl Iterator<Item = &'a Entry<'o>> + 'a {
+        let spot = Index::spot_of(near);
+        self.near_kind
+            .get(&kind)
+            .into_iter()
+            .flat_map(move |n| n.near(spot))
+            .map(|i| &self.entries[i])
+    }
+
+    /// [`Index::named_near`] asked with symbols, near the object of `near` (facts of the run).
+    pub fn named_kind_near<'a>(
+        &'a self,
+        kind: Sym,
+        name: Sym,
+        near: &ObjectFacts,
+    ) -> impl Iterator<Item = &'a Entry<'o>> + 'a {
+        let spot = Index::spot_of(near);
+        self.named
+            .get(&(kind, name))
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .map(|&i| &self.entries[i])
+            .filter(move |e| e.near(spot))
+    }
+
     /// Objects of a kind in the namespace of `near`.
     pub fn of_kind_near<'a>(
         &'a self,

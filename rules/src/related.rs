@@ -119,4 +119,34 @@ pub(crate) fn candidates_named_like<'o>(
         .collect()
 }
 
+/// [`candidates_named_like`] read from the candidates' facts.
+pub(crate) fn entries_named_like<'a, 'o: 'a>(
+    index: &Index<'o>,
+    candidates: impl Iterator<Item = &'a Entry<'o>>,
+    wanted: &str,
+) -> Vec<Related> {
+    let name = |e: &Entry<'o>| {
+        e.facts
+            .name()
+            .map_or("<unnamed>", |n| index.symbols.resolve(n))
+    };
+    let mut found: Vec<(usize, &Entry<'o>)> = candidates
+        .take(WEIGHED)
+        .map(|e| (distance(wanted, name(e)), e))
+        .collect();
+    found.sort_by_key(|(d, e)| (*d, name(e).to_owned()));
+    found
+        .into_iter()
+        .take(MOST)
+        .map(|(_, e)| Related {
+            message: format!(
+                "{} `{}` is checked with it",
+                index.symbols.resolve(e.facts.kind),
+                name(e)
+            ),
+            location: index.places.location(e.facts.name_loc),
+        })
+        .collect()
+}
+
 use plimsoll_core::text::edit_distance as distance;

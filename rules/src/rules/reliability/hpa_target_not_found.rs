@@ -1,3 +1,4 @@
+use crate::facts::Detail;
 use crate::rules::*;
 
 declare_rule! {
@@ -83,37 +84,32 @@ declare_rule! {
 no_options!(check);
 
 fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
-    if cx.object.kind() != "HorizontalPodAutoscaler" {
-        return;
-    }
-    let target = |f: &str| {
-        cx.object
-            .value
-            .pointer(&format!("/spec/scaleTargetRef/{f}"))
-            .and_then(Value::as_str)
-    };
-    let (Some(kind), Some(name)) = (target("kind"), target("name")) else {
+    let facts = cx.facts();
+    let Detail::Hpa(hpa) = &facts.detail else {
         return;
     };
-    if cx.index.of_kind_near(kind, cx.object).next().is_none() {
+    let (Some(kind), Some(name)) = (hpa.target_kind, hpa.target_name) else {
+        return;
+    };
+    if cx.index.kind_near(kind, facts).next().is_none() {
         return;
     }
-    if cx.index.named_near(kind, name, cx.object).next().is_some() {
+    if cx.index.named_kind_near(kind, name, facts).next().is_some() {
         return;
     }
+    let (kind_text, name_text) = (cx.text(kind), cx.text(name));
     let mut d = cx
-        .diag(
+        .diag_at(
             "/spec/scaleTargetRef/name",
+            hpa.target_name_loc,
             format!(
-                "this autoscaler targets {kind} `{name}`, which is not among the objects checked"
+                "this autoscaler targets {kind_text} `{name_text}`, which is not among the objects checked"
             ),
         )
         .with_help(format!(
-            "point `scaleTargetRef` at an existing {kind}, or add the missing {kind}"
+            "point `scaleTargetRef` at an existing {kind_text}, or add the missing {kind_text}"
         ));
-    d.related = crate::related::candidates_named_like(
-        cx.index.of_kind_near(kind, cx.object).map(|e| e.object),
-        name,
-    );
+    d.related =
+        crate::related::entries_named_like(cx.index, cx.index.kind_near(kind, facts), name_text);
     out.push(d);
 }
