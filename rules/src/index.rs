@@ -449,6 +449,21 @@ impl<'o> Index<'o> {
             .filter(move |e| e.near(spot))
     }
 
+    /// [`Index::autoscalers_of`] the object of `target` (facts of the run).
+    pub fn autoscalers_near<'a>(
+        &'a self,
+        target: &ObjectFacts,
+    ) -> impl Iterator<Item = &'a Entry<'o>> + 'a {
+        let spot = Index::spot_of(target);
+        target
+            .name()
+            .and_then(|name| self.autoscalers.get(&(target.kind, name)))
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .map(|&i| &self.entries[i])
+            .filter(move |e| e.near(spot))
+    }
+
     /// Objects that create pods (they carry a pod template) in the namespace of `near`.
     /// Controllers' own pods are not separate objects in a run of manifests, so this is
     /// every candidate a selector could match.

@@ -1,3 +1,4 @@
+use crate::facts::{Count, Detail, ObjectFacts};
 use crate::rules::*;
 
 declare_rule! {
@@ -81,38 +82,41 @@ declare_rule! {
 
 no_options!(check);
 
+/// The first HorizontalPodAutoscaler that targets this object, with its name: none when that
+/// one has no name.
+fn autoscaler<'a>(cx: &Ctx<'a, '_>) -> Option<(&'a ObjectFacts, &'a str)> {
+    let hpa = cx.index.autoscalers_near(cx.facts()).next()?.facts;
+    Some((hpa, cx.text(hpa.name()?)))
+}
+
 /// The name of the HorizontalPodAutoscaler that targets this object, if any.
-pub(crate) fn autoscaler_of<'a>(cx: &'a Ctx<'_, '_>) -> Option<&'a str> {
-    cx.index
-        .autoscalers_of(cx.object)
-        .next()
-        .and_then(|h| h.object.name())
+pub(crate) fn autoscaler_of<'a>(cx: &Ctx<'a, '_>) -> Option<&'a str> {
+    autoscaler(cx).map(|(_, name)| name)
 }
 
 fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
-    if cx
-        .object
-        .value
-        .pointer("/spec/replicas")
-        .is_none_or(Value::is_null)
-    {
+    let facts = cx.facts();
+    if matches!(facts.replicas, Count::Absent | Count::Null) {
         return;
     }
-    let Some(hpa) = autoscaler_of(cx) else { return };
+    let Some((entry, hpa)) = autoscaler(cx) else {
+        return;
+    };
     let mut d = cx
-        .key_diag(
+        .diag_at(
             "/spec/replicas",
+            facts.replicas_loc,
             format!(
                 "`replicas` is set, but the HorizontalPodAutoscaler `{hpa}` scales this {}",
-                cx.object.kind()
+                cx.text(facts.kind)
             ),
         )
         .with_help("remove `spec.replicas` and let the autoscaler own the replica count")
         .with_note("each apply resets the replica count to this value until the autoscaler reacts");
-    if let Some(entry) = cx.index.autoscalers_of(cx.object).next() {
+    if let Detail::Hpa(scaler) = &entry.detail {
         d.related.push(plimsoll_core::Related {
             message: format!("the HorizontalPodAutoscaler `{hpa}` that scales it"),
-            location: Some(entry.object.locate("/spec/scaleTargetRef", false)),
+            location: cx.location(scaler.target_loc),
         });
     }
     out.push(d);
