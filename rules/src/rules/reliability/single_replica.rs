@@ -1,5 +1,6 @@
+use crate::facts::Count;
 use crate::rules::*;
-use crate::util::{is_replicated_kind, replicas};
+use crate::util::is_replicated_kind;
 
 declare_rule! {
     /// A replicated workload runs a single pod.
@@ -88,11 +89,12 @@ pub(crate) fn build(options: Options) -> Result<Box<dyn Check>, String> {
     let min = options.min_replicas;
     Ok(Box::new(
         move |cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>| {
-            let kind = cx.object.kind();
-            if !is_replicated_kind(kind) || cx.pod.is_none() {
+            let facts = cx.facts();
+            let kind = cx.text(facts.kind);
+            if !is_replicated_kind(kind) || facts.pod.is_none() {
                 return;
             }
-            let Some(count) = replicas(cx.object) else {
+            let Some(count) = facts.replicas.replicas() else {
                 return;
             };
             if count == 0
@@ -101,15 +103,15 @@ pub(crate) fn build(options: Options) -> Result<Box<dyn Check>, String> {
             {
                 return;
             }
-            let message = if cx.object.value.pointer("/spec/replicas").is_some() {
-                format!("this {kind} runs {count} replica(s), fewer than {min}")
-            } else {
+            let message = if facts.replicas == Count::Absent {
                 format!("this {kind} runs 1 replica: `replicas` is not set and defaults to 1")
+            } else {
+                format!("this {kind} runs {count} replica(s), fewer than {min}")
             };
             out.push(
-            cx.missing("/spec/replicas", "/metadata/name", message)
-                .with_help(format!("set `spec.replicas` to at least {min}, or scale the workload with a HorizontalPodAutoscaler")),
-        );
+                cx.diag_at("/spec/replicas", facts.replicas_loc, message)
+                    .with_help(format!("set `spec.replicas` to at least {min}, or scale the workload with a HorizontalPodAutoscaler")),
+            );
         },
     ))
 }
