@@ -536,6 +536,33 @@ impl<'o> Index<'o> {
                 Some((key, self.symbols.get(&scalar_text(value))))
             })
             .collect();
+        self.selected_near(kind, spot, have)
+    }
+
+    /// [`Index::selected_by`] near the object of `near` (facts of the run), for pods with the
+    /// labels of pod facts.
+    pub fn selected_by_labels<'a>(
+        &'a self,
+        kind: &str,
+        near: &ObjectFacts,
+        labels: Option<&[facts::Label]>,
+    ) -> impl Iterator<Item = &'a Entry<'o>> + 'a {
+        let have = labels
+            .into_iter()
+            .flatten()
+            .map(|l| (l.key, Some(l.text)))
+            .collect();
+        self.selected_near(kind, Index::spot_of(near), have)
+    }
+
+    /// The objects of `kind` at `spot` whose selector selects pods with the labels `have`
+    /// (each key's text, `None` when no object of the run holds it).
+    fn selected_near<'a>(
+        &'a self,
+        kind: &str,
+        spot: Spot,
+        have: Vec<(Sym, Option<Sym>)>,
+    ) -> impl Iterator<Item = &'a Entry<'o>> + 'a {
         let mut lists: Vec<&'a Near> = Vec::new();
         if let Some(index) = self.selectors.get(kind) {
             lists.extend([&index.every, &index.expressions_only]);

@@ -17,6 +17,7 @@ const FACTS_ONLY: &[&str] = &[
     "hpa-target-not-found",
     "hpa-conflicts-with-replicas",
     "single-replica",
+    "missing-pod-disruption-budget",
 ];
 
 fn rules() -> RuleSet {

@@ -1,5 +1,5 @@
 use crate::rules::*;
-use crate::util::{is_replicated_kind, replicas};
+use crate::util::is_replicated_kind;
 
 declare_rule! {
     /// A replicated workload has no PodDisruptionBudget.
@@ -76,23 +76,24 @@ declare_rule! {
 no_options!(check);
 
 fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
-    let kind = cx.object.kind();
-    let Some(pod) = cx.pod else { return };
+    let facts = cx.facts();
+    let kind = cx.text(facts.kind);
+    let Some(pod) = &facts.pod else { return };
     if !is_replicated_kind(kind) {
         return;
     }
     let scaled = super::hpa_conflicts_with_replicas::autoscaler_of(cx).is_some();
-    if !scaled && replicas(cx.object).is_none_or(|r| r < 2) {
+    if !scaled && facts.replicas.replicas().is_none_or(|r| r < 2) {
         return;
     }
     let covered = cx
         .index
-        .selected_by("PodDisruptionBudget", cx.object, pod.labels())
+        .selected_by_labels("PodDisruptionBudget", facts, pod.labels.as_deref())
         .next()
         .is_some();
     if !covered {
         out.push(
-            cx.diag("/metadata/name", format!("no PodDisruptionBudget covers the pods of this {kind}"))
+            cx.diag_at("/metadata/name", facts.name_loc, format!("no PodDisruptionBudget covers the pods of this {kind}"))
                 .with_help("add a PodDisruptionBudget whose selector matches the pod template labels, e.g. with `maxUnavailable: 1`"),
         );
     }
