@@ -18,6 +18,7 @@ const FACTS_ONLY: &[&str] = &[
     "hpa-conflicts-with-replicas",
     "single-replica",
     "missing-pod-disruption-budget",
+    "automount-service-account-token",
 ];
 
 fn rules() -> RuleSet {

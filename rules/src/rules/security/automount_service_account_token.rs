@@ -1,3 +1,4 @@
+use crate::facts::Automount;
 use crate::rules::*;
 
 declare_rule! {
@@ -53,31 +54,30 @@ declare_rule! {
 no_options!(check);
 
 fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
-    let Some(pod) = cx.pod else { return };
-    match pod.get("/automountServiceAccountToken") {
-        Some(Value::Bool(false)) => return,
-        Some(Value::Bool(true)) => {}
-        _ => {
+    let facts = cx.facts();
+    let Some(pod) = &facts.pod else { return };
+    match pod.automount {
+        Automount::False => return,
+        Automount::True => {}
+        Automount::Absent | Automount::Other => {
             let account = pod
-                .get("/serviceAccountName")
-                .or_else(|| pod.get("/serviceAccount"))
-                .and_then(Value::as_str)
-                .unwrap_or("default");
-            let opted_out = cx
-                .index
-                .named_near("ServiceAccount", account, cx.object)
-                .any(|sa| {
-                    sa.object.value.get("automountServiceAccountToken") == Some(&Value::Bool(false))
-                });
+                .automount_account()
+                .or_else(|| cx.index.symbols.get("default"));
+            let kind = cx.index.symbols.get("ServiceAccount");
+            let opted_out = kind.zip(account).is_some_and(|(kind, account)| {
+                cx.index
+                    .named_kind_near(kind, account, facts)
+                    .any(|sa| sa.facts.automount_false())
+            });
             if opted_out {
                 return;
             }
         }
     }
     out.push(
-        cx.missing_in_pod(
-            pod,
-            "/automountServiceAccountToken",
+        cx.diag_at(
+            &format!("{}/automountServiceAccountToken", cx.text(pod.pointer)),
+            pod.automount_loc,
             "the pod mounts a service account token: `automountServiceAccountToken` is not false",
         )
         .with_help("set `automountServiceAccountToken: false` on the pod unless it calls the Kubernetes API"),
