@@ -19,6 +19,7 @@ const FACTS_ONLY: &[&str] = &[
     "single-replica",
     "missing-pod-disruption-budget",
     "automount-service-account-token",
+    "service-account-not-found",
 ];
 
 fn rules() -> RuleSet {

@@ -64,44 +64,52 @@ declare_rule! {
 no_options!(check);
 
 fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
-    let Some(pod) = cx.pod else { return };
-    let (field, name) = ["/serviceAccountName", "/serviceAccount"]
-        .iter()
-        .find_map(|f| {
-            pod.get(f)
-                .and_then(Value::as_str)
-                .filter(|n| !n.is_empty())
-                .map(|n| (*f, n))
-        })
-        .unwrap_or(("", "default"));
-    if name == "default" {
+    let facts = cx.facts();
+    let Some(pod) = &facts.pod else { return };
+    let Some((field, name, loc)) = [
+        (
+            "/serviceAccountName",
+            pod.service_account_name,
+            pod.service_account_name_loc,
+        ),
+        (
+            "/serviceAccount",
+            pod.service_account,
+            pod.service_account_loc,
+        ),
+    ]
+    .into_iter()
+    .find_map(|(f, field, loc)| {
+        field
+            .str()
+            .filter(|n| !cx.text(*n).is_empty())
+            .map(|n| (f, n, loc))
+    }) else {
+        return;
+    };
+    let text = cx.text(name);
+    if text == "default" {
         return;
     }
-    if cx
-        .index
-        .of_kind_near("ServiceAccount", cx.object)
-        .next()
-        .is_none()
-    {
+    let Some(kind) = cx.index.symbols.get("ServiceAccount") else {
+        return;
+    };
+    if cx.index.kind_near(kind, facts).next().is_none() {
         return;
     }
-    if cx
-        .index
-        .named_near("ServiceAccount", name, cx.object)
-        .next()
-        .is_some()
-    {
+    if cx.index.named_kind_near(kind, name, facts).next().is_some() {
         return;
     }
     out.push(
-        cx.diag(
-            &pod.at(field),
+        cx.diag_at(
+            &format!("{}{field}", cx.text(pod.pointer)),
+            loc,
             format!(
-                "the pod runs under ServiceAccount `{name}`, which is not among the objects checked"
+                "the pod runs under ServiceAccount `{text}`, which is not among the objects checked"
             ),
         )
         .with_help(format!(
-            "add the ServiceAccount `{name}`, or correct the name"
+            "add the ServiceAccount `{text}`, or correct the name"
         )),
     );
 }
