@@ -385,6 +385,19 @@ impl<'o> Index<'o> {
             .filter(move |e| e.near(spot))
     }
 
+    /// [`Index::named`] asked with symbols.
+    pub fn named_kind<'a>(
+        &'a self,
+        kind: Sym,
+        name: Sym,
+    ) -> impl Iterator<Item = &'a Entry<'o>> + 'a {
+        self.named
+            .get(&(kind, name))
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .map(|&i| &self.entries[i])
+    }
+
     /// Objects of a kind in the namespace of `near`.
     pub fn of_kind_near<'a>(
         &'a self,

@@ -20,6 +20,8 @@ const FACTS_ONLY: &[&str] = &[
     "missing-pod-disruption-budget",
     "automount-service-account-token",
     "service-account-not-found",
+    "binding-grants-pod-exec",
+    "binding-grants-wildcard",
 ];
 
 fn rules() -> RuleSet {

@@ -1,4 +1,5 @@
-use super::{DEFAULT_EXEC_ROLES, related_in_role, role_ref, rules_of};
+use super::{DEFAULT_EXEC_ROLES, related_in_role, role_ref};
+use crate::facts::Detail;
 use crate::rules::*;
 
 declare_rule! {
@@ -81,12 +82,17 @@ fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
     if role.kind == "ClusterRole" && role.name == "cluster-admin" {
         return;
     }
-    let kind = cx.object.kind();
+    let facts = cx.facts();
+    let kind = cx.text(facts.kind);
+    let Detail::Binding(binding) = &facts.detail else {
+        return;
+    };
     if let Some(default) = role.default_role() {
         if DEFAULT_EXEC_ROLES.contains(&default) {
             out.push(
-                cx.diag(
+                cx.diag_at(
                     "/roleRef/name",
+                    binding.loc,
                     format!(
                         "this {kind} grants Kubernetes' default ClusterRole `{default}`, which allows `create` on `pods/exec` and `pods/attach`"
                     ),
@@ -97,35 +103,29 @@ fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
         }
         return;
     }
-    let Some(object) = role.object else { return };
-    let rules = rules_of(object);
+    let Some(facts) = role.role else { return };
     // An administrator's role is binding-grants-wildcard's: one finding per binding.
-    if rules.iter().any(|r| r.administers().is_some()) {
+    if facts.admin.is_some() {
         return;
     }
-    let exec = |r: &str| matches!(r, "pods/exec" | "pods/attach" | "pods/*" | "*");
-    for rule in rules.iter().filter(|r| r.core_group()) {
-        let grant = rule
-            .grants(&["create"], exec)
-            .or_else(|| rule.grants(&["get"], exec));
-        if let Some((verb, i)) = grant {
-            let resource = rule.resources[i];
-            let mut d = cx
-                .diag(
-                    "/roleRef/name",
-                    format!(
-                        "this {kind} grants {}, which allows `{verb}` on `{resource}` (running commands in pods)",
-                        role.describe()
-                    ),
-                )
-                .with_help(HELP);
-            d.related.push(related_in_role(
-                object,
-                &rule.resource_pointer(i),
-                format!("{} allows `{verb}` on `{resource}` here", role.describe()),
-            ));
-            out.push(d);
-            return;
-        }
-    }
+    let Some((verb, resource, loc)) = facts.exec else {
+        return;
+    };
+    let (verb, resource) = (cx.text(verb), cx.text(resource));
+    let mut d = cx
+        .diag_at(
+            "/roleRef/name",
+            binding.loc,
+            format!(
+                "this {kind} grants {}, which allows `{verb}` on `{resource}` (running commands in pods)",
+                role.describe()
+            ),
+        )
+        .with_help(HELP);
+    d.related.push(related_in_role(
+        cx,
+        loc,
+        format!("{} allows `{verb}` on `{resource}` here", role.describe()),
+    ));
+    out.push(d);
 }

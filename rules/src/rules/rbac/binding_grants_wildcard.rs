@@ -1,4 +1,5 @@
-use super::{related_in_role, role_ref, rules_of};
+use super::{related_in_role, role_ref};
+use crate::facts::Detail;
 use crate::rules::*;
 
 declare_rule! {
@@ -94,31 +95,32 @@ no_options!(check);
 
 fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
     let Some(role) = role_ref(cx) else { return };
-    let Some(object) = role.object else { return };
+    let Some(admin) = role.role.and_then(|r| r.admin) else {
+        return;
+    };
     if role.kind == "ClusterRole" && role.name == "cluster-admin" {
         return;
     }
-    let kind = cx.object.kind();
-    for rule in rules_of(object) {
-        let Some(i) = rule.administers() else {
-            continue;
-        };
-        let mut d = cx
-            .diag(
-                "/roleRef/name",
-                format!(
-                    "this {kind} grants {}, which allows every verb on `*` resources",
-                    role.describe()
-                ),
-            )
-            .with_help("bind a role that lists the resources and verbs the subjects need")
-            .with_note("every verb on `*` resources makes the subjects administrators of the role's scope, including Secrets and `pods/exec`");
-        d.related.push(related_in_role(
-            object,
-            &rule.resource_pointer(i),
-            format!("{} grants `*` resources here", role.describe()),
-        ));
-        out.push(d);
+    let facts = cx.facts();
+    let Detail::Binding(binding) = &facts.detail else {
         return;
-    }
+    };
+    let kind = cx.text(facts.kind);
+    let mut d = cx
+        .diag_at(
+            "/roleRef/name",
+            binding.loc,
+            format!(
+                "this {kind} grants {}, which allows every verb on `*` resources",
+                role.describe()
+            ),
+        )
+        .with_help("bind a role that lists the resources and verbs the subjects need")
+        .with_note("every verb on `*` resources makes the subjects administrators of the role's scope, including Secrets and `pods/exec`");
+    d.related.push(related_in_role(
+        cx,
+        admin,
+        format!("{} grants `*` resources here", role.describe()),
+    ));
+    out.push(d);
 }

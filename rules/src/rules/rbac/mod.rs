@@ -9,6 +9,8 @@ pub(crate) mod rbac_pod_exec;
 pub(crate) mod rbac_secrets_access;
 pub(crate) mod rbac_wildcard;
 
+use crate::facts::{Detail, Loc, RoleFacts};
+use crate::index::Entry;
 use crate::rules::*;
 
 /// One entry of a Role's or ClusterRole's `rules`.
@@ -91,11 +93,13 @@ pub(crate) fn rules_of(object: &plimsoll_core::Object) -> Vec<PolicyRule<'_>> {
 }
 
 /// The verbs that, with `*` resources, make a rule an administrator's (Polaris counts these
-/// seven as "all verbs" too).
+/// seven as "all verbs" too). The facts read it as `RoleFacts::admin`; their tests compare.
+#[cfg(test)]
 const ALL_VERBS: &[&str] = &[
     "get", "list", "watch", "create", "update", "patch", "delete",
 ];
 
+#[cfg(test)]
 impl PolicyRule<'_> {
     /// The position of `*` in the rule's resources when the rule also allows every verb
     /// (`*`, or all of [`ALL_VERBS`]): an administrator's rule.
@@ -108,19 +112,19 @@ impl PolicyRule<'_> {
 }
 
 /// What a RoleBinding's or ClusterRoleBinding's `roleRef` names.
-pub(crate) struct RoleRef<'o> {
+pub(crate) struct RoleRef<'f> {
     /// `Role` or `ClusterRole`.
-    pub kind: &'o str,
-    pub name: &'o str,
-    /// The role among the objects of the run, if it is there.
-    pub object: Option<&'o plimsoll_core::Object>,
+    pub kind: &'f str,
+    pub name: &'f str,
+    /// The facts of the role among the objects of the run, if it is there.
+    pub role: Option<&'f RoleFacts>,
 }
 
 impl RoleRef<'_> {
     /// Kubernetes' own user-facing ClusterRole of this name (`cluster-admin`, `admin`,
     /// `edit`, `view`), when the run does not define it: every cluster has them.
     pub fn default_role(&self) -> Option<&'static str> {
-        if self.kind != "ClusterRole" || self.object.is_some() {
+        if self.kind != "ClusterRole" || self.role.is_some() {
             return None;
         }
         DEFAULT_ROLES.iter().copied().find(|r| *r == self.name)
@@ -140,52 +144,42 @@ pub(crate) const DEFAULT_ROLES: &[&str] = &["cluster-admin", "admin", "edit", "v
 pub(crate) const DEFAULT_EXEC_ROLES: &[&str] = &["admin", "edit"];
 
 /// The role a binding of `rbac.authorization.k8s.io` refers to: a Role in the binding's
-/// namespace, or a ClusterRole anywhere in the run. Bindings named `system:…` (Kubernetes'
-/// own) have none.
-pub(crate) fn role_ref<'o>(cx: &Ctx<'_, 'o>) -> Option<RoleRef<'o>> {
-    let binding = cx.object;
-    if binding.group() != "rbac.authorization.k8s.io"
-        || !matches!(binding.kind(), "RoleBinding" | "ClusterRoleBinding")
-    {
-        return None;
-    }
-    // Kubernetes reserves the `system:` prefix for the bindings it bootstraps itself.
-    if binding.name().is_some_and(|n| n.starts_with("system:")) {
-        return None;
-    }
-    let field = |f: &str| {
-        binding
-            .value
-            .pointer(&format!("/roleRef/{f}"))
-            .and_then(Value::as_str)
+/// namespace, or a ClusterRole anywhere in the run, read from facts. Bindings named
+/// `system:…` (Kubernetes' own) have none.
+pub(crate) fn role_ref<'f>(cx: &Ctx<'f, '_>) -> Option<RoleRef<'f>> {
+    let facts = cx.facts();
+    let (kind, name) = facts.role_ref(cx.index.symbols)?;
+    // `ObjectFacts::role_ref` names a Role only from a RoleBinding.
+    let role = if cx.text(kind) == "Role" {
+        cx.index
+            .named_kind_near(kind, name, facts)
+            .find_map(role_of)
+    } else {
+        cx.index.named_kind(kind, name).find_map(role_of)
     };
-    let (kind, name) = (field("kind")?, field("name")?);
-    let is_rbac = |o: &&plimsoll_core::Object| o.group() == "rbac.authorization.k8s.io";
-    let object = match kind {
-        // A ClusterRoleBinding cannot refer to a Role (the API server rejects it).
-        "Role" if binding.kind() == "RoleBinding" => cx
-            .index
-            .named_near("Role", name, binding)
-            .map(|e| e.object)
-            .find(is_rbac),
-        "ClusterRole" => cx
-            .index
-            .named("ClusterRole", name)
-            .map(|e| e.object)
-            .find(is_rbac),
-        _ => return None,
-    };
-    Some(RoleRef { kind, name, object })
+    Some(RoleRef {
+        kind: cx.text(kind),
+        name: cx.text(name),
+        role,
+    })
+}
+
+/// The facts of the role of `entry`, when it is an RBAC Role or ClusterRole.
+fn role_of<'o>(entry: &Entry<'o>) -> Option<&'o RoleFacts> {
+    match &entry.facts.detail {
+        Detail::Role(role) => Some(role),
+        _ => None,
+    }
 }
 
 /// A location in the role, for the finding on the binding: "Role `x` grants it here".
 pub(crate) fn related_in_role(
-    role: &plimsoll_core::Object,
-    pointer: &str,
+    cx: &Ctx<'_, '_>,
+    loc: Loc,
     message: String,
 ) -> plimsoll_core::Related {
     plimsoll_core::Related {
         message,
-        location: Some(role.locate(pointer, false)),
+        location: cx.location(loc),
     }
 }
