@@ -98,28 +98,9 @@ pub(crate) fn selector_keys(selector: &Value) -> (Map<String, Value>, Vec<&str>)
     (pairs, keys)
 }
 
-/// The objects of `kind` near `near`, closest names to `wanted` first, each at its name:
-/// for a reference to an object that is not there.
-pub(crate) fn candidates_named_like<'o>(
-    candidates: impl Iterator<Item = &'o Object>,
-    wanted: &str,
-) -> Vec<Related> {
-    let mut found: Vec<(usize, &Object)> = candidates
-        .take(WEIGHED)
-        .map(|o| (distance(wanted, name(o)), o))
-        .collect();
-    found.sort_by_key(|(d, o)| (*d, name(o).to_owned()));
-    found
-        .into_iter()
-        .take(MOST)
-        .map(|(_, o)| Related {
-            message: format!("{} `{}` is checked with it", o.kind(), name(o)),
-            location: Some(o.locate("/metadata/name", false)),
-        })
-        .collect()
-}
-
-/// [`candidates_named_like`] read from the candidates' facts.
+/// The objects of `candidates` (of one kind, near the object that refers to one), closest
+/// names to `wanted` first, each at its name, read from their facts: for a reference to an
+/// object that is not there.
 pub(crate) fn entries_named_like<'a, 'o: 'a>(
     index: &Index<'o>,
     candidates: impl Iterator<Item = &'a Entry<'o>>,

@@ -22,6 +22,7 @@ const FACTS_ONLY: &[&str] = &[
     "service-account-not-found",
     "binding-grants-pod-exec",
     "binding-grants-wildcard",
+    "ingress-backend-not-found",
 ];
 
 fn rules() -> RuleSet {

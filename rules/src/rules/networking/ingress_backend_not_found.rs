@@ -1,3 +1,5 @@
+use crate::facts::Detail;
+use crate::index::Entry;
 use crate::rules::*;
 
 declare_rule! {
@@ -82,171 +84,49 @@ declare_rule! {
 
 no_options!(check);
 
-/// (pointer to the service name, pointer to the port, service name, port as text).
-type Backend<'v> = (String, String, &'v str, Option<String>);
-
-/// The Services an OpenShift Route sends traffic to (`spec.to`, `spec.alternateBackends`),
-/// with the Route's `spec.port.targetPort`, which applies to each.
-fn route_backends(value: &Value) -> Vec<Backend<'_>> {
-    let port = value
-        .pointer("/spec/port/targetPort")
-        .map(crate::util::scalar_text);
-    let to = value
-        .pointer("/spec/to")
-        .into_iter()
-        .map(|t| ("/spec/to".to_owned(), t));
-    let alternates = value
-        .pointer("/spec/alternateBackends")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .enumerate()
-        .map(|(i, b)| (format!("/spec/alternateBackends/{i}"), b));
-    to.chain(alternates)
-        .filter(|(_, b)| {
-            b.get("kind")
-                .and_then(Value::as_str)
-                .is_none_or(|k| k == "Service")
-        })
-        .filter_map(|(pointer, b)| {
-            let name = b.get("name").and_then(Value::as_str)?;
-            Some((
-                format!("{pointer}/name"),
-                "/spec/port/targetPort".to_owned(),
-                name,
-                port.clone(),
-            ))
-        })
-        .collect()
-}
-
-/// Whether a Route's `targetPort` reaches the Service's pods: a name is one of the Service's
-/// port names; a number is one of its target ports (the port itself when `targetPort` is left
-/// out), or any number when a target port is given by name (its number is the pods').
-fn route_port_matches(ports: &[Value], port: &str) -> bool {
-    if port.parse::<i64>().is_err() {
-        return ports
-            .iter()
-            .any(|p| p.get("name").and_then(Value::as_str) == Some(port));
-    }
-    ports.iter().any(|p| match p.get("targetPort") {
-        Some(Value::String(_)) => true,
-        Some(target) => crate::util::scalar_text(target) == port,
-        None => p.get("port").map(crate::util::scalar_text).as_deref() == Some(port),
-    })
-}
-
-fn add<'v>(out: &mut Vec<Backend<'v>>, pointer: String, backend: &'v Value) {
-    if let Some(name) = backend.pointer("/service/name").and_then(Value::as_str) {
-        let port = backend
-            .pointer("/service/port/number")
-            .or_else(|| backend.pointer("/service/port/name"))
-            .map(crate::util::scalar_text);
-        out.push((
-            format!("{pointer}/service/name"),
-            format!("{pointer}/service/port"),
-            name,
-            port,
-        ));
-    } else if let Some(name) = backend.get("serviceName").and_then(Value::as_str) {
-        let port = backend.get("servicePort").map(crate::util::scalar_text);
-        out.push((
-            format!("{pointer}/serviceName"),
-            format!("{pointer}/servicePort"),
-            name,
-            port,
-        ));
-    }
-}
-
-fn backends(value: &Value) -> Vec<Backend<'_>> {
-    let mut out = Vec::new();
-    for field in ["defaultBackend", "backend"] {
-        if let Some(b) = value.pointer(&format!("/spec/{field}")) {
-            add(&mut out, format!("/spec/{field}"), b);
-        }
-    }
-    for (r, rule) in value
-        .pointer("/spec/rules")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .enumerate()
-    {
-        for (p, path) in rule
-            .pointer("/http/paths")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .enumerate()
-        {
-            if let Some(b) = path.get("backend") {
-                add(
-                    &mut out,
-                    format!("/spec/rules/{r}/http/paths/{p}/backend"),
-                    b,
-                );
-            }
-        }
-    }
-    out
-}
-
 fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
-    let route = match (cx.object.kind(), cx.object.group()) {
-        ("Ingress", _) => false,
-        ("Route", "route.openshift.io" | "") => true,
-        _ => return,
+    let facts = cx.facts();
+    let Detail::Ingress(ingress) = &facts.detail else {
+        return;
     };
-    let is_core = |s: &&crate::index::Entry<'_>| s.object.group().is_empty();
-    if !cx
-        .index
-        .of_kind_near("Service", cx.object)
-        .any(|s| is_core(&s))
-    {
+    let route = ingress.route;
+    let Some(kind) = cx.index.symbols.get("Service") else {
+        return;
+    };
+    let is_core = |s: &&Entry<'_>| cx.text(s.facts.group).is_empty();
+    if !cx.index.kind_near(kind, facts).any(|s| is_core(&s)) {
         return;
     }
-    let found = if route {
-        route_backends(&cx.object.value)
-    } else {
-        backends(&cx.object.value)
-    };
-    for (pointer, port_pointer, name, port) in found {
+    for backend in &ingress.backends {
+        let name = cx.text(backend.name);
         let Some(service) = cx
             .index
-            .named_near("Service", name, cx.object)
+            .named_kind_near(kind, backend.name, facts)
             .find(is_core)
         else {
             let mut d = cx
-                .diag(
-                    &pointer,
+                .diag_at(
+                    cx.text(backend.name_pointer),
+                    backend.name_loc,
                     format!("the backend Service `{name}` is not among the objects checked"),
                 )
                 .with_help("point the backend at an existing Service, or add the Service");
-            d.related = crate::related::candidates_named_like(
-                cx.index
-                    .of_kind_near("Service", cx.object)
-                    .filter(is_core)
-                    .map(|e| e.object),
+            d.related = crate::related::entries_named_like(
+                cx.index,
+                cx.index.kind_near(kind, facts).filter(is_core),
                 name,
             );
             out.push(d);
             continue;
         };
-        let Some(port) = port else { continue };
-        let ports = service
-            .object
-            .value
-            .pointer("/spec/ports")
-            .and_then(Value::as_array)
-            .map_or(&[][..], Vec::as_slice);
+        let Some(port) = backend.port else { continue };
+        let Detail::Service(ports) = &service.facts.detail else {
+            continue;
+        };
         let has_port = if route {
-            route_port_matches(ports, &port)
+            ports.route_port_matches(port, cx.index.symbols)
         } else {
-            ports.iter().any(|p| {
-                p.get("port").map(crate::util::scalar_text).as_deref() == Some(port.as_str())
-                    || p.get("name").and_then(Value::as_str) == Some(port.as_str())
-            })
+            ports.has_port(port)
         };
         if !has_port {
             let help = if route {
@@ -255,9 +135,10 @@ fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
                 "use one of the Service's ports, by number or by name"
             };
             out.push(
-                cx.diag(
-                    &port_pointer,
-                    format!("the Service `{name}` has no port `{port}`"),
+                cx.diag_at(
+                    cx.text(backend.port_pointer),
+                    backend.port_loc,
+                    format!("the Service `{name}` has no port `{}`", cx.text(port)),
                 )
                 .with_help(help),
             );
