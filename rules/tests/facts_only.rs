@@ -23,6 +23,7 @@ const FACTS_ONLY: &[&str] = &[
     "binding-grants-pod-exec",
     "binding-grants-wildcard",
     "ingress-backend-not-found",
+    "statefulset-service-mismatch",
 ];
 
 fn rules() -> RuleSet {

@@ -1,5 +1,5 @@
+use crate::facts::Detail;
 use crate::rules::*;
-use crate::util::map_selector_matches;
 
 declare_rule! {
     /// A StatefulSet's governing Service is not a headless Service that selects its pods.
@@ -87,32 +87,30 @@ declare_rule! {
 no_options!(check);
 
 fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
-    if cx.object.kind() != "StatefulSet" {
+    let facts = cx.facts();
+    if cx.text(facts.kind) != "StatefulSet" {
         return;
     }
-    let Some(pod) = cx.pod else { return };
-    let Some(name) = cx
-        .object
-        .value
-        .pointer("/spec/serviceName")
-        .and_then(Value::as_str)
-        .filter(|n| !n.is_empty())
-    else {
+    let Some(pod) = &facts.pod else { return };
+    let Some((name_sym, loc)) = pod.service_name else {
         return;
     };
-    if cx.index.of_kind_near("Service", cx.object).next().is_none() {
+    let Some(kind) = cx.index.symbols.get("Service") else {
+        return;
+    };
+    if cx.index.kind_near(kind, facts).next().is_none() {
         return;
     }
-    let services: Vec<&Value> = cx
+    let name = cx.text(name_sym);
+    let service = cx
         .index
-        .named_near("Service", name, cx.object)
-        .filter(|e| e.object.group().is_empty())
-        .map(|e| &e.object.value)
-        .collect();
-    let Some(service) = services.first() else {
+        .named_kind_near(kind, name_sym, facts)
+        .find(|e| cx.text(e.facts.group).is_empty());
+    let Some(Detail::Service(service)) = service.map(|e| &e.facts.detail) else {
         out.push(
-            cx.diag(
+            cx.diag_at(
                 "/spec/serviceName",
+                loc,
                 format!("the governing Service `{name}` is not among the objects checked"),
             )
             .with_help(format!(
@@ -121,24 +119,22 @@ fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
         );
         return;
     };
-    if service.pointer("/spec/clusterIP").and_then(Value::as_str) != Some("None") {
+    if !service.headless {
         out.push(
-            cx.diag(
+            cx.diag_at(
                 "/spec/serviceName",
+                loc,
                 format!("the governing Service `{name}` is not headless, so the pods get no stable DNS names"),
             )
             .with_help(format!("set `clusterIP: None` on Service `{name}`, or name a headless Service")),
         );
         return;
     }
-    let selects = service
-        .pointer("/spec/selector")
-        .and_then(Value::as_object)
-        .is_some_and(|s| !s.is_empty() && map_selector_matches(s, pod.labels()));
-    if !selects {
+    if !service.selector.matches(pod.labels.as_deref()) {
         out.push(
-            cx.diag(
+            cx.diag_at(
                 "/spec/serviceName",
+                loc,
                 format!(
                     "the governing Service `{name}` does not select the pods of this StatefulSet"
                 ),
