@@ -1821,4 +1821,49 @@ mod tests {
             assert!(plimsoll_rules::rule_info(id).is_some(), "{id}");
         }
     }
+
+    /// A rule that reads facts runs where the engine builds them: per-file runs and admission
+    /// hand the other rules blank facts. The rules' sources say which read them.
+    #[test]
+    fn every_rule_reading_facts_waits_for_the_run() {
+        fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    sources(&path, out);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    out.push(path);
+                }
+            }
+        }
+        let mut files = Vec::new();
+        sources(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules/src/rules"),
+            &mut files,
+        );
+        let mut reading = Vec::new();
+        for path in files {
+            let text = std::fs::read_to_string(&path).unwrap();
+            if !["cx.facts()", "role_ref(cx)"]
+                .iter()
+                .any(|m| text.contains(m))
+            {
+                continue;
+            }
+            // Helpers (a module's `mod.rs`) declare no rule; the rules calling them are found by
+            // the call.
+            let Some(start) = text.find("    id: \"") else {
+                continue;
+            };
+            let id = text[start + 9..].split('"').next().unwrap().to_owned();
+            assert!(
+                CROSS_OBJECT_RULES.contains(&id.as_str())
+                    || WITH_CROSS_OBJECT_RULES.contains(&id.as_str()),
+                "{id} reads facts but runs per file ({})",
+                path.display()
+            );
+            reading.push(id);
+        }
+        assert!(reading.len() >= 12, "{reading:?}");
+    }
 }
