@@ -24,6 +24,7 @@ const FACTS_ONLY: &[&str] = &[
     "binding-grants-wildcard",
     "ingress-backend-not-found",
     "statefulset-service-mismatch",
+    "missing-network-policy",
 ];
 
 fn rules() -> RuleSet {

@@ -1,3 +1,5 @@
+use crate::facts::Detail;
+use crate::index::Entry;
 use crate::rules::*;
 
 declare_rule! {
@@ -91,26 +93,28 @@ pub(crate) fn build(options: Options) -> Result<Box<dyn Check>, String> {
 }
 
 /// Whether a NetworkPolicy isolates the pods it selects in `direction`, as the API server
-/// defaults `policyTypes`: ingress always, egress when the policy has `egress` rules.
-fn isolates(policy: &Value, direction: &str) -> bool {
-    match policy
-        .pointer("/spec/policyTypes")
-        .and_then(Value::as_array)
-    {
-        Some(types) => types.iter().any(|t| t.as_str() == Some(direction)),
-        None => direction == "Ingress" || policy.pointer("/spec/egress").is_some(),
+/// defaults `policyTypes` (its facts say).
+fn isolates(policy: &Entry<'_>, direction: &str) -> bool {
+    let Detail::NetworkPolicy(policy) = &policy.facts.detail else {
+        return false;
+    };
+    match direction {
+        "Ingress" => policy.isolates_ingress,
+        _ => policy.isolates_egress,
     }
 }
 
 fn check(cx: &Ctx<'_, '_>, required: &[&str], out: &mut Vec<Diagnostic>) {
-    let Some(pod) = cx.pod else { return };
+    let facts = cx.facts();
+    let Some(pod) = &facts.pod else { return };
+    let kind = cx.text(facts.kind);
     let mut policies = cx
         .index
-        .selected_by("NetworkPolicy", cx.object, pod.labels())
+        .selected_by_labels("NetworkPolicy", facts, pod.labels.as_deref())
         .peekable();
     if policies.peek().is_none() {
         out.push(
-            cx.diag("/metadata/name", format!("no NetworkPolicy selects the pods of this {}", cx.object.kind()))
+            cx.diag_at("/metadata/name", facts.name_loc, format!("no NetworkPolicy selects the pods of this {kind}"))
                 .with_help("add a NetworkPolicy whose `podSelector` matches these pods and allows only the traffic they need"),
         );
         return;
@@ -120,7 +124,7 @@ fn check(cx: &Ctx<'_, '_>, required: &[&str], out: &mut Vec<Diagnostic>) {
     }
     let mut open: Vec<&str> = required.to_vec();
     for policy in policies {
-        open.retain(|direction| !isolates(&policy.object.value, direction));
+        open.retain(|direction| !isolates(policy, direction));
         if open.is_empty() {
             return;
         }
@@ -131,11 +135,11 @@ fn check(cx: &Ctx<'_, '_>, required: &[&str], out: &mut Vec<Diagnostic>) {
         .collect::<Vec<_>>()
         .join(" and ");
     out.push(
-        cx.diag(
+        cx.diag_at(
             "/metadata/name",
+            facts.name_loc,
             format!(
-                "no NetworkPolicy that selects the pods of this {} restricts their {directions} traffic",
-                cx.object.kind()
+                "no NetworkPolicy that selects the pods of this {kind} restricts their {directions} traffic"
             ),
         )
         .with_help(format!(
