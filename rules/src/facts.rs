@@ -1794,3 +1794,15 @@ pub fn digest(value: &Value) -> u64 {
 
 #[cfg(test)]
 mod tests;
+
+// Selector rules.
+
+/// `"k=v, k2=v2"`: labels or a selector's pairs for messages, values as text (as
+/// `util::format_selector` writes a map).
+pub fn format_labels(labels: &[Label], symbols: &SymbolTable) -> String {
+    labels
+        .iter()
+        .map(|l| format!("{}={}", symbols.resolve(l.key), symbols.resolve(l.text)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

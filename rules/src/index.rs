@@ -26,6 +26,8 @@ use crate::facts::{self, Detail, Frozen, ObjectFacts, PlaceTable, Sym, SymbolTab
 use crate::pod::{PodSpec, PodTemplates};
 use crate::util::{is_kubernetes_group, label_selector_matches, map_selector_matches, scalar_text};
 
+mod selectors;
+
 /// One object of the run, with its pod spec when it carries one, and its facts.
 #[derive(Debug)]
 pub struct Entry<'o> {
@@ -611,17 +613,6 @@ impl<'o> Index<'o> {
             .map(|&i| &self.entries[i])
             .filter(move |e| e.near(spot))
             .filter(move |e| map_selector_matches(selector, e.pod_labels()))
-    }
-
-    /// Whether a Service's map selector is known to select no pod (see [`Index::matches_no_pod`]).
-    pub fn map_selector_matches_no_pod(
-        &self,
-        near: &Object,
-        selector: &Map<String, Value>,
-    ) -> bool {
-        self.pod_owners_near(near).next().is_some()
-            && self.pod_owners_selected(near, selector).next().is_none()
-            && !self.has_opaque_pod_owner(near)
     }
 
     /// Whether the namespace of `near` holds a custom resource that probably makes an

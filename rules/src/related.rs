@@ -5,6 +5,7 @@
 use plimsoll_core::{Object, Related};
 use serde_json::{Map, Value};
 
+use crate::facts::{self, Label, ObjectFacts, Sym};
 use crate::index::{Entry, Index};
 use crate::util::format_selector;
 
@@ -69,6 +70,59 @@ pub(crate) fn similar_pod_owners(
                     format_selector(labels)
                 ),
                 location: Some(e.object.locate(&pointer, false)),
+            })
+        })
+        .collect()
+}
+
+/// [`similar_pod_owners`] read from facts: the pod owners near the object of `near` whose pod
+/// labels share a key with `keys` or a pair with `pairs` (strictly: `true` and `"true"`
+/// differ), those with the most shared pairs first, else any pod owner near it, each at its
+/// pod labels.
+pub(crate) fn similar_owners(
+    index: &Index<'_>,
+    near: &ObjectFacts,
+    pairs: &[Label],
+    keys: &[Sym],
+) -> Vec<Related> {
+    let score = |labels: &[Label]| -> (usize, usize) {
+        let keys_shared = keys
+            .iter()
+            .filter(|&&k| facts::label(labels, k).is_some())
+            .count();
+        let pairs_shared = pairs
+            .iter()
+            .filter(|want| {
+                facts::label(labels, want.key)
+                    .is_some_and(|have| have.text == want.text && have.string == want.string)
+            })
+            .count();
+        (pairs_shared, keys_shared)
+    };
+    let mut owners: Vec<(&Entry<'_>, &[Label], (usize, usize))> = index
+        .owners_near(near)
+        .filter_map(|e| Some((e, e.pod_label_facts()?)))
+        .take(WEIGHED)
+        .map(|(e, labels)| (e, labels, score(labels)))
+        .collect();
+    if owners.iter().any(|(_, _, (p, k))| p + k > 0) {
+        owners.retain(|(_, _, (p, k))| p + k > 0);
+    }
+    owners.sort_by_key(|o| std::cmp::Reverse(o.2));
+    let symbols = index.symbols;
+    owners
+        .into_iter()
+        .take(MOST)
+        .filter_map(|(e, labels, _)| {
+            let pod = e.facts.pod.as_ref()?;
+            Some(Related {
+                message: format!(
+                    "{} `{}` has the pod labels `{}`",
+                    symbols.resolve(e.facts.kind),
+                    e.facts.name().map_or("<unnamed>", |n| symbols.resolve(n)),
+                    facts::format_labels(labels, symbols)
+                ),
+                location: index.places.location(pod.labels_loc),
             })
         })
         .collect()

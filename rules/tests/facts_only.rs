@@ -25,6 +25,7 @@ const FACTS_ONLY: &[&str] = &[
     "ingress-backend-not-found",
     "statefulset-service-mismatch",
     "missing-network-policy",
+    "service-selector-matches-nothing",
 ];
 
 fn rules() -> RuleSet {

@@ -1,5 +1,5 @@
+use crate::facts::{Detail, Sym, format_labels};
 use crate::rules::*;
-use crate::util::format_selector;
 
 declare_rule! {
     /// A Service selects no pod of the run.
@@ -87,21 +87,22 @@ declare_rule! {
 no_options!(check);
 
 fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
-    let Some(spec) = super::service_spec(cx) else {
+    let facts = cx.facts();
+    let Detail::Service(service) = &facts.detail else {
         return;
     };
-    if spec.get("type").and_then(Value::as_str) == Some("ExternalName") {
+    if !cx.text(facts.group).is_empty() || !service.spec_is_map || service.external_name {
         return;
     }
-    let Some(selector) = spec.get("selector").and_then(Value::as_object) else {
+    let Some(selector) = service.selector.pairs() else {
         return;
     };
-    if selector.is_empty() || !cx.index.map_selector_matches_no_pod(cx.object, selector) {
+    if selector.is_empty() || !cx.index.map_selects_no_pod(facts, selector) {
         return;
     }
-    let mut d = cx.diag("/spec/selector", format!("the selector `{}` matches no pod of the workloads checked with this Service", format_selector(selector)))
+    let mut d = cx.diag_at("/spec/selector", service.selector_loc, format!("the selector `{}` matches no pod of the workloads checked with this Service", format_labels(selector, cx.index.symbols)))
         .with_help("make the selector match the pod template labels of the workload that serves this Service");
-    let keys: Vec<&str> = selector.keys().map(String::as_str).collect();
-    d.related = crate::related::similar_pod_owners(cx.index, cx.object, selector, &keys);
+    let keys: Vec<Sym> = selector.iter().map(|l| l.key).collect();
+    d.related = crate::related::similar_owners(cx.index, facts, selector, &keys);
     out.push(d);
 }
