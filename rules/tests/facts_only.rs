@@ -26,6 +26,7 @@ const FACTS_ONLY: &[&str] = &[
     "statefulset-service-mismatch",
     "missing-network-policy",
     "service-selector-matches-nothing",
+    "pdb-selects-nothing",
 ];
 
 fn rules() -> RuleSet {
