@@ -27,6 +27,7 @@ const FACTS_ONLY: &[&str] = &[
     "missing-network-policy",
     "service-selector-matches-nothing",
     "pdb-selects-nothing",
+    "network-policy-selects-nothing",
 ];
 
 fn rules() -> RuleSet {

@@ -1,3 +1,4 @@
+use crate::facts::Detail;
 use crate::rules::*;
 
 declare_rule! {
@@ -83,23 +84,25 @@ declare_rule! {
 no_options!(check);
 
 fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
-    if cx.object.kind() != "NetworkPolicy" {
-        return;
-    }
-    let Some(selector) = cx.object.value.pointer("/spec/podSelector") else {
+    let facts = cx.facts();
+    let Detail::NetworkPolicy(policy) = &facts.detail else {
         return;
     };
-    if cx.index.label_selector_matches_no_pod(cx.object, selector) {
+    let Some(selector) = &policy.pod_selector else {
+        return;
+    };
+    if cx.index.label_selects_no_pod(facts, selector) {
         let mut d = cx
-            .diag(
+            .diag_at(
                 "/spec/podSelector",
+                policy.pod_selector_loc,
                 "this NetworkPolicy selects no pod of the workloads checked with it",
             )
             .with_help(
                 "make `podSelector` match the pod template labels of the workloads it should isolate",
             );
-        let (pairs, keys) = crate::related::selector_keys(selector);
-        d.related = crate::related::similar_pod_owners(cx.index, cx.object, &pairs, &keys);
+        let (pairs, keys) = selector.keys();
+        d.related = crate::related::similar_owners(cx.index, facts, pairs, &keys);
         out.push(d);
     }
 }
