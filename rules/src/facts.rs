@@ -286,8 +286,8 @@ pub struct Label {
     pub key: Sym,
     /// The value as selectors compare it: `scalar_text` (`true` and `"true"` alike).
     pub text: Sym,
-    /// Whether the value is a string: `similar_pod_owners` scores pairs by strict equality,
-    /// where `true` and `"true"` differ.
+    /// Whether the value is a string: `related::similar_owners` scores pairs by strict
+    /// equality, where `true` and `"true"` differ.
     pub string: bool,
 }
 
@@ -399,7 +399,7 @@ pub enum Op {
 /// One item of `matchExpressions`, in order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Expr {
-    /// The `key`, when it is a string (`related::selector_keys` reads it even when the
+    /// The `key`, when it is a string (`LabelSelector::keys` reads it even when the
     /// item is malformed otherwise).
     pub key: Option<Sym>,
     pub op: Op,
@@ -509,8 +509,8 @@ impl LabelSelector {
         Some(self.match_labels.items()).filter(|p| !p.is_empty())
     }
 
-    /// `related::selector_keys`: the `matchLabels` pairs, and the keys of the pairs and of
-    /// the expressions (those with a string `key`).
+    /// What `related::similar_owners` weighs: the `matchLabels` pairs, and the keys of the
+    /// pairs and of the expressions (those with a string `key`).
     pub fn keys(&self) -> (&[Label], Vec<Sym>) {
         let pairs = self.match_labels.items();
         let mut keys: Vec<Sym> = pairs.iter().map(|l| l.key).collect();
@@ -1319,7 +1319,7 @@ fn pod_facts(r: &Reader<'_>, pods: &PodTemplates) -> Option<Box<PodFacts>> {
     }))
 }
 
-/// Where `related::similar_pod_owners` points at a workload's pod labels.
+/// Where `related::similar_owners` points at a workload's pod labels.
 fn labels_pointer(object: &Object, meta_pointer: &str) -> String {
     if object.kind() == "Pod" {
         "/metadata/labels".to_owned()
@@ -1797,8 +1797,7 @@ mod tests;
 
 // Selector rules.
 
-/// `"k=v, k2=v2"`: labels or a selector's pairs for messages, values as text (as
-/// `util::format_selector` writes a map).
+/// `"k=v, k2=v2"`: labels or a selector's pairs for messages, in map order, values as text.
 pub fn format_labels(labels: &[Label], symbols: &SymbolTable) -> String {
     labels
         .iter()

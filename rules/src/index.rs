@@ -8,7 +8,7 @@
 //! Rules that say "X matches nothing" look only at candidates in the same namespace, and stay
 //! silent when there is no candidate at all (a lone Service file cannot be judged) or when the
 //! namespace holds an operator's custom resource that creates pods the run cannot see
-//! ([`Index::has_opaque_pod_owner`]).
+//! ([`Index::opaque_owner_near`]).
 //!
 //! The maps are built from the objects' facts ([`crate::facts`]): kinds, names, identities,
 //! autoscalers' targets, CRD scopes, pod owners, pod labels and selectors are read there, not
@@ -613,56 +613,6 @@ impl<'o> Index<'o> {
             .map(|&i| &self.entries[i])
             .filter(move |e| e.near(spot))
             .filter(move |e| map_selector_matches(selector, e.pod_labels()))
-    }
-
-    /// Whether the namespace of `near` holds a custom resource that probably makes an
-    /// operator create pods (its `spec` has `replicas`, `podMetadata`, `template`…), whose
-    /// labels the run cannot know: selectors that match nothing visible may match those.
-    pub fn has_opaque_pod_owner(&self, near: &Object) -> bool {
-        self.opaque_pod_owners
-            .near(self.spot(near))
-            .next()
-            .is_some()
-    }
-
-    /// Whether a selector in the namespace of `near` is known to select no pod: there is at
-    /// least one object there that creates pods, `matches` says `Some(false)` for the labels
-    /// of every one, and no operator's resource may create pods the run cannot see. A
-    /// malformed selector (`None`) is not judged.
-    pub fn matches_no_pod(
-        &self,
-        near: &Object,
-        matches: impl Fn(Option<&Map<String, Value>>) -> Option<bool>,
-    ) -> bool {
-        let mut candidates = self.pod_owners_near(near).peekable();
-        candidates.peek().is_some()
-            && candidates.all(|entry| matches(entry.pod_labels()) == Some(false))
-            && !self.has_opaque_pod_owner(near)
-    }
-
-    /// [`Index::matches_no_pod`] for a `LabelSelector`; an empty one selects every pod.
-    pub fn label_selector_matches_no_pod(&self, near: &Object, selector: &Value) -> bool {
-        if crate::util::selector_is_empty(selector) {
-            return false;
-        }
-        let pairs = selector
-            .get("matchLabels")
-            .and_then(Value::as_object)
-            .filter(|m| !m.is_empty());
-        let Some(pairs) = pairs else {
-            return self.matches_no_pod(near, |labels| label_selector_matches(selector, labels));
-        };
-        // An owner without the rarest pair fails `matchLabels` (`Some(false)`) before any
-        // expression is read, so only the owners that carry it need a full check.
-        let spot = self.spot(near);
-        self.pod_owners_near(near).next().is_some()
-            && self
-                .rarest_postings(pairs)
-                .iter()
-                .map(|&i| &self.entries[i])
-                .filter(|e| e.near(spot))
-                .all(|e| label_selector_matches(selector, e.pod_labels()) == Some(false))
-            && !self.has_opaque_pod_owner(near)
     }
 }
 

@@ -2,12 +2,10 @@
 //! fix the finding (the workloads a selector nearly selects, the Services an Ingress could
 //! mean), which editors show next to the finding and `--format json` lists under `related`.
 
-use plimsoll_core::{Object, Related};
-use serde_json::{Map, Value};
+use plimsoll_core::Related;
 
 use crate::facts::{self, Label, ObjectFacts, Sym};
 use crate::index::{Entry, Index};
-use crate::util::format_selector;
 
 /// How many related places a finding names at most.
 const MOST: usize = 3;
@@ -17,68 +15,10 @@ const MOST: usize = 3;
 /// the number of objects; past this many, the closest among the first ones are named.
 const WEIGHED: usize = 256;
 
-fn name(object: &Object) -> &str {
-    object.name().unwrap_or("<unnamed>")
-}
-
-/// The workloads near `near` whose pod labels share a key with `keys` (those with the
-/// most shared pairs first), else any workload near it, each at its pod labels: for a
+/// The pod owners near the object of `near` whose pod labels share a key with `keys` or a
+/// pair with `pairs` (strictly: `true` and `"true"` differ), those with the most shared pairs
+/// first, else any pod owner near it, each at its pod labels, read from their facts: for a
 /// selector that selects nothing.
-pub(crate) fn similar_pod_owners(
-    index: &Index<'_>,
-    near: &Object,
-    selector: &Map<String, Value>,
-    keys: &[&str],
-) -> Vec<Related> {
-    let score = |e: &Entry<'_>| -> (usize, usize) {
-        let Some(labels) = e.pod_labels() else {
-            return (0, 0);
-        };
-        let keys_shared = keys.iter().filter(|k| labels.contains_key(**k)).count();
-        let pairs_shared = selector
-            .iter()
-            .filter(|(k, v)| labels.get(k.as_str()) == Some(v))
-            .count();
-        (pairs_shared, keys_shared)
-    };
-    let mut owners: Vec<(&Entry<'_>, (usize, usize))> = index
-        .pod_owners_near(near)
-        .filter(|e| e.pod_labels().is_some())
-        .take(WEIGHED)
-        .map(|e| (e, score(e)))
-        .collect();
-    if owners.iter().any(|(_, (p, k))| p + k > 0) {
-        owners.retain(|(_, (p, k))| p + k > 0);
-    }
-    owners.sort_by_key(|o| std::cmp::Reverse(o.1));
-    owners
-        .into_iter()
-        .take(MOST)
-        .filter_map(|(e, _)| {
-            let labels = e.pod_labels()?;
-            let pod = e.pod.as_ref()?;
-            let pointer = if e.object.kind() == "Pod" {
-                "/metadata/labels".to_owned()
-            } else {
-                format!("{}/labels", pod.meta_pointer)
-            };
-            Some(Related {
-                message: format!(
-                    "{} `{}` has the pod labels `{}`",
-                    e.object.kind(),
-                    name(e.object),
-                    format_selector(labels)
-                ),
-                location: Some(e.object.locate(&pointer, false)),
-            })
-        })
-        .collect()
-}
-
-/// [`similar_pod_owners`] read from facts: the pod owners near the object of `near` whose pod
-/// labels share a key with `keys` or a pair with `pairs` (strictly: `true` and `"true"`
-/// differ), those with the most shared pairs first, else any pod owner near it, each at its
-/// pod labels.
 pub(crate) fn similar_owners(
     index: &Index<'_>,
     near: &ObjectFacts,
@@ -126,30 +66,6 @@ pub(crate) fn similar_owners(
             })
         })
         .collect()
-}
-
-/// The keys and `matchLabels` of a `LabelSelector`.
-pub(crate) fn selector_keys(selector: &Value) -> (Map<String, Value>, Vec<&str>) {
-    let pairs = selector
-        .get("matchLabels")
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
-    let mut keys: Vec<&str> = selector
-        .get("matchLabels")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flat_map(|m| m.keys().map(String::as_str))
-        .collect();
-    keys.extend(
-        selector
-            .get("matchExpressions")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(|e| e.get("key").and_then(Value::as_str)),
-    );
-    (pairs, keys)
 }
 
 /// The objects of `candidates` (of one kind, near the object that refers to one), closest

@@ -141,15 +141,6 @@ pub fn scalar_text(value: &Value) -> String {
     }
 }
 
-/// `"k=v, k2=v2"`: a selector map for messages.
-pub fn format_selector(selector: &Map<String, Value>) -> String {
-    selector
-        .iter()
-        .map(|(k, v)| format!("{k}={}", scalar_text(v)))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// A DNS-1123 label: at most 63 lowercase alphanumerics or `-`, starting and ending with an
 /// alphanumeric. Returns what is wrong, or `None` when the name is valid.
 pub fn dns1123_label_error(name: &str) -> Option<String> {

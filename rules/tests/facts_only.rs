@@ -28,6 +28,7 @@ const FACTS_ONLY: &[&str] = &[
     "service-selector-matches-nothing",
     "pdb-selects-nothing",
     "network-policy-selects-nothing",
+    "network-policy-peer-selects-nothing",
 ];
 
 fn rules() -> RuleSet {

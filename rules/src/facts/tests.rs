@@ -1327,6 +1327,31 @@ fn compare_selectors(group: &Group<'_>, tally: &mut Tally) {
     }
 }
 
+/// The `matchLabels` of a `LabelSelector` value and the keys of its pairs and expressions,
+/// as the rules read them from values before [`LabelSelector::keys`].
+fn value_selector_keys(selector: &Value) -> (Map<String, Value>, Vec<&str>) {
+    let pairs = selector
+        .get("matchLabels")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let mut keys: Vec<&str> = selector
+        .get("matchLabels")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|m| m.keys().map(String::as_str))
+        .collect();
+    keys.extend(
+        selector
+            .get("matchExpressions")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.get("key").and_then(Value::as_str)),
+    );
+    (pairs, keys)
+}
+
 fn compare_label_selector(
     group: &Group<'_>,
     facts: &LabelSelector,
@@ -1342,14 +1367,14 @@ fn compare_label_selector(
         at,
     );
     let (pairs, keys) = facts.keys();
-    let (value_pairs, value_keys) = crate::related::selector_keys(value);
+    let (value_pairs, value_keys) = value_selector_keys(value);
     tally.same(
-        "selector_keys pairs",
+        "selector keys: pairs",
         group.labels(pairs),
         value_labels(&value_pairs),
         at,
     );
-    tally.same("selector_keys keys", group.texts(&keys), value_keys, at);
+    tally.same("selector keys: keys", group.texts(&keys), value_keys, at);
     let value_index_pairs = value
         .get("matchLabels")
         .and_then(Value::as_object)
@@ -1374,7 +1399,7 @@ fn compare_label_selector(
             label_selector_matches(value, group.value_pod_labels(o)),
             at,
         );
-        // `similar_pod_owners` scores shared pairs by strict equality.
+        // `related::similar_owners` scores shared pairs by strict equality.
         if let Some(labels) = group.value_pod_labels(o) {
             let facts_labels = group.pod_labels(o).unwrap_or(&[]);
             let strict = value_pairs

@@ -17,7 +17,8 @@ impl<'o> Index<'o> {
     }
 
     /// Whether the namespace of the object of `near` holds a custom resource that probably
-    /// makes an operator create pods, whose labels the run cannot know.
+    /// makes an operator create pods (its `spec` has `replicas`, `podMetadata`, `template`…),
+    /// whose labels the run cannot know: selectors that match nothing visible may match those.
     pub fn opaque_owner_near(&self, near: &ObjectFacts) -> bool {
         self.opaque_pod_owners
             .near(Index::spot_of(near))

@@ -1,3 +1,4 @@
+use crate::facts::Detail;
 use crate::rules::*;
 
 declare_rule! {
@@ -89,43 +90,32 @@ declare_rule! {
 no_options!(check);
 
 fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
-    if cx.object.kind() != "NetworkPolicy" || cx.object.group() != "networking.k8s.io" {
+    let facts = cx.facts();
+    let Detail::NetworkPolicy(policy) = &facts.detail else {
+        return;
+    };
+    if cx.text(facts.group) != "networking.k8s.io" {
         return;
     }
-    for (direction, peers_key) in [("ingress", "from"), ("egress", "to")] {
-        let Some(rules) = cx
-            .object
-            .value
-            .pointer(&format!("/spec/{direction}"))
-            .and_then(Value::as_array)
-        else {
+    for peer in &policy.peers {
+        if !cx.index.label_selects_no_pod(facts, &peer.selector) {
             continue;
-        };
-        for (i, rule) in rules.iter().enumerate() {
-            let Some(peers) = rule.get(peers_key).and_then(Value::as_array) else {
-                continue;
-            };
-            for (j, peer) in peers.iter().enumerate() {
-                let Some(selector) = peer.get("podSelector") else {
-                    continue;
-                };
-                if peer.get("namespaceSelector").is_some_and(|n| !n.is_null()) {
-                    continue;
-                }
-                if cx.index.label_selector_matches_no_pod(cx.object, selector) {
-                    let way = if direction == "ingress" { "from" } else { "to" };
-                    let mut d = cx
-                        .diag(
-                            &format!("/spec/{direction}/{i}/{peers_key}/{j}/podSelector"),
-                            format!("this NetworkPolicy allows traffic {way} pods that no workload checked with it has"),
-                        )
-                        .with_help("make the peer's `podSelector` match the pod template labels of the workloads meant");
-                    let (pairs, keys) = crate::related::selector_keys(selector);
-                    d.related =
-                        crate::related::similar_pod_owners(cx.index, cx.object, &pairs, &keys);
-                    out.push(d);
-                }
-            }
         }
+        let (direction, way) = if peer.egress {
+            ("egress", "to")
+        } else {
+            ("ingress", "from")
+        };
+        let (i, j) = (peer.rule, peer.peer);
+        let mut d = cx
+            .diag_at(
+                &format!("/spec/{direction}/{i}/{way}/{j}/podSelector"),
+                peer.loc,
+                format!("this NetworkPolicy allows traffic {way} pods that no workload checked with it has"),
+            )
+            .with_help("make the peer's `podSelector` match the pod template labels of the workloads meant");
+        let (pairs, keys) = peer.selector.keys();
+        d.related = crate::related::similar_owners(cx.index, facts, pairs, &keys);
+        out.push(d);
     }
 }
