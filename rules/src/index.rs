@@ -26,6 +26,8 @@ use crate::facts::{self, Detail, Frozen, ObjectFacts, PlaceTable, Sym, SymbolTab
 use crate::pod::{PodSpec, PodTemplates};
 use crate::util::{is_kubernetes_group, label_selector_matches, map_selector_matches, scalar_text};
 
+mod owners;
+
 /// One object of the run, with its pod spec when it carries one, and its facts.
 #[derive(Debug)]
 pub struct Entry<'o> {

@@ -25,6 +25,7 @@ const FACTS_ONLY: &[&str] = &[
     "ingress-backend-not-found",
     "statefulset-service-mismatch",
     "missing-network-policy",
+    "service-target-port-not-found",
 ];
 
 fn rules() -> RuleSet {
