@@ -447,24 +447,8 @@ impl<'o> Index<'o> {
             .filter(move |e| e.near(spot))
     }
 
-    /// The HorizontalPodAutoscalers in the namespace of `target` whose `scaleTargetRef` names it
-    /// (by `metadata.name`, else `metadata.generateName`).
-    pub fn autoscalers_of<'a>(
-        &'a self,
-        target: &'a Object,
-    ) -> impl Iterator<Item = &'a Entry<'o>> + 'a {
-        let spot = self.spot(target);
-        let key = target
-            .name()
-            .and_then(|name| self.symbols.get(target.kind()).zip(self.symbols.get(name)));
-        key.and_then(|key| self.autoscalers.get(&key))
-            .map_or(&[][..], Vec::as_slice)
-            .iter()
-            .map(|&i| &self.entries[i])
-            .filter(move |e| e.near(spot))
-    }
-
-    /// [`Index::autoscalers_of`] the object of `target` (facts of the run).
+    /// The HorizontalPodAutoscalers near the object of `target` (facts of the run) whose
+    /// `scaleTargetRef` names it (by `metadata.name`, else `metadata.generateName`).
     pub fn autoscalers_near<'a>(
         &'a self,
         target: &ObjectFacts,
@@ -489,32 +473,6 @@ impl<'o> Index<'o> {
         self.pod_owners
             .near(self.spot(near))
             .map(|i| &self.entries[i])
-    }
-
-    /// The pod owners near `near` that a `LabelSelector` selects. With `matchLabels`, only the
-    /// owners that carry its rarest pair are tried.
-    pub fn pod_owners_matching<'a>(
-        &'a self,
-        near: &'a Object,
-        selector: &'a Value,
-    ) -> Box<dyn Iterator<Item = &'a Entry<'o>> + 'a> {
-        let spot = self.spot(near);
-        let pairs = selector
-            .get("matchLabels")
-            .and_then(Value::as_object)
-            .filter(|m| !m.is_empty());
-        let matching =
-            move |e: &&'a Entry<'o>| label_selector_matches(selector, e.pod_labels()) == Some(true);
-        match pairs {
-            Some(pairs) => Box::new(
-                self.rarest_postings(pairs)
-                    .iter()
-                    .map(|&i| &self.entries[i])
-                    .filter(move |e| e.near(spot))
-                    .filter(matching),
-            ),
-            None => Box::new(self.pod_owners_near(near).filter(matching)),
-        }
     }
 
     /// The shortest list of pod owners that carry one of the selector's pairs.

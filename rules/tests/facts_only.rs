@@ -26,6 +26,7 @@ const FACTS_ONLY: &[&str] = &[
     "statefulset-service-mismatch",
     "missing-network-policy",
     "service-target-port-not-found",
+    "pdb-blocks-eviction",
 ];
 
 fn rules() -> RuleSet {

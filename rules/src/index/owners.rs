@@ -3,7 +3,7 @@
 //! references.
 
 use super::{Entry, Index};
-use crate::facts::{self, Label, ObjectFacts};
+use crate::facts::{self, Label, LabelSelector, ObjectFacts};
 
 impl<'o> Index<'o> {
     /// The shortest list of pod owners that carry one of the pairs (symbols of the run).
@@ -35,5 +35,34 @@ impl<'o> Index<'o> {
                 let labels = e.facts.pod.as_ref().and_then(|p| p.labels.as_deref());
                 facts::map_selector_matches(selector, labels)
             })
+    }
+
+    /// The pod owners near the object of `near` (facts of the run) that a `LabelSelector`
+    /// selects. With `matchLabels`, only the owners that carry its rarest pair are tried.
+    pub fn pod_owners_matching_selector<'a>(
+        &'a self,
+        near: &ObjectFacts,
+        selector: &'a LabelSelector,
+    ) -> Box<dyn Iterator<Item = &'a Entry<'o>> + 'a> {
+        let spot = Index::spot_of(near);
+        let matching = move |e: &&'a Entry<'o>| {
+            let labels = e.facts.pod.as_ref().and_then(|p| p.labels.as_deref());
+            selector.matches(labels) == Some(true)
+        };
+        match selector.pairs() {
+            Some(pairs) => Box::new(
+                self.rarest_label_postings(pairs)
+                    .iter()
+                    .map(|&i| &self.entries[i])
+                    .filter(move |e| e.near(spot))
+                    .filter(matching),
+            ),
+            None => Box::new(
+                self.pod_owners
+                    .near(spot)
+                    .map(|i| &self.entries[i])
+                    .filter(matching),
+            ),
+        }
     }
 }
