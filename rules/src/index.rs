@@ -122,7 +122,6 @@ pub struct Index<'o> {
     /// The symbols and places of the run's facts.
     pub symbols: &'o SymbolTable,
     pub places: &'o PlaceTable,
-    by_kind: HashMap<Sym, Vec<usize>>,
     /// Objects of a kind, by namespace and folder.
     near_kind: HashMap<Sym, Near>,
     /// (kind, `metadata.name`) → objects, in run order.
@@ -264,7 +263,6 @@ impl<'o> Index<'o> {
             entries,
             symbols,
             places: &frozen.places,
-            by_kind,
             near_kind,
             named,
             autoscalers,
@@ -293,7 +291,6 @@ impl<'o> Index<'o> {
             entries,
             symbols: &frozen.symbols,
             places: &frozen.places,
-            by_kind: HashMap::new(),
             near_kind: HashMap::new(),
             named: HashMap::new(),
             autoscalers: HashMap::new(),
@@ -320,16 +317,6 @@ impl<'o> Index<'o> {
     pub fn first_with_identity(&self, facts: &ObjectFacts) -> Option<usize> {
         let key = (facts.group, facts.kind, facts.namespace, facts.name?);
         self.first.get(&key).copied()
-    }
-
-    /// Objects of a kind, in run order.
-    pub fn of_kind<'a>(&'a self, kind: &str) -> impl Iterator<Item = &'a Entry<'o>> + 'a {
-        self.symbols
-            .get(kind)
-            .and_then(|k| self.by_kind.get(&k))
-            .map_or(&[][..], Vec::as_slice)
-            .iter()
-            .map(|&i| &self.entries[i])
     }
 
     /// The `spec.scope` (`Namespaced`, `Cluster`) that the CRDs of the run defining this group

@@ -27,6 +27,7 @@ const FACTS_ONLY: &[&str] = &[
     "missing-network-policy",
     "service-target-port-not-found",
     "pdb-blocks-eviction",
+    "gateway-reference-not-granted",
 ];
 
 fn rules() -> RuleSet {

@@ -3,7 +3,7 @@
 //! references.
 
 use super::{Entry, Index};
-use crate::facts::{self, Label, LabelSelector, ObjectFacts};
+use crate::facts::{self, Label, LabelSelector, ObjectFacts, Sym};
 
 impl<'o> Index<'o> {
     /// The shortest list of pod owners that carry one of the pairs (symbols of the run).
@@ -64,5 +64,20 @@ impl<'o> Index<'o> {
                     .filter(matching),
             ),
         }
+    }
+
+    /// The objects of `kind` whose `metadata.namespace` is `namespace` (symbols of the run),
+    /// in run order: a ReferenceGrant is asked for where it stands, not near anything.
+    pub fn kind_in_namespace<'a>(
+        &'a self,
+        kind: Sym,
+        namespace: Sym,
+    ) -> impl Iterator<Item = &'a Entry<'o>> + 'a {
+        self.near_kind
+            .get(&kind)
+            .and_then(|near| near.by_namespace.get(&Some(namespace)))
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .map(|&i| &self.entries[i])
     }
 }
