@@ -476,31 +476,9 @@ impl<'o> Index<'o> {
             .unwrap_or(&[])
     }
 
-    /// The objects of `kind` (one of NetworkPolicy, PodDisruptionBudget, Service) in the
-    /// namespace of `near` whose selector selects pods with `labels`, each tested on its
-    /// selector's facts.
-    pub fn selected_by<'a>(
-        &'a self,
-        kind: &str,
-        near: &'a Object,
-        labels: Option<&'a Map<String, Value>>,
-    ) -> impl Iterator<Item = &'a Entry<'o>> + 'a {
-        let spot = self.spot(near);
-        // The labels in symbols: a key that has none is named by no selector; a text that has
-        // none is held by none.
-        let have: Vec<(Sym, Option<Sym>)> = labels
-            .into_iter()
-            .flatten()
-            .filter_map(|(key, value)| {
-                let key = self.symbols.get(key)?;
-                Some((key, self.symbols.get(&scalar_text(value))))
-            })
-            .collect();
-        self.selected_near(kind, spot, have)
-    }
-
-    /// [`Index::selected_by`] near the object of `near` (facts of the run), for pods with the
-    /// labels of pod facts.
+    /// The objects of `kind` (one of NetworkPolicy, PodDisruptionBudget, Service) near the
+    /// object of `near` (facts of the run) whose selector selects pods with the labels of pod
+    /// facts, each tested on its selector's facts.
     pub fn selected_by_labels<'a>(
         &'a self,
         kind: &str,
@@ -740,7 +718,6 @@ fn index_selectors(facts: &[ObjectFacts], positions: &[usize]) -> Selectors {
 #[cfg(test)]
 mod tests {
     use plimsoll_core::{Discovery, LoadOptions, load_text};
-    use serde_json::json;
 
     use super::*;
 
@@ -778,32 +755,44 @@ spec:
   podSelector: {}
 ";
 
-    /// Labels and places that no object of the run has: no symbol of the run stands for
-    /// them, and the lookups answer as they would on text.
+    /// Labels that no selector names, and places that no object of the run has: no symbol
+    /// of the run stands for the places, and the lookups answer as they would on text.
     #[test]
     fn texts_that_no_object_of_the_run_holds() {
-        let objects = load("run/policies.yaml", RUN);
+        let mut objects = load("run/policies.yaml", RUN);
+        objects.extend(load(
+            "run/pods.yaml",
+            "\
+apiVersion: v1
+kind: Pod
+metadata: {name: strangers, namespace: shop, labels: {app: never-seen, team: nobody}}
+spec: {containers: []}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: x, namespace: shop, labels: {app: x}}
+spec: {containers: []}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: bare, namespace: shop}
+spec: {containers: []}
+",
+        ));
         let pods = PodTemplates::new(&[]).unwrap();
         let (facts, frozen) = facts::of_run(&objects, &pods);
         let index = Index::new(&objects, &facts, &frozen, &pods);
-        let outside = load(
-            "run/pod.yaml",
-            "{apiVersion: v1, kind: Pod, metadata: {name: p, namespace: shop}}",
-        );
         // In the namespace `shop` and, without one, in the same folder as `here`.
-        let labels = json!({"app": "never-seen", "team": "nobody"});
-        let names = |labels: Option<&Map<String, Value>>| -> Vec<String> {
+        let names = |position: usize| -> Vec<String> {
+            let pod = facts[position].pod.as_ref().unwrap();
             index
-                .selected_by("NetworkPolicy", &outside[0], labels)
+                .selected_by_labels("NetworkPolicy", &facts[position], pod.labels.as_deref())
                 .filter_map(|e| e.object.name().map(str::to_owned))
                 .collect()
         };
-        assert_eq!(names(labels.as_object()), ["here", "not-x", "has-app"]);
-        assert_eq!(
-            names(json!({"app": "x"}).as_object()),
-            ["here", "has-app", "app-x"]
-        );
-        assert_eq!(names(None), ["here", "not-x"]);
+        assert_eq!(names(4), ["here", "not-x", "has-app"]);
+        assert_eq!(names(5), ["here", "has-app", "app-x"]);
+        assert_eq!(names(6), ["here", "not-x"]);
         // A namespace no object names: only the folder's objects without one are near.
         let elsewhere = load(
             "run/other.yaml",

@@ -28,6 +28,7 @@ const FACTS_ONLY: &[&str] = &[
     "service-target-port-not-found",
     "pdb-blocks-eviction",
     "gateway-reference-not-granted",
+    "missing-readiness-probe",
 ];
 
 fn rules() -> RuleSet {
