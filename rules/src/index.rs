@@ -136,13 +136,13 @@ pub struct Index<'o> {
     opaque_pod_owners: Near,
     /// Pod owners by pod label: key and value text.
     by_label: HashMap<(Sym, Sym), Vec<usize>>,
-    /// Label selectors by the kind that carries them, for [`Index::selected_by`].
+    /// Label selectors by the kind that carries them, for [`Index::selected_by_labels`].
     selectors: HashMap<&'static str, Selectors>,
     /// The `spec.scope` of each custom kind defined by a CRD of the run, by (group, kind).
     crd_scopes: HashMap<(Sym, Sym), Sym>,
 }
 
-/// The kinds whose selectors [`Index::selected_by`] finds.
+/// The kinds whose selectors [`Index::selected_by_labels`] finds.
 const SELECTOR_KINDS: &[&str] = &["NetworkPolicy", "PodDisruptionBudget", "Service"];
 
 /// The selector of a NetworkPolicy (`spec.podSelector`), a PodDisruptionBudget
