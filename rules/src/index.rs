@@ -24,9 +24,10 @@ use serde_json::{Map, Value};
 
 use crate::facts::{self, Detail, Frozen, ObjectFacts, PlaceTable, Sym, SymbolTable};
 use crate::pod::{PodSpec, PodTemplates};
-use crate::util::{is_kubernetes_group, label_selector_matches, map_selector_matches, scalar_text};
+use crate::util::is_kubernetes_group;
 
 mod selectors;
+mod owners;
 
 /// One object of the run, with its pod spec when it carries one, and its facts.
 #[derive(Debug)]
@@ -122,7 +123,6 @@ pub struct Index<'o> {
     /// The symbols and places of the run's facts.
     pub symbols: &'o SymbolTable,
     pub places: &'o PlaceTable,
-    by_kind: HashMap<Sym, Vec<usize>>,
     /// Objects of a kind, by namespace and folder.
     near_kind: HashMap<Sym, Near>,
     /// (kind, `metadata.name`) → objects, in run order.
@@ -137,13 +137,13 @@ pub struct Index<'o> {
     opaque_pod_owners: Near,
     /// Pod owners by pod label: key and value text.
     by_label: HashMap<(Sym, Sym), Vec<usize>>,
-    /// Label selectors by the kind that carries them, for [`Index::selected_by`].
+    /// Label selectors by the kind that carries them, for [`Index::selected_by_labels`].
     selectors: HashMap<&'static str, Selectors>,
     /// The `spec.scope` of each custom kind defined by a CRD of the run, by (group, kind).
     crd_scopes: HashMap<(Sym, Sym), Sym>,
 }
 
-/// The kinds whose selectors [`Index::selected_by`] finds.
+/// The kinds whose selectors [`Index::selected_by_labels`] finds.
 const SELECTOR_KINDS: &[&str] = &["NetworkPolicy", "PodDisruptionBudget", "Service"];
 
 /// The selector of a NetworkPolicy (`spec.podSelector`), a PodDisruptionBudget
@@ -264,7 +264,6 @@ impl<'o> Index<'o> {
             entries,
             symbols,
             places: &frozen.places,
-            by_kind,
             near_kind,
             named,
             autoscalers,
@@ -293,7 +292,6 @@ impl<'o> Index<'o> {
             entries,
             symbols: &frozen.symbols,
             places: &frozen.places,
-            by_kind: HashMap::new(),
             near_kind: HashMap::new(),
             named: HashMap::new(),
             autoscalers: HashMap::new(),
@@ -320,16 +318,6 @@ impl<'o> Index<'o> {
     pub fn first_with_identity(&self, facts: &ObjectFacts) -> Option<usize> {
         let key = (facts.group, facts.kind, facts.namespace, facts.name?);
         self.first.get(&key).copied()
-    }
-
-    /// Objects of a kind, in run order.
-    pub fn of_kind<'a>(&'a self, kind: &str) -> impl Iterator<Item = &'a Entry<'o>> + 'a {
-        self.symbols
-            .get(kind)
-            .and_then(|k| self.by_kind.get(&k))
-            .map_or(&[][..], Vec::as_slice)
-            .iter()
-            .map(|&i| &self.entries[i])
     }
 
     /// The `spec.scope` (`Namespaced`, `Cluster`) that the CRDs of the run defining this group
@@ -433,38 +421,8 @@ impl<'o> Index<'o> {
             .map(|&i| &self.entries[i])
     }
 
-    /// Objects of a kind with this `metadata.name` in the namespace of `near`.
-    pub fn named_near<'a>(
-        &'a self,
-        kind: &'a str,
-        name: &'a str,
-        near: &'a Object,
-    ) -> impl Iterator<Item = &'a Entry<'o>> + use<'a, 'o> {
-        let spot = self.spot(near);
-        self.named_list(kind, name)
-            .iter()
-            .map(|&i| &self.entries[i])
-            .filter(move |e| e.near(spot))
-    }
-
-    /// The HorizontalPodAutoscalers in the namespace of `target` whose `scaleTargetRef` names it
-    /// (by `metadata.name`, else `metadata.generateName`).
-    pub fn autoscalers_of<'a>(
-        &'a self,
-        target: &'a Object,
-    ) -> impl Iterator<Item = &'a Entry<'o>> + 'a {
-        let spot = self.spot(target);
-        let key = target
-            .name()
-            .and_then(|name| self.symbols.get(target.kind()).zip(self.symbols.get(name)));
-        key.and_then(|key| self.autoscalers.get(&key))
-            .map_or(&[][..], Vec::as_slice)
-            .iter()
-            .map(|&i| &self.entries[i])
-            .filter(move |e| e.near(spot))
-    }
-
-    /// [`Index::autoscalers_of`] the object of `target` (facts of the run).
+    /// The HorizontalPodAutoscalers near the object of `target` (facts of the run) whose
+    /// `scaleTargetRef` names it (by `metadata.name`, else `metadata.generateName`).
     pub fn autoscalers_near<'a>(
         &'a self,
         target: &ObjectFacts,
@@ -479,83 +437,9 @@ impl<'o> Index<'o> {
             .filter(move |e| e.near(spot))
     }
 
-    /// Objects that create pods (they carry a pod template) in the namespace of `near`.
-    /// Controllers' own pods are not separate objects in a run of manifests, so this is
-    /// every candidate a selector could match.
-    pub fn pod_owners_near<'a>(
-        &'a self,
-        near: &'a Object,
-    ) -> impl Iterator<Item = &'a Entry<'o>> + 'a {
-        self.pod_owners
-            .near(self.spot(near))
-            .map(|i| &self.entries[i])
-    }
-
-    /// The pod owners near `near` that a `LabelSelector` selects. With `matchLabels`, only the
-    /// owners that carry its rarest pair are tried.
-    pub fn pod_owners_matching<'a>(
-        &'a self,
-        near: &'a Object,
-        selector: &'a Value,
-    ) -> Box<dyn Iterator<Item = &'a Entry<'o>> + 'a> {
-        let spot = self.spot(near);
-        let pairs = selector
-            .get("matchLabels")
-            .and_then(Value::as_object)
-            .filter(|m| !m.is_empty());
-        let matching =
-            move |e: &&'a Entry<'o>| label_selector_matches(selector, e.pod_labels()) == Some(true);
-        match pairs {
-            Some(pairs) => Box::new(
-                self.rarest_postings(pairs)
-                    .iter()
-                    .map(|&i| &self.entries[i])
-                    .filter(move |e| e.near(spot))
-                    .filter(matching),
-            ),
-            None => Box::new(self.pod_owners_near(near).filter(matching)),
-        }
-    }
-
-    /// The shortest list of pod owners that carry one of the selector's pairs.
-    fn rarest_postings(&self, selector: &Map<String, Value>) -> &[usize] {
-        selector
-            .iter()
-            .map(|(key, value)| {
-                let key = self.symbols.get(key);
-                let pair = key.zip(self.symbols.get(&scalar_text(value)));
-                pair.and_then(|pair| self.by_label.get(&pair))
-                    .map_or(&[][..], Vec::as_slice)
-            })
-            .min_by_key(|list| list.len())
-            .unwrap_or(&[])
-    }
-
-    /// The objects of `kind` (one of NetworkPolicy, PodDisruptionBudget, Service) in the
-    /// namespace of `near` whose selector selects pods with `labels`, each tested on its
-    /// selector's facts.
-    pub fn selected_by<'a>(
-        &'a self,
-        kind: &str,
-        near: &'a Object,
-        labels: Option<&'a Map<String, Value>>,
-    ) -> impl Iterator<Item = &'a Entry<'o>> + 'a {
-        let spot = self.spot(near);
-        // The labels in symbols: a key that has none is named by no selector; a text that has
-        // none is held by none.
-        let have: Vec<(Sym, Option<Sym>)> = labels
-            .into_iter()
-            .flatten()
-            .filter_map(|(key, value)| {
-                let key = self.symbols.get(key)?;
-                Some((key, self.symbols.get(&scalar_text(value))))
-            })
-            .collect();
-        self.selected_near(kind, spot, have)
-    }
-
-    /// [`Index::selected_by`] near the object of `near` (facts of the run), for pods with the
-    /// labels of pod facts.
+    /// The objects of `kind` (one of NetworkPolicy, PodDisruptionBudget, Service) near the
+    /// object of `near` (facts of the run) whose selector selects pods with the labels of pod
+    /// facts, each tested on its selector's facts.
     pub fn selected_by_labels<'a>(
         &'a self,
         kind: &str,
@@ -598,21 +482,6 @@ impl<'o> Index<'o> {
                     None => false,
                 }
             })
-    }
-
-    /// The pod owners near `near` whose pod labels hold every pair of a map selector (a
-    /// Service's), found through the label index rather than by trying every owner.
-    pub fn pod_owners_selected<'a>(
-        &'a self,
-        near: &'a Object,
-        selector: &'a Map<String, Value>,
-    ) -> impl Iterator<Item = &'a Entry<'o>> + 'a {
-        let spot = self.spot(near);
-        self.rarest_postings(selector)
-            .iter()
-            .map(|&i| &self.entries[i])
-            .filter(move |e| e.near(spot))
-            .filter(move |e| map_selector_matches(selector, e.pod_labels()))
     }
 }
 
@@ -734,7 +603,6 @@ fn index_selectors(facts: &[ObjectFacts], positions: &[usize]) -> Selectors {
 #[cfg(test)]
 mod tests {
     use plimsoll_core::{Discovery, LoadOptions, load_text};
-    use serde_json::json;
 
     use super::*;
 
@@ -772,32 +640,44 @@ spec:
   podSelector: {}
 ";
 
-    /// Labels and places that no object of the run has: no symbol of the run stands for
-    /// them, and the lookups answer as they would on text.
+    /// Labels that no selector names, and places that no object of the run has: no symbol
+    /// of the run stands for the places, and the lookups answer as they would on text.
     #[test]
     fn texts_that_no_object_of_the_run_holds() {
-        let objects = load("run/policies.yaml", RUN);
+        let mut objects = load("run/policies.yaml", RUN);
+        objects.extend(load(
+            "run/pods.yaml",
+            "\
+apiVersion: v1
+kind: Pod
+metadata: {name: strangers, namespace: shop, labels: {app: never-seen, team: nobody}}
+spec: {containers: []}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: x, namespace: shop, labels: {app: x}}
+spec: {containers: []}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: bare, namespace: shop}
+spec: {containers: []}
+",
+        ));
         let pods = PodTemplates::new(&[]).unwrap();
         let (facts, frozen) = facts::of_run(&objects, &pods);
         let index = Index::new(&objects, &facts, &frozen, &pods);
-        let outside = load(
-            "run/pod.yaml",
-            "{apiVersion: v1, kind: Pod, metadata: {name: p, namespace: shop}}",
-        );
         // In the namespace `shop` and, without one, in the same folder as `here`.
-        let labels = json!({"app": "never-seen", "team": "nobody"});
-        let names = |labels: Option<&Map<String, Value>>| -> Vec<String> {
+        let names = |position: usize| -> Vec<String> {
+            let pod = facts[position].pod.as_ref().unwrap();
             index
-                .selected_by("NetworkPolicy", &outside[0], labels)
+                .selected_by_labels("NetworkPolicy", &facts[position], pod.labels.as_deref())
                 .filter_map(|e| e.object.name().map(str::to_owned))
                 .collect()
         };
-        assert_eq!(names(labels.as_object()), ["here", "not-x", "has-app"]);
-        assert_eq!(
-            names(json!({"app": "x"}).as_object()),
-            ["here", "has-app", "app-x"]
-        );
-        assert_eq!(names(None), ["here", "not-x"]);
+        assert_eq!(names(4), ["here", "not-x", "has-app"]);
+        assert_eq!(names(5), ["here", "has-app", "app-x"]);
+        assert_eq!(names(6), ["here", "not-x"]);
         // A namespace no object names: only the folder's objects without one are near.
         let elsewhere = load(
             "run/other.yaml",

@@ -29,6 +29,10 @@ const FACTS_ONLY: &[&str] = &[
     "pdb-selects-nothing",
     "network-policy-selects-nothing",
     "network-policy-peer-selects-nothing",
+    "service-target-port-not-found",
+    "pdb-blocks-eviction",
+    "gateway-reference-not-granted",
+    "missing-readiness-probe",
 ];
 
 fn rules() -> RuleSet {

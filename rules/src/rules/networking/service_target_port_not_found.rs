@@ -1,5 +1,6 @@
 use std::collections::HashSet;
 
+use crate::facts::{Detail, Loc, Sym};
 use crate::rules::*;
 
 declare_rule! {
@@ -92,81 +93,69 @@ declare_rule! {
 no_options!(check);
 
 fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
-    let Some(spec) = super::service_spec(cx) else {
+    let facts = cx.facts();
+    let Detail::Service(service) = &facts.detail else {
         return;
     };
-    let Some(selector) = spec.get("selector").and_then(Value::as_object) else {
+    if !cx.text(facts.group).is_empty() || !service.spec_is_map {
+        return;
+    }
+    let Some(selector) = service.selector.pairs() else {
         return;
     };
-    let Some(ports) = spec.get("ports").and_then(Value::as_array) else {
+    if service.ports.is_none() {
         return;
-    };
-    let named: Vec<(usize, &str)> = ports
-        .iter()
-        .enumerate()
-        .filter_map(|(i, p)| Some((i, p.get("targetPort")?.as_str()?)))
-        .filter(|(_, name)| name.parse::<i64>().is_err())
-        .collect();
+    }
+    let named: Vec<(usize, Sym, Loc)> = service.named_target_ports(cx.index.symbols).collect();
     if named.is_empty() {
         return;
     }
     let mut any_selected = false;
-    let mut declared: HashSet<&str> = HashSet::new();
+    let mut declared: HashSet<Sym> = HashSet::new();
     // Where the selected pods declare their ports, for the reader (a few workloads at most).
     let mut related = Vec::new();
-    for entry in cx.index.pod_owners_selected(cx.object, selector) {
+    for entry in cx.index.pod_owners_selected_by(facts, selector) {
         any_selected = true;
-        let Some(pod) = &entry.pod else { continue };
-        for field in ["containers", "initContainers"] {
-            let containers = pod.spec.get(field).and_then(Value::as_array);
-            for (j, container) in containers.into_iter().flatten().enumerate() {
-                let Some(ports) = container.get("ports").and_then(Value::as_array) else {
-                    continue;
+        let Some(pod) = &entry.facts.pod else {
+            continue;
+        };
+        for container in &pod.containers {
+            let Some(names) = &container.port_names else {
+                continue;
+            };
+            if related.len() < 3 {
+                let container_name = container.name.map_or("<unnamed>", |n| cx.text(n));
+                let kind = cx.text(entry.facts.kind);
+                let owner = entry.facts.name().map_or("<unnamed>", |n| cx.text(n));
+                let message = if names.is_empty() {
+                    format!(
+                        "{kind} `{owner}`: container `{container_name}` names none of its ports"
+                    )
+                } else {
+                    let names: Vec<&str> = names.iter().map(|&n| cx.text(n)).collect();
+                    format!(
+                        "{kind} `{owner}`: container `{container_name}` names its ports `{}`",
+                        names.join("`, `")
+                    )
                 };
-                let names: Vec<&str> = ports
-                    .iter()
-                    .filter_map(|p| p.get("name").and_then(Value::as_str))
-                    .collect();
-                if related.len() < 3 {
-                    let container_name = container
-                        .get("name")
-                        .and_then(Value::as_str)
-                        .unwrap_or("<unnamed>");
-                    let message = if names.is_empty() {
-                        format!(
-                            "{} `{}`: container `{container_name}` names none of its ports",
-                            entry.object.kind(),
-                            entry.object.name().unwrap_or("<unnamed>")
-                        )
-                    } else {
-                        format!(
-                            "{} `{}`: container `{container_name}` names its ports `{}`",
-                            entry.object.kind(),
-                            entry.object.name().unwrap_or("<unnamed>"),
-                            names.join("`, `")
-                        )
-                    };
-                    related.push(plimsoll_core::Related {
-                        message,
-                        location: Some(
-                            entry
-                                .object
-                                .locate(&format!("{}/{field}/{j}/ports", pod.pointer), false),
-                        ),
-                    });
-                }
-                declared.extend(names);
+                related.push(plimsoll_core::Related {
+                    message,
+                    location: cx.location(container.ports_loc),
+                });
             }
+            declared.extend(names.iter().copied());
         }
     }
     if !any_selected {
         return;
     }
-    for (i, name) in named {
-        if !declared.contains(name) {
+    for (i, name, loc) in named {
+        if !declared.contains(&name) {
+            let name = cx.text(name);
             let mut d = cx
-                .diag(
+                .diag_at(
                     &format!("/spec/ports/{i}/targetPort"),
+                    loc,
                     format!("no container selected by this Service declares a port named `{name}`"),
                 )
                 .with_help("name one of the containers' `ports` after the target port, or use a port that exists");

@@ -1,3 +1,4 @@
+use crate::facts::ContainerFacts;
 use crate::rules::*;
 
 declare_rule! {
@@ -79,11 +80,47 @@ declare_rule! {
 no_options!(check);
 
 fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
-    super::report_missing_probe(
-        cx,
-        out,
-        "readinessProbe",
-        "readiness probe",
-        "add a `readinessProbe` that succeeds only when the container can serve requests",
-    );
+    let facts = cx.facts();
+    let Some(pod) = &facts.pod else { return };
+    if pod.runs_to_completion {
+        return;
+    }
+    let containers: Vec<&ContainerFacts> = pod.long_running().collect();
+    // Declaring ports is optional: a pod whose containers declare none but that a Service
+    // of the run selects still receives traffic, and then its main containers are asked for
+    // a readiness probe unless one of them has it.
+    let selected_by_service = !containers.iter().any(|c| c.declares_ports)
+        && !containers.iter().any(|c| c.has_readiness)
+        && cx
+            .index
+            .selected_by_labels("Service", facts, pod.labels.as_deref())
+            .any(|e| cx.text(e.facts.group).is_empty());
+    for c in containers {
+        // Readiness gates Service traffic: a container that exposes no port (a config
+        // reloader, a log shipper) receives none, so it is not asked for a readiness probe.
+        let serves = c.declares_ports || (selected_by_service && !c.init);
+        if !serves || c.has_readiness {
+            continue;
+        }
+        let (field, label) = if c.init {
+            ("initContainers", "init container")
+        } else {
+            ("containers", "container")
+        };
+        let name = c.name.map_or("<unnamed>", |n| cx.text(n));
+        out.push(
+            cx.diag_at(
+                &format!(
+                    "{}/{field}/{}/readinessProbe",
+                    cx.text(pod.pointer),
+                    c.index
+                ),
+                c.readiness_loc,
+                format!("{label} \"{name}\" has no readiness probe"),
+            )
+            .with_help(
+                "add a `readinessProbe` that succeeds only when the container can serve requests",
+            ),
+        );
+    }
 }

@@ -42,29 +42,7 @@ fn report_missing_probe(
         return;
     }
     let relative = format!("/{field}");
-    let containers = pod.long_running_containers();
-    let declares_ports = |c: &crate::pod::Container<'_>| {
-        c.get("/ports")
-            .and_then(Value::as_array)
-            .is_some_and(|ports| !ports.is_empty())
-    };
-    // Declaring ports is optional: a pod whose containers declare none but that a Service
-    // of the run selects still receives traffic, and then its main containers are asked for
-    // a readiness probe unless one of them has it.
-    let selected_by_service = field == "readinessProbe"
-        && !containers.iter().any(declares_ports)
-        && !containers
-            .iter()
-            .any(|c| c.get(&relative).is_some_and(|v| !v.is_null()))
-        && selected_by_a_service(cx, pod.labels());
-    for c in containers {
-        // Readiness gates Service traffic: a container that exposes no port (a config
-        // reloader, a log shipper) receives none, so it is not asked for a readiness probe.
-        let serves = declares_ports(&c)
-            || (selected_by_service && c.kind == crate::pod::ContainerKind::Main);
-        if field == "readinessProbe" && !serves {
-            continue;
-        }
+    for c in pod.long_running_containers() {
         if c.get(&relative).is_none_or(Value::is_null) {
             out.push(
                 cx.missing(
@@ -76,16 +54,6 @@ fn report_missing_probe(
             );
         }
     }
-}
-
-/// Whether a Service near the object (same namespace) selects pods with `labels`.
-fn selected_by_a_service(
-    cx: &Ctx<'_, '_>,
-    labels: Option<&serde_json::Map<String, Value>>,
-) -> bool {
-    cx.index
-        .selected_by("Service", cx.object, labels)
-        .any(|e| e.object.group().is_empty())
 }
 
 /// Reports a `batch` object of `kind` without `spec.<field>`.

@@ -1,3 +1,4 @@
+use crate::facts::{Count, Detail, MinAvailable};
 use crate::rules::*;
 
 declare_rule! {
@@ -60,46 +61,37 @@ no_options!(check);
 const HELP: &str = "allow at least one pod to be evicted: `maxUnavailable: 1`, or a `minAvailable` below the replica count";
 
 fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
-    if cx.object.kind() != "PodDisruptionBudget" {
+    let facts = cx.facts();
+    let Detail::Pdb(pdb) = &facts.detail else {
         return;
-    }
-    let spec = |f: &str| cx.object.value.pointer(&format!("/spec/{f}"));
-    let zero = |v: &Value| v.as_i64() == Some(0) || matches!(v.as_str(), Some("0" | "0%"));
-    if spec("maxUnavailable").is_some_and(zero) {
+    };
+    if pdb.max_unavailable_zero {
         out.push(
-            cx.diag(
+            cx.diag_at(
                 "/spec/maxUnavailable",
+                pdb.max_unavailable_loc,
                 "`maxUnavailable: 0` never allows a pod to be evicted",
             )
             .with_help(HELP),
         );
         return;
     }
-    let Some(min) = spec("minAvailable") else {
-        return;
-    };
-    if min.as_str() == Some("100%") {
-        out.push(
-            cx.diag(
-                "/spec/minAvailable",
-                "`minAvailable: 100%` never allows a pod to be evicted",
-            )
-            .with_help(HELP),
-        );
-        return;
-    }
+    let min_available =
+        |message: String| cx.diag_at("/spec/minAvailable", pdb.min_available_loc, message);
     // What `minAvailable` requires of `n` replicas: an integer as it is, a percentage of
     // `n` rounded up (as the disruption controller computes it).
-    let count = min.as_i64();
-    let percent = min
-        .as_str()
-        .and_then(|m| m.strip_suffix('%'))
-        .and_then(|p| p.parse::<i64>().ok())
-        .filter(|p| (1..100).contains(p));
-    let stated = match (count, percent) {
-        (Some(count), _) => count.to_string(),
-        (None, Some(p)) => format!("{p}%"),
-        (None, None) => return,
+    let (count, percent, stated) = match pdb.min_available {
+        MinAvailable::Absent => return,
+        MinAvailable::All => {
+            out.push(
+                min_available("`minAvailable: 100%` never allows a pod to be evicted".to_owned())
+                    .with_help(HELP),
+            );
+            return;
+        }
+        MinAvailable::Count(count) => (Some(count), None, count.to_string()),
+        MinAvailable::Percent(p) => (None, Some(p), format!("{p}%")),
+        MinAvailable::Other => return,
     };
     let required = |n: i64| count.unwrap_or_else(|| (percent.unwrap_or(0) * n + 99) / 100);
     // How the requirement reads for `n` replicas: a percentage names the pods it keeps.
@@ -107,65 +99,57 @@ fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
         Some(_) => String::new(),
         None => format!(" ({} of {n} pod(s), rounded up)", required(n)),
     };
-    let Some(selector) = spec("selector") else {
+    let Some(selector) = &pdb.selector else {
         return;
     };
-    for entry in cx.index.pod_owners_matching(cx.object, selector) {
-        if !crate::util::is_replicated_kind(entry.object.kind()) {
+    for entry in cx.index.pod_owners_matching_selector(facts, selector) {
+        let kind = cx.text(entry.facts.kind);
+        if !crate::util::is_replicated_kind(kind) {
             continue;
         }
-        let (kind, name) = (
-            entry.object.kind(),
-            entry.object.name().unwrap_or("<unnamed>"),
-        );
-        if let Some(hpa) = cx.index.autoscalers_of(entry.object).next() {
-            let hpa = hpa.object;
-            let stated_floor = hpa.value.pointer("/spec/minReplicas");
-            let Some(floor) = stated_floor.map_or(Some(1), Value::as_i64) else {
+        let name = entry.facts.name().map_or("<unnamed>", |n| cx.text(n));
+        if let Some(hpa) = cx.index.autoscalers_near(entry.facts).next() {
+            let Detail::Hpa(scaler) = &hpa.facts.detail else {
                 continue;
             };
-            let default = if stated_floor.is_none() {
+            let Some(floor) = scaler.min_replicas.floor() else {
+                continue;
+            };
+            let default = if scaler.min_replicas == Count::Absent {
                 "default "
             } else {
                 ""
             };
             if floor > 0 && required(floor) >= floor {
-                let hpa_name = hpa.name().unwrap_or("<unnamed>");
-                let mut d = cx
-                    .diag(
-                        "/spec/minAvailable",
-                        format!(
-                            "`minAvailable: {stated}`{} is not below the {default}`minReplicas: {floor}` of HorizontalPodAutoscaler `{hpa_name}`, which scales {kind} `{name}`: at minimum scale no pod can be evicted",
-                            keeps(floor)
-                        ),
-                    )
-                    .with_help(format!(
-                        "lower `minAvailable` below {floor}, use `maxUnavailable: 1`, or raise the autoscaler's `minReplicas` above {}",
-                        required(floor)
-                    ));
+                let hpa_name = hpa.facts.name().map_or("<unnamed>", |n| cx.text(n));
+                let mut d = min_available(format!(
+                    "`minAvailable: {stated}`{} is not below the {default}`minReplicas: {floor}` of HorizontalPodAutoscaler `{hpa_name}`, which scales {kind} `{name}`: at minimum scale no pod can be evicted",
+                    keeps(floor)
+                ))
+                .with_help(format!(
+                    "lower `minAvailable` below {floor}, use `maxUnavailable: 1`, or raise the autoscaler's `minReplicas` above {}",
+                    required(floor)
+                ));
                 d.related.push(plimsoll_core::Related {
                     message: format!(
                         "HorizontalPodAutoscaler `{hpa_name}` scales down to {floor} replica(s)"
                     ),
-                    location: Some(hpa.locate("/spec/minReplicas", false)),
+                    location: cx.location(scaler.min_replicas_loc),
                 });
                 out.push(d);
                 return;
             }
             continue;
         }
-        let Some(replicas) = crate::util::replicas(entry.object) else {
+        let Some(replicas) = entry.facts.replicas.replicas() else {
             continue;
         };
         if replicas > 0 && required(replicas) >= replicas {
             out.push(
-                cx.diag(
-                    "/spec/minAvailable",
-                    format!(
-                        "`minAvailable: {stated}`{} is not below the {replicas} replica(s) of {kind} `{name}`, so no pod can be evicted",
-                        keeps(replicas)
-                    ),
-                )
+                min_available(format!(
+                    "`minAvailable: {stated}`{} is not below the {replicas} replica(s) of {kind} `{name}`, so no pod can be evicted",
+                    keeps(replicas)
+                ))
                 .with_help(HELP),
             );
             return;
