@@ -519,7 +519,6 @@ impl Engine {
             let early = self.policies.is_none();
             // Files are taken up in order on every thread and merged in order on this one
             // as they come, so that only the files in flight wait in memory.
-            let (sender, receiver) = std::sync::mpsc::channel();
             let mut checked: Vec<Early> = Vec::with_capacity(crd_files.len());
             let mut failed = None;
             let mut merge = |taken: Result<Taken, EngineError>| match taken {
@@ -538,40 +537,7 @@ impl Engine {
             };
             let take =
                 |job: &Job| self.take_crds(job, &first, release, early, with_charts, Some(&tables));
-            if rayon::current_thread_index().is_some() {
-                // Called from a thread of the pool, which the merge would hold while it
-                // waits: a few files at a time instead.
-                let chunk = rayon::current_num_threads().max(1) * 2;
-                for batch in crd_files.chunks(chunk) {
-                    let taken: Vec<_> = batch.par_iter().map(take).collect();
-                    taken.into_iter().for_each(&mut merge);
-                }
-            } else {
-                std::thread::scope(|scope| {
-                    let files = &crd_files;
-                    let producer = scope.spawn(move || {
-                        files.iter().enumerate().par_bridge().for_each_with(
-                            sender,
-                            |sender, (i, job)| {
-                                // The receiver stays until every sender is gone.
-                                let _ = sender.send((i, take(job)));
-                            },
-                        );
-                    });
-                    let mut waiting = std::collections::BTreeMap::new();
-                    let mut next = 0;
-                    for (i, taken) in receiver {
-                        waiting.insert(i, taken);
-                        while let Some(taken) = waiting.remove(&next) {
-                            merge(taken);
-                            next += 1;
-                        }
-                    }
-                    if let Err(panic) = producer.join() {
-                        std::panic::resume_unwind(panic);
-                    }
-                });
-            }
+            in_order(&crd_files, take, &mut merge);
             if let Some(error) = failed {
                 return Err(error);
             }
@@ -668,26 +634,34 @@ impl Engine {
         } else {
             Keep::Whole
         };
-        let checked: Result<Vec<Checked>, EngineError> = rest
-            .into_par_iter()
-            .map(|job| {
-                let start = Instant::now();
-                let (path, file) = parse(read(job, &self.config.load)?, &load);
-                let load_time = start.elapsed();
-                let mut checked = self.check_file(
-                    shared(catalog.as_ref(), &tables),
-                    path,
-                    file,
-                    keep,
-                    true,
-                    true,
-                );
-                checked.timings.load = load_time;
-                Ok(checked)
-            })
-            .collect();
+        // Each file joins the run as soon as those before it have: only the files in flight
+        // wait in memory, beside the run's lists.
+        let check = |job: &Job| {
+            let start = Instant::now();
+            let (path, file) = parse(read(job.clone(), &self.config.load)?, &load);
+            let load_time = start.elapsed();
+            let mut checked = self.check_file(
+                shared(catalog.as_ref(), &tables),
+                path,
+                file,
+                keep,
+                true,
+                true,
+            );
+            checked.timings.load = load_time;
+            Ok::<_, EngineError>(checked)
+        };
+        let mut failed = None;
+        in_order(&rest, check, |checked| match checked {
+            Ok(checked) => run.add(checked),
+            Err(error) => {
+                failed.get_or_insert(error);
+            }
+        });
         run.catalog = catalog;
-        run.add_all(checked?);
+        if let Some(error) = failed {
+            return Err(error);
+        }
         let mut report = self.finish(run, Some(tables));
         if !renders.is_empty() {
             report.diagnostics = renders.explain(std::mem::take(&mut report.diagnostics));
@@ -936,7 +910,8 @@ impl Engine {
             let mut hollowed = Vec::new();
             let mut leaves = None;
             for (i, object) in objects.iter_mut().enumerate() {
-                if hollow && !suppress::annotated(object) && hollow_value(object) {
+                if hollow && !suppress::annotated(object) && hollow_value(object, facts.is_empty())
+                {
                     hollowed.push(i);
                 } else {
                     self.slim(object, wide);
@@ -1052,6 +1027,8 @@ impl Engine {
             diagnostics.extend(schemas.startup.iter().cloned());
         }
         let start = Instant::now();
+        // The facts of the run's objects, which name those that kept no value.
+        let mut kept = None;
         if let Some(rules) = &self.cross_rules {
             // The facts of every object, in run order, that the index of the run is built from:
             // built as the files were checked, else now.
@@ -1060,6 +1037,7 @@ impl Engine {
                 _ => rules.facts(&objects),
             };
             diagnostics.extend(rules.check_facts(&objects, &facts, &frozen));
+            kept = Some((facts, frozen));
         }
         let cross_done = Instant::now();
         timings.cross_rules = cross_done - start;
@@ -1122,11 +1100,19 @@ impl Engine {
             .collect();
         let identities: Vec<(usize, _)> = objects
             .par_iter()
-            .filter_map(|object| {
+            .enumerate()
+            .filter_map(|(n, object)| {
                 let &i = position.get(&(Arc::as_ptr(&object.source) as usize))?;
-                Some((i, object.identity()))
+                let identity = match &kept {
+                    Some((facts, frozen)) if object.value.is_null() => {
+                        facts[n].identity(&frozen.symbols)
+                    }
+                    _ => object.identity(),
+                };
+                Some((i, identity))
             })
             .collect();
+        drop(kept);
         let mut checked = vec![Vec::new(); sources.len()];
         for (i, identity) in identities {
             checked[i].push(identity);
@@ -1565,14 +1551,18 @@ fn goes_first(read: &Read) -> bool {
 }
 
 /// Leaves of `object` what the stages after the per-file ones read of an object whose facts
-/// are built and which carries no suppression annotation: its identity (`apiVersion`, `kind`,
-/// `metadata.name`, `generateName`, `namespace`), which names it in the report and in
-/// admission policies' scan for policies. `false` (and nothing changed) for a document that
-/// is not a mapping.
-fn hollow_value(object: &mut Object) -> bool {
+/// are built and which carries no suppression annotation: nothing (`null`) when its facts are
+/// kept, which name it; else its identity (`apiVersion`, `kind`, `metadata.name`,
+/// `generateName`, `namespace`). `false` (and nothing changed) for a document that is not a
+/// mapping.
+fn hollow_value(object: &mut Object, identity: bool) -> bool {
     let serde_json::Value::Object(map) = &mut object.value else {
         return false;
     };
+    if !identity {
+        object.value = serde_json::Value::Null;
+        return true;
+    }
     let mut kept = serde_json::Map::new();
     for key in ["apiVersion", "kind"] {
         if let Some(value) = map.remove(key) {
@@ -1616,6 +1606,51 @@ fn compact_trees(objects: &mut [Object], leaves: Option<&Arc<SpanTree>>) {
         }
         start += len;
     }
+}
+
+/// Runs `work` on every item, in parallel, and hands each result to `merge` on this thread in
+/// the order of `items`, as soon as those before it are merged: only the items in flight wait
+/// in memory. Called from a thread of the pool, which the merge would hold while it waits, it
+/// takes a few items at a time instead.
+fn in_order<T: Sync, R: Send>(
+    items: &[T],
+    work: impl Fn(&T) -> R + Sync,
+    mut merge: impl FnMut(R),
+) {
+    if rayon::current_thread_index().is_some() {
+        let chunk = rayon::current_num_threads().max(1) * 2;
+        for batch in items.chunks(chunk) {
+            let done: Vec<R> = batch.par_iter().map(&work).collect();
+            done.into_iter().for_each(&mut merge);
+        }
+        return;
+    }
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::scope(|scope| {
+        let work = &work;
+        let producer = scope.spawn(move || {
+            items
+                .iter()
+                .enumerate()
+                .par_bridge()
+                .for_each_with(sender, |sender, (i, item)| {
+                    // The receiver stays until every sender is gone.
+                    let _ = sender.send((i, work(item)));
+                });
+        });
+        let mut waiting = std::collections::BTreeMap::new();
+        let mut next = 0;
+        for (i, done) in receiver {
+            waiting.insert(i, done);
+            while let Some(done) = waiting.remove(&next) {
+                merge(done);
+                next += 1;
+            }
+        }
+        if let Err(panic) = producer.join() {
+            std::panic::resume_unwind(panic);
+        }
+    });
 }
 
 /// What the per-file stages of a run share: the run's schema catalog, and the tables the
@@ -1877,18 +1912,17 @@ spec: {replicas: 1, template: {spec: {containers: [{name: a, image: a:1}]}}}
             );
             let tables = Tables::default();
             let shared = shared(None, &tables);
-            engine.check_file(shared, None, file, Keep::Compact, false, false)
+            let checked = engine.check_file(shared, None, file, Keep::Compact, false, false);
+            (checked, tables.freeze())
         };
-        let checked = check(&["single-replica"]);
+        let (checked, frozen) = check(&["single-replica"]);
         assert_eq!(checked.facts.len(), 2);
         let values: Vec<&serde_json::Value> = checked.objects.iter().map(|o| &o.value).collect();
+        // Its facts name it.
+        assert_eq!(values[0], &serde_json::Value::Null);
         assert_eq!(
-            values[0],
-            &serde_json::json!({
-                "apiVersion": "apps/v1",
-                "kind": "Deployment",
-                "metadata": {"name": "web", "namespace": "shop"},
-            })
+            checked.facts[0].identity(&frozen.symbols).display_name(),
+            "shop/Deployment/web"
         );
         assert_eq!(
             checked.objects[0]
@@ -1902,7 +1936,7 @@ spec: {replicas: 1, template: {spec: {containers: [{name: a, image: a:1}]}}}
         assert!(values[1].pointer("/metadata/annotations").is_some());
         assert!(values[1].pointer("/spec/replicas").is_some());
         // A rule that reads values across objects keeps them.
-        let checked = check(&["single-replica", "service-selector-matches-nothing"]);
+        let (checked, _) = check(&["single-replica", "service-selector-matches-nothing"]);
         assert!(
             checked.objects[0]
                 .value
