@@ -1015,14 +1015,18 @@ impl Engine {
             objects,
             facts,
             facts_missing,
-            catalog: _,
+            catalog,
             whole: _,
             mut timings,
         } = run;
+        // The run's CRDs served the per-file stages, which are done.
+        drop(catalog);
         // These grew by doubling as files came in; the later stages hold them to the end.
         let mut objects = objects;
         objects.shrink_to_fit();
         diagnostics.shrink_to_fit();
+        let mut facts = facts;
+        facts.shrink_to_fit();
         if let Some(schemas) = &self.schemas {
             diagnostics.extend(schemas.startup.iter().cloned());
         }
