@@ -31,7 +31,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use plimsoll_core::yaml::SpanTree;
 use plimsoll_core::{Diagnostic, Discovery, LoadOptions, LoadedFile, Object, Severity, Source};
+use plimsoll_rules::facts::{ObjectFacts, Tables};
 use rayon::prelude::*;
 
 pub use discover::{Candidate, Input};
@@ -495,6 +497,8 @@ impl Engine {
         let rest: Vec<Job> = rest.into_iter().filter_map(Result::err).collect();
         let mut run = Run::default();
         run.timings.read = read_time;
+        // The facts of every object are built with one set of tables as its file is checked.
+        let tables = Tables::default();
         // One alias budget for every file of this run.
         let load = self.config.load.for_run();
         // Texts go at once, without policies (which may read them).
@@ -515,7 +519,6 @@ impl Engine {
             let early = self.policies.is_none();
             // Files are taken up in order on every thread and merged in order on this one
             // as they come, so that only the files in flight wait in memory.
-            let (sender, receiver) = std::sync::mpsc::channel();
             let mut checked: Vec<Early> = Vec::with_capacity(crd_files.len());
             let mut failed = None;
             let mut merge = |taken: Result<Taken, EngineError>| match taken {
@@ -532,41 +535,9 @@ impl Engine {
                     checked.push(Early::Again);
                 }
             };
-            let take = |job: &Job| self.take_crds(job, &first, release, early, with_charts);
-            if rayon::current_thread_index().is_some() {
-                // Called from a thread of the pool, which the merge would hold while it
-                // waits: a few files at a time instead.
-                let chunk = rayon::current_num_threads().max(1) * 2;
-                for batch in crd_files.chunks(chunk) {
-                    let taken: Vec<_> = batch.par_iter().map(take).collect();
-                    taken.into_iter().for_each(&mut merge);
-                }
-            } else {
-                std::thread::scope(|scope| {
-                    let files = &crd_files;
-                    let producer = scope.spawn(move || {
-                        files.iter().enumerate().par_bridge().for_each_with(
-                            sender,
-                            |sender, (i, job)| {
-                                // The receiver stays until every sender is gone.
-                                let _ = sender.send((i, take(job)));
-                            },
-                        );
-                    });
-                    let mut waiting = std::collections::BTreeMap::new();
-                    let mut next = 0;
-                    for (i, taken) in receiver {
-                        waiting.insert(i, taken);
-                        while let Some(taken) = waiting.remove(&next) {
-                            merge(taken);
-                            next += 1;
-                        }
-                    }
-                    if let Err(panic) = producer.join() {
-                        std::panic::resume_unwind(panic);
-                    }
-                });
-            }
+            let take =
+                |job: &Job| self.take_crds(job, &first, release, early, with_charts, Some(&tables));
+            in_order(&crd_files, take, &mut merge);
             if let Some(error) = failed {
                 return Err(error);
             }
@@ -599,8 +570,14 @@ impl Engine {
                         release_text(path.as_deref(), &mut file);
                     }
                     let load_time = start.elapsed();
-                    let mut checked =
-                        self.check_file(catalog.as_ref(), path, file, keep, true, true);
+                    let mut checked = self.check_file(
+                        shared(catalog.as_ref(), &tables),
+                        path,
+                        file,
+                        keep,
+                        true,
+                        true,
+                    );
                     checked.timings.load = load_time;
                     Ok(Some(checked))
                 })
@@ -629,7 +606,13 @@ impl Engine {
                 &self.config.load,
             );
             run.diagnostics.extend(rendering.diagnostics);
-            self.add_files(&mut run, rendering.files, Keep::Compact, false);
+            self.add_files(
+                &mut run,
+                rendering.files,
+                Keep::Compact,
+                false,
+                Some(&tables),
+            );
             renders = rendering.renders;
         }
         let mut trees = trees;
@@ -640,6 +623,7 @@ impl Engine {
                 std::mem::take(&mut trees.files),
                 Keep::Compact,
                 false,
+                Some(&tables),
             );
         }
         // The other files go through every per-object stage in one parallel pass, each file
@@ -650,20 +634,35 @@ impl Engine {
         } else {
             Keep::Whole
         };
-        let checked: Result<Vec<Checked>, EngineError> = rest
-            .into_par_iter()
-            .map(|job| {
-                let start = Instant::now();
-                let (path, file) = parse(read(job, &self.config.load)?, &load);
-                let load_time = start.elapsed();
-                let mut checked = self.check_file(catalog.as_ref(), path, file, keep, true, true);
-                checked.timings.load = load_time;
-                Ok(checked)
-            })
-            .collect();
+        // Each file joins the run as soon as those before it have: only the files in flight
+        // wait in memory, beside the run's lists.
+        let check = |job: &Job| {
+            let start = Instant::now();
+            let (path, file) = parse(read(job.clone(), &self.config.load)?, &load);
+            let load_time = start.elapsed();
+            let mut checked = self.check_file(
+                shared(catalog.as_ref(), &tables),
+                path,
+                file,
+                keep,
+                true,
+                true,
+            );
+            checked.timings.load = load_time;
+            Ok::<_, EngineError>(checked)
+        };
+        let mut failed = None;
+        in_order(&rest, check, |checked| match checked {
+            Ok(checked) => run.add(checked),
+            Err(error) => {
+                failed.get_or_insert(error);
+            }
+        });
         run.catalog = catalog;
-        run.add_all(checked?);
-        let mut report = self.finish(run);
+        if let Some(error) = failed {
+            return Err(error);
+        }
+        let mut report = self.finish(run, Some(tables));
         if !renders.is_empty() {
             report.diagnostics = renders.explain(std::mem::take(&mut report.diagnostics));
         }
@@ -680,13 +679,13 @@ impl Engine {
             &mut run,
             loaded.paths.into_iter().zip(loaded.files).collect(),
         );
-        self.finish(run)
+        self.finish(run, None)
     }
 
     /// The per-object stages over a set of files whose CustomResourceDefinitions join the
     /// run's catalog before any of them is validated.
     fn add_batch(&self, run: &mut Run, files: Vec<(Option<PathBuf>, LoadedFile)>) {
-        self.add_files(run, files, Keep::Slim, false);
+        self.add_files(run, files, Keep::Slim, false, None);
     }
 
     /// The first look at a file that holds CRDs (see [`Engine::lint`]): its CRDs converted
@@ -702,6 +701,7 @@ impl Engine {
         release: bool,
         early: bool,
         with_charts: bool,
+        tables: Option<&Tables>,
     ) -> Result<Taken, EngineError> {
         let start = Instant::now();
         // A budget of its own tells whether the file has aliases: without any, a parse
@@ -757,7 +757,17 @@ impl Engine {
                 .is_none_or(|schemas| file.objects.iter().all(|o| schemas.needs_no_crds(o)));
         let checked = if alone {
             file.diagnostics.append(&mut filtered);
-            let mut checked = self.check_file(None, path, file, Keep::Compact, false, true);
+            let mut checked = self.check_file(
+                Shared {
+                    catalog: None,
+                    tables,
+                },
+                path,
+                file,
+                Keep::Compact,
+                false,
+                true,
+            );
             checked.timings.load = load_time;
             Early::Done(Some(Box::new(checked)))
         } else {
@@ -779,6 +789,7 @@ impl Engine {
         files: Vec<(Option<PathBuf>, LoadedFile)>,
         keep: Keep,
         release: bool,
+        tables: Option<&Tables>,
     ) {
         let mut files: Vec<(Option<PathBuf>, LoadedFile)> =
             files.into_iter().filter(|(_, f)| f.relevant).collect();
@@ -803,7 +814,9 @@ impl Engine {
         let catalog = run.catalog.as_ref();
         let checked: Vec<Checked> = files
             .into_par_iter()
-            .map(|(path, file)| self.check_file(catalog, path, file, keep, false, release))
+            .map(|(path, file)| {
+                self.check_file(Shared { catalog, tables }, path, file, keep, false, release)
+            })
             .collect();
         for file in checked {
             run.add(file);
@@ -816,13 +829,14 @@ impl Engine {
     /// go once these stages are done.
     fn check_file(
         &self,
-        catalog: Option<&plimsoll_schemas::Catalog>,
+        shared: Shared<'_>,
         path: Option<PathBuf>,
         file: LoadedFile,
         keep: Keep,
         filter: bool,
         release: bool,
     ) -> Checked {
+        let Shared { catalog, tables } = shared;
         let LoadedFile {
             source,
             mut objects,
@@ -835,6 +849,7 @@ impl Engine {
                 path,
                 source: None,
                 objects,
+                facts: Vec::new(),
                 diagnostics,
                 whole: false,
                 timings,
@@ -862,23 +877,57 @@ impl Engine {
         let commented =
             memchr::memmem::find(source.text().as_bytes(), b"plimsoll-ignore").is_some();
         let mut source = source;
+        let wide = keep == Keep::Compact && !whole;
+        // A file of a lint run lets its text go: the later stages need only its line index,
+        // and the outputs that show text read it again. Before the facts are built, as they
+        // hold the file they locate in.
+        if let Some(path) = path
+            .as_deref()
+            .filter(|_| wide && release && !commented && !keep_whole())
+            && let Some(shell) = source.release(path)
+        {
+            rebind(&source, &shell, &mut objects, &mut diagnostics);
+            source = shell;
+        }
+        // What the rules across objects read of each object, while it is whole.
+        let facts = match (&self.cross_rules, tables) {
+            (Some(rules), Some(tables)) => objects
+                .iter()
+                .map(|object| rules.facts_of(object, tables))
+                .collect(),
+            _ => Vec::new(),
+        };
         if keep != Keep::Whole && !whole {
-            let wide = keep == Keep::Compact;
-            objects
-                .iter_mut()
-                .for_each(|object| self.slim(object, wide));
-            if wide && !commented {
-                compact_trees(&mut objects);
+            // Once its facts are built, an object that no later stage reads keeps only its
+            // identity and its span (see `hollow`).
+            let hollow = wide
+                && !commented
+                && !keep_whole()
+                && self
+                    .cross_rules
+                    .as_ref()
+                    .is_none_or(|rules| tables.is_some() && rules.reads_only_facts());
+            let mut hollowed = Vec::new();
+            let mut leaves = None;
+            for (i, object) in objects.iter_mut().enumerate() {
+                if hollow && !suppress::annotated(object) && hollow_value(object, facts.is_empty())
+                {
+                    hollowed.push(i);
+                } else {
+                    self.slim(object, wide);
+                }
             }
-            // A file of a lint run lets its text go: the later stages need only its line
-            // index, and the outputs that show text read it again.
-            if let Some(path) = path
-                .as_deref()
-                .filter(|_| wide && release && !commented && !keep_whole())
-                && let Some(shell) = source.release(path)
-            {
-                rebind(&source, &shell, &mut objects, &mut diagnostics);
-                source = shell;
+            if !hollowed.is_empty() {
+                let (tree, roots) = SpanTree::leaves(hollowed.iter().map(|&i| objects[i].span()));
+                let tree = Arc::new(tree);
+                for (&i, root) in hollowed.iter().zip(roots) {
+                    objects[i].tree = tree.clone();
+                    objects[i].root = root;
+                }
+                leaves = Some(tree);
+            }
+            if wide && !commented {
+                compact_trees(&mut objects, leaves.as_ref());
             }
         }
         // Kept to the end of the run: findings about one object share its identity.
@@ -888,6 +937,7 @@ impl Engine {
             path,
             source: Some(source),
             objects,
+            facts,
             diagnostics,
             whole,
             timings,
@@ -955,28 +1005,43 @@ impl Engine {
     }
 
     /// The stages across objects, then settings, suppressions and order.
-    fn finish(&self, run: Run) -> Report {
+    /// `tables`: those the facts of the run's objects were built with as its files were
+    /// checked (`Run::facts`).
+    fn finish(&self, run: Run, tables: Option<Tables>) -> Report {
         let Run {
             mut diagnostics,
             sources,
             paths,
             objects,
-            catalog: _,
+            facts,
+            facts_missing,
+            catalog,
             whole: _,
             mut timings,
         } = run;
+        // The run's CRDs served the per-file stages, which are done.
+        drop(catalog);
         // These grew by doubling as files came in; the later stages hold them to the end.
         let mut objects = objects;
         objects.shrink_to_fit();
         diagnostics.shrink_to_fit();
+        let mut facts = facts;
+        facts.shrink_to_fit();
         if let Some(schemas) = &self.schemas {
             diagnostics.extend(schemas.startup.iter().cloned());
         }
         let start = Instant::now();
+        // The facts of the run's objects, which name those that kept no value.
+        let mut kept = None;
         if let Some(rules) = &self.cross_rules {
-            // The facts of every object, in run order, that the index of the run is built from.
-            let (facts, frozen) = rules.facts(&objects);
+            // The facts of every object, in run order, that the index of the run is built from:
+            // built as the files were checked, else now.
+            let (facts, frozen) = match tables {
+                Some(tables) if !facts_missing => (facts, tables.freeze()),
+                _ => rules.facts(&objects),
+            };
             diagnostics.extend(rules.check_facts(&objects, &facts, &frozen));
+            kept = Some((facts, frozen));
         }
         let cross_done = Instant::now();
         timings.cross_rules = cross_done - start;
@@ -1039,11 +1104,19 @@ impl Engine {
             .collect();
         let identities: Vec<(usize, _)> = objects
             .par_iter()
-            .filter_map(|object| {
+            .enumerate()
+            .filter_map(|(n, object)| {
                 let &i = position.get(&(Arc::as_ptr(&object.source) as usize))?;
-                Some((i, object.identity()))
+                let identity = match &kept {
+                    Some((facts, frozen)) if object.value.is_null() => {
+                        facts[n].identity(&frozen.symbols)
+                    }
+                    _ => object.identity(),
+                };
+                Some((i, identity))
             })
             .collect();
+        drop(kept);
         let mut checked = vec![Vec::new(); sources.len()];
         for (i, identity) in identities {
             checked[i].push(identity);
@@ -1342,6 +1415,10 @@ struct Run {
     sources: Vec<Arc<Source>>,
     paths: Vec<Option<PathBuf>>,
     objects: Vec<Object>,
+    /// The facts of `objects`, in order, while every file added came with them.
+    facts: Vec<ObjectFacts>,
+    /// A file came without the facts of its objects: they are built at the end.
+    facts_missing: bool,
     /// The schema catalog with the run's CRDs, once there are any.
     catalog: Option<plimsoll_schemas::Catalog>,
     timings: Timings,
@@ -1356,6 +1433,8 @@ impl Run {
         let files: Vec<Checked> = files.into_iter().filter(|f| f.source.is_some()).collect();
         self.objects
             .reserve(files.iter().map(|f| f.objects.len()).sum());
+        self.facts
+            .reserve(files.iter().map(|f| f.facts.len()).sum());
         self.diagnostics
             .reserve(files.iter().map(|f| f.diagnostics.len()).sum());
         self.sources.reserve(files.len());
@@ -1373,6 +1452,11 @@ impl Run {
         self.diagnostics.extend(file.diagnostics);
         self.sources.push(source);
         self.paths.push(file.path);
+        if file.facts.len() == file.objects.len() {
+            self.facts.extend(file.facts);
+        } else {
+            self.facts_missing = true;
+        }
         self.objects.extend(file.objects);
         self.whole |= file.whole;
         self.timings.load += file.timings.load;
@@ -1470,9 +1554,41 @@ fn goes_first(read: &Read) -> bool {
     })
 }
 
+/// Leaves of `object` what the stages after the per-file ones read of an object whose facts
+/// are built and which carries no suppression annotation: nothing (`null`) when its facts are
+/// kept, which name it; else its identity (`apiVersion`, `kind`, `metadata.name`,
+/// `generateName`, `namespace`). `false` (and nothing changed) for a document that is not a
+/// mapping.
+fn hollow_value(object: &mut Object, identity: bool) -> bool {
+    let serde_json::Value::Object(map) = &mut object.value else {
+        return false;
+    };
+    if !identity {
+        object.value = serde_json::Value::Null;
+        return true;
+    }
+    let mut kept = serde_json::Map::new();
+    for key in ["apiVersion", "kind"] {
+        if let Some(value) = map.remove(key) {
+            kept.insert(key.to_owned(), value);
+        }
+    }
+    if let Some(serde_json::Value::Object(metadata)) = map.get_mut("metadata") {
+        let mut identity = serde_json::Map::new();
+        for key in ["name", "generateName", "namespace"] {
+            if let Some(value) = metadata.remove(key) {
+                identity.insert(key.to_owned(), value);
+            }
+        }
+        kept.insert("metadata".to_owned(), serde_json::Value::Object(identity));
+    }
+    object.value = serde_json::Value::Object(kept);
+    true
+}
+
 /// Replaces the span trees of a file's objects by copies that hold only what their values
 /// reach (objects of one document stream share one tree, so one copy each).
-fn compact_trees(objects: &mut [Object]) {
+fn compact_trees(objects: &mut [Object], leaves: Option<&Arc<SpanTree>>) {
     let mut start = 0;
     while let Some(first) = objects.get(start) {
         let tree = first.tree.clone();
@@ -1480,6 +1596,11 @@ fn compact_trees(objects: &mut [Object]) {
             .iter()
             .take_while(|o| Arc::ptr_eq(&o.tree, &tree))
             .count();
+        if leaves.is_some_and(|leaves| Arc::ptr_eq(leaves, &tree)) {
+            // Hollow objects: nothing below their roots is left to compact.
+            start += len;
+            continue;
+        }
         let group = &mut objects[start..start + len];
         let (compact, roots) = tree.compact(group.iter().map(|o| (o.root, &o.value)));
         let compact = Arc::new(compact);
@@ -1491,11 +1612,73 @@ fn compact_trees(objects: &mut [Object]) {
     }
 }
 
+/// Runs `work` on every item, in parallel, and hands each result to `merge` on this thread in
+/// the order of `items`, as soon as those before it are merged: only the items in flight wait
+/// in memory. Called from a thread of the pool, which the merge would hold while it waits, it
+/// takes a few items at a time instead.
+fn in_order<T: Sync, R: Send>(
+    items: &[T],
+    work: impl Fn(&T) -> R + Sync,
+    mut merge: impl FnMut(R),
+) {
+    if rayon::current_thread_index().is_some() {
+        let chunk = rayon::current_num_threads().max(1) * 2;
+        for batch in items.chunks(chunk) {
+            let done: Vec<R> = batch.par_iter().map(&work).collect();
+            done.into_iter().for_each(&mut merge);
+        }
+        return;
+    }
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::scope(|scope| {
+        let work = &work;
+        let producer = scope.spawn(move || {
+            items
+                .iter()
+                .enumerate()
+                .par_bridge()
+                .for_each_with(sender, |sender, (i, item)| {
+                    // The receiver stays until every sender is gone.
+                    let _ = sender.send((i, work(item)));
+                });
+        });
+        let mut waiting = std::collections::BTreeMap::new();
+        let mut next = 0;
+        for (i, done) in receiver {
+            waiting.insert(i, done);
+            while let Some(done) = waiting.remove(&next) {
+                merge(done);
+                next += 1;
+            }
+        }
+        if let Err(panic) = producer.join() {
+            std::panic::resume_unwind(panic);
+        }
+    });
+}
+
+/// What the per-file stages of a run share: the run's schema catalog, and the tables the
+/// facts of its objects are built with (`None`: they are built at the end of the run).
+#[derive(Clone, Copy)]
+struct Shared<'a> {
+    catalog: Option<&'a plimsoll_schemas::Catalog>,
+    tables: Option<&'a Tables>,
+}
+
+fn shared<'a>(catalog: Option<&'a plimsoll_schemas::Catalog>, tables: &'a Tables) -> Shared<'a> {
+    Shared {
+        catalog,
+        tables: Some(tables),
+    }
+}
+
 /// One file after its per-object stages (`source` is `None` for a file left out of the run).
 struct Checked {
     path: Option<PathBuf>,
     source: Option<Arc<Source>>,
     objects: Vec<Object>,
+    /// The facts of `objects`, in order, when the run builds them as files are checked.
+    facts: Vec<ObjectFacts>,
     diagnostics: Vec<Diagnostic>,
     /// The file holds an admission policy.
     whole: bool,
@@ -1705,6 +1888,66 @@ fn digest(value: &serde_json::Value) -> serde_json::Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A lint run's per-file stage builds the facts of every object, then keeps of an object
+    /// its identity alone when every rule across objects reads only facts and no annotation
+    /// of it may silence a finding; a rule that reads values keeps them.
+    #[test]
+    fn objects_keep_their_identity_alone_once_their_facts_are_built() {
+        let text = "apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop, labels: {app: web}}
+spec: {replicas: 1, template: {metadata: {labels: {app: web}}, spec: {containers: [{name: a, image: a:1}]}}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, annotations: {plimsoll.dev/ignore: single-replica}}
+spec: {replicas: 1, template: {spec: {containers: [{name: a, image: a:1}]}}}
+";
+        let check = |only: &[&str]| {
+            let mut config = Config::default();
+            config.rules.only = only.iter().map(|id| (*id).to_owned()).collect();
+            let engine = Engine::new(config).unwrap();
+            let file = plimsoll_core::load_text(
+                "apps.yaml",
+                text.to_owned(),
+                Discovery::Walked,
+                &LoadOptions::default(),
+            );
+            let tables = Tables::default();
+            let shared = shared(None, &tables);
+            let checked = engine.check_file(shared, None, file, Keep::Compact, false, false);
+            (checked, tables.freeze())
+        };
+        let (checked, frozen) = check(&["single-replica"]);
+        assert_eq!(checked.facts.len(), 2);
+        let values: Vec<&serde_json::Value> = checked.objects.iter().map(|o| &o.value).collect();
+        // Its facts name it.
+        assert_eq!(values[0], &serde_json::Value::Null);
+        assert_eq!(
+            checked.facts[0].identity(&frozen.symbols).display_name(),
+            "shop/Deployment/web"
+        );
+        assert_eq!(
+            checked.objects[0]
+                .tree
+                .children(checked.objects[0].root)
+                .len(),
+            0
+        );
+        assert!(checked.objects[0].span().end > checked.objects[0].span().start);
+        // Annotated: the suppression stage reads it.
+        assert!(values[1].pointer("/metadata/annotations").is_some());
+        assert!(values[1].pointer("/spec/replicas").is_some());
+        // A rule that reads values across objects keeps them.
+        let (checked, _) = check(&["single-replica", "service-selector-matches-nothing"]);
+        assert!(
+            checked.objects[0]
+                .value
+                .pointer("/spec/template/metadata/labels/app")
+                .is_some()
+        );
+    }
 
     #[test]
     fn a_pod_spec_keeps_what_rules_across_objects_read() {

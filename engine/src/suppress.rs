@@ -176,13 +176,30 @@ const POD_TEMPLATE_ANNOTATIONS: &[&str] = &[
     "/spec/jobTemplate/spec/template/metadata/annotations",
 ];
 
+/// Whether an annotation key may name rules to silence (what [`annotations`] reads).
+fn names_rules(key: &str) -> bool {
+    key == "plimsoll.dev/ignore"
+        || key == "kube-score/ignore"
+        || key.starts_with("ignore-check.kube-linter.io/")
+        || key.starts_with("polaris.fairwinds.com/") && key.ends_with("-exempt")
+}
+
+/// Whether `object` carries an annotation that may silence findings: the suppression stage
+/// reads its values then, and a run keeps them.
+pub(crate) fn annotated(object: &Object) -> bool {
+    POD_TEMPLATE_ANNOTATIONS.iter().any(|pointer| {
+        matches!(object.value.pointer(pointer), Some(Value::Object(map))
+            if map.keys().any(|key| names_rules(key)))
+    })
+}
+
 fn annotations(object: &Object, today: &str, out: &mut Vec<Suppression>) {
     let range = object.span();
     for pointer in POD_TEMPLATE_ANNOTATIONS {
         let Some(Value::Object(map)) = object.value.pointer(pointer) else {
             continue;
         };
-        for (key, value) in map {
+        for (key, value) in map.iter().filter(|(key, _)| names_rules(key)) {
             let text = value.as_str().unwrap_or("");
             let (rules, until, report_unused) = if key == "plimsoll.dev/ignore" {
                 let (rules, until) = parse_spec(text);

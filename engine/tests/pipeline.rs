@@ -269,3 +269,106 @@ spec:
         vec!["missing-namespace guard.yaml".to_owned()]
     );
 }
+
+/// With only rules that read facts across objects, a lint run keeps of most objects their
+/// identity alone once their facts are built: findings are still located, named and
+/// silenced, and every object is still listed as checked.
+#[test]
+fn objects_reduced_to_their_facts_are_still_located_named_and_silenced() {
+    let dir = tempfile::tempdir().unwrap();
+    let deployment = |name: &str, annotations: &str| {
+        format!(
+            "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {name}
+  namespace: shop
+{annotations}spec:
+  replicas: 1
+  selector:
+    matchLabels: {{app: {name}}}
+  template:
+    metadata:
+      labels: {{app: {name}}}
+    spec:
+      containers:
+        - name: app
+          image: registry.example/{name}:1.0
+"
+        )
+    };
+    let silenced = deployment(
+        "api",
+        "  annotations:\n    plimsoll.dev/ignore: single-replica\n",
+    );
+    write(
+        dir.path(),
+        "apps.yaml",
+        &format!("{}---\n{silenced}", deployment("web", "")),
+    );
+    write(
+        dir.path(),
+        "hpa.yaml",
+        "apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata:
+  name: gone
+  namespace: shop
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: gone}
+  minReplicas: 2
+  maxReplicas: 4
+",
+    );
+    let mut config = Config::default();
+    config.rules.only = ["single-replica", "hpa-target-not-found"]
+        .map(str::to_owned)
+        .into();
+    assert!(
+        config
+            .rules
+            .only
+            .iter()
+            .all(|id| plimsoll_rules::READS_ONLY_FACTS.contains(&id.as_str()))
+    );
+    let report = plimsoll_engine::lint(&[Input::Path(dir.path().to_path_buf())], config).unwrap();
+    let found: Vec<String> = report
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let at = d.location.as_ref().map(|l| {
+                let file = l.file().rsplit('/').next().unwrap_or_default().to_owned();
+                format!("{file}:{}", l.start().line)
+            });
+            let object = d.object.as_ref().map(|o| o.display_name());
+            format!(
+                "{} {} {}",
+                d.rule,
+                at.unwrap_or_default(),
+                object.unwrap_or_default()
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            "single-replica apps.yaml:7 shop/Deployment/web",
+            "hpa-target-not-found hpa.yaml:7 shop/HorizontalPodAutoscaler/gone",
+        ],
+        "{found:#?}"
+    );
+    let checked: Vec<String> = report
+        .checked
+        .iter()
+        .flatten()
+        .map(plimsoll_core::ObjectRef::display_name)
+        .collect();
+    assert_eq!(
+        checked,
+        [
+            "shop/Deployment/web",
+            "shop/Deployment/api",
+            "shop/HorizontalPodAutoscaler/gone"
+        ]
+    );
+}

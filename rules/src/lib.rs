@@ -42,4 +42,4 @@ pub use docs::{rule_markdown, rules_markdown_index};
 pub use equivalent::{Tool, equivalent_rule, equivalent_rules};
 pub use info::{Category, RuleInfo};
 pub use registry::{PROFILES, all_rules, in_profile, rule_info};
-pub use set::RuleSet;
+pub use set::{READS_ONLY_FACTS, RuleSet};

@@ -133,6 +133,24 @@ impl<'a, 'o> Ctx<'a, 'o> {
     }
 }
 
+/// The rules whose checks read the facts of objects and no value of any object
+/// (`tests/facts_only.rs` holds each to it).
+pub const READS_ONLY_FACTS: &[&str] = &[
+    "missing-namespace",
+    "duplicate-object",
+    "hpa-target-not-found",
+    "hpa-conflicts-with-replicas",
+    "single-replica",
+    "missing-pod-disruption-budget",
+    "automount-service-account-token",
+    "service-account-not-found",
+    "binding-grants-pod-exec",
+    "binding-grants-wildcard",
+    "ingress-backend-not-found",
+    "statefulset-service-mismatch",
+    "missing-network-policy",
+];
+
 struct Active {
     info: &'static RuleInfo,
     severity: Severity,
@@ -263,6 +281,20 @@ impl RuleSet {
     /// The facts of `objects` that [`RuleSet::check_facts`] indexes the run from.
     pub fn facts(&self, objects: &[Object]) -> (Vec<ObjectFacts>, Frozen) {
         facts::of_run(objects, &self.pods)
+    }
+
+    /// The facts of one object, built with the run's `tables` (on any thread, as the files
+    /// of a run are checked): what [`RuleSet::facts`] gives it.
+    pub fn facts_of(&self, object: &Object, tables: &facts::Tables) -> ObjectFacts {
+        ObjectFacts::of(object, &self.pods, tables)
+    }
+
+    /// Whether every rule of the set reads nothing but facts ([`READS_ONLY_FACTS`]): the
+    /// objects they are run on may then hold no value (their facts are built beforehand).
+    pub fn reads_only_facts(&self) -> bool {
+        self.active
+            .iter()
+            .all(|a| READS_ONLY_FACTS.contains(&a.info.id))
     }
 
     /// [`RuleSet::check`] with the facts of `objects` already built ([`RuleSet::facts`]).

@@ -111,6 +111,16 @@ impl SpanTree {
         }
     }
 
+    /// A tree of leaves only, one for each of `spans`, with their ids in order: what a lint
+    /// run keeps for objects of which nothing is located after their per-file stages but
+    /// the whole (their findings across objects are located beforehand, from their facts).
+    pub fn leaves(spans: impl IntoIterator<Item = Span>) -> (SpanTree, Vec<NodeId>) {
+        let mut out = SpanTree::default();
+        let ids = spans.into_iter().map(|span| out.leaf(span)).collect();
+        out.shrink_to_fit();
+        (out, ids)
+    }
+
     /// A copy of the tree that holds only what the documents `(root, value)` reach through
     /// their values, with each document's new root in order. Where a value was replaced by a
     /// scalar (a digest standing for a large mapping), its node keeps its span and loses its
