@@ -26,8 +26,8 @@ use crate::facts::{self, Detail, Frozen, ObjectFacts, PlaceTable, Sym, SymbolTab
 use crate::pod::{PodSpec, PodTemplates};
 use crate::util::is_kubernetes_group;
 
-mod selectors;
 mod owners;
+mod selectors;
 
 /// One object of the run, with its pod spec when it carries one, and its facts.
 #[derive(Debug)]

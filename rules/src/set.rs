@@ -149,6 +149,14 @@ pub const READS_ONLY_FACTS: &[&str] = &[
     "ingress-backend-not-found",
     "statefulset-service-mismatch",
     "missing-network-policy",
+    "service-selector-matches-nothing",
+    "pdb-selects-nothing",
+    "network-policy-selects-nothing",
+    "network-policy-peer-selects-nothing",
+    "service-target-port-not-found",
+    "pdb-blocks-eviction",
+    "gateway-reference-not-granted",
+    "missing-readiness-probe",
 ];
 
 struct Active {

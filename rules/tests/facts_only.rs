@@ -11,29 +11,7 @@ use plimsoll_core::Object;
 use plimsoll_rules::{RuleSet, RulesConfig};
 
 /// The rules whose checks read facts and no `serde_json::Value` of any object.
-const FACTS_ONLY: &[&str] = &[
-    "missing-namespace",
-    "duplicate-object",
-    "hpa-target-not-found",
-    "hpa-conflicts-with-replicas",
-    "single-replica",
-    "missing-pod-disruption-budget",
-    "automount-service-account-token",
-    "service-account-not-found",
-    "binding-grants-pod-exec",
-    "binding-grants-wildcard",
-    "ingress-backend-not-found",
-    "statefulset-service-mismatch",
-    "missing-network-policy",
-    "service-selector-matches-nothing",
-    "pdb-selects-nothing",
-    "network-policy-selects-nothing",
-    "network-policy-peer-selects-nothing",
-    "service-target-port-not-found",
-    "pdb-blocks-eviction",
-    "gateway-reference-not-granted",
-    "missing-readiness-probe",
-];
+use plimsoll_rules::READS_ONLY_FACTS as FACTS_ONLY;
 
 fn rules() -> RuleSet {
     RuleSet::new(&RulesConfig {
@@ -114,4 +92,17 @@ fn duplicates_across_the_files_of_a_folder_are_judged_from_facts_alone() {
     assert_eq!(duplicates, ["app/b.yaml"]);
     let (found, hollow) = both(&rules, &run);
     assert_eq!(found, hollow);
+}
+
+#[test]
+fn a_set_with_a_rule_that_reads_values_says_so() {
+    let only = |ids: &[&str]| {
+        RuleSet::new(&RulesConfig {
+            only: ids.iter().map(|id| (*id).to_owned()).collect(),
+            ..RulesConfig::default()
+        })
+        .unwrap()
+    };
+    assert!(only(&["single-replica", "duplicate-object"]).reads_only_facts());
+    assert!(!only(&["single-replica", "latest-image-tag"]).reads_only_facts());
 }
