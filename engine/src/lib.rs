@@ -26,7 +26,7 @@ mod vap_resources;
 pub mod vap_test;
 pub mod workspace;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -909,8 +909,26 @@ impl Engine {
                     .is_none_or(|rules| tables.is_some() && rules.reads_only_facts());
             let mut hollowed = Vec::new();
             let mut leaves = None;
+            // An object built from other files (a kustomize base) keeps its tree when a
+            // suppression comment in the file it is located in may name a node of it.
+            let mut marked: HashMap<*const Source, bool> = HashMap::new();
+            let mut commented_elsewhere = |object: &Object| {
+                !Arc::ptr_eq(&object.source, &source)
+                    && *marked
+                        .entry(Arc::as_ptr(&object.source))
+                        .or_insert_with(|| {
+                            memchr::memmem::find(
+                                object.source.text().as_bytes(),
+                                b"plimsoll-ignore",
+                            )
+                            .is_some()
+                        })
+            };
             for (i, object) in objects.iter_mut().enumerate() {
-                if hollow && !suppress::annotated(object) && hollow_value(object, facts.is_empty())
+                if hollow
+                    && !suppress::annotated(object)
+                    && !commented_elsewhere(object)
+                    && hollow_value(object, facts.is_empty())
                 {
                     hollowed.push(i);
                 } else {
