@@ -1113,7 +1113,7 @@ impl Engine {
             );
         });
         // Stable, as `sort_diagnostics`: the same order on any number of threads.
-        diagnostics.par_sort_by(plimsoll_core::compare_diagnostics);
+        sort_diagnostics_in_place(&mut diagnostics);
         // By address, as a number (shared across threads).
         let position: std::collections::HashMap<usize, usize> = sources
             .iter()
@@ -1261,13 +1261,12 @@ impl Engine {
             plimsoll_rules::rule_info(id).is_some() || policy_ids.contains(id) || is_builtin_id(id)
         };
         let names = suppress::RuleNames { known: &known };
-        let mut by_source: std::collections::HashMap<*const Source, Vec<Diagnostic>> =
+        // The findings of each file, by position: they are judged where they are, in place.
+        let mut by_source: std::collections::HashMap<*const Source, Vec<usize>> =
             std::collections::HashMap::new();
-        let mut without = Vec::new();
-        for d in diagnostics {
-            match &d.location {
-                Some(l) => by_source.entry(Arc::as_ptr(&l.source)).or_default().push(d),
-                None => without.push(d),
+        for (i, d) in diagnostics.iter().enumerate() {
+            if let Some(l) = &d.location {
+                by_source.entry(Arc::as_ptr(&l.source)).or_default().push(i);
             }
         }
         let mut objects_by_source: std::collections::HashMap<*const Source, Vec<&Object>> =
@@ -1278,8 +1277,11 @@ impl Engine {
                 .or_default()
                 .push(o);
         }
-        let mut out = without;
-        // Files are independent: each is done on its own, in parallel, and joined in order.
+        let judge = |source: &Arc<Source>, list: &[usize], file_objects: &[&Object]| {
+            let found: Vec<&Diagnostic> = list.iter().map(|&i| &diagnostics[i]).collect();
+            suppress::apply(source, file_objects, &found, &names, &today)
+        };
+        // Files are independent: each is judged on its own, in parallel, in order.
         let files: Vec<_> = sources
             .iter()
             .map(|source| {
@@ -1289,31 +1291,48 @@ impl Engine {
                 (source, list, file_objects)
             })
             .collect();
-        let lists: Vec<Vec<Diagnostic>> = files
+        let mut verdicts: Vec<(Vec<usize>, suppress::Verdict)> = files
             .into_par_iter()
-            .map(|(source, mut list, file_objects)| {
-                suppress::apply(source, &file_objects, &mut list, &names, &today);
-                list
+            .map(|(source, list, file_objects)| {
+                let verdict = judge(source, &list, &file_objects);
+                (list, verdict)
             })
             .collect();
-        out.extend(lists.into_iter().flatten());
         // Files reached only through the origins of built objects (a kustomize base): their
         // comments and the annotations of the objects built from them apply too.
-        let mut rest: Vec<(*const Source, Vec<Diagnostic>)> = by_source.into_iter().collect();
-        rest.sort_by_key(|(_, list)| list.first().map(|d| d.sort_key().0.to_owned()));
-        for (key, mut list) in rest {
+        let mut rest: Vec<(*const Source, Vec<usize>)> = by_source.into_iter().collect();
+        rest.sort_by_key(|(_, list)| {
+            list.first()
+                .map(|&i| diagnostics[i].sort_key().0.to_owned())
+        });
+        for (key, list) in rest {
             let source = list
                 .iter()
-                .find_map(|d| d.location.as_ref())
+                .find_map(|&i| diagnostics[i].location.as_ref())
                 .map(|l| l.source.clone());
             let file_objects = objects_by_source.remove(&key).unwrap_or_default();
             // Without objects (a Helm template), comments cover lines.
             if let Some(source) = source {
-                suppress::apply(&source, &file_objects, &mut list, &names, &today);
+                let verdict = judge(&source, &list, &file_objects);
+                verdicts.push((list, verdict));
             }
-            out.extend(list);
         }
-        out
+        let mut silenced = vec![false; diagnostics.len()];
+        let mut added = Vec::new();
+        for (list, verdict) in verdicts {
+            for (i, quiet) in list.into_iter().zip(verdict.silenced) {
+                silenced[i] |= quiet;
+            }
+            added.extend(verdict.added);
+        }
+        let mut diagnostics = diagnostics;
+        let mut position = 0;
+        diagnostics.retain(|_| {
+            position += 1;
+            !silenced[position - 1]
+        });
+        diagnostics.extend(added);
+        diagnostics
     }
 }
 
@@ -1630,6 +1649,33 @@ fn compact_trees(objects: &mut [Object], leaves: Option<&Arc<SpanTree>>) {
     }
 }
 
+/// Sorts findings as `sort_diagnostics` does (stable, the same order on any number of
+/// threads), in place: their positions are sorted, in parallel, then the findings are moved
+/// along the cycles of that order. A parallel sort of the findings themselves would copy them
+/// all into a buffer as large as the list.
+fn sort_diagnostics_in_place(diagnostics: &mut [Diagnostic]) {
+    let mut order: Vec<u32> = (0..diagnostics.len())
+        .map(|i| u32::try_from(i).unwrap_or(u32::MAX))
+        .collect();
+    order.par_sort_by(|&a, &b| {
+        plimsoll_core::compare_diagnostics(&diagnostics[a as usize], &diagnostics[b as usize])
+    });
+    // `order[j]` is the position of the finding that goes to `j`.
+    let mut done = vec![false; diagnostics.len()];
+    for start in 0..diagnostics.len() {
+        let mut j = start;
+        while !done[j] {
+            done[j] = true;
+            let k = order[j] as usize;
+            if k == start {
+                break;
+            }
+            diagnostics.swap(j, k);
+            j = k;
+        }
+    }
+}
+
 /// Runs `work` on every item, in parallel, and hands each result to `merge` on this thread in
 /// the order of `items`, as soon as those before it are merged: only the items in flight wait
 /// in memory. Called from a thread of the pool, which the merge would hold while it waits, it
@@ -1912,6 +1958,32 @@ mod tests {
     /// silence a finding.
     /// Every rule across objects reads only facts, so a lint run keeps no value of the
     /// objects they judge (a rule that read values would keep every object's).
+    #[test]
+    fn findings_sorted_in_place_are_in_the_order_of_a_stable_sort() {
+        // Ties (the same place and rule) keep the order they came in.
+        let finding = |file: &str, at: usize, rule: &'static str, n: usize| {
+            let source = Source::new(file.to_owned(), "a: 1\nb: 2\nc: 3\n".to_owned());
+            Diagnostic::new(rule, Severity::Warning, "same")
+                .with_location(plimsoll_core::Location {
+                    source,
+                    span: plimsoll_core::Span::new(at, at + 1),
+                    template: None,
+                })
+                .with_pointer(format!("/{n}"))
+        };
+        let mut findings = Vec::new();
+        for n in 0..200 {
+            let file = ["b.yaml", "a.yaml", "c.yaml"][n % 3];
+            let rule = ["r2", "r1"][n % 2];
+            findings.push(finding(file, (n * 7) % 12, rule, n));
+        }
+        let mut expected = findings.clone();
+        expected.sort_by(plimsoll_core::compare_diagnostics);
+        sort_diagnostics_in_place(&mut findings);
+        let text = |list: &[Diagnostic]| format!("{list:?}");
+        assert_eq!(text(&findings), text(&expected));
+    }
+
     #[test]
     fn every_rule_across_objects_reads_only_facts() {
         for id in CROSS_OBJECT_RULES.iter().chain(WITH_CROSS_OBJECT_RULES) {

@@ -59,26 +59,39 @@ struct Suppression {
     report_unused: bool,
 }
 
-/// Applies the suppressions found in `source` and its objects to `diagnostics` (all of one
-/// file), and adds diagnostics about the suppressions themselves.
+/// What the suppressions of a file make of its findings.
+pub struct Verdict {
+    /// For each finding, in the order given, whether a suppression silences it.
+    pub silenced: Vec<bool>,
+    /// Findings about the suppressions themselves (expired, unused).
+    pub added: Vec<Diagnostic>,
+}
+
+/// Judges `diagnostics` (all of one file) by the suppressions found in `source` and its
+/// objects, and reports on the suppressions themselves. The findings are only read: the
+/// caller drops those silenced, wherever they are held.
 pub fn apply(
     source: &Arc<Source>,
     objects: &[&Object],
-    diagnostics: &mut Vec<Diagnostic>,
+    diagnostics: &[&Diagnostic],
     names: &RuleNames<'_>,
     today: &str,
-) {
+) -> Verdict {
     let mut suppressions = Vec::new();
     for object in objects {
         annotations(object, today, &mut suppressions);
     }
     comments(source, objects, today, &mut suppressions);
+    let mut verdict = Verdict {
+        silenced: vec![false; diagnostics.len()],
+        added: Vec::new(),
+    };
     if suppressions.is_empty() {
-        return;
+        return verdict;
     }
-    diagnostics.retain(|d| {
+    for (d, verdict) in diagnostics.iter().zip(&mut verdict.silenced) {
         let Some(location) = &d.location else {
-            return true;
+            continue;
         };
         let offset = location.span.start as usize;
         let mut silenced = false;
@@ -98,12 +111,12 @@ pub fn apply(
                 silenced = true;
             }
         }
-        !silenced
-    });
+        *verdict = silenced;
+    }
     for s in suppressions {
         let list = s.rules.join(", ");
         if s.expired {
-            diagnostics.push(
+            verdict.added.push(
                 Diagnostic::new(
                     "expired-suppression",
                     Severity::Warning,
@@ -135,13 +148,14 @@ pub fn apply(
                     unknown.join("`, `")
                 )
             };
-            diagnostics.push(
+            verdict.added.push(
                 Diagnostic::new("unused-suppression", Severity::Info, message)
                     .with_help("remove the suppression, or correct the rule id (`plimsoll rules` lists them)")
                     .with_location(s.at),
             );
         }
     }
+    verdict
 }
 
 /// `IDS [until=YYYY-MM-DD] [-- reason]`
