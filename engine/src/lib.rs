@@ -1896,68 +1896,17 @@ fn slim_pod_spec(spec: &mut serde_json::Map<String, serde_json::Value>) {
     }
 }
 
-/// A 64-bit FNV-1a digest of a value, computed by walking it (no text is built). Maps give
-/// the same digest in any order of their keys, as they compare equal.
+/// A value standing for `value` in a slimmed object: its 64-bit digest, the one the facts of
+/// objects compare copies with ([`plimsoll_rules::facts::digest`]), as a number (no allocation
+/// of its own: millions of digests in a large run).
 fn digest(value: &serde_json::Value) -> serde_json::Value {
-    struct Fnv(u64);
-    impl Fnv {
-        fn bytes(&mut self, bytes: &[u8]) {
-            for &byte in bytes {
-                self.0 ^= u64::from(byte);
-                self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
-            }
-        }
-        fn value(&mut self, value: &serde_json::Value) {
-            use serde_json::Value;
-            match value {
-                Value::Null => self.bytes(b"n"),
-                Value::Bool(b) => self.bytes(if *b { b"t" } else { b"f" }),
-                Value::Number(n) => {
-                    self.bytes(b"#");
-                    self.bytes(n.to_string().as_bytes());
-                }
-                Value::String(s) => {
-                    self.bytes(b"\"");
-                    self.bytes(&s.len().to_le_bytes());
-                    self.bytes(s.as_bytes());
-                }
-                Value::Array(items) => {
-                    self.bytes(b"[");
-                    items.iter().for_each(|v| self.value(v));
-                    self.bytes(b"]");
-                }
-                Value::Object(map) => {
-                    // In any order, as maps compare: each entry hashed on its own, then summed.
-                    let mut sum = 0u64;
-                    for (k, v) in map {
-                        let mut entry = Fnv(0xcbf2_9ce4_8422_2325);
-                        entry.bytes(&k.len().to_le_bytes());
-                        entry.bytes(k.as_bytes());
-                        entry.value(v);
-                        sum = sum.wrapping_add(entry.0);
-                    }
-                    self.bytes(b"{");
-                    self.bytes(&sum.to_le_bytes());
-                    self.bytes(b"}");
-                }
-            }
-        }
-    }
-    let mut hash = Fnv(0xcbf2_9ce4_8422_2325);
-    hash.value(value);
-    // A number needs no allocation of its own (millions of digests in a large run).
-    serde_json::Value::Number(hash.0.into())
+    serde_json::Value::Number(plimsoll_rules::facts::digest(value).into())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// A lint run's per-file stage builds the facts of every object, then keeps no value of
-    /// an object when every rule across objects reads only facts and no annotation of it may
-    /// silence a finding.
-    /// Every rule across objects reads only facts, so a lint run keeps no value of the
-    /// objects they judge (a rule that read values would keep every object's).
     #[test]
     fn findings_sorted_in_place_are_in_the_order_of_a_stable_sort() {
         // Ties (the same place and rule) keep the order they came in.
@@ -1984,6 +1933,8 @@ mod tests {
         assert_eq!(text(&findings), text(&expected));
     }
 
+    /// Every rule across objects reads only facts, so a lint run keeps no value of the
+    /// objects they judge (a rule that read values would keep every object's).
     #[test]
     fn every_rule_across_objects_reads_only_facts() {
         for id in CROSS_OBJECT_RULES.iter().chain(WITH_CROSS_OBJECT_RULES) {
@@ -1994,6 +1945,9 @@ mod tests {
         }
     }
 
+    /// A lint run's per-file stage builds the facts of every object, then keeps no value of
+    /// an object when every rule across objects reads only facts and no annotation of it may
+    /// silence a finding.
     #[test]
     fn objects_keep_their_identity_alone_once_their_facts_are_built() {
         let text = "apiVersion: apps/v1

@@ -1,11 +1,10 @@
-//! How much heap the facts of a run take, next to the slimmed values the rules across objects
-//! read today, and how long building them takes on one thread and on all.
+//! How much heap the facts of a run take, next to the values they are read from (which a lint
+//! run no longer keeps), and how long building them takes on one thread and on all.
 //!
 //! `cargo run --release -p plimsoll-rules --example facts_size -- bench-data/scale-10000`
 //! (`bench-data/` is made by the scale benchmark; any folder of manifests will do).
 //!
-//! Values are slimmed as a lint run slims them (a copy of the engine's `slim`, which this
-//! crate cannot call), then measured with an estimate of `serde_json`'s layout with
+//! Values are measured with an estimate of `serde_json`'s layout with
 //! `preserve_order`: each map an `IndexMap` (an entry of hash, key and value, and a table slot
 //! of 8 bytes and a control byte), each string and list its bytes, and 16 bytes of allocator
 //! overhead per allocation. The facts are measured by `ObjectFacts::heap_bytes` (the same
@@ -83,7 +82,7 @@ fn main() {
         .nth(1)
         .unwrap_or_else(|| "bench-data/scale-10000".into());
     let files = files(Path::new(&dir));
-    let mut objects: Vec<Object> = files
+    let objects: Vec<Object> = files
         .par_iter()
         .flat_map_iter(|path| {
             let text = std::fs::read_to_string(path).unwrap_or_default();
@@ -93,11 +92,9 @@ fn main() {
         .collect();
     let pods = PodTemplates::new(&[]).unwrap_or_else(|e| panic!("{e}"));
     let full: usize = objects.iter().map(|o| value_heap(&o.value)).sum();
-    objects.par_iter_mut().for_each(|o| slim::slim(&pods, o));
-    let slimmed: usize = objects.iter().map(|o| value_heap(&o.value)).sum();
 
-    // The facts are read from the slimmed values, as they would be in a run. Each way is
-    // timed three times, alternately; the best of each is reported.
+    // The facts are read from the whole values, as a lint run reads them. Each way is timed
+    // three times, alternately; the best of each is reported.
     let build = |parallel: bool| {
         let tables = Tables::default();
         let start = Instant::now();
@@ -159,11 +156,6 @@ fn main() {
         full as f64 / n as f64
     );
     println!(
-        "values, slimmed:   {:>9.0} KiB  ({:>5.0} B per object)",
-        kib(slimmed),
-        slimmed as f64 / n as f64
-    );
-    println!(
         "facts:             {:>9.0} KiB  ({:>5.0} B per object: {} inline + {:.0} heap)",
         kib(inline + heap),
         (inline + heap) as f64 / n as f64,
@@ -176,10 +168,10 @@ fn main() {
         symbols as f64 / n as f64
     );
     println!(
-        "facts + symbols:   {:>9.0} KiB  ({:>5.0} B per object), {:.1}x less than slimmed values",
+        "facts + symbols:   {:>9.0} KiB  ({:>5.0} B per object), {:.1}x less than the values",
         kib(inline + heap + symbols),
         (inline + heap + symbols) as f64 / n as f64,
-        slimmed as f64 / (inline + heap + symbols).max(1) as f64
+        full as f64 / (inline + heap + symbols).max(1) as f64
     );
     println!(
         "building the facts (best of 3): {:.0} ms on one thread, {:.0} ms on {threads} threads \
@@ -188,149 +180,4 @@ fn main() {
         parallel.as_secs_f64() * 1000.0,
         separate.as_secs_f64() * 1000.0,
     );
-}
-
-/// The engine's slimming of a lint run (`Engine::slim` with `wide`), copied for this
-/// measurement only.
-mod slim {
-    use plimsoll_core::Object;
-    use plimsoll_rules::pod::PodTemplates;
-    use serde_json::{Map, Value};
-
-    const READ_KINDS: &[&str] = &[
-        "Service",
-        "Ingress",
-        "Route",
-        "HorizontalPodAutoscaler",
-        "PodDisruptionBudget",
-        "NetworkPolicy",
-        "ServiceAccount",
-        "Namespace",
-        "Role",
-        "ClusterRole",
-        "RoleBinding",
-        "ClusterRoleBinding",
-        "StatefulSet",
-        "ReferenceGrant",
-        "Gateway",
-        "HTTPRoute",
-        "GRPCRoute",
-        "TLSRoute",
-        "TCPRoute",
-        "UDPRoute",
-    ];
-
-    const SLIMMED_KINDS: &[&str] = &[
-        "ConfigMap",
-        "Secret",
-        "CustomResourceDefinition",
-        "ValidatingWebhookConfiguration",
-        "MutatingWebhookConfiguration",
-        "APIService",
-        "PersistentVolume",
-        "PersistentVolumeClaim",
-        "StorageClass",
-        "PriorityClass",
-        "LimitRange",
-        "ResourceQuota",
-    ];
-
-    const POD_DIGESTED: &[&str] = &[
-        "volumes",
-        "affinity",
-        "tolerations",
-        "securityContext",
-        "topologySpreadConstraints",
-        "imagePullSecrets",
-        "dnsConfig",
-        "hostAliases",
-        "readinessGates",
-        "resourceClaims",
-        "schedulingGates",
-        "overhead",
-        "nodeSelector",
-    ];
-
-    const CONTAINER_LISTS: &[&str] = &["containers", "initContainers", "ephemeralContainers"];
-
-    /// A digest costs no heap (a number); its value does not matter here.
-    fn digest(value: &Value) -> Value {
-        Value::Number(plimsoll_rules::facts::digest(value).into())
-    }
-
-    pub fn slim(pods: &PodTemplates, object: &mut Object) {
-        if pods.pod_spec(object).is_some() {
-            if object.group() != "argoproj.io" {
-                let pointer = pods.spec_pointer(object).map(str::to_owned);
-                if let Some(Value::Object(spec)) =
-                    pointer.and_then(|p| object.value.pointer_mut(&p))
-                {
-                    slim_pod_spec(spec);
-                }
-                slim_metadata(&mut object.value, true);
-            }
-            return;
-        }
-        slim_metadata(&mut object.value, false);
-        let kind = object.kind();
-        let listed = SLIMMED_KINDS.contains(&kind);
-        if !listed && READ_KINDS.contains(&kind) {
-            return;
-        }
-        let crd = kind == "CustomResourceDefinition";
-        let large = |value: &Value| {
-            value.is_object() || value.is_array() || value.as_str().is_some_and(|s| s.len() > 64)
-        };
-        if let Value::Object(map) = &mut object.value {
-            for (key, value) in map.iter_mut() {
-                if matches!(key.as_str(), "apiVersion" | "kind" | "metadata") {
-                    continue;
-                }
-                match value {
-                    Value::Object(inner) if crd || !listed => {
-                        for (key, value) in inner.iter_mut() {
-                            if large(value) && !(crd && (key == "names" || value.is_string())) {
-                                *value = digest(value);
-                            }
-                        }
-                    }
-                    _ if large(value) => *value = digest(value),
-                    _ => {}
-                }
-            }
-        }
-    }
-
-    fn slim_metadata(value: &mut Value, labels: bool) {
-        let Some(Value::Object(meta)) = value.get_mut("metadata") else {
-            return;
-        };
-        for (key, value) in meta.iter_mut() {
-            let kept = matches!(
-                key.as_str(),
-                "name" | "namespace" | "generateName" | "annotations"
-            ) || labels && key == "labels";
-            if !kept && (value.is_object() || value.is_array()) {
-                *value = digest(value);
-            }
-        }
-    }
-
-    fn slim_pod_spec(spec: &mut Map<String, Value>) {
-        let nested = |value: &Value| value.is_object() || value.is_array();
-        for (key, value) in spec.iter_mut() {
-            if CONTAINER_LISTS.contains(&key.as_str()) {
-                let containers = value.as_array_mut().into_iter().flatten();
-                for fields in containers.filter_map(Value::as_object_mut) {
-                    for (field, value) in fields.iter_mut() {
-                        if field != "ports" && nested(value) {
-                            *value = digest(value);
-                        }
-                    }
-                }
-            } else if POD_DIGESTED.contains(&key.as_str()) && nested(value) {
-                *value = digest(value);
-            }
-        }
-    }
 }
