@@ -6,19 +6,6 @@ use super::{Entry, Index};
 use crate::facts::{self, Label, LabelSelector, ObjectFacts, Sym};
 
 impl<'o> Index<'o> {
-    /// The shortest list of pod owners that carry one of the pairs (symbols of the run).
-    fn rarest_label_postings(&self, pairs: &[Label]) -> &[usize] {
-        pairs
-            .iter()
-            .map(|pair| {
-                self.by_label
-                    .get(&(pair.key, pair.text))
-                    .map_or(&[][..], Vec::as_slice)
-            })
-            .min_by_key(|list| list.len())
-            .unwrap_or(&[])
-    }
-
     /// The pod owners near the object of `near` (facts of the run) whose pod labels hold
     /// every pair of a map selector (a Service's), found through the label index.
     pub fn pod_owners_selected_by<'a>(
@@ -26,15 +13,10 @@ impl<'o> Index<'o> {
         near: &ObjectFacts,
         selector: &'a [Label],
     ) -> impl Iterator<Item = &'a Entry<'o>> + 'a {
-        let spot = Index::spot_of(near);
-        self.rarest_label_postings(selector)
-            .iter()
-            .map(|&i| &self.entries[i])
-            .filter(move |e| e.near(spot))
-            .filter(move |e| {
-                let labels = e.facts.pod.as_ref().and_then(|p| p.labels.as_deref());
-                facts::map_selector_matches(selector, labels)
-            })
+        self.owners_with_rarest(near, selector).filter(move |e| {
+            let labels = e.facts.pod.as_ref().and_then(|p| p.labels.as_deref());
+            facts::map_selector_matches(selector, labels)
+        })
     }
 
     /// The pod owners near the object of `near` (facts of the run) that a `LabelSelector`
@@ -44,25 +26,13 @@ impl<'o> Index<'o> {
         near: &ObjectFacts,
         selector: &'a LabelSelector,
     ) -> Box<dyn Iterator<Item = &'a Entry<'o>> + 'a> {
-        let spot = Index::spot_of(near);
         let matching = move |e: &&'a Entry<'o>| {
             let labels = e.facts.pod.as_ref().and_then(|p| p.labels.as_deref());
             selector.matches(labels) == Some(true)
         };
         match selector.pairs() {
-            Some(pairs) => Box::new(
-                self.rarest_label_postings(pairs)
-                    .iter()
-                    .map(|&i| &self.entries[i])
-                    .filter(move |e| e.near(spot))
-                    .filter(matching),
-            ),
-            None => Box::new(
-                self.pod_owners
-                    .near(spot)
-                    .map(|i| &self.entries[i])
-                    .filter(matching),
-            ),
+            Some(pairs) => Box::new(self.owners_with_rarest(near, pairs).filter(matching)),
+            None => Box::new(self.owners_near(near).filter(matching)),
         }
     }
 

@@ -41,7 +41,7 @@ impl<'o> Index<'o> {
 
     /// The pod owners near `near` that carry the rarest of `pairs`: every owner a selector
     /// with those `matchLabels` (or a Service's map selector) can select.
-    fn owners_with_rarest<'a>(
+    pub(super) fn owners_with_rarest<'a>(
         &'a self,
         near: &ObjectFacts,
         pairs: &[Label],
