@@ -899,7 +899,7 @@ impl Engine {
         };
         if keep != Keep::Whole && !whole {
             // Once its facts are built, an object that no later stage reads keeps only its
-            // identity and its span (see `hollow`).
+            // identity and its span (see `hollow_value`).
             let hollow = wide
                 && !commented
                 && !keep_whole()
