@@ -1950,11 +1950,20 @@ mod tests {
         let filler = |n: usize| format!("# {}\n", "x".repeat(n));
         for before in [0, 100, (64 << 10) - 10, (64 << 10) + 20, (128 << 10) - 3] {
             let text = format!("{}kind: CustomResourceDefinition\n", filler(before));
-            assert!(goes_first(&job("crd.yaml", &text), &options).unwrap(), "{before}");
+            assert!(
+                goes_first(&job("crd.yaml", &text), &options).unwrap(),
+                "{before}"
+            );
             let text = format!("{}kind: ValidatingAdmissionPolicy\n", filler(before));
-            assert!(goes_first(&job("vap.yaml", &text), &options).unwrap(), "{before}");
+            assert!(
+                goes_first(&job("vap.yaml", &text), &options).unwrap(),
+                "{before}"
+            );
             let text = format!("{}kind: CustomResource\n", filler(before));
-            assert!(!goes_first(&job("cr.yaml", &text), &options).unwrap(), "{before}");
+            assert!(
+                !goes_first(&job("cr.yaml", &text), &options).unwrap(),
+                "{before}"
+            );
         }
         let small = LoadOptions {
             max_file_size: 64,
